@@ -1,0 +1,35 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Tally",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "tally", targets: ["tally"]),
+        .library(name: "Ion", targets: ["Ion"]),
+        .library(name: "Raft", targets: ["Raft"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/attaswift/BigInt", from: "6.0.0"),
+    ],
+    targets: [
+        // System libraries from Debian: libuv1-dev, libssl-dev, libhttp-parser-dev.
+        .systemLibrary(name: "CLibUV", pkgConfig: "libuv", providers: [.apt(["libuv1-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CHTTPParser", providers: [.apt(["libhttp-parser-dev"])]),
+
+        .target(name: "Ion", dependencies: ["COpenSSL", .product(name: "BigInt", package: "BigInt")]),
+        .target(name: "Raft"),
+        .target(name: "Net", dependencies: ["CLibUV", "COpenSSL", "CHTTPParser"],
+                swiftSettings: [.swiftLanguageMode(.v5)]),
+        .executableTarget(name: "tally", dependencies: [
+            "Ion", "Net",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], swiftSettings: [.swiftLanguageMode(.v5)]),
+
+        .testTarget(name: "IonTests", dependencies: ["Ion"]),
+        .testTarget(name: "RaftTests", dependencies: ["Raft"]),
+        .testTarget(name: "NetTests", dependencies: ["Net"]),
+    ]
+)

@@ -1,0 +1,227 @@
+/// Encodes values into Ion 1.0 binary, writing BACK TO FRONT: `out` holds the
+/// stream reversed. A container's body is written before its header, so its
+/// length is simply how much `out` grew — one pass, no length pre-computation
+/// and no copying, whatever the nesting depth. `finish()` reverses once.
+struct BinaryEncoder {
+    private var out: [UInt8] = []
+    private let symbolIDs: [String: Int]
+
+    init(symbolIDs: [String: Int]) {
+        self.symbolIDs = symbolIDs
+        out.reserveCapacity(256)
+    }
+
+    /// The stream in reading order.
+    mutating func finish() -> [UInt8] {
+        out.reverse()
+        return out
+    }
+
+    /// Puts `bytes` (given in reading order) before everything written so far.
+    mutating func prependForward(_ bytes: [UInt8]) {
+        for byte in bytes.reversed() { out.append(byte) }
+    }
+
+    mutating func write(_ value: IonValue) {
+        if value.annotations.isEmpty {
+            writeContent(value.content)
+            return
+        }
+        let mark = out.count
+        writeContent(value.content)
+        let annotationsMark = out.count
+        for annotation in value.annotations.reversed() {
+            writeVarUInt(symbolID(annotation))
+        }
+        writeVarUInt(out.count - annotationsMark)
+        writeHeader(14, length: out.count - mark)
+    }
+
+    private func symbolID(_ symbol: IonSymbol) -> Int {
+        guard let text = symbol.text else { return 0 }
+        return symbolIDs[text] ?? 0
+    }
+
+    private mutating func writeContent(_ content: IonContent) {
+        switch content {
+        case .null(let type):
+            out.append(type.rawValue << 4 | 0x0F)
+        case .bool(let value):
+            out.append(value ? 0x11 : 0x10)
+        case .int(let value):
+            let mark = out.count
+            writeMagnitude(value)
+            writeHeader(value.isNegative ? 3 : 2, length: out.count - mark)
+        case .float(let value):
+            if value.bitPattern == 0 {
+                out.append(0x40)
+            } else {
+                writeBigEndian(value.bitPattern, count: 8)
+                out.append(0x48)
+            }
+        case .decimal(let value):
+            if value.exponent == 0 && value.coefficient.isZero && !value.isNegativeZero {
+                out.append(0x50)
+                return
+            }
+            let mark = out.count
+            writeSignedInt(value.coefficient, negativeZero: value.isNegativeZero)
+            writeVarInt(value.exponent, negativeZero: false)
+            writeHeader(5, length: out.count - mark)
+        case .timestamp(let value):
+            let mark = out.count
+            writeTimestampBody(value)
+            writeHeader(6, length: out.count - mark)
+        case .symbol(let symbol):
+            let mark = out.count
+            writeBigEndianMinimal(UInt64(symbolID(symbol)))
+            writeHeader(7, length: out.count - mark)
+        case .string(let text):
+            let mark = out.count
+            writeUTF8(text)
+            writeHeader(8, length: out.count - mark)
+        case .clob(let bytes):
+            writeBytes(bytes)
+            writeHeader(9, length: bytes.count)
+        case .blob(let bytes):
+            writeBytes(bytes)
+            writeHeader(10, length: bytes.count)
+        case .list(let elements), .sexp(let elements):
+            let mark = out.count
+            for element in elements.reversed() { write(element) }
+            writeHeader(content.type == .list ? 11 : 12, length: out.count - mark)
+        case .struct(let fields):
+            let mark = out.count
+            for field in fields.reversed() {
+                write(field.value)
+                writeVarUInt(symbolID(field.name))
+            }
+            // Non-empty structs always carry a VarUInt length (L=14), so L=1 (sorted) never occurs.
+            let length = out.count - mark
+            if length == 0 {
+                out.append(0xD0)
+            } else {
+                writeVarUInt(length)
+                out.append(0xDE)
+            }
+        }
+    }
+
+    /// Offset, UTC date and time fields down to the precision, then any fraction.
+    private mutating func writeTimestampBody(_ value: IonTimestamp) {
+        let precision = value.precision
+        if precision == .second, let fraction = value.fraction,
+           !(fraction.coefficient.isZero && fraction.exponent >= 0) {
+            writeSignedInt(fraction.coefficient, negativeZero: false)
+            writeVarInt(fraction.exponent, negativeZero: false)
+        }
+        let utc = value.utcFields
+        if precision >= .second { writeVarUInt(value.second) }
+        if precision >= .minute {
+            writeVarUInt(utc.minute)
+            writeVarUInt(utc.hour)
+        }
+        if precision >= .day { writeVarUInt(utc.day) }
+        if precision >= .month { writeVarUInt(utc.month) }
+        writeVarUInt(utc.year)
+        if precision >= .minute, let offset = value.offsetMinutes {
+            writeVarInt(offset, negativeZero: false)
+        } else {
+            out.append(0xC0)  // -0: unknown offset
+        }
+    }
+
+    // MARK: - Primitive fields (each written reversed)
+
+    private mutating func writeHeader(_ type: UInt8, length: Int) {
+        if length < 14 {
+            out.append(type << 4 | UInt8(length))
+        } else {
+            writeVarUInt(length)
+            out.append(type << 4 | 14)
+        }
+    }
+
+    private mutating func writeVarUInt(_ value: Int) {
+        var rest = UInt(max(0, value))
+        out.append(UInt8(rest & 0x7F) | 0x80)
+        rest >>= 7
+        while rest != 0 {
+            out.append(UInt8(rest & 0x7F))
+            rest >>= 7
+        }
+    }
+
+    private mutating func writeVarInt(_ value: Int, negativeZero: Bool) {
+        let sign: UInt8 = (value < 0 || negativeZero) ? 0x40 : 0
+        var rest = value.magnitude
+        if rest < 0x40 {
+            out.append(0x80 | sign | UInt8(rest))
+            return
+        }
+        out.append(0x80 | UInt8(rest & 0x7F))
+        rest >>= 7
+        while rest >= 0x40 {
+            out.append(UInt8(rest & 0x7F))
+            rest >>= 7
+        }
+        out.append(sign | UInt8(rest))
+    }
+
+    private mutating func writeBigEndian(_ value: UInt64, count: Int) {
+        var rest = value
+        for _ in 0 ..< count {
+            out.append(UInt8(truncatingIfNeeded: rest))
+            rest >>= 8
+        }
+    }
+
+    /// The magnitude with no leading zero bytes (nothing for zero).
+    private mutating func writeBigEndianMinimal(_ value: UInt64) {
+        var rest = value
+        while rest != 0 {
+            out.append(UInt8(truncatingIfNeeded: rest))
+            rest >>= 8
+        }
+    }
+
+    /// An int's magnitude, big-endian, minimal (the UInt field of type 2/3 ints).
+    private mutating func writeMagnitude(_ value: IonInt) {
+        switch value {
+        case .small(let v):
+            writeBigEndianMinimal(v.magnitude)
+        case .big:
+            writeBytes(value.magnitudeBytes)
+        }
+    }
+
+    /// The Int field (decimal coefficient, timestamp fraction): sign-and-magnitude,
+    /// sign in the first byte's high bit; nothing for positive zero, `0x80` for -0.
+    private mutating func writeSignedInt(_ value: IonInt, negativeZero: Bool) {
+        let negative = value.isNegative || (negativeZero && value.isZero)
+        let mark = out.count
+        writeMagnitude(value)
+        if out.count == mark {
+            if negative { out.append(0x80) }
+            return
+        }
+        let top = out.count - 1
+        if out[top] & 0x80 != 0 {
+            out.append(negative ? 0x80 : 0x00)
+        } else if negative {
+            out[top] |= 0x80
+        }
+    }
+
+    private mutating func writeBytes(_ bytes: [UInt8]) {
+        let mark = out.count
+        out.append(contentsOf: bytes)
+        out[mark...].reverse()
+    }
+
+    private mutating func writeUTF8(_ text: String) {
+        let mark = out.count
+        out.append(contentsOf: text.utf8)
+        out[mark...].reverse()
+    }
+}

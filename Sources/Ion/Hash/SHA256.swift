@@ -1,0 +1,65 @@
+import COpenSSL
+
+/// SHA-256 from OpenSSL's libcrypto.
+public enum SHA256 {
+    public static let byteCount = 32
+
+    public static func hash(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: byteCount) { out, count in
+            tally_sha256(bytes.baseAddress, bytes.count, out.baseAddress)
+            count = byteCount
+        }
+    }
+
+    public static func hash(_ bytes: [UInt8]) -> [UInt8] {
+        bytes.withUnsafeBytes { hash($0) }
+    }
+
+    /// SHA-256 of `a ‖ b` without building the concatenation.
+    public static func hash(_ a: [UInt8], _ b: [UInt8]) -> [UInt8] {
+        a.withUnsafeBytes { ra in
+            b.withUnsafeBytes { rb in
+                [UInt8](unsafeUninitializedCapacity: byteCount) { out, count in
+                    tally_sha256_two(ra.baseAddress, ra.count, rb.baseAddress, rb.count, out.baseAddress)
+                    count = byteCount
+                }
+            }
+        }
+    }
+}
+
+/// Hex rendering and parsing for digests.
+public enum Hex {
+    public static func encode<S: Sequence>(_ bytes: S) -> String where S.Element == UInt8 {
+        let digits: [UInt8] = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        for b in bytes {
+            out.append(digits[Int(b >> 4)])
+            out.append(digits[Int(b & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    public static func decode(_ text: String) -> [UInt8]? {
+        let chars = Array(text.utf8)
+        guard chars.count % 2 == 0 else { return nil }
+        var out: [UInt8] = []
+        out.reserveCapacity(chars.count / 2)
+        var i = 0
+        while i < chars.count {
+            guard let hi = nibble(chars[i]), let lo = nibble(chars[i + 1]) else { return nil }
+            out.append(hi << 4 | lo)
+            i += 2
+        }
+        return out
+    }
+
+    private static func nibble(_ c: UInt8) -> UInt8? {
+        switch c {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return c - UInt8(ascii: "A") + 10
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,65 @@
+import Ion
+
+/// What the PartiQL engine needs from storage, within one transaction.
+/// `Ledger` implements it; the engine never touches storage directly.
+///
+/// Reads record what they read (for optimistic concurrency control):
+/// `scan` records the whole table, `lookup` only the index keys it used,
+/// `document` the document's version. Writes are buffered until commit.
+/// Every method throws `CatalogError` with a message fit for a client.
+public protocol Catalog: AnyObject {
+    /// The committing transaction's id (`TXID()`), and the time the
+    /// statement runs at (`UTCNOW()`).
+    var transactionID: String { get }
+    var now: IonTimestamp { get }
+
+    /// Active user tables: name → table id.
+    func activeTables() -> [(name: String, id: String)]
+    func indexedFields(table: String) throws -> [String]
+
+    /// The user view of a table: current documents, including this transaction's writes.
+    func scan(table: String) throws -> [CatalogDocument]
+    /// Current documents whose top-level `field` is equivalent to `value`, via an index.
+    func lookup(table: String, field: String, value: IonValue) throws -> [CatalogDocument]
+    func document(table: String, id: String) throws -> CatalogDocument?
+
+    /// `_ql_committed_<table>`: `{blockAddress, hash, data, metadata}` of each current document.
+    func committedView(table: String) throws -> [IonValue]
+    /// `history(table | 'tableId', start?, end?)`: every revision active within [start, end].
+    func history(table: String, start: IonTimestamp?, end: IonTimestamp?) throws -> [IonValue]
+    /// Rows of `information_schema.user_tables`.
+    func userTables() throws -> [IonValue]
+
+    func insert(table: String, document: IonValue) throws -> String
+    func update(table: String, id: String, document: IonValue) throws
+    func delete(table: String, id: String) throws
+
+    func createTable(name: String, tags: [(String, String)]) throws -> String
+    func dropTable(name: String) throws -> String
+    func undropTable(id: String) throws -> String
+    func createIndex(table: String, field: String) throws -> String
+    func dropIndex(table: String, indexID: String) throws -> String
+    /// `EXEC REDACT_REVISION blockAddress, tableId, documentId`; returns the request struct.
+    func redactRevision(blockAddress: IonValue, tableID: String, documentID: String) throws -> IonValue
+}
+
+/// One current document as the engine sees it.
+public struct CatalogDocument: Sendable {
+    public var id: String
+    public var data: IonValue
+    /// `{id, version, txTime, txId}`, or nil for a document written in this transaction.
+    public var metadata: IonValue?
+
+    public init(id: String, data: IonValue, metadata: IonValue? = nil) {
+        self.id = id
+        self.data = data
+        self.metadata = metadata
+    }
+}
+
+/// A client-facing error from the catalog: unknown table, limits, conflicts in DDL…
+public struct CatalogError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}

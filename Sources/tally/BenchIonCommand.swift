@@ -1,0 +1,140 @@
+import ArgumentParser
+import Foundation
+import Ion
+
+/// `tally bench ion`: codec and Ion Hash throughput on generated ledger-like documents.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Micro-benchmarks (see scripts/bench-*).",
+        subcommands: [BenchIon.self]
+    )
+}
+
+struct BenchIon: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ion",
+        abstract: "Binary decode/encode, text decode and Ion Hash throughput on ledger-like documents.")
+
+    @Option(help: "Approximate size of the generated binary stream, in MB.")
+    var sizeMb: Int = 50
+
+    @Option(help: "Runs per measurement; medians and spreads are reported.")
+    var runs: Int = 5
+
+    @Option(help: "Also write the generated stream here (binary), for other tools to decode.")
+    var writeBinary: String?
+
+    @Option(help: "Also write the generated stream here (text).")
+    var writeText: String?
+
+    func run() throws {
+        var generator = LedgerDocumentGenerator(seed: 42)
+        var documents = (0..<2000).map { _ in generator.next() }
+        let perDocument = max(1, Ion.writeBinary(documents).count / documents.count)
+        while documents.count * perDocument < sizeMb << 20 { documents.append(generator.next()) }
+        let binary = Ion.writeBinary(documents)
+        let text = Array(Ion.writeText(documents).utf8)
+        if let path = writeBinary { FileManager.default.createFile(atPath: path, contents: Data(binary)) }
+        if let path = writeText { FileManager.default.createFile(atPath: path, contents: Data(text)) }
+        print("documents: \(documents.count), binary \(mb(binary.count)) MB, text \(mb(text.count)) MB, runs: \(runs)")
+
+        report("binary decode", bytes: binary.count) { _ = try Ion.read(binary) }
+        report("binary encode", bytes: binary.count) { _ = Ion.writeBinary(documents) }
+        report("text decode", bytes: text.count) { _ = try Ion.read(text) }
+        report("text encode", bytes: text.count) { _ = Ion.writeText(documents) }
+
+        // Ion Hash of ~1 KB documents, against raw SHA-256 of the same number of bytes.
+        let sample = Array(documents.prefix(20_000))
+        let sampleBytes = sample.reduce(0) { $0 + Ion.writeBinary([$1]).count - 4 }
+        report("ion hash (per document)", bytes: sampleBytes) {
+            for document in sample { _ = document.ionHash }
+        }
+        let averageSize = max(1, sampleBytes / sample.count)
+        let block = [UInt8](repeating: 0x5A, count: averageSize)
+        report("raw sha256 (\(averageSize) B buffers)", bytes: averageSize * sample.count) {
+            for _ in 0..<sample.count { _ = SHA256.hash(block) }
+        }
+    }
+
+    private func mb(_ bytes: Int) -> String { String(format: "%.1f", Double(bytes) / 1_048_576) }
+
+    private func report(_ name: String, bytes: Int, _ body: () throws -> Void) {
+        var rates: [Double] = []
+        for _ in 0..<runs {
+            let start = DispatchTime.now().uptimeNanoseconds
+            do { try body() } catch {
+                print("\(name): failed: \(error)")
+                return
+            }
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            rates.append(Double(bytes) / 1_048_576 / seconds)
+        }
+        rates.sort()
+        let median = rates[rates.count / 2]
+        print(String(format: "%-32@ median %8.1f MB/s   min %8.1f   max %8.1f", name as NSString, median, rates.first!, rates.last!))
+    }
+}
+
+/// Deterministic ledger-like documents: vehicle registrations with owners,
+/// amounts as decimals, timestamps, nested lists (about 1 KB each in binary).
+struct LedgerDocumentGenerator {
+    private var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    private mutating func random() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    private mutating func word(_ length: Int) -> String {
+        let letters = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+        return String((0..<length).map { _ in letters[Int(random() % UInt64(letters.count))] })
+    }
+
+    private mutating func timestamp() -> IonValue {
+        IonValue(.timestamp(IonTimestamp(
+            year: 2000 + Int(random() % 25), month: 1 + Int(random() % 12), day: 1 + Int(random() % 28),
+            hour: Int(random() % 24), minute: Int(random() % 60), second: Int(random() % 60),
+            fraction: IonDecimal(coefficient: IonInt(Int(random() % 1000)), exponent: -3),
+            offsetMinutes: 0, precision: .second)))
+    }
+
+    private mutating func amount() -> IonValue {
+        IonValue(.decimal(IonDecimal(coefficient: IonInt(Int(random() % 10_000_000)), exponent: -2)))
+    }
+
+    mutating func next() -> IonValue {
+        let owners: [IonValue] = (0..<(1 + Int(random() % 3))).map { _ in
+            .struct([
+                ("PersonId", .string(word(22))),
+                ("Name", .string(word(6) + " " + word(9))),
+                ("Since", timestamp()),
+                ("Share", amount()),
+            ])
+        }
+        let history: [IonValue] = (0..<(3 + Int(random() % 6))).map { _ in
+            .struct([("At", timestamp()), ("Event", .symbol(["registered", "transferred", "inspected"][Int(random() % 3)])),
+                      ("Fee", amount()), ("Note", .string(word(30 + Int(random() % 40))))])
+        }
+        return .struct([
+            ("VIN", .string(word(17))),
+            ("Make", .string(word(8))),
+            ("Model", .string(word(10))),
+            ("Year", .int(1990 + Int(random() % 35))),
+            ("Color", .symbol(["red", "blue", "black", "white", "silver"][Int(random() % 5)])),
+            ("Price", amount()),
+            ("Mileage", .int(Int(random() % 300_000))),
+            ("RegisteredAt", timestamp()),
+            ("Owners", .list(owners)),
+            ("History", .list(history)),
+            ("Address", .struct([("Street", .string(word(20))), ("City", .string(word(10))), ("Zip", .string(word(5)))])),
+            ("Tags", .list((0..<Int(random() % 5)).map { _ in .string(word(8)) })),
+            ("Active", .bool(random() % 2 == 0)),
+        ])
+    }
+}

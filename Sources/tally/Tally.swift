@@ -1,0 +1,13 @@
+import ArgumentParser
+
+@main
+struct Tally: ParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "tally",
+        abstract: "Tally: a self-hosted, verifiable ledger database that speaks QLDB's protocol.",
+        version: version,
+        subcommands: [IonCommand.self, BenchCommand.self, VersionCommand.self]
+    )
+}

@@ -1,0 +1,34 @@
+import Foundation
+
+/// Locates `../shared/testdata` beside the project (or $TALLY_SHARED_DIR).
+enum SharedTestData {
+    static var root: URL {
+        if let dir = ProcessInfo.processInfo.environment["TALLY_SHARED_DIR"] {
+            return URL(fileURLWithPath: dir).appendingPathComponent("testdata")
+        }
+        // …/Tests/IonTests/SharedTestData.swift → project root → ../shared
+        return URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("shared/testdata")
+    }
+
+    static func bytes(_ relative: String) throws -> [UInt8] {
+        [UInt8](try Data(contentsOf: root.appendingPathComponent(relative)))
+    }
+
+    /// Every regular file under `folder` (recursive), sorted, as paths relative to `root`.
+    static func files(under folder: String) -> [String] {
+        let base = root.appendingPathComponent(folder)
+        guard let walker = FileManager.default.enumerator(at: base, includingPropertiesForKeys: [.isRegularFileKey]) else {
+            return []
+        }
+        var out: [String] = []
+        for case let url as URL in walker {
+            guard (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true else { continue }
+            let ext = url.pathExtension
+            guard ext == "ion" || ext == "10n" else { continue }
+            out.append(String(url.path.dropFirst(root.path.count + 1)))
+        }
+        return out.sorted()
+    }
+}
