@@ -35,8 +35,8 @@ struct BenchIon: ParsableCommand {
         while documents.count * perDocument < sizeMb << 20 { documents.append(generator.next()) }
         let binary = Ion.writeBinary(documents)
         let text = Array(Ion.writeText(documents).utf8)
-        if let path = writeBinary { FileManager.default.createFile(atPath: path, contents: Data(binary)) }
-        if let path = writeText { FileManager.default.createFile(atPath: path, contents: Data(text)) }
+        if let path = writeBinary { try Data(binary).write(to: URL(fileURLWithPath: path)) }
+        if let path = writeText { try Data(text).write(to: URL(fileURLWithPath: path)) }
         print("documents: \(documents.count), binary \(mb(binary.count)) MB, text \(mb(text.count)) MB, runs: \(runs)")
 
         report("binary decode", bytes: binary.count) { _ = try Ion.read(binary) }

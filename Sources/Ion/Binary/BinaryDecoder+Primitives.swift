@@ -109,11 +109,11 @@ extension BinaryDecoder {
     /// `count` bytes at `pos` as a string; they must be valid UTF-8.
     mutating func readString(count: Int, start: Int) throws(IonError) -> String {
         let bytes = UnsafeBufferPointer(rebasing: buf[pos ..< pos + count])
-        guard let string = String(validating: bytes, as: UTF8.self) else {
+        guard BinaryUTF8.isValid(bytes) else {
             throw IonError("string is not valid UTF-8", offset: start)
         }
         pos += count
-        return string
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// A float body: empty (0e0), 4 bytes (binary32) or 8 bytes (binary64).

@@ -2,23 +2,21 @@
 /// wrappers. It reads straight from an unsafe buffer that the caller keeps alive;
 /// every index is checked against an explicit `end` (the enclosing container's end
 /// or the input's end) before it is read, so no input can read out of bounds.
-struct BinaryDecoder: ~Copyable {
+struct BinaryDecoder {
     let buf: UnsafeBufferPointer<UInt8>
     var pos: Int = 0
     var symbols = SymbolTable()
     let maxDepth: Int
-    /// Children of the containers being read (see `BinaryScratchStack`).
-    var elementStack = BinaryScratchStack<IonValue>()
-    var fieldStack = BinaryScratchStack<IonField>()
 
     init(_ buf: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
         self.buf = buf
         self.maxDepth = maxDepth
     }
 
-    /// Reads one value starting at `pos` (which must be `< end`), or skips a NOP pad and returns nil.
+    /// Reads one value starting at `pos` (which must be `< end` and not at a NOP pad).
     /// `depth` is the number of containers enclosing the value.
-    mutating func readValue(end: Int, depth: Int) throws(IonError) -> IonValue? {
+    @inline(__always)
+    mutating func readValue(end: Int, depth: Int) throws(IonError) -> IonValue {
         let start = pos
         let descriptor = buf[pos]
         pos += 1
@@ -27,22 +25,31 @@ struct BinaryDecoder: ~Copyable {
         if type == 14 {
             return try readAnnotated(lengthCode, start: start, end: end, depth: depth)
         }
-        guard let content = try readContent(type, lengthCode, start: start, end: end, depth: depth) else {
-            return nil
-        }
-        return IonValue(content)
+        return IonValue(try readContent(type, lengthCode, start: start, end: end, depth: depth))
+    }
+
+    /// True when `pos` (< end) is at a NOP pad: type 0 with a length code other than 15.
+    @inline(__always)
+    func atPad() -> Bool { buf[pos] <= 0x0E }
+
+    /// Skips the NOP pad at `pos`.
+    mutating func skipPad(end: Int) throws(IonError) {
+        let start = pos
+        let lengthCode = buf[pos] & 0x0F
+        pos += 1
+        pos += try readLength(lengthCode, start: start, end: end)
     }
 
     /// Decodes the body of a value whose descriptor (at `start`) has been consumed.
-    /// Returns nil for a NOP pad.
     mutating func readContent(_ type: UInt8, _ lengthCode: UInt8, start: Int, end: Int,
-                              depth: Int) throws(IonError) -> IonContent? {
+                              depth: Int) throws(IonError) -> IonContent {
         switch type {
         case 0:
-            if lengthCode == 15 { return .null(.null) }
-            let length = try readLength(lengthCode, start: start, end: end)
-            pos += length
-            return nil
+            // NOP pads are skipped by the callers before they get here.
+            guard lengthCode == 15 else {
+                throw IonError("a NOP pad cannot stand here", offset: start)
+            }
+            return .null(.null)
         case 1:
             switch lengthCode {
             case 0: return .bool(false)
@@ -140,29 +147,35 @@ struct BinaryDecoder: ~Copyable {
     /// Elements of a list or s-expression whose body ends at `end`.
     mutating func readSequence(end: Int, depth: Int, start: Int) throws(IonError) -> [IonValue] {
         try checkDepth(depth, start: start)
-        let mark = elementStack.count
+        var elements: [IonValue] = []
         while pos < end {
-            if let element = try readValue(end: end, depth: depth) {
-                elementStack.push(element)
+            if atPad() {
+                try skipPad(end: end)
+            } else {
+                elements.append(try readValue(end: end, depth: depth))
             }
         }
-        return elementStack.pop(from: mark)
+        return elements
     }
 
     /// Fields of a struct whose body ends at `end`. NOP pads (with any field name) are skipped.
     mutating func readStruct(end: Int, depth: Int, start: Int) throws(IonError) -> [IonField] {
         try checkDepth(depth, start: start)
-        let mark = fieldStack.count
+        var fields: [IonField] = []
         while pos < end {
             let nameStart = pos
             let sid = try readVarUInt(end: end)
             guard pos < end else {
                 throw IonError("struct field name has no value", offset: nameStart)
             }
-            guard let value = try readValue(end: end, depth: depth) else { continue }
-            fieldStack.push(IonField(try resolve(sid, at: nameStart), value))
+            if atPad() {
+                try skipPad(end: end)  // its field name is ignored
+                continue
+            }
+            let name = try resolve(sid, at: nameStart)
+            fields.append(IonField(name, try readValue(end: end, depth: depth)))
         }
-        return fieldStack.pop(from: mark)
+        return fields
     }
 
     /// An annotation wrapper (type 14) whose descriptor at `start` has been consumed.
@@ -189,17 +202,13 @@ struct BinaryDecoder: ~Copyable {
             annotations.append(try resolve(sid, at: sidStart))
         }
         let valueStart = pos
-        let descriptor = buf[pos]
-        pos += 1
-        let type = descriptor >> 4
-        let valueLengthCode = descriptor & 0x0F
-        if type == 0 && valueLengthCode != 15 {
+        if atPad() {
             throw IonError("an annotation wrapper may not wrap a NOP pad", offset: valueStart)
         }
-        guard let content = try readContent(type, valueLengthCode, start: valueStart, end: wrapperEnd,
-                                            depth: depth) else {
-            throw IonError("annotation wrapper has no value", offset: valueStart)
-        }
+        let descriptor = buf[pos]
+        pos += 1
+        let content = try readContent(descriptor >> 4, descriptor & 0x0F, start: valueStart, end: wrapperEnd,
+                                      depth: depth)
         guard pos == wrapperEnd else {
             throw IonError("annotation wrapper length does not match its value's length", offset: start)
         }

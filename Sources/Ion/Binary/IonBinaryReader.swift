@@ -42,7 +42,11 @@ extension BinaryDecoder {
                 try readVersionMarker(end: end)
                 continue
             }
-            guard let value = try readValue(end: end, depth: 0) else { continue }  // NOP pad
+            if atPad() {
+                try skipPad(end: end)
+                continue
+            }
+            let value = try readValue(end: end, depth: 0)
             if let first = value.annotations.first, first.text == "$ion_symbol_table" {
                 switch value.content {
                 case .struct(let fields):
