@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "tally", targets: ["tally"]),
         .library(name: "Ion", targets: ["Ion"]),
         .library(name: "Raft", targets: ["Raft"]),
+        .executable(name: "raft-sim", targets: ["raft-sim"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -21,6 +22,8 @@ let package = Package(
 
         .target(name: "Ion", dependencies: ["COpenSSL", .product(name: "BigInt", package: "BigInt")]),
         .target(name: "Raft"),
+        .target(name: "RaftSimulator", dependencies: ["Raft"]),
+        .executableTarget(name: "raft-sim", dependencies: ["RaftSimulator"]),
         .target(name: "Net", dependencies: ["CLibUV", "COpenSSL", "CHTTPParser"],
                 swiftSettings: [.swiftLanguageMode(.v5)]),
         .executableTarget(name: "tally", dependencies: [
@@ -29,7 +32,7 @@ let package = Package(
         ], swiftSettings: [.swiftLanguageMode(.v5)]),
 
         .testTarget(name: "IonTests", dependencies: ["Ion"]),
-        .testTarget(name: "RaftTests", dependencies: ["Raft"]),
+        .testTarget(name: "RaftTests", dependencies: ["Raft", "RaftSimulator"]),
         .testTarget(name: "NetTests", dependencies: ["Net"]),
     ]
 )

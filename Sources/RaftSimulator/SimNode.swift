@@ -25,13 +25,13 @@ final class SimNode {
     let keepEntries: Int
 
     init(id: NodeID, position: Int, peers: [NodeID], options: SimulationOptions, seed: UInt64,
-         snapshotInterval: Int, keepEntries: Int) {
+         snapshotInterval: Int, keepEntries: Int, maxSizePerMsg: Int, maxInflight: Int) {
         self.id = id
         self.position = position
         self.storage = MemoryStorage(voters: peers)
         self.baseConfig = Config(id: id, peers: peers, electionTick: options.electionTick,
-                                 heartbeatTick: options.heartbeatTick, maxSizePerMsg: 256,
-                                 maxInflightMsgs: 4, maxCommittedSizePerReady: 512, randomSeed: seed)
+                                 heartbeatTick: options.heartbeatTick, maxSizePerMsg: maxSizePerMsg,
+                                 maxInflightMsgs: maxInflight, maxCommittedSizePerReady: 512, randomSeed: seed)
         self.snapshotInterval = snapshotInterval
         self.keepEntries = keepEntries
         start(incarnation: 0)
