@@ -21,17 +21,21 @@ let package = Package(
         .systemLibrary(name: "CHTTPParser", providers: [.apt(["libhttp-parser-dev"])]),
 
         .target(name: "Ion", dependencies: ["COpenSSL", .product(name: "BigInt", package: "BigInt")]),
+        .target(name: "PartiQL", dependencies: ["Ion", .product(name: "BigInt", package: "BigInt")]),
+        .target(name: "Ledger", dependencies: ["Ion", "PartiQL"]),
         .target(name: "Raft"),
         .target(name: "RaftSimulator", dependencies: ["Raft"]),
         .executableTarget(name: "raft-sim", dependencies: ["RaftSimulator"]),
         .target(name: "Net", dependencies: ["CLibUV", "COpenSSL", "CHTTPParser"],
                 swiftSettings: [.swiftLanguageMode(.v5)]),
         .executableTarget(name: "tally", dependencies: [
-            "Ion", "Net",
+            "Ion", "Ledger", "Net",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: [.swiftLanguageMode(.v5)]),
 
         .testTarget(name: "IonTests", dependencies: ["Ion"]),
+        .testTarget(name: "PartiQLTests", dependencies: ["PartiQL", "Ion"]),
+        .testTarget(name: "LedgerTests", dependencies: ["Ledger", "PartiQL", "Ion"]),
         .testTarget(name: "RaftTests", dependencies: ["Raft", "RaftSimulator"]),
         .testTarget(name: "NetTests", dependencies: ["Net"]),
     ]

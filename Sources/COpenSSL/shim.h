@@ -49,4 +49,64 @@ static inline void tally_sha256_two(const void *a, size_t alen, const void *b, s
 static inline const char *tally_OpenSSL_version_text(void) {
     return OpenSSL_version(OPENSSL_VERSION);
 }
+
+// ---- Net: TLS over memory BIOs (macros wrapped for Swift) ----
+
+static inline long tally_SSL_CTX_set_max_proto_version(SSL_CTX *ctx, int version) {
+    return SSL_CTX_set_max_proto_version(ctx, version);
+}
+
+/// Release idle read/write buffers and refuse TLS 1.2 renegotiation.
+static inline void tally_SSL_CTX_set_net_defaults(SSL_CTX *ctx) {
+    SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+    SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION);
+}
+
+static inline long tally_SSL_CTX_add1_chain_cert(SSL_CTX *ctx, X509 *cert) {
+    return SSL_CTX_add1_chain_cert(ctx, cert);
+}
+
+static inline int tally_BIO_reset(BIO *bio) {
+    return (int)BIO_reset(bio);
+}
+
+/// The subject's first commonName: returns its length and points *data at it, or -1.
+static inline int tally_X509_common_name(X509 *cert, const unsigned char **data) {
+    X509_NAME *name = X509_get_subject_name(cert);
+    if (name == NULL) return -1;
+    int i = X509_NAME_get_index_by_NID(name, NID_commonName, -1);
+    if (i < 0) return -1;
+    ASN1_STRING *s = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, i));
+    if (s == NULL) return -1;
+    *data = ASN1_STRING_get0_data(s);
+    return ASN1_STRING_length(s);
+}
+
+static inline GENERAL_NAMES *tally_X509_subject_alt_names(X509 *cert) {
+    return (GENERAL_NAMES *)X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
+}
+
+static inline int tally_GENERAL_NAMES_count(GENERAL_NAMES *names) {
+    return sk_GENERAL_NAME_num(names);
+}
+
+/// Entry i of a subjectAltName list: returns its GEN_* type and points *data at
+/// its bytes (DNS/URI/email text, or a 4/16-byte IP address); other types give length 0.
+static inline int tally_GENERAL_NAMES_entry(GENERAL_NAMES *names, int i, const unsigned char **data, int *length) {
+    const GENERAL_NAME *n = sk_GENERAL_NAME_value(names, i);
+    *data = NULL; *length = 0;
+    if (n == NULL) return -1;
+    const ASN1_STRING *s = NULL;
+    switch (n->type) {
+    case GEN_DNS: case GEN_URI: case GEN_EMAIL: s = n->d.ia5; break;
+    case GEN_IPADD: s = n->d.iPAddress; break;
+    default: break;
+    }
+    if (s != NULL) { *data = ASN1_STRING_get0_data(s); *length = ASN1_STRING_length(s); }
+    return n->type;
+}
+
+static inline void tally_GENERAL_NAMES_free(GENERAL_NAMES *names) {
+    GENERAL_NAMES_free(names);
+}
 #endif

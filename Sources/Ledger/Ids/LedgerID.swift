@@ -31,7 +31,7 @@ public enum LedgerID {
         for c in chars {
             guard let digit = alphabet.firstIndex(of: c) else { return nil }
             // (hi, lo) = (hi, lo) * 62 + digit, failing on overflow.
-            let (loProduct, loCarry) = lo.multipliedFullWidth(by: 62)
+            let (loCarry, loProduct) = lo.multipliedFullWidth(by: 62)
             let (hiProduct, hiOverflow) = hi.multipliedReportingOverflow(by: 62)
             guard !hiOverflow else { return nil }
             let (hiSum, o1) = hiProduct.addingReportingOverflow(loCarry)

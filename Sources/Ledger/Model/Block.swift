@@ -54,7 +54,7 @@ public struct Block: Sendable {
     public init(ion: IonValue) throws {
         address = try BlockAddress(ion: IonRead.field(ion, "blockAddress"))
         transactionId = try IonRead.string(ion, "transactionId")
-        timestampMs = LedgerTime.milliseconds(of: try IonRead.timestamp(ion, "blockTimestamp"))
+        timestampMs = try IonRead.milliseconds(ion, "blockTimestamp")
         blockHash = try IonRead.blob(ion, "blockHash")
         entriesHash = try IonRead.blob(ion, "entriesHash")
         previousBlockHash = try IonRead.blob(ion, "previousBlockHash")

@@ -58,7 +58,7 @@ public struct BlockProposal: Hashable, Sendable {
 
     public var ion: IonValue {
         let statementValues: [IonValue] = statements.map {
-            .struct([("statement", .string($0.text)), ("startTime", IonValue(.int(IonInt($0.startTimeMs)))),
+            .struct([("statement", .string($0.text)), ("startTime", IonValue(.int(.small($0.startTimeMs)))),
                      ("parameters", .list($0.parameters))])
         }
         let writeValues: [IonValue] = writes.map { w in
@@ -70,7 +70,7 @@ public struct BlockProposal: Hashable, Sendable {
         }
         return .struct([
             ("transactionId", .string(transactionId)),
-            ("timestamp", IonValue(.int(IonInt(timestampMs)))),
+            ("timestamp", IonValue(.int(.small(timestampMs)))),
             ("statements", .list(statementValues)),
             ("writes", .list(writeValues)),
             ("redactions", .list(redactions.map(\.ion))),

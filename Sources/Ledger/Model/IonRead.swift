@@ -48,6 +48,16 @@ enum IonRead {
         return t
     }
 
+    /// A millisecond UTC timestamp exactly as the ledger writes it; any other
+    /// rendering of the same instant (offset, precision) is rejected, since it
+    /// would hash differently.
+    static func milliseconds(_ value: IonValue, _ name: String) throws -> Int64 {
+        let ts = try timestamp(value, name)
+        let ms = LedgerTime.milliseconds(of: ts)
+        guard LedgerTime.timestamp(milliseconds: ms) == ts else { throw LedgerDecodingError("'\(name)' is not a millisecond UTC timestamp") }
+        return ms
+    }
+
     static func list(_ value: IonValue, _ name: String) throws -> [IonValue] {
         guard case .list(let l) = try field(value, name).content else { throw LedgerDecodingError("'\(name)' is not a list") }
         return l

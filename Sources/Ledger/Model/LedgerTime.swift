@@ -77,3 +77,12 @@ public enum LedgerTime {
         return (Int(y), Int(m), Int(d))
     }
 }
+
+extension LedgerTime {
+    /// A monotonic clock for measuring durations.
+    public static func monotonicNanoseconds() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+    }
+}

@@ -22,7 +22,7 @@ public struct RevisionMetadata: Hashable, Sendable {
     public init(ion: IonValue) throws {
         id = try IonRead.string(ion, "id")
         version = try IonRead.int(ion, "version")
-        txTimeMs = LedgerTime.milliseconds(of: try IonRead.timestamp(ion, "txTime"))
+        txTimeMs = try IonRead.milliseconds(ion, "txTime")
         txId = try IonRead.string(ion, "txId")
     }
 }

@@ -53,8 +53,12 @@ enum Compare {
         case (.bag(let x), .bag(let y)): return bagEqual(x, y)
         case (.struct(let x), .struct(let y)):
             guard x.count == y.count else { return false }
-            return bagEqual(x.map { Value.tuple([("k", .string($0.name)), ("v", $0.value)]) },
-                            y.map { Value.tuple([("k", .string($0.name)), ("v", $0.value)]) }, ordered: true)
+            var remaining = y
+            for f in x {
+                guard let i = remaining.firstIndex(where: { $0.name == f.name && equal(f.value, $0.value) }) else { return false }
+                remaining.remove(at: i)
+            }
+            return true
         default:
             if a.isNumber && b.isNumber {
                 if case .float(let x) = a, x.isNaN, case .float(let y) = b, y.isNaN { return true }

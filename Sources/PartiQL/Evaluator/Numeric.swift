@@ -135,7 +135,7 @@ struct Dec {
     static func divide(_ a: Dec, _ b: Dec) -> Dec? {
         if b.coef.isZero { return nil }
         if a.coef.isZero { return Dec(coef: 0, exp: a.exp - b.exp) }
-        let precision = 34
+        let precision = 38
         // Scale a so the integer quotient has ≥ precision+1 digits.
         let extra = max(0, precision + 2 + b.digitCount - a.digitCount)
         let num = a.coef * pow10(extra)

@@ -63,7 +63,16 @@ extension Parser {
                 negated = true
             }
             if acceptKeyword("IN") {
-                let r = try concatExpr()
+                var r: P
+                if current.isPunct("("), !peekToken.isKeyword("SELECT") {
+                    _ = advance()
+                    try enter()
+                    let (items, h) = try exprList(close: ")")
+                    leave()
+                    r = (.list(items), try checkHeight(h + 1))
+                } else {
+                    r = try concatExpr()
+                }
                 l = (.inCollection(l.e, r.e, negated: negated), try checkHeight(max(l.h, r.h) + 1))
                 continue
             }
@@ -214,7 +223,7 @@ extension Parser {
         case .decimal(let text):
             _ = advance()
             guard let d = Dec.parse(text) else { throw error("a number", at: t) }
-            return (.literal(.decimal(d.ion)), 1)
+            return (.literal(.decimal(d.rounded(toSignificant: 38).ion)), 1)
         case .string(let s):
             _ = advance()
             return (.literal(.string(s)), 1)

@@ -77,6 +77,11 @@ extension Parser {
             }
             try expectPunct(")")
         default:
+            if name.hasPrefix("COLL_") {
+                if acceptKeyword("DISTINCT") { args.append(.literal(.symbol("distinct"))) } else if acceptKeyword("ALL") {
+                    args.append(.literal(.symbol("all")))
+                }
+            }
             if !acceptPunct(")") {
                 repeat { add(try expr()) } while acceptPunct(",")
                 try expectPunct(")")

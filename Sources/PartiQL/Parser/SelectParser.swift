@@ -89,7 +89,8 @@ extension Parser {
                 throw PartiQLError.syntax("\(k) JOIN is not supported; only inner joins are", at: current.position)
             }
             var isJoin = false
-            if acceptKeyword("CROSS") { try expectKeyword("JOIN"); isJoin = true } else if acceptKeyword("INNER") {
+            var cross = false
+            if acceptKeyword("CROSS") { try expectKeyword("JOIN"); isJoin = true; cross = true } else if acceptKeyword("INNER") {
                 try expectKeyword("JOIN")
                 isJoin = true
             } else if acceptKeyword("JOIN") { isJoin = true }
@@ -100,6 +101,8 @@ extension Parser {
                 let x = try expr()
                 h = max(h, x.h)
                 on = x.e
+            } else if !cross {
+                throw error("ON")
             }
             item = .join(item, right, on: on)
         }

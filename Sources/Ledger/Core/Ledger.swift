@@ -1,0 +1,189 @@
+import Ion
+
+/// One ledger: a single-strand, hash-chained journal of blocks in a
+/// `JournalStore`, a Merkle accumulator over the block hashes (the digest),
+/// and the current state and history of its tables, documents and indexes.
+///
+/// Not thread-safe: it lives on the node's single loop thread.
+public final class Ledger {
+    /// The internal catalog table whose documents are the user tables' catalog
+    /// rows: DDL is journaled as revisions of it (see Docs/ledger.md).
+    public static let catalogTableId = "0000000000000000000000"
+    public static let catalogTableName = "information_schema.user_tables"
+
+    public struct Options {
+        public var limits: LedgerLimits
+        public var ids: IDGenerator
+        /// Milliseconds since the Unix epoch.
+        public var clock: () -> Int64
+
+        public init(limits: LedgerLimits = LedgerLimits(), ids: IDGenerator = IDGenerator(),
+                    clock: @escaping () -> Int64 = LedgerTime.nowMilliseconds) {
+            self.limits = limits
+            self.ids = ids
+            self.clock = clock
+        }
+    }
+
+    /// What `open` re-verified, for the startup log line.
+    public struct OpenStats: Sendable, CustomStringConvertible {
+        public var blocks: Int
+        public var bytes: Int
+        public var seconds: Double
+        public var megabytesPerSecond: Double { seconds > 0 ? Double(bytes) / 1_048_576 / seconds : 0 }
+        public var description: String {
+            "re-verified \(blocks) blocks (\(bytes) bytes) in \(Double(Int(seconds * 1000)) / 1000) s"
+                + " (\(Double(Int(megabytesPerSecond * 10)) / 10) MB/s)"
+        }
+    }
+
+    struct BlockSummary {
+        var transactionId: String
+        var timestampMs: Int64
+        var blockHash: [UInt8]
+        var previousBlockHash: [UInt8]
+        var entriesHashList: [[UInt8]]
+        var revisionHashes: [[UInt8]]
+        var documentIds: [String]
+    }
+
+    /// Writes of a proposal that has been prepared but not applied yet:
+    /// later commits must not miss them in their OCC check.
+    struct PendingWrites {
+        var documentIds: Set<String> = []
+        var tableIds: Set<String> = []
+        var catalogIds: Set<String> = []
+        var tableNames: Set<String> = []
+        var redactions: Set<RedactionRequest> = []
+        var timestampMs: Int64 = .min
+    }
+
+    public let strandId: String
+    public var limits: LedgerLimits
+    public let ids: IDGenerator
+    public let clock: () -> Int64
+    public let store: JournalStore
+    public private(set) var openStats = OpenStats(blocks: 0, bytes: 0, seconds: 0)
+
+    var accumulator = MerkleAccumulator()
+    var summaries: [BlockSummary] = []
+    var state = LedgerState()
+    var pending: [String: PendingWrites] = [:]
+
+    init(strandId: String, store: JournalStore, options: Options) {
+        self.strandId = strandId
+        self.store = store
+        self.limits = options.limits
+        self.ids = options.ids
+        self.clock = options.clock
+    }
+
+    /// Opens the ledger in `store`: replays every record, recomputing every
+    /// hash and checking the chain, and rebuilds state and indexes. An empty
+    /// store starts a new ledger (with `strandId`, or a fresh id). A record
+    /// that does not verify stops the open with `LedgerError.corruptJournal`.
+    public static func open(store: JournalStore, strandId: String? = nil, options: Options = Options()) throws -> Ledger {
+        var strand = strandId ?? ""
+        if store.count > 0 {
+            let first = try decodeRecord(store.read(0), sequenceNo: 0)
+            if let strandId, strandId != first.address.strandId {
+                throw LedgerError.corruptJournal(sequenceNo: 0, reason: "strand \(first.address.strandId) is not \(strandId)")
+            }
+            strand = first.address.strandId
+        } else if strandId == nil {
+            strand = options.ids.next()
+        }
+        let ledger = Ledger(strandId: strand, store: store, options: options)
+        try ledger.replay()
+        return ledger
+    }
+
+    static func decodeRecord(_ bytes: [UInt8], sequenceNo: Int) throws -> Block {
+        do {
+            return try Block(ion: BlockCodec.decode(bytes))
+        } catch {
+            throw LedgerError.corruptJournal(sequenceNo: sequenceNo, reason: "record does not decode (\(error))")
+        }
+    }
+
+    private func replay() throws {
+        let start = LedgerTime.monotonicNanoseconds()
+        var bytes = 0
+        try store.forEach(from: 0) { index, bytesOfRecord in
+            bytes += bytesOfRecord.count
+            let block = try Ledger.decodeRecord(bytesOfRecord, sequenceNo: index)
+            guard block.address == BlockAddress(strandId: strandId, sequenceNo: index) else {
+                throw LedgerError.corruptJournal(sequenceNo: index, reason: "record holds block \(block.address)")
+            }
+            if let problem = BlockHasher.check(block, previousBlockHash: expectedPreviousHash()) {
+                throw LedgerError.corruptJournal(sequenceNo: index, reason: problem)
+            }
+            if block.timestampMs < state.lastTimestampMs {
+                throw LedgerError.corruptJournal(sequenceNo: index, reason: "blockTimestamp goes backwards")
+            }
+            do {
+                try state.apply(block)
+            } catch {
+                throw LedgerError.corruptJournal(sequenceNo: index, reason: "\(error)")
+            }
+            record(block)
+        }
+        let seconds = Double(LedgerTime.monotonicNanoseconds() - start) / 1e9
+        openStats = OpenStats(blocks: summaries.count, bytes: bytes, seconds: seconds)
+    }
+
+    func expectedPreviousHash() -> [UInt8] {
+        summaries.last?.blockHash ?? BlockHasher.genesisPreviousHash(strandId: strandId)
+    }
+
+    func record(_ block: Block) {
+        accumulator.append(block.blockHash)
+        summaries.append(BlockSummary(transactionId: block.transactionId, timestampMs: block.timestampMs,
+                                      blockHash: block.blockHash, previousBlockHash: block.previousBlockHash,
+                                      entriesHashList: block.entriesHashList, revisionHashes: block.revisions.map(\.hash),
+                                      documentIds: block.revisions.map(\.metadata.id)))
+    }
+
+    // MARK: - Basic queries
+
+    public var blockCount: Int { summaries.count }
+
+    /// The latest committed block's address; nil before the first block.
+    public var tip: BlockAddress? {
+        summaries.isEmpty ? nil : BlockAddress(strandId: strandId, sequenceNo: summaries.count - 1)
+    }
+
+    /// Makes every applied block durable (the caller batches: group commit).
+    public func sync() throws { try store.sync() }
+
+    /// Starts an OCC transaction over the current committed state.
+    public func begin() -> LedgerTransaction { LedgerTransaction(ledger: self, id: ids.next(), startMs: clock()) }
+
+    /// Forgets a prepared proposal that will never be applied (e.g. its Raft entry was lost).
+    public func abandon(transactionId: String) { pending[transactionId] = nil }
+
+    /// The block at `address` as stored, with redacted revisions shown redacted.
+    public func block(at address: BlockAddress) throws -> Block {
+        guard address.strandId == strandId, address.sequenceNo >= 0, address.sequenceNo < summaries.count else {
+            throw LedgerError.unknownBlock(address)
+        }
+        var block = try Ledger.decodeRecord(store.read(address.sequenceNo), sequenceNo: address.sequenceNo)
+        for i in block.revisions.indices {
+            let meta = block.revisions[i].metadata
+            if let doc = state.documents[meta.id], meta.version < doc.revisions.count,
+               doc.revisions[meta.version].isRedacted, doc.revisions[meta.version].blockAddress == address {
+                block.revisions[i] = block.revisions[i].redacted()
+            }
+        }
+        return block
+    }
+
+    /// The revision of `documentId` committed in block `address`.
+    public func revision(at address: BlockAddress, documentId: String) throws -> Revision {
+        guard let doc = state.documents[documentId],
+              let revision = doc.revisions.first(where: { $0.blockAddress == address }) else {
+            throw LedgerError.unknownRevision(address, documentId: documentId)
+        }
+        return revision
+    }
+}

@@ -1,0 +1,193 @@
+import Ion
+
+/// An equality index on one top-level field. Keys are the Ion hash of the
+/// field's value (equal for Ion-equivalent values); lookups re-check
+/// equivalence, so a hash collision can never return a wrong document.
+struct IndexState: Sendable {
+    var id: String
+    var field: String
+    var entries: [[UInt8]: [String]] = [:]
+
+    init(id: String, field: String) {
+        self.id = id
+        self.field = field
+    }
+
+    func key(of data: IonValue?) -> [UInt8]? { data?[field: field]?.ionHash }
+
+    mutating func add(_ documentId: String, _ data: IonValue?) {
+        guard let key = key(of: data) else { return }
+        entries[key, default: []].append(documentId)
+    }
+
+    mutating func remove(_ documentId: String, _ data: IonValue?) {
+        guard let key = key(of: data), var ids = entries[key] else { return }
+        ids.removeAll { $0 == documentId }
+        entries[key] = ids.isEmpty ? nil : ids
+    }
+}
+
+struct TableState: Sendable {
+    var id: String
+    var name: String
+    var active: Bool
+    var indexes: [IndexState] = []
+    /// Version of this table's catalog document (its DDL history).
+    var catalogVersion: Int
+    /// Bumped on every revision written to the table: what a scan's OCC check compares.
+    var writeCounter = 0
+    /// Every document ever inserted, in insertion order (deleted ones included).
+    var documentIds: [String] = []
+
+    func index(on field: String) -> IndexState? { indexes.first { $0.field == field } }
+
+    /// The catalog row, as journaled and as `information_schema.user_tables` shows it.
+    static func row(id: String, name: String, active: Bool, indexes: [(id: String, field: String)]) -> IonValue {
+        .struct([
+            ("name", .string(name)), ("tableId", .string(id)), ("status", .string(active ? "ACTIVE" : "INACTIVE")),
+            ("indexes", .list(indexes.map { .struct([("indexId", .string($0.id)), ("expr", .string("[\($0.field)]")),
+                                                       ("status", .string("ONLINE"))]) })),
+        ])
+    }
+
+    static func parseRow(_ row: IonValue) throws -> (id: String, name: String, active: Bool, indexes: [(id: String, field: String)]) {
+        let status = try IonRead.string(row, "status")
+        guard status == "ACTIVE" || status == "INACTIVE" else { throw LedgerDecodingError("table status \(status)") }
+        let indexes = try IonRead.list(row, "indexes").map { index -> (id: String, field: String) in
+            let expr = try IonRead.string(index, "expr")
+            guard expr.hasPrefix("["), expr.hasSuffix("]"), expr.count >= 3 else { throw LedgerDecodingError("index expr \(expr)") }
+            return (try IonRead.string(index, "indexId"), String(expr.dropFirst().dropLast()))
+        }
+        return (try IonRead.string(row, "tableId"), try IonRead.string(row, "name"), status == "ACTIVE", indexes)
+    }
+}
+
+struct DocumentState: Sendable {
+    var id: String
+    var tableId: String
+    var revisions: [Revision]
+
+    var latest: Revision { revisions[revisions.count - 1] }
+    var version: Int { latest.metadata.version }
+    /// Current data; nil once deleted (the latest revision is never redacted).
+    var current: IonValue? { latest.data }
+}
+
+/// Current state and history of every table and document, rebuilt from the
+/// journal block by block. Only `apply(_:)` mutates it.
+struct LedgerState: Sendable {
+    var tables: [String: TableState] = [:]
+    var tableOrder: [String] = []
+    var documents: [String: DocumentState] = [:]
+    /// Bumped by every catalog (DDL) revision.
+    var ddlCounter = 0
+    var lastTimestampMs: Int64 = .min
+
+    func activeTable(named name: String) -> TableState? {
+        for id in tableOrder { if let t = tables[id], t.active, t.name == name { return t } }
+        return nil
+    }
+
+    /// Current (non-deleted) documents of a table, in insertion order.
+    func currentDocuments(of tableId: String) -> [DocumentState] {
+        guard let table = tables[tableId] else { return [] }
+        return table.documentIds.compactMap { id in
+            guard let doc = documents[id], doc.current != nil else { return nil }
+            return doc
+        }
+    }
+
+    /// Documents whose `field` is equivalent to `value`, via the table's index; nil without one.
+    func lookup(tableId: String, field: String, value: IonValue) -> [DocumentState]? {
+        guard let index = tables[tableId]?.index(on: field) else { return nil }
+        let ids = index.entries[value.ionHash] ?? []
+        return ids.compactMap { id in
+            guard let doc = documents[id], let v = doc.current?[field: field], v.isEquivalent(to: value) else { return nil }
+            return doc
+        }
+    }
+
+    mutating func apply(_ block: Block) throws {
+        let owners = try block.documentTables()
+        func owner(_ revision: Revision) throws -> String {
+            guard let o = owners[revision.metadata.id] else {
+                throw LedgerDecodingError("revision of \(revision.metadata.id) not listed in transactionInfo.documents")
+            }
+            return o.tableId
+        }
+        // DDL first: a transaction may create a table and write to it.
+        for revision in block.revisions where try owner(revision) == Ledger.catalogTableId {
+            try applyCatalog(revision)
+        }
+        for revision in block.revisions {
+            let tableId = try owner(revision)
+            if tableId != Ledger.catalogTableId { try applyDocument(revision, tableId: tableId) }
+        }
+        for request in try block.redactions() { try redact(request) }
+        lastTimestampMs = max(lastTimestampMs, block.timestampMs)
+    }
+
+    private mutating func applyCatalog(_ revision: Revision) throws {
+        guard let data = revision.data else { throw LedgerDecodingError("catalog revision without data") }
+        let row = try TableState.parseRow(data)
+        guard row.id == revision.metadata.id else { throw LedgerDecodingError("catalog row id differs from document id") }
+        var table = tables[row.id] ?? TableState(id: row.id, name: row.name, active: row.active, catalogVersion: -1)
+        guard revision.metadata.version == table.catalogVersion + 1 else {
+            throw LedgerDecodingError("catalog version \(revision.metadata.version) of table \(row.id) does not follow \(table.catalogVersion)")
+        }
+        if tables[row.id] == nil { tableOrder.append(row.id) }
+        table.name = row.name
+        table.active = row.active
+        table.catalogVersion = revision.metadata.version
+        var indexes: [IndexState] = []
+        for (id, field) in row.indexes {
+            if let existing = table.indexes.first(where: { $0.id == id }) {
+                indexes.append(existing)
+            } else {
+                var index = IndexState(id: id, field: field)
+                for docId in table.documentIds { index.add(docId, documents[docId]?.current) }
+                indexes.append(index)
+            }
+        }
+        table.indexes = indexes
+        tables[row.id] = table
+        ddlCounter += 1
+    }
+
+    private mutating func applyDocument(_ revision: Revision, tableId: String) throws {
+        guard tables[tableId] != nil else { throw LedgerDecodingError("write to unknown table \(tableId)") }
+        let id = revision.metadata.id
+        if let existing = documents[id] {
+            guard existing.tableId == tableId, revision.metadata.version == existing.version + 1, existing.current != nil else {
+                throw LedgerDecodingError("revision \(revision.metadata.version) of \(id) does not follow version \(existing.version)")
+            }
+            for i in tables[tableId]!.indexes.indices { tables[tableId]!.indexes[i].remove(id, existing.current) }
+            documents[id]!.revisions.append(revision)
+        } else {
+            guard revision.metadata.version == 0, revision.data != nil else {
+                throw LedgerDecodingError("first revision of \(id) must be an insert at version 0")
+            }
+            documents[id] = DocumentState(id: id, tableId: tableId, revisions: [revision])
+            tables[tableId]!.documentIds.append(id)
+        }
+        for i in tables[tableId]!.indexes.indices { tables[tableId]!.indexes[i].add(id, revision.data) }
+        tables[tableId]!.writeCounter += 1
+    }
+
+    /// Where a redaction request points, if it names a redactable revision:
+    /// inactive (not the latest), not deleted, not already redacted.
+    func redactionTarget(_ r: RedactionRequest) -> Int? {
+        guard let doc = documents[r.documentId], doc.tableId == r.tableId,
+              let i = doc.revisions.firstIndex(where: { $0.metadata.version == r.version }),
+              i < doc.revisions.count - 1, doc.revisions[i].blockAddress == r.blockAddress,
+              doc.revisions[i].data != nil else { return nil }
+        return i
+    }
+
+    private mutating func redact(_ request: RedactionRequest) throws {
+        guard let i = redactionTarget(request) else {
+            throw LedgerDecodingError("redaction of \(request.documentId) version \(request.version) names no redactable revision")
+        }
+        documents[request.documentId]!.revisions[i] = documents[request.documentId]!.revisions[i].redacted()
+    }
+}

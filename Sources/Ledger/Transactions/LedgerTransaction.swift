@@ -1,0 +1,177 @@
+import Ion
+import PartiQL
+
+/// An OCC transaction: reads the latest committed state plus its own
+/// buffered writes, records what it read, buffers its writes (one revision
+/// per document: a second write to a document replaces the buffered one)
+/// and, on `commit`, becomes a `BlockProposal` if nothing it read changed.
+/// Conforms to PartiQL's `Catalog` (see LedgerTransaction+Catalog.swift).
+public final class LedgerTransaction {
+    public enum Status: Sendable { case open, committed, aborted }
+
+    struct BufferedWrite {
+        var tableId: String
+        var tableName: String
+        var data: IonValue?
+        var statements: [Int]
+        var size: Int
+    }
+
+    /// A table as this transaction sees it (committed, or changed by its DDL).
+    struct TableDef {
+        var id: String
+        var name: String
+        var active: Bool
+        var indexes: [(id: String, field: String)]
+        var statements: [Int] = []
+        var row: IonValue { TableState.row(id: id, name: name, active: active, indexes: indexes) }
+    }
+
+    public let ledger: Ledger
+    public let transactionID: String
+    public let startMs: Int64
+    public internal(set) var status: Status = .open
+
+    var statements: [BlockProposal.Statement] = []
+    var statementBytes = 0
+    var writes: [String: BufferedWrite] = [:]
+    var writeOrder: [String] = []
+    var tableChanges: [String: TableDef] = [:]
+    var tableOrder: [String] = []
+    var redactions: [RedactionRequest] = []
+    var readSet = ReadSet()
+
+    init(ledger: Ledger, id: String, startMs: Int64) {
+        self.ledger = ledger
+        self.transactionID = id
+        self.startMs = startMs
+    }
+
+    var state: LedgerState { ledger.state }
+    var limits: LedgerLimits { ledger.limits }
+
+    // MARK: - Lifecycle
+
+    /// Validates and prepares: the proposal to replicate, or nil when nothing was written.
+    public func commit() throws -> BlockProposal? { try ledger.prepare(self) }
+
+    public func abort() { status = .aborted }
+
+    /// The commit digest the driver must send (PROTOCOL.md §1.7.3).
+    public var commitDigest: [UInt8] {
+        QLDBHash.commitDigest(transactionID: transactionID, statements: statements.map { ($0.text, $0.parameters) })
+    }
+
+    func checkOpen() throws {
+        guard status == .open else {
+            throw TransactionClosed(transactionId: transactionID, message: status == .committed ? "already committed" : "aborted")
+        }
+        if ledger.clock() - startMs > limits.transactionLifetimeMs {
+            status = .aborted
+            throw TransactionClosed(transactionId: transactionID,
+                                    message: "exceeded the transaction lifetime of \(limits.transactionLifetimeMs / 1000) s")
+        }
+    }
+
+    /// Adds a statement to `transactionInfo` (its `statementDigest` is computed at apply).
+    public func recordStatement(text: String, parameters: [IonValue]) throws {
+        try checkOpen()
+        guard text.utf8.count <= limits.statementLength else {
+            throw LimitExceeded(limit: "statementLength", message: "Statement is longer than \(limits.statementLength) characters")
+        }
+        statementBytes += text.utf8.count + parameters.reduce(0) { $0 + BlockCodec.encodedSize($1) }
+        statements.append(.init(text: text, startTimeMs: ledger.clock(), parameters: parameters))
+        try checkTransactionSize()
+    }
+
+    var currentStatements: [Int] { statements.isEmpty ? [] : [statements.count - 1] }
+
+    func checkTransactionSize() throws {
+        let total = statementBytes + writes.values.reduce(0) { $0 + $1.size }
+        if total > limits.transactionSize {
+            throw LimitExceeded(limit: "transactionSize",
+                                message: "Transaction exceeds the maximum size of \(limits.transactionSize) bytes")
+        }
+    }
+
+    // MARK: - Tables
+
+    func tableDef(id: String) -> TableDef? {
+        if let def = tableChanges[id] { return def }
+        guard let t = state.tables[id] else { return nil }
+        return TableDef(id: t.id, name: t.name, active: t.active, indexes: t.indexes.map { ($0.id, $0.field) })
+    }
+
+    var allTableIds: [String] { state.tableOrder + tableOrder.filter { state.tables[$0] == nil } }
+
+    /// The active table of that name, recording the resolution in the read set.
+    func activeTable(named name: String) -> TableDef? {
+        readSet.noteTableName(name, state.activeTable(named: name)?.id)
+        for id in allTableIds { if let def = tableDef(id: id), def.active, def.name == name { return def } }
+        return nil
+    }
+
+    func requireActiveTable(_ name: String) throws -> TableDef {
+        guard let def = activeTable(named: name) else { throw CatalogError("No such table: \(name)") }
+        return def
+    }
+
+    /// Records the table's committed definition as read, then stores the change.
+    func change(_ def: TableDef) {
+        readSet.noteCatalog(def.id, version: state.tables[def.id]?.catalogVersion)
+        var def = def
+        for s in currentStatements where !def.statements.contains(s) { def.statements.append(s) }
+        if tableChanges[def.id] == nil { tableOrder.append(def.id) }
+        tableChanges[def.id] = def
+    }
+
+    // MARK: - Documents
+
+    /// The committed document, recording its version as read.
+    func committedDocument(_ id: String) -> DocumentState? {
+        let doc = state.documents[id]
+        readSet.noteDocument(id, version: doc?.version)
+        return doc
+    }
+
+    /// The document's current data as this transaction sees it.
+    func currentData(_ id: String, in table: TableDef) -> (data: IonValue, metadata: IonValue?)? {
+        if let w = writes[id] {
+            guard w.tableId == table.id, let data = w.data else { return nil }
+            return (data, nil)
+        }
+        guard let doc = committedDocument(id), doc.tableId == table.id, let data = doc.current else { return nil }
+        return (data, doc.latest.metadata.ion)
+    }
+
+    func buffer(_ id: String, table: TableDef, data: IonValue?) throws {
+        var size = 0
+        if let data {
+            guard case .struct = data.content else { throw CatalogError("A document must be a struct, not \(data.type)") }
+            size = BlockCodec.encodedSize(data)
+            guard size <= limits.documentSize else {
+                throw LimitExceeded(limit: "documentSize",
+                                    message: "Document size \(size) bytes exceeds the maximum of \(limits.documentSize) bytes")
+            }
+        }
+        if var w = writes[id] {
+            w.data = data
+            w.size = size
+            for s in currentStatements where !w.statements.contains(s) { w.statements.append(s) }
+            writes[id] = w
+        } else {
+            guard writes.count < limits.documentsPerTransaction else {
+                throw LimitExceeded(limit: "documentsPerTransaction",
+                                    message: "Transaction writes more than \(limits.documentsPerTransaction) documents")
+            }
+            writes[id] = BufferedWrite(tableId: table.id, tableName: table.name, data: data, statements: currentStatements, size: size)
+            writeOrder.append(id)
+        }
+        try checkTransactionSize()
+    }
+
+    func unbuffer(_ id: String) {
+        writes[id] = nil
+        writeOrder.removeAll { $0 == id }
+    }
+}

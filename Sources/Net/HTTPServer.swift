@@ -1,0 +1,69 @@
+import Foundation
+
+/// HTTP/1.1 (or HTTPS with `configuration.tls`) on a TCP listener. Loop thread only.
+public final class HTTPServer {
+    public let loop: EventLoop
+    public private(set) var configuration: HTTPServerConfiguration
+    let handler: HTTPHandler
+    private var listener: TCPListener?
+    private var connections: [ObjectIdentifier: HTTPServerConnection] = [:]
+    public private(set) var stats = HTTPServerStats()
+
+    public init(loop: EventLoop, configuration: HTTPServerConfiguration, handler: HTTPHandler) {
+        self.loop = loop
+        self.configuration = configuration
+        self.handler = handler
+    }
+
+    /// Binds and starts accepting. `port` then holds the bound port.
+    public func start() throws {
+        guard listener == nil else { return }
+        // Strong capture: a listening server stays alive until `stop()`.
+        let l = try TCPListener(loop: loop, host: configuration.host, port: configuration.port) { conn in
+            self.accept(conn)
+        }
+        l.watermarks = configuration.watermarks
+        listener = l
+        configuration.port = l.port
+    }
+
+    public var port: Int { listener?.port ?? configuration.port }
+    public var connectionCount: Int { connections.count }
+
+    private func accept(_ conn: TCPConnection) {
+        stats.connectionsAccepted += 1
+        guard connections.count < configuration.maxConnections else {
+            stats.connectionsRefused += 1
+            conn.close(graceful: false)
+            return
+        }
+        let stream: ByteStream
+        if let tls = configuration.tls {
+            do {
+                let t = try TLSStream(transport: conn, context: tls)
+                t.onHandshake = { [weak self] result in
+                    if case .failure = result { self?.stats.tlsHandshakeFailures += 1 }
+                }
+                stream = t
+            } catch {
+                conn.close(graceful: false)
+                return
+            }
+        } else {
+            stream = conn
+        }
+        let c = HTTPServerConnection(stream: stream, loop: loop, configuration: configuration, handler: handler)
+        c.onStats = { [weak self] update in
+            if let self { update(&self.stats) }
+        }
+        c.onClosed = { [weak self] c in self?.connections.removeValue(forKey: ObjectIdentifier(c)) }
+        connections[ObjectIdentifier(c)] = c
+    }
+
+    /// Stops listening and closes every connection.
+    public func stop() {
+        listener?.close()
+        listener = nil
+        for c in Array(connections.values) { c.close() }
+    }
+}

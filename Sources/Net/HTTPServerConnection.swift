@@ -1,0 +1,288 @@
+import Foundation
+
+/// Serves HTTP/1.1 on one `ByteStream` (TCP, TLS, or an in-memory fake):
+/// parses requests one at a time, hands each to the handler, writes the
+/// response, and enforces the limits and timeouts. Loop thread only.
+public final class HTTPServerConnection {
+    enum Phase { case awaitingFirstRequest, idle, headers, body, handling, writing, closing, closed }
+
+    public let stream: ByteStream
+    let loop: EventLoop
+    let configuration: HTTPServerConfiguration
+    let handler: HTTPHandler
+    private let parser: HTTPMessageParser
+    private let timer: LoopTimer
+    private(set) var phase: Phase = .awaitingFirstRequest
+    private var buffer: [UInt8] = []
+    private var bufferStart = 0
+    private var processing = false
+    private var pausedForPipeline = false
+    private var streaming: (source: HTTPBodySource, chunked: Bool, close: Bool)?
+
+    /// Called once the connection has closed.
+    var onClosed: ((HTTPServerConnection) -> Void)?
+    var onStats: ((inout HTTPServerStats) -> Void) -> Void = { _ in }
+    public private(set) var requestsServed = 0
+    public private(set) var peakPendingWriteBytes = 0
+
+    public init(stream: ByteStream, loop: EventLoop, configuration: HTTPServerConfiguration, handler: HTTPHandler) {
+        self.stream = stream
+        self.loop = loop
+        self.configuration = configuration
+        self.handler = handler
+        parser = HTTPMessageParser(request: true, maxHeaderBytes: configuration.maxHeaderBytes,
+                                   maxBodyBytes: configuration.maxBodyBytes)
+        timer = LoopTimer(loop: loop)
+        parser.onMessageBegin = { [unowned self] in self.messageBegan() }
+        parser.onHeadersComplete = { [unowned self] head in self.headersCompleted(head) }
+        stream.onRead = { [unowned self] bytes in self.received(bytes) }
+        stream.onWritable = { [unowned self] in self.writable() }
+        stream.onClose = { _ in self.streamClosed() }  // strong: keeps us alive while open
+        arm(configuration.headerTimeout)
+    }
+
+    // MARK: input
+
+    private func received(_ bytes: UnsafeRawBufferPointer) {
+        guard phase != .closing, phase != .closed else { return }
+        buffer.append(contentsOf: bytes)
+        if buffer.count - bufferStart > configuration.maxBufferedBytes && !pausedForPipeline {
+            pausedForPipeline = true
+            stream.pauseReading()
+        }
+        process()
+    }
+
+    /// Parses buffered bytes until a request is in flight or bytes run out.
+    private func process() {
+        guard !processing else { return }
+        processing = true
+        defer { processing = false }
+        while phase != .handling && phase != .writing && phase != .closing && phase != .closed
+                && bufferStart < buffer.count {
+            let consumed = buffer.withUnsafeBytes { all in
+                parser.execute(UnsafeRawBufferPointer(rebasing: all[bufferStart...]))
+            }
+            bufferStart += consumed
+            if let failure = parser.failure {
+                reject(failure)
+                return
+            }
+            if let message = parser.takeMessage() {
+                dispatch(message)
+            } else if consumed == 0 {
+                break
+            }
+        }
+        if bufferStart >= buffer.count {
+            buffer.removeAll(keepingCapacity: buffer.capacity <= 64 * 1024)
+            bufferStart = 0
+        } else if bufferStart > 64 * 1024 {
+            buffer.removeFirst(bufferStart)
+            bufferStart = 0
+        }
+        if pausedForPipeline && buffer.count - bufferStart <= configuration.maxBufferedBytes / 2 {
+            pausedForPipeline = false
+            stream.resumeReading()
+        }
+    }
+
+    private func messageBegan() {
+        if phase == .idle { arm(configuration.headerTimeout) }  // the first request keeps its open-time deadline
+        phase = .headers
+    }
+
+    private func headersCompleted(_ head: HTTPMessage) {
+        phase = .body
+        arm(configuration.bodyTimeout)
+        if head.headers["Expect"]?.lowercased() == "100-continue" && head.versionMinor >= 1 {
+            stream.write("HTTP/1.1 100 Continue\r\n\r\n")
+        }
+    }
+
+    private func dispatch(_ message: HTTPMessage) {
+        phase = .handling
+        timer.stop()
+        onStats { $0.requests += 1 }
+        let request = HTTPRequest(method: message.method, target: message.url, headers: message.headers,
+                                  body: message.body, versionMajor: message.versionMajor,
+                                  versionMinor: message.versionMinor, keepAlive: message.keepAlive,
+                                  remoteAddress: stream.remoteAddress)
+        var answered = false
+        let loop = self.loop
+        handler.handle(request) { [self] response in
+            loop.runOnLoop {
+                guard !answered else { return }
+                answered = true
+                self.send(response, to: request)
+            }
+        }
+    }
+
+    // MARK: output
+
+    private func send(_ response: HTTPResponse, to request: HTTPRequest) {
+        guard phase == .handling else { return }  // closed meanwhile
+        requestsServed += 1
+        let close = !request.keepAlive || response.headers["Connection"]?.lowercased() == "close"
+        let isHead = request.method == "HEAD"
+        var head = "HTTP/1.1 \(response.status) \(HTTPResponse.reason(response.status))\r\n"
+        for (name, value) in response.headers {
+            switch name.lowercased() {
+            case "content-length", "transfer-encoding", "connection": continue
+            default:
+                // No response splitting: a field with CR or LF is dropped.
+                if name.utf8.contains(where: { $0 == 13 || $0 == 10 || $0 == 58 })
+                    || value.utf8.contains(where: { $0 == 13 || $0 == 10 }) { continue }
+                head += "\(name): \(value)\r\n"
+            }
+        }
+        var chunked = false
+        switch response.body {
+        case .bytes(let b):
+            head += "Content-Length: \(b.count)\r\n"
+        case .stream(let source):
+            if let n = source.length { head += "Content-Length: \(n)\r\n" } else {
+                head += "Transfer-Encoding: chunked\r\n"
+                chunked = true
+            }
+        }
+        if close {
+            head += "Connection: close\r\n"
+        } else if request.versionMinor == 0 {
+            head += "Connection: keep-alive\r\n"
+        }
+        head += "\r\n"
+        var out = Array(head.utf8)
+        switch response.body {
+        case .bytes(let b):
+            if !isHead { out += b }
+            stream.write(out)
+            notePending()
+            finishResponse(close: close)
+        case .stream(let source):
+            stream.write(out)
+            notePending()
+            if isHead {
+                finishResponse(close: close)
+            } else {
+                phase = .writing
+                streaming = (source, chunked, close)
+                pump()
+            }
+        }
+    }
+
+    /// Writes streamed body chunks while the stream is writable.
+    private func pump() {
+        guard phase == .writing, let s = streaming else { return }
+        while stream.isWritable {
+            guard let chunk = s.source.nextChunk(maxBytes: configuration.streamChunkSize), !chunk.isEmpty else {
+                if s.chunked { stream.write("0\r\n\r\n") }
+                streaming = nil
+                finishResponse(close: s.close)
+                return
+            }
+            if s.chunked {
+                stream.write(Array("\(String(chunk.count, radix: 16))\r\n".utf8) + chunk + [13, 10])
+            } else {
+                stream.write(chunk)
+            }
+            notePending()
+        }
+        if stream.isOpen { arm(configuration.idleTimeout) }  // the client must keep reading
+    }
+
+    private func writable() {
+        if phase == .writing { pump() }
+    }
+
+    private func notePending() {
+        let p = stream.pendingWriteBytes
+        if p > peakPendingWriteBytes {
+            peakPendingWriteBytes = p
+            onStats { $0.peakPendingWriteBytes = max($0.peakPendingWriteBytes, p) }
+        }
+    }
+
+    private func finishResponse(close: Bool) {
+        if close {
+            beginClose()
+            return
+        }
+        phase = .idle
+        arm(configuration.idleTimeout)
+        parser.resume()
+        process()
+    }
+
+    /// Answers a request the parser refused, then closes.
+    private func reject(_ failure: HTTPMessageParser.Failure) {
+        let status: Int
+        switch failure {
+        case .malformed: status = 400
+        case .headersTooLarge: status = 431
+        case .bodyTooLarge: status = 413
+        }
+        onStats { $0.badRequests += 1 }
+        writeErrorAndClose(status)
+    }
+
+    private func writeErrorAndClose(_ status: Int) {
+        let body = "\(HTTPResponse.reason(status))\n"
+        stream.write("HTTP/1.1 \(status) \(HTTPResponse.reason(status))\r\nContent-Type: text/plain\r\n"
+                     + "Content-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)")
+        beginClose()
+    }
+
+    private func beginClose() {
+        phase = .closing
+        streaming = nil
+        arm(configuration.idleTimeout)  // a graceful close still may not hang forever
+        stream.close(graceful: true)
+    }
+
+    // MARK: timers
+
+    private func arm(_ after: Duration) {
+        timer.start(after: after) { [unowned self] in self.timedOut() }
+    }
+
+    private func timedOut() {
+        switch phase {
+        case .headers, .body:
+            onStats { $0.timeouts += 1 }
+            writeErrorAndClose(408)
+        case .awaitingFirstRequest:
+            onStats { $0.timeouts += 1 }
+            phase = .closing
+            stream.close(graceful: false)
+        case .idle:
+            phase = .closing
+            stream.close(graceful: true)
+        case .writing, .closing:
+            onStats { $0.timeouts += 1 }
+            stream.close(graceful: false)
+        case .handling, .closed:
+            break
+        }
+    }
+
+    /// Closes the connection now (server stop).
+    public func close() {
+        guard phase != .closed else { return }
+        phase = .closing
+        stream.close(graceful: false)
+    }
+
+    private func streamClosed() {
+        phase = .closed
+        streaming = nil
+        timer.close()
+        parser.onMessageBegin = nil
+        parser.onHeadersComplete = nil
+        let cb = onClosed
+        onClosed = nil
+        cb?(self)
+    }
+}

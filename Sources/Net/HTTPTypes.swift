@@ -1,0 +1,164 @@
+/// HTTP header fields in arrival order; names compare case-insensitively.
+public struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionaryLiteral {
+    public private(set) var entries: [(name: String, value: String)] = []
+
+    public init() {}
+    public init(_ pairs: [(String, String)]) { entries = pairs.map { (name: $0.0, value: $0.1) } }
+    public init(dictionaryLiteral elements: (String, String)...) { self.init(elements) }
+
+    public static func == (a: HTTPHeaders, b: HTTPHeaders) -> Bool {
+        a.entries.count == b.entries.count && zip(a.entries, b.entries).allSatisfy { $0 == $1 }
+    }
+
+    /// The first value of `name`.
+    public subscript(name: String) -> String? {
+        entries.first { $0.name.lowercased() == name.lowercased() }?.value
+    }
+
+    public func values(_ name: String) -> [String] {
+        let n = name.lowercased()
+        return entries.filter { $0.name.lowercased() == n }.map(\.value)
+    }
+
+    public func contains(_ name: String) -> Bool { self[name] != nil }
+
+    public mutating func add(_ name: String, _ value: String) { entries.append((name: name, value: value)) }
+
+    /// Replaces every `name` field with one.
+    public mutating func set(_ name: String, _ value: String) {
+        remove(name)
+        add(name, value)
+    }
+
+    public mutating func remove(_ name: String) {
+        let n = name.lowercased()
+        entries.removeAll { $0.name.lowercased() == n }
+    }
+
+    public var count: Int { entries.count }
+    public func makeIterator() -> IndexingIterator<[(name: String, value: String)]> { entries.makeIterator() }
+}
+
+public struct HTTPRequest: Sendable {
+    public var method: String
+    /// The request target as sent: path and query.
+    public var target: String
+    public var headers: HTTPHeaders
+    public var body: [UInt8]
+    public var versionMajor: Int
+    public var versionMinor: Int
+    /// Whether the connection stays open after the response (HTTP/1.1 default).
+    public var keepAlive: Bool
+    public var remoteAddress: String?
+
+    public init(method: String, target: String, headers: HTTPHeaders = HTTPHeaders(), body: [UInt8] = [],
+                versionMajor: Int = 1, versionMinor: Int = 1, keepAlive: Bool = true, remoteAddress: String? = nil) {
+        self.method = method
+        self.target = target
+        self.headers = headers
+        self.body = body
+        self.versionMajor = versionMajor
+        self.versionMinor = versionMinor
+        self.keepAlive = keepAlive
+        self.remoteAddress = remoteAddress
+    }
+
+    public var path: String { String(target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? "") }
+
+    public var query: String? {
+        guard let i = target.firstIndex(of: "?") else { return nil }
+        return String(target[target.index(after: i)...])
+    }
+
+    public var bodyText: String { String(decoding: body, as: UTF8.self) }
+}
+
+/// A response body produced on demand, so a large one never sits in memory
+/// whole: the server pulls chunks only while the connection is writable.
+public protocol HTTPBodySource: AnyObject {
+    /// Total length if known (sent as Content-Length); nil sends it chunked.
+    var length: Int? { get }
+    /// Up to `maxBytes` more bytes; nil (or empty) at the end.
+    func nextChunk(maxBytes: Int) -> [UInt8]?
+}
+
+public enum HTTPBody {
+    case bytes([UInt8])
+    case stream(HTTPBodySource)
+}
+
+public struct HTTPResponse {
+    public var status: Int
+    public var headers: HTTPHeaders
+    public var body: HTTPBody
+
+    public init(status: Int = 200, headers: HTTPHeaders = HTTPHeaders(), body: [UInt8] = []) {
+        self.status = status
+        self.headers = headers
+        self.body = .bytes(body)
+    }
+
+    public init(status: Int = 200, headers: HTTPHeaders = HTTPHeaders(), stream: HTTPBodySource) {
+        self.status = status
+        self.headers = headers
+        self.body = .stream(stream)
+    }
+
+    public static func text(_ text: String, status: Int = 200, contentType: String = "text/plain; charset=utf-8") -> HTTPResponse {
+        HTTPResponse(status: status, headers: ["Content-Type": contentType], body: Array(text.utf8))
+    }
+
+    /// The body bytes (empty for a streamed body).
+    public var bodyBytes: [UInt8] {
+        if case .bytes(let b) = body { return b }
+        return []
+    }
+
+    public var bodyText: String { String(decoding: bodyBytes, as: UTF8.self) }
+
+    public static func reason(_ status: Int) -> String {
+        switch status {
+        case 100: return "Continue"
+        case 200: return "OK"
+        case 201: return "Created"
+        case 202: return "Accepted"
+        case 204: return "No Content"
+        case 301: return "Moved Permanently"
+        case 302: return "Found"
+        case 304: return "Not Modified"
+        case 307: return "Temporary Redirect"
+        case 400: return "Bad Request"
+        case 401: return "Unauthorized"
+        case 403: return "Forbidden"
+        case 404: return "Not Found"
+        case 405: return "Method Not Allowed"
+        case 408: return "Request Timeout"
+        case 409: return "Conflict"
+        case 411: return "Length Required"
+        case 412: return "Precondition Failed"
+        case 413: return "Payload Too Large"
+        case 429: return "Too Many Requests"
+        case 431: return "Request Header Fields Too Large"
+        case 500: return "Internal Server Error"
+        case 501: return "Not Implemented"
+        case 502: return "Bad Gateway"
+        case 503: return "Service Unavailable"
+        case 504: return "Gateway Timeout"
+        default: return "Status \(status)"
+        }
+    }
+}
+
+/// Answers requests, possibly later (after a Raft commit): call `respond`
+/// exactly once, from any thread. Requests on one connection are handled one
+/// at a time, in order.
+public protocol HTTPHandler {
+    func handle(_ request: HTTPRequest, respond: @escaping (HTTPResponse) -> Void)
+}
+
+/// An `HTTPHandler` from a closure.
+public struct HTTPHandlerFunction: HTTPHandler {
+    let body: (HTTPRequest, @escaping (HTTPResponse) -> Void) -> Void
+    public init(_ body: @escaping (HTTPRequest, @escaping (HTTPResponse) -> Void) -> Void) { self.body = body }
+    public func handle(_ request: HTTPRequest, respond: @escaping (HTTPResponse) -> Void) { body(request, respond) }
+}

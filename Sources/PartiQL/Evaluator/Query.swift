@@ -1,0 +1,258 @@
+import Ion
+
+/// Executes SELECT: FROM (with planned table access), WHERE, GROUP BY,
+/// HAVING, ORDER BY, projection, DISTINCT, LIMIT/OFFSET.
+struct Query {
+    let eval: Evaluator
+    /// DML needs each row's document id; queries do not pay for it.
+    var recordDocumentIDs = false
+    var ctx: EvalContext { eval.ctx }
+
+    /// Flattens the (left-deep, inner) join tree into sources and ON conditions.
+    static func flatten(_ item: FromItem) -> [(FromSource, Expr?)] {
+        var out: [(FromSource, Expr?)] = []
+        var stack: [(FromItem, Expr?)] = [(item, nil)]
+        var pending: [(FromSource, Expr?)] = []
+        while let (it, on) = stack.popLast() {
+            switch it {
+            case .source(let s): pending.append((s, on))
+            case .join(let l, let r, let cond):
+                stack.append((r, cond))
+                stack.append((l, nil))
+            }
+            _ = on
+        }
+        out = pending
+        return out
+    }
+
+    static func defaultAlias(_ e: Expr, _ index: Int) -> String {
+        switch e {
+        case .variable(let n, _, _): return n
+        case .path(_, let steps):
+            if case .field(let f, _)? = steps.last { return f }
+        case .call(let name, let args, _) where name == "HISTORY":
+            if case .variable(let n, _, _)? = args.first { return n }
+        default: break
+        }
+        return "_\(index + 1)"
+    }
+
+    /// A table name when `e` names a catalog table not shadowed by a variable.
+    func tableSource(_ e: Expr, _ scope: Scope) -> String? {
+        guard ctx.catalog != nil, case .variable(let name, let cs, false) = e else { return nil }
+        var s: Scope? = scope
+        while let f = s {
+            if f.names.contains(where: { ctx.names($0, name, caseSensitive: cs) }) { return nil }
+            s = f.parent
+        }
+        return ctx.tableName(name, caseSensitive: cs)
+    }
+
+    /// The plans of the table sources (nil for other sources), in FROM order.
+    func plans(_ sources: [(FromSource, Expr?)], whereClause: Expr?, _ scope: Scope) throws -> [SourcePlan?] {
+        var predicates = Planner.conjuncts(whereClause)
+        for (_, on) in sources { predicates += Planner.conjuncts(on) }
+        var earlier: Set<String> = []
+        var out: [SourcePlan?] = []
+        let planner = Planner(ctx: ctx)
+        for (i, (s, _)) in sources.enumerated() {
+            let alias = s.asAlias ?? Query.defaultAlias(s.expr, i)
+            if let table = tableSource(s.expr, scope) {
+                out.append(try planner.plan(table: table, source: s, alias: alias, earlierAliases: earlier,
+                                            singleSource: sources.count == 1, predicates: predicates))
+            } else {
+                out.append(nil)
+            }
+            earlier.insert(alias)
+            if let a = s.atAlias { earlier.insert(a) }
+            if let b = s.byAlias { earlier.insert(b) }
+        }
+        return out
+    }
+
+    /// Documents of a planned table source.
+    func read(_ plan: SourcePlan, _ scope: Scope) throws -> [CatalogDocument] {
+        switch plan.access {
+        case .scan:
+            return try ctx.scan(plan.table)
+        case .documentID(let e):
+            guard let id = try eval.eval(e, scope).text else { return [] }
+            if let cached = ctx.tableCache[plan.table] { return cached.filter { $0.id == id } }
+            ctx.lookupCount += 1
+            return try ctx.catalogCall { try ctx.catalog?.document(table: plan.table, id: id) }.map { [$0] } ?? []
+        case .indexLookup(let field, let keys):
+            var docs: [CatalogDocument] = []
+            var seen: Set<String> = []
+            for k in keys {
+                let v = try eval.eval(k, scope)
+                if v.isAbsent { continue }
+                for d in try ctx.lookup(plan.table, field: field, value: v) where seen.insert(d.id).inserted {
+                    docs.append(d)
+                }
+            }
+            return docs
+        }
+    }
+
+    /// Binding rows of the FROM clause, filtered by ON conditions.
+    func rows(_ from: FromItem?, whereClause: Expr?, _ outer: Scope) throws -> [Scope] {
+        guard let from else {
+            let row = Scope(parent: outer, isFrom: true)
+            if let w = whereClause, case .bool(true) = try eval.eval(w, row) {} else if whereClause != nil { return [] }
+            return [row]
+        }
+        let sources = Query.flatten(from)
+        if sources.count > 64 { throw PartiQLError.semantic("too many FROM sources (limit 64)") }
+        let plans = try plans(sources, whereClause: whereClause, outer)
+        var rows = [Scope(parent: outer, isFrom: true)]
+        for (i, (s, on)) in sources.enumerated() {
+            let alias = s.asAlias ?? Query.defaultAlias(s.expr, i)
+            var next: [Scope] = []
+            for row in rows {
+                var items: [(Value, Value?, String?)] = []  // value, AT, document id
+                if let plan = plans[i] {
+                    for d in try read(plan, row) { items.append((Value(ion: d.data), .missing, d.id)) }
+                } else {
+                    let v = try eval.eval(s.expr, row)
+                    if s.unpivot {
+                        if case .struct(let fields) = v {
+                            for f in fields { items.append((f.value, .string(f.name), nil)) }
+                        } else if !v.isMissing {
+                            items.append((v, .string("_1"), nil))
+                        }
+                    } else {
+                        switch v {
+                        case .list(let xs): for (k, x) in xs.enumerated() { items.append((x, .integer(k), nil)) }
+                        case .sexp(let xs): for (k, x) in xs.enumerated() { items.append((x, .integer(k), nil)) }
+                        case .bag(let xs):
+                            if ctx.mode == .strict, s.atAlias != nil { throw PartiQLError.eval("AT requires an ordered collection, found BAG") }
+                            for x in xs { items.append((x, .missing, nil)) }
+                        default:
+                            if ctx.mode == .strict { throw PartiQLError.eval("FROM requires a collection, found \(v.typeName)") }
+                            items.append((v, .missing, nil))
+                        }
+                    }
+                }
+                for (value, at, id) in items {
+                    let r = Scope(parent: row.parent, names: row.names, values: row.values, isFrom: true)
+                    r.bind(alias, value)
+                    if let a = s.atAlias { r.bind(a, at ?? .missing) }
+                    if let b = s.byAlias { r.bind(b, id.map { Value.string($0) } ?? .missing) }
+                    if recordDocumentIDs {
+                        r.documentIDs = row.documentIDs
+                        if let id { r.documentIDs[alias] = id }
+                    }
+                    if let on {
+                        guard case .bool(true) = try eval.eval(on, r) else { continue }
+                    }
+                    // WHERE is applied as soon as every source is bound.
+                    if i == sources.count - 1, let w = whereClause {
+                        guard case .bool(true) = try eval.eval(w, r) else { continue }
+                    }
+                    next.append(r)
+                }
+            }
+            rows = next
+        }
+        return rows
+    }
+
+    func run(_ q: SelectQuery, _ outer: Scope) throws -> Value {
+        var rows = try rows(q.from, whereClause: q.whereClause, outer)
+        let grouped = !q.groupBy.isEmpty || q.having != nil || hasAggregate(q)
+        if grouped { rows = try group(q, rows, outer) }
+        if let h = q.having {
+            rows = try rows.filter { if case .bool(true) = try eval.eval(h, $0) { return true }; return false }
+        }
+        if !q.orderBy.isEmpty {
+            let keyed = try rows.map { r in (r, try q.orderBy.map { try eval.eval($0.expr, r) }) }
+            let sorted = keyed.sorted { a, b in
+                for (i, item) in q.orderBy.enumerated() {
+                    var c = Compare.order(a.1[i], b.1[i])
+                    let nullsFirst = item.nullsFirst ?? !item.descending
+                    if a.1[i].isAbsent != b.1[i].isAbsent {
+                        c = a.1[i].isAbsent ? (nullsFirst ? -1 : 1) : (nullsFirst ? 1 : -1)
+                        if c != 0 { return c < 0 }
+                    }
+                    if item.descending { c = -c }
+                    if c != 0 { return c < 0 }
+                }
+                return false
+            }
+            rows = sorted.map { $0.0 }
+        }
+        var values = try rows.map { try project(q, $0) }
+        if q.distinct {
+            var seen: Set<String> = []
+            values = values.filter { seen.insert(Compare.key($0)).inserted }
+        }
+        if let o = q.offset {
+            let n = try count(o, outer, "OFFSET")
+            values = Array(values.dropFirst(n))
+        }
+        if let l = q.limit {
+            let n = try count(l, outer, "LIMIT")
+            values = Array(values.prefix(n))
+        }
+        return q.orderBy.isEmpty ? .bag(values) : .list(values)
+    }
+
+    private func count(_ e: Expr, _ scope: Scope, _ what: String) throws -> Int {
+        guard case .int(let i) = try eval.eval(e, scope), let n = i.int64, n >= 0 else {
+            throw PartiQLError.eval("\(what) must be a non-negative integer")
+        }
+        return Int(min(n, Int64(Int.max)))
+    }
+
+    func project(_ q: SelectQuery, _ row: Scope) throws -> Value {
+        switch q.projection {
+        case .value(let e):
+            return try eval.eval(e, row)
+        case .star:
+            var fields: [Value.Field] = []
+            var n = 0
+            for (name, v) in zip(row.names, row.values) where isSourceAlias(name, q) {
+                n += 1
+                if case .struct(let fs) = v { fields += fs } else if !v.isMissing { fields.append(.init("_\(n)", v)) }
+            }
+            return .struct(fields)
+        case .items(let items):
+            var fields: [Value.Field] = []
+            for (i, item) in items.enumerated() {
+                switch item {
+                case .expr(let e, let alias):
+                    let v = try eval.eval(e, row)
+                    if v.isMissing { continue }
+                    fields.append(.init(alias ?? Query.projectionName(e, i), v))
+                case .all(let e):
+                    let v = try eval.eval(e, row)
+                    if case .struct(let fs) = v { fields += fs } else if !v.isMissing {
+                        if ctx.mode == .strict { throw PartiQLError.eval(".* requires a struct, found \(v.typeName)") }
+                        fields.append(.init("_\(i + 1)", v))
+                    }
+                }
+            }
+            return .struct(fields)
+        }
+    }
+
+    static func projectionName(_ e: Expr, _ i: Int) -> String {
+        switch e {
+        case .variable(let n, _, _): return n
+        case .path(_, let steps):
+            if case .field(let f, _)? = steps.last { return f }
+        default: break
+        }
+        return "_\(i + 1)"
+    }
+
+    private func isSourceAlias(_ name: String, _ q: SelectQuery) -> Bool {
+        guard let from = q.from else { return true }
+        for (i, (s, _)) in Query.flatten(from).enumerated() where (s.asAlias ?? Query.defaultAlias(s.expr, i)) == name {
+            return true
+        }
+        if !q.groupBy.isEmpty { return true }
+        return false
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+
+/// `host:port`; IPv6 hosts are written in brackets (`[::1]:8443`).
+public struct NetworkAddress: Equatable, Sendable, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
+    public static func parse(_ text: String) -> NetworkAddress? {
+        let host: Substring
+        let portText: Substring
+        if text.hasPrefix("[") {
+            guard let close = text.firstIndex(of: "]") else { return nil }
+            host = text[text.index(after: text.startIndex)..<close]
+            let rest = text[text.index(after: close)...]
+            guard rest.hasPrefix(":") else { return nil }
+            portText = rest.dropFirst()
+        } else {
+            guard let colon = text.lastIndex(of: ":") else { return nil }
+            host = text[..<colon]
+            portText = text[text.index(after: colon)...]
+            if host.contains(":") { return nil }
+        }
+        guard !host.isEmpty, let port = Int(portText), (1...65535).contains(port) else { return nil }
+        return NetworkAddress(host: String(host), port: port)
+    }
+
+    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+}
+
+/// A node's configuration (`tally node --config node.toml`). Every field has
+/// a default, so an empty file is a complete single-node configuration. The
+/// file format is documented in Docs/protocol.md ("Node configuration").
+public struct NodeConfig: Equatable, Sendable {
+    public struct Listen: Equatable, Sendable {
+        /// Session API and control plane (HTTPS).
+        public var client = NetworkAddress(host: "127.0.0.1", port: 8443)
+        /// Raft traffic between nodes.
+        public var peer = NetworkAddress(host: "127.0.0.1", port: 7443)
+        /// Prometheus metrics (plain HTTP).
+        public var metrics = NetworkAddress(host: "127.0.0.1", port: 9464)
+    }
+
+    public struct Peer: Equatable, Sendable {
+        public var id: String
+        public var address: NetworkAddress
+    }
+
+    public struct TLS: Equatable, Sendable {
+        public var certificateFile: String
+        public var privateKeyFile: String
+        /// CA that signed peer certificates (and clients' trust anchor).
+        public var caFile: String?
+    }
+
+    public struct Auth: Equatable, Sendable {
+        public var mode: AuthMode = .sigv4
+        /// INI file in `~/.aws/credentials` format (see `CredentialsFile`).
+        public var credentialsFile = "credentials"
+        public var maxClockSkew: TimeInterval = 15 * 60
+    }
+
+    public struct HTTP: Equatable, Sendable {
+        public var maxHeaderBytes = 32 * 1024
+        public var maxBodyBytes = 8 * 1024 * 1024
+        public var headerTimeout: TimeInterval = 10
+        public var bodyTimeout: TimeInterval = 60
+        public var idleTimeout: TimeInterval = 60
+        public var maxConnections = 10_000
+    }
+
+    public var nodeID = "node1"
+    public var dataDirectory = "data"
+    public var listen = Listen()
+    /// The other members of the cluster; empty for a single node.
+    public var peers: [Peer] = []
+    /// nil serves plain HTTP (development only).
+    public var tls: TLS?
+    public var auth = Auth()
+    public var session = SessionSettings()
+    public var http = HTTP()
+
+    public init() {}
+}

@@ -1,0 +1,201 @@
+import Foundation
+import TOMLKit
+
+/// A configuration problem, naming the key (`session.page_size`).
+public struct ConfigError: Error, Equatable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+extension NodeConfig {
+    /// Reads a config file; relative paths in it are resolved against the
+    /// file's directory.
+    public static func load(path: String) throws -> NodeConfig {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigError("cannot read config file \(path)")
+        }
+        let base = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        return try parse(String(decoding: data, as: UTF8.self), baseDirectory: base)
+    }
+
+    /// Parses TOML. Unknown keys and wrong types are errors naming the key.
+    public static func parse(_ text: String, baseDirectory: String? = nil) throws -> NodeConfig {
+        let root: TOMLTable
+        do {
+            root = try TOMLTable(string: text)
+        } catch let error as TOMLParseError {
+            throw ConfigError("invalid TOML: \(error.description) at \(error.source.begin)")
+        }
+        var c = NodeConfig()
+        let top = TOMLSection(root, path: "")
+        c.nodeID = try top.string("node_id") ?? c.nodeID
+        guard !c.nodeID.isEmpty else { throw ConfigError("node_id must not be empty") }
+        c.dataDirectory = try top.string("data_dir") ?? c.dataDirectory
+
+        if let t = try top.table("listen") {
+            c.listen.client = try t.address("client") ?? c.listen.client
+            c.listen.peer = try t.address("peer") ?? c.listen.peer
+            c.listen.metrics = try t.address("metrics") ?? c.listen.metrics
+            try t.finish()
+        }
+        if let peers = try top.tableArray("peers") {
+            var ids: Set<String> = [c.nodeID]
+            for p in peers {
+                guard let id = try p.string("id"), !id.isEmpty else { throw ConfigError("\(p.path)id is required") }
+                guard let address = try p.address("address") else { throw ConfigError("\(p.path)address is required") }
+                guard ids.insert(id).inserted else {
+                    throw ConfigError("\(p.path)id '\(id)' is used twice (node_id and peer ids must be unique)")
+                }
+                try p.finish()
+                c.peers.append(NodeConfig.Peer(id: id, address: address))
+            }
+        }
+        if let t = try top.table("tls") {
+            guard let cert = try t.string("cert") else { throw ConfigError("tls.cert is required when [tls] is present") }
+            guard let key = try t.string("key") else { throw ConfigError("tls.key is required when [tls] is present") }
+            c.tls = NodeConfig.TLS(certificateFile: cert, privateKeyFile: key, caFile: try t.string("ca"))
+            try t.finish()
+        }
+        if let t = try top.table("auth") {
+            if let mode = try t.string("mode") {
+                guard let m = AuthMode(rawValue: mode) else {
+                    throw ConfigError("auth.mode must be \"sigv4\" or \"none\", got \"\(mode)\"")
+                }
+                c.auth.mode = m
+            }
+            c.auth.credentialsFile = try t.string("credentials_file") ?? c.auth.credentialsFile
+            c.auth.maxClockSkew = try t.seconds("max_clock_skew_seconds") ?? c.auth.maxClockSkew
+            try t.finish()
+        }
+        if let t = try top.table("session") {
+            var s = c.session
+            s.transactionTimeout = try t.seconds("transaction_timeout_seconds") ?? s.transactionTimeout
+            s.sessionLifetime = try t.seconds("session_lifetime_seconds") ?? s.sessionLifetime
+            s.expiredSessionRetention = try t.seconds("expired_session_retention_seconds", allowZero: true)
+                ?? s.expiredSessionRetention
+            s.maxSessionsPerLedger = try t.positiveInt("max_sessions_per_ledger") ?? s.maxSessionsPerLedger
+            s.rateLimitPerSecond = try t.number("rate_limit_per_second", allowZero: true) ?? s.rateLimitPerSecond
+            s.rateLimitBurst = try t.number("rate_limit_burst") ?? s.rateLimitBurst
+            s.pageSize = try t.positiveInt("page_size") ?? s.pageSize
+            s.pageBytes = try t.positiveInt("page_bytes") ?? s.pageBytes
+            try t.finish()
+            c.session = s
+        }
+        if let t = try top.table("http") {
+            c.http.maxHeaderBytes = try t.positiveInt("max_header_bytes") ?? c.http.maxHeaderBytes
+            c.http.maxBodyBytes = try t.positiveInt("max_body_bytes") ?? c.http.maxBodyBytes
+            c.http.headerTimeout = try t.seconds("header_timeout_seconds") ?? c.http.headerTimeout
+            c.http.bodyTimeout = try t.seconds("body_timeout_seconds") ?? c.http.bodyTimeout
+            c.http.idleTimeout = try t.seconds("idle_timeout_seconds") ?? c.http.idleTimeout
+            c.http.maxConnections = try t.positiveInt("max_connections") ?? c.http.maxConnections
+            try t.finish()
+        }
+        try top.finish()
+
+        if let base = baseDirectory {
+            func resolve(_ p: String) -> String {
+                p.hasPrefix("/") ? p : URL(fileURLWithPath: base).appendingPathComponent(p).standardized.path
+            }
+            c.dataDirectory = resolve(c.dataDirectory)
+            c.auth.credentialsFile = resolve(c.auth.credentialsFile)
+            if var tls = c.tls {
+                tls.certificateFile = resolve(tls.certificateFile)
+                tls.privateKeyFile = resolve(tls.privateKeyFile)
+                tls.caFile = tls.caFile.map(resolve)
+                c.tls = tls
+            }
+        }
+        return c
+    }
+}
+
+/// Typed, key-tracking access to one TOML table.
+final class TOMLSection {
+    let table: TOMLTable
+    /// Key prefix for messages: "" at the top, "session." in [session], "peers[0]." …
+    let path: String
+    private var used: Set<String> = []
+
+    init(_ table: TOMLTable, path: String) {
+        self.table = table
+        self.path = path
+    }
+
+    private func value(_ key: String) -> TOMLValueConvertible? {
+        used.insert(key)
+        return table[key]
+    }
+
+    private func typeError(_ key: String, _ expected: String, _ v: TOMLValueConvertible) -> ConfigError {
+        ConfigError("\(path)\(key) must be \(expected), got \(v.type)")
+    }
+
+    func string(_ key: String) throws -> String? {
+        guard let v = value(key) else { return nil }
+        guard let s = v.string else { throw typeError(key, "a string", v) }
+        return s
+    }
+
+    func positiveInt(_ key: String) throws -> Int? {
+        guard let v = value(key) else { return nil }
+        guard let i = v.int else { throw typeError(key, "an integer", v) }
+        guard i > 0 else { throw ConfigError("\(path)\(key) must be greater than 0, got \(i)") }
+        return i
+    }
+
+    /// An integer or a float.
+    func number(_ key: String, allowZero: Bool = false) throws -> Double? {
+        guard let v = value(key) else { return nil }
+        let d: Double
+        if let i = v.int { d = Double(i) } else if let f = v.double { d = f } else {
+            throw typeError(key, "a number", v)
+        }
+        guard d.isFinite, allowZero ? d >= 0 : d > 0 else {
+            throw ConfigError("\(path)\(key) must be \(allowZero ? "at least 0" : "greater than 0"), got \(d)")
+        }
+        return d
+    }
+
+    func seconds(_ key: String, allowZero: Bool = false) throws -> TimeInterval? {
+        try number(key, allowZero: allowZero)
+    }
+
+    func address(_ key: String) throws -> NetworkAddress? {
+        guard let s = try string(key) else { return nil }
+        guard let a = NetworkAddress.parse(s) else {
+            throw ConfigError("\(path)\(key) must be \"host:port\" with a port from 1 to 65535, got \"\(s)\"")
+        }
+        return a
+    }
+
+    func table(_ key: String) throws -> TOMLSection? {
+        guard let v = value(key) else { return nil }
+        guard let t = v.table else { throw typeError(key, "a table", v) }
+        return TOMLSection(t, path: "\(path)\(key).")
+    }
+
+    /// `[[key]]` entries.
+    func tableArray(_ key: String) throws -> [TOMLSection]? {
+        guard let v = value(key) else { return nil }
+        guard let a = v.array else { throw typeError(key, "an array of tables ([[\(key)]])", v) }
+        var out: [TOMLSection] = []
+        for i in 0..<a.count {
+            let element = a[i]
+            guard let t = element.table else {
+                throw ConfigError("\(path)\(key)[\(i)] must be a table, got \(element.type)")
+            }
+            out.append(TOMLSection(t, path: "\(path)\(key)[\(i)]."))
+        }
+        return out
+    }
+
+    /// Fails on any key that was never asked for.
+    func finish() throws {
+        let unknown = table.keys.filter { !used.contains($0) }.sorted()
+        if let first = unknown.first {
+            throw ConfigError("unknown key '\(path)\(first)'" + (unknown.count > 1
+                ? " (and \(unknown.dropFirst().map { "'\(path)\($0)'" }.joined(separator: ", ")))" : ""))
+        }
+    }
+}

@@ -1,0 +1,263 @@
+import Foundation
+import Ion
+
+/// One `SendCommand` command (PROTOCOL.md §1.2), validated and decoded.
+public enum SessionCommand: Equatable, Sendable {
+    case startSession(ledgerName: String)
+    case startTransaction
+    /// Parameters decoded from their `ValueHolder`s (local symbol tables applied).
+    case executeStatement(transactionID: String, statement: String, parameters: [IonValue])
+    case fetchPage(transactionID: String, nextPageToken: String)
+    case commitTransaction(transactionID: String, commitDigest: [UInt8])
+    case abortTransaction
+    case endSession
+
+    /// The wire name, which is also the response's single key.
+    public var name: String {
+        switch self {
+        case .startSession: return "StartSession"
+        case .startTransaction: return "StartTransaction"
+        case .executeStatement: return "ExecuteStatement"
+        case .fetchPage: return "FetchPage"
+        case .commitTransaction: return "CommitTransaction"
+        case .abortTransaction: return "AbortTransaction"
+        case .endSession: return "EndSession"
+        }
+    }
+}
+
+/// A decoded `SendCommandRequest`. `sessionToken` is nil only for `StartSession`.
+public struct SendCommandRequest: Equatable, Sendable {
+    public var sessionToken: String?
+    public var command: SessionCommand
+
+    public init(sessionToken: String?, command: SessionCommand) {
+        self.sessionToken = sessionToken
+        self.command = command
+    }
+
+    public static let commandNames = ["StartSession", "StartTransaction", "ExecuteStatement", "FetchPage",
+                                      "CommitTransaction", "AbortTransaction", "EndSession"]
+
+    /// Model limits (botocore `qldb-session` 2019-07-11).
+    public enum Limits {
+        public static let tokenLength = 4...1024
+        public static let ledgerNameLength = 1...32
+        public static let transactionIDLength = 22
+        public static let statementLength = 1...100_000
+        public static let ionBinaryBytes = 1...131_072
+        public static let ionTextLength = 1...1_048_576
+    }
+
+    /// Decodes and validates a request body. Every problem is a
+    /// `BadRequestException` whose message names the offending member.
+    public static func decode(_ body: [UInt8]) throws -> SendCommandRequest {
+        guard !body.isEmpty else { throw ServiceError.badRequest("Request body is empty; expected a JSON object") }
+        let json: Any
+        do {
+            json = try JSONSerialization.jsonObject(with: Data(body), options: [])
+        } catch {
+            throw ServiceError.badRequest("Request body is not valid JSON")
+        }
+        guard let object = json as? [String: Any] else {
+            throw ServiceError.badRequest("Request body must be a JSON object")
+        }
+        let present = commandNames.filter { object[$0] != nil && !(object[$0] is NSNull) }
+        guard present.count == 1 else {
+            throw ServiceError.badRequest(present.isEmpty
+                ? "Request must contain exactly one command (one of \(commandNames.joined(separator: ", "))); found none"
+                : "Request must contain exactly one command; found \(present.count): \(present.joined(separator: ", "))")
+        }
+        let name = present[0]
+        let member = try JSONMember(object, path: "")
+        let args = try member.object(name)
+
+        var token: String?
+        if name != "StartSession" {
+            guard let t = try member.string("SessionToken") else {
+                throw ServiceError.badRequest("SessionToken is required for \(name)")
+            }
+            try checkToken(t, path: "SessionToken")
+            token = t
+        }
+
+        let command: SessionCommand
+        switch name {
+        case "StartSession":
+            let ledger = try args.requiredString("LedgerName")
+            try checkLedgerName(ledger)
+            command = .startSession(ledgerName: ledger)
+        case "StartTransaction":
+            command = .startTransaction
+        case "ExecuteStatement":
+            let txn = try args.requiredString("TransactionId")
+            try checkTransactionID(txn, path: "ExecuteStatement.TransactionId")
+            let statement = try args.requiredString("Statement")
+            let length = statement.unicodeScalars.count
+            guard Limits.statementLength.contains(length) else {
+                throw ServiceError.badRequest(length == 0
+                    ? "ExecuteStatement.Statement must not be empty"
+                    : "ExecuteStatement.Statement is \(length) characters; the limit is \(Limits.statementLength.upperBound)")
+            }
+            let holders = try args.array("Parameters") ?? []
+            var parameters: [IonValue] = []
+            parameters.reserveCapacity(holders.count)
+            for (i, holder) in holders.enumerated() {
+                parameters.append(try decodeValueHolder(holder, path: "ExecuteStatement.Parameters[\(i)]"))
+            }
+            command = .executeStatement(transactionID: txn, statement: statement, parameters: parameters)
+        case "FetchPage":
+            let txn = try args.requiredString("TransactionId")
+            try checkTransactionID(txn, path: "FetchPage.TransactionId")
+            let pageToken = try args.requiredString("NextPageToken")
+            try checkToken(pageToken, path: "FetchPage.NextPageToken")
+            command = .fetchPage(transactionID: txn, nextPageToken: pageToken)
+        case "CommitTransaction":
+            let txn = try args.requiredString("TransactionId")
+            try checkTransactionID(txn, path: "CommitTransaction.TransactionId")
+            let digestText = try args.requiredString("CommitDigest")
+            guard let digest = Data(base64Encoded: digestText) else {
+                throw ServiceError.badRequest("CommitTransaction.CommitDigest is not valid base64")
+            }
+            command = .commitTransaction(transactionID: txn, commitDigest: [UInt8](digest))
+        case "AbortTransaction":
+            command = .abortTransaction
+        default:
+            command = .endSession
+        }
+        return SendCommandRequest(sessionToken: token, command: command)
+    }
+
+    // MARK: Member checks
+
+    static func isTokenCharacter(_ b: UInt8) -> Bool {
+        switch b {
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+             UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "+"),
+             UInt8(ascii: "/"), UInt8(ascii: "="):
+            return true
+        default:
+            return false
+        }
+    }
+
+    static func isAlphanumericOrDash(_ b: UInt8) -> Bool {
+        isTokenCharacter(b) && b != UInt8(ascii: "+") && b != UInt8(ascii: "/") && b != UInt8(ascii: "=")
+    }
+
+    /// `SessionToken` / `NextPageToken`: 4..1024 of `[A-Za-z-0-9+/=]`.
+    static func checkToken(_ t: String, path: String) throws {
+        guard Limits.tokenLength.contains(t.utf8.count) else {
+            throw ServiceError.badRequest("\(path) must be 4 to 1024 characters long")
+        }
+        guard t.utf8.allSatisfy(isTokenCharacter) else {
+            throw ServiceError.badRequest("\(path) must match the pattern ^[A-Za-z-0-9+/=]+$")
+        }
+    }
+
+    /// Exactly 22 of `[A-Za-z-0-9]`.
+    static func checkTransactionID(_ id: String, path: String) throws {
+        guard id.utf8.count == Limits.transactionIDLength, id.utf8.allSatisfy(isAlphanumericOrDash) else {
+            throw ServiceError.badRequest(
+                "\(path) '\(id.prefix(64))' is invalid: it must be exactly 22 characters matching ^[A-Za-z-0-9]+$")
+        }
+    }
+
+    /// 1..32 of `[A-Za-z0-9-]`, no `--`, not all digits, no leading or trailing `-`.
+    public static func checkLedgerName(_ name: String) throws {
+        let bytes = Array(name.utf8)
+        let ok = Limits.ledgerNameLength.contains(bytes.count)
+            && bytes.allSatisfy { isAlphanumericOrDash($0) }
+            && !name.contains("--")
+            && !bytes.allSatisfy { $0 >= 48 && $0 <= 57 }
+            && bytes.first != UInt8(ascii: "-") && bytes.last != UInt8(ascii: "-")
+        guard ok else {
+            throw ServiceError.badRequest("StartSession.LedgerName '\(name.prefix(64))' is invalid: it must be 1 to 32 "
+                + "letters, digits and hyphens, not all digits, without leading, trailing or consecutive hyphens")
+        }
+    }
+
+    /// `{"IonBinary": b64}` or `{"IonText": text}` holding exactly one Ion value.
+    static func decodeValueHolder(_ any: Any, path: String) throws -> IonValue {
+        guard let dict = any as? [String: Any] else { throw ServiceError.badRequest("\(path) must be a JSON object") }
+        let holder = try JSONMember(dict, path: path + ".")
+        let binary = try holder.string("IonBinary")
+        let text = try holder.string("IonText")
+        let bytes: [UInt8]
+        switch (binary, text) {
+        case (let b?, nil):
+            guard let data = Data(base64Encoded: b) else {
+                throw ServiceError.badRequest("\(path).IonBinary is not valid base64")
+            }
+            guard Limits.ionBinaryBytes.contains(data.count) else {
+                throw ServiceError.badRequest(data.isEmpty ? "\(path).IonBinary is empty"
+                    : "\(path).IonBinary is \(data.count) bytes; the limit is \(Limits.ionBinaryBytes.upperBound)")
+            }
+            bytes = [UInt8](data)
+        case (nil, let t?):
+            let length = t.unicodeScalars.count
+            guard Limits.ionTextLength.contains(length) else {
+                throw ServiceError.badRequest(length == 0 ? "\(path).IonText is empty"
+                    : "\(path).IonText is \(length) characters; the limit is \(Limits.ionTextLength.upperBound)")
+            }
+            bytes = Array(t.utf8)
+        case (nil, nil):
+            throw ServiceError.badRequest("\(path) must contain IonBinary or IonText")
+        default:
+            throw ServiceError.badRequest("\(path) must contain only one of IonBinary and IonText")
+        }
+        let values: [IonValue]
+        do {
+            values = try Ion.read(bytes)
+        } catch let error as IonError {
+            throw ServiceError.badRequest("\(path) is not valid Ion: \(error.description)")
+        } catch {
+            throw ServiceError.badRequest("\(path) is not valid Ion: \(error)")
+        }
+        guard values.count == 1 else {
+            throw ServiceError.badRequest("\(path) must hold exactly one Ion value; it holds \(values.count)")
+        }
+        return values[0]
+    }
+}
+
+/// Typed access to the members of a decoded JSON object; JSON `null` is
+/// treated as absent, as AWS's JSON protocols do.
+struct JSONMember {
+    let object: [String: Any]
+    let path: String
+
+    init(_ object: [String: Any], path: String) throws {
+        self.object = object
+        self.path = path
+    }
+
+    private func raw(_ key: String) -> Any? {
+        guard let v = object[key], !(v is NSNull) else { return nil }
+        return v
+    }
+
+    func string(_ key: String) throws -> String? {
+        guard let v = raw(key) else { return nil }
+        guard let s = v as? String else { throw ServiceError.badRequest("\(path)\(key) must be a string") }
+        return s
+    }
+
+    func requiredString(_ key: String) throws -> String {
+        guard let s = try string(key) else { throw ServiceError.badRequest("\(path)\(key) is required") }
+        return s
+    }
+
+    func array(_ key: String) throws -> [Any]? {
+        guard let v = raw(key) else { return nil }
+        guard let a = v as? [Any] else { throw ServiceError.badRequest("\(path)\(key) must be a JSON array") }
+        return a
+    }
+
+    /// A command's argument object (required; `{}` for argument-less commands).
+    func object(_ key: String) throws -> JSONMember {
+        guard let v = raw(key) else { throw ServiceError.badRequest("\(path)\(key) is required") }
+        guard let o = v as? [String: Any] else { throw ServiceError.badRequest("\(path)\(key) must be a JSON object") }
+        return try JSONMember(o, path: path + key + ".")
+    }
+}

@@ -1,0 +1,153 @@
+import Foundation
+import Ion
+
+extension SessionManager {
+    /// Runs one command inside the session's queue.
+    func run(_ command: SessionCommand, in s: SessionState,
+             completion: @escaping (Result<SessionResult, ServiceError>) -> Void) {
+        // The session may have ended or expired while this request waited.
+        let now = clock.now()
+        let gone: ServiceError? = lock.withLock {
+            if s.ended { return .invalidSession("No such session") }
+            if s.expiredAt != nil { return s.expiredError }
+            if isPastLifetime(s, now) {
+                tombstoneLocked(s, now)
+                return s.expiredError
+            }
+            return nil
+        }
+        if let error = gone {
+            expireIfNeeded(s)
+            completion(.failure(error))
+            return
+        }
+        switch command {
+        case .startSession:
+            completion(.failure(.badRequest("StartSession must not carry a SessionToken")))
+        case .startTransaction:
+            completion(Result { try startTransaction(s, now) }.mapServiceError())
+        case .executeStatement(let id, let statement, let parameters):
+            completion(Result { try execute(s, id, statement, parameters, now) }.mapServiceError())
+        case .fetchPage(let id, let token):
+            completion(Result { try fetchPage(s, id, token, now) }.mapServiceError())
+        case .commitTransaction(let id, let digest):
+            commit(s, id, digest, now, completion)
+        case .abortTransaction:
+            if let txn = s.transaction {
+                s.transaction = nil
+                txn.backend.abort()
+            }
+            completion(.success(.abortTransaction))
+        case .endSession:
+            if let txn = s.transaction {
+                s.transaction = nil
+                txn.backend.abort()
+            }
+            lock.withLock { endSessionLocked(s) }
+            completion(.success(.endSession))
+        }
+    }
+
+    /// The session's open transaction named `id`, or the error the client
+    /// must see. An expired transaction is aborted here.
+    func openTransaction(_ s: SessionState, _ id: String, _ now: Date) throws -> OpenTransaction {
+        guard let txn = s.transaction, txn.id == id else {
+            if id == s.lastExpiredTransactionID { throw ServiceError.invalidSession("Transaction \(id) has expired") }
+            throw ServiceError.badRequest(s.transaction == nil
+                ? "No open transaction" : "No open transaction with id \(id)")
+        }
+        if now.timeIntervalSince(txn.startedAt) >= settings.transactionTimeout {
+            s.transaction = nil
+            s.lastExpiredTransactionID = txn.id
+            txn.backend.abort()
+            throw ServiceError.invalidSession("Transaction \(txn.id) has expired")
+        }
+        return txn
+    }
+
+    func startTransaction(_ s: SessionState, _ now: Date) throws -> SessionResult {
+        if let txn = s.transaction {
+            guard now.timeIntervalSince(txn.startedAt) >= settings.transactionTimeout else {
+                throw ServiceError.badRequest("Transaction already open")
+            }
+            s.transaction = nil
+            s.lastExpiredTransactionID = txn.id
+            txn.backend.abort()
+        }
+        let backendTxn = try backend.beginTransaction(ledger: s.ledger)
+        let id = backendTxn.id
+        guard id.utf8.count == SendCommandRequest.Limits.transactionIDLength,
+              id.utf8.allSatisfy(SendCommandRequest.isAlphanumericOrDash) else {
+            backendTxn.abort()
+            throw ServiceError.internalFailure("Backend issued an invalid transaction id")
+        }
+        s.transaction = OpenTransaction(backend: backendTxn, startedAt: now)
+        return .startTransaction(transactionID: id)
+    }
+
+    func execute(_ s: SessionState, _ id: String, _ statement: String, _ parameters: [IonValue],
+                 _ now: Date) throws -> SessionResult {
+        let txn = try openTransaction(s, id, now)
+        // The client's digest covers every statement it sent, failed or not.
+        txn.digest = QLDBHash.dot(txn.digest, QLDBHash.statementHash(statement, parameters: parameters))
+        let result = try txn.backend.execute(statement: statement, parameters: parameters)
+        let pages = pager.paginate(result.values.map(\.ionBinary))
+        return .executeStatement(firstPage: firstPage(of: pages, in: txn), consumedIOs: result.consumedIOs)
+    }
+
+    func fetchPage(_ s: SessionState, _ id: String, _ token: String, _ now: Date) throws -> SessionResult {
+        let txn = try openTransaction(s, id, now)
+        guard let remaining = txn.cursors.removeValue(forKey: token) else {
+            throw ServiceError.badRequest("NextPageToken is not valid in transaction \(id)")
+        }
+        return .fetchPage(page: firstPage(of: remaining, in: txn), consumedIOs: .zero)
+    }
+
+    /// The first of `pages`; the rest are kept behind a new token.
+    func firstPage<C: Collection>(of pages: C, in txn: OpenTransaction) -> ResultPage
+        where C.Element == [[UInt8]] {
+        let rest = ArraySlice(pages.dropFirst())
+        var token: String?
+        if !rest.isEmpty {
+            var t = Identifiers.token(bytes: 18)
+            while txn.cursors[t] != nil { t = Identifiers.token(bytes: 18) }
+            txn.cursors[t] = rest
+            token = t
+        }
+        return ResultPage(values: pages.first ?? [], nextPageToken: token)
+    }
+
+    func commit(_ s: SessionState, _ id: String, _ clientDigest: [UInt8], _ now: Date,
+                _ completion: @escaping (Result<SessionResult, ServiceError>) -> Void) {
+        let txn: OpenTransaction
+        do {
+            txn = try openTransaction(s, id, now)
+        } catch {
+            completion(.failure(error as? ServiceError ?? .internalFailure("\(error)")))
+            return
+        }
+        s.transaction = nil
+        guard txn.digest == clientDigest else {
+            txn.backend.abort()
+            completion(.failure(.badRequest("Digests don't match")))
+            return
+        }
+        let digest = txn.digest
+        txn.backend.commit(commitDigest: digest) { outcome in
+            switch outcome {
+            case .success(let done):
+                completion(.success(.commitTransaction(transactionID: id, commitDigest: digest,
+                                                       consumedIOs: done.consumedIOs)))
+            case .failure(let error):
+                completion(.failure(error))
+            }
+        }
+    }
+}
+
+extension Result where Success == SessionResult, Failure == any Error {
+    /// Backend errors that are not `ServiceError`s become 500 InternalFailure.
+    func mapServiceError() -> Result<SessionResult, ServiceError> {
+        mapError { $0 as? ServiceError ?? .internalFailure("Internal error: \($0)") }
+    }
+}

@@ -1,0 +1,146 @@
+import Ion
+
+/// The pieces of SigV4 that must match botocore byte for byte
+/// (`botocore/auth.py` `SigV4Auth.canonical_request` and friends).
+public enum SigV4Canonical {
+    /// Percent-encodes every UTF-8 byte except the unreserved set
+    /// `A-Z a-z 0-9 - _ . ~` (and `/` when `keepSlash`), uppercase hex.
+    public static func uriEncode(_ s: String, keepSlash: Bool) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(s.utf8.count)
+        let hex = Array("0123456789ABCDEF".utf8)
+        for b in s.utf8 {
+            switch b {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"),
+                 UInt8(ascii: "."), UInt8(ascii: "~"):
+                out.append(b)
+            case UInt8(ascii: "/") where keepSlash:
+                out.append(b)
+            default:
+                out.append(UInt8(ascii: "%"))
+                out.append(hex[Int(b >> 4)])
+                out.append(hex[Int(b & 0x0F)])
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Decodes `%XX` escapes (no `+` → space: this is a URI, not a form).
+    /// Malformed escapes are kept literally.
+    public static func percentDecode(_ s: String) -> String {
+        let bytes = Array(s.utf8)
+        guard bytes.contains(UInt8(ascii: "%")) else { return s }
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var i = 0
+        while i < bytes.count {
+            if bytes[i] == UInt8(ascii: "%"), i + 2 < bytes.count,
+               let hi = hexValue(bytes[i + 1]), let lo = hexValue(bytes[i + 2]) {
+                out.append(hi << 4 | lo)
+                i += 3
+            } else {
+                out.append(bytes[i])
+                i += 1
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private static func hexValue(_ c: UInt8) -> UInt8? {
+        switch c {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return c - UInt8(ascii: "A") + 10
+        default: return nil
+        }
+    }
+
+    /// RFC 3986 remove-dot-segments plus collapsing of empty segments, as
+    /// botocore's `remove_dot_segments` does.
+    public static func normalizePath(_ path: String) -> String {
+        if path.isEmpty { return "/" }
+        var output: [Substring] = []
+        for segment in path.split(separator: "/", omittingEmptySubsequences: true) {
+            if segment == "." { continue }
+            if segment == ".." {
+                if !output.isEmpty { output.removeLast() }
+            } else {
+                output.append(segment)
+            }
+        }
+        let first = path.hasPrefix("/") ? "/" : ""
+        let last = path.hasSuffix("/") && !output.isEmpty ? "/" : ""
+        return first + output.joined(separator: "/") + last
+    }
+
+    /// Canonical URI for every service except S3: the path *as received*
+    /// (still percent-encoded), normalized, then encoded again — so `%3A`
+    /// on the wire becomes `%253A` ("double encoding").
+    public static func canonicalURI(rawPath: String) -> String {
+        uriEncode(normalizePath(rawPath), keepSlash: true)
+    }
+
+    /// Canonical query string: each `name=value` pair decoded and re-encoded
+    /// strictly, sorted by encoded name then value; `name` alone is `name=`.
+    public static func canonicalQuery(_ rawQuery: String?) -> String {
+        guard let rawQuery, !rawQuery.isEmpty else { return "" }
+        var pairs: [(String, String)] = []
+        for piece in rawQuery.split(separator: "&", omittingEmptySubsequences: false) {
+            let kv = piece.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let key = uriEncode(percentDecode(String(kv[0])), keepSlash: false)
+            let value = kv.count > 1 ? uriEncode(percentDecode(String(kv[1])), keepSlash: false) : ""
+            pairs.append((key, value))
+        }
+        pairs.sort { a, b in
+            if a.0 != b.0 { return Array(a.0.utf8).lexicographicallyPrecedes(Array(b.0.utf8)) }
+            return Array(a.1.utf8).lexicographicallyPrecedes(Array(b.1.utf8))
+        }
+        return pairs.map { "\($0.0)=\($0.1)" }.joined(separator: "&")
+    }
+
+    /// `Trimall`: strip, and collapse runs of whitespace to one space.
+    public static func trimAll(_ value: String) -> String {
+        value.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" || $0 == "\u{0B}" || $0 == "\u{0C}" })
+            .joined(separator: " ")
+    }
+
+    /// `name:value\n` for each signed header, all values of a repeated header
+    /// joined with `,`; a signed header absent from the request gets an empty value.
+    public static func canonicalHeaders(signedHeaders: [String], headers: [(name: String, value: String)]) -> String {
+        var out = ""
+        for name in signedHeaders {
+            let values = headers.filter { $0.name.lowercased() == name }.map { trimAll($0.value) }
+            out += name + ":" + values.joined(separator: ",") + "\n"
+        }
+        return out
+    }
+
+    public static func canonicalRequest(method: String, rawPath: String, rawQuery: String?,
+                                        signedHeaders: [String], headers: [(name: String, value: String)],
+                                        payloadHash: String) -> String {
+        [method.uppercased(),
+         canonicalURI(rawPath: rawPath),
+         canonicalQuery(rawQuery),
+         canonicalHeaders(signedHeaders: signedHeaders, headers: headers),
+         signedHeaders.joined(separator: ";"),
+         payloadHash].joined(separator: "\n")
+    }
+
+    public static func stringToSign(amzDate: String, scope: String, canonicalRequest: String) -> String {
+        ["AWS4-HMAC-SHA256", amzDate, scope, Hex.encode(SHA256.hash(Array(canonicalRequest.utf8)))]
+            .joined(separator: "\n")
+    }
+
+    /// kSigning = HMAC(HMAC(HMAC(HMAC("AWS4"+secret, date), region), service), "aws4_request").
+    public static func signingKey(secret: String, date: String, region: String, service: String) -> [UInt8] {
+        let kDate = HMACSHA256.mac(key: Array(("AWS4" + secret).utf8), date)
+        let kRegion = HMACSHA256.mac(key: kDate, region)
+        let kService = HMACSHA256.mac(key: kRegion, service)
+        return HMACSHA256.mac(key: kService, "aws4_request")
+    }
+
+    public static func signature(signingKey: [UInt8], stringToSign: String) -> String {
+        Hex.encode(HMACSHA256.mac(key: signingKey, stringToSign))
+    }
+}

@@ -1,0 +1,207 @@
+import Foundation
+import Ion
+
+/// A request as it arrived, before any decoding: what the signature covers.
+public struct SignedRequest: Sendable {
+    public var method: String
+    /// The request target exactly as sent: raw (percent-encoded) path and query.
+    public var target: String
+    public var headers: [(name: String, value: String)]
+    public var body: [UInt8]
+
+    public init(method: String, target: String, headers: [(name: String, value: String)], body: [UInt8]) {
+        self.method = method
+        self.target = target
+        self.headers = headers
+        self.body = body
+    }
+
+    public var rawPath: String {
+        String(target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
+    }
+
+    public var rawQuery: String? {
+        guard let i = target.firstIndex(of: "?") else { return nil }
+        return String(target[target.index(after: i)...])
+    }
+
+    public func values(_ name: String) -> [String] {
+        let n = name.lowercased()
+        return headers.filter { $0.name.lowercased() == n }.map(\.value)
+    }
+
+    public func header(_ name: String) -> String? { values(name).first }
+}
+
+/// Who sent an accepted request.
+public struct AuthenticatedCaller: Equatable, Sendable {
+    public var accessKeyID: String
+    public var principal: String
+    /// The region the client signed for ("" when not signed).
+    public var region: String
+
+    public static let anonymous = AuthenticatedCaller(accessKeyID: "anonymous", principal: "anonymous", region: "")
+}
+
+public enum AuthMode: String, Sendable, Equatable {
+    /// Every request must carry a valid SigV4 signature (the default).
+    case sigv4
+    /// Development only: nothing is checked. Must be chosen explicitly.
+    case none
+}
+
+/// Verifies AWS Signature Version 4 the way AWS does for `qldb` and
+/// `qldb-session` (both sign as service `qldb`, any region). Every failure is
+/// a 403 `ServiceError` with AWS's code; nothing else about the request is
+/// looked at before this passes.
+public struct SigV4Verifier: Sendable {
+    public var credentials: any CredentialStore
+    public var clock: any ServerClock
+    public var service: String = "qldb"
+    /// Allowed difference between `X-Amz-Date` and the server clock.
+    public var maxClockSkew: TimeInterval = 15 * 60
+    /// `x-amz-content-sha256: UNSIGNED-PAYLOAD` leaves the body unprotected;
+    /// no QLDB client sends it, so it is refused unless enabled.
+    public var allowUnsignedPayload = false
+    /// Add AWS's "The Canonical String for this request should have been …"
+    /// to mismatch errors (a debugging aid; reveals no secret).
+    public var explainMismatch = false
+
+    public init(credentials: any CredentialStore, clock: any ServerClock = SystemClock()) {
+        self.credentials = credentials
+        self.clock = clock
+    }
+
+    public func verify(_ request: SignedRequest) throws -> AuthenticatedCaller {
+        let authHeaders = request.values("Authorization")
+        guard let header = authHeaders.first else {
+            if let q = request.rawQuery, q.contains("X-Amz-Signature=") || q.contains("X-Amz-Algorithm=") {
+                throw ServiceError.incompleteSignature("Query-string (presigned) authentication is not supported")
+            }
+            throw ServiceError.missingAuthenticationToken()
+        }
+        guard authHeaders.count == 1 else {
+            throw ServiceError.incompleteSignature("Request has more than one Authorization header")
+        }
+        let auth = try SigV4Authorization.parse(header)
+
+        // The date the client signed.
+        let amzDate: String
+        let signedAt: Date
+        if let value = request.header("X-Amz-Date") {
+            guard let d = AMZDate.parseBasic(value) else {
+                throw ServiceError.incompleteSignature(
+                    "Date must be in ISO-8601 'basic format'. Got '\(value)'. See http://en.wikipedia.org/wiki/ISO_8601")
+            }
+            amzDate = value
+            signedAt = d
+        } else if let value = request.header("Date") {
+            guard let d = AMZDate.parseHTTPDate(value) else {
+                throw ServiceError.incompleteSignature("Date header is not an RFC 7231 date: '\(value)'")
+            }
+            amzDate = AMZDate.formatBasic(d)
+            signedAt = d
+        } else {
+            throw ServiceError.incompleteSignature(
+                "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. Authorization=\(header)")
+        }
+
+        // The credential scope.
+        guard auth.terminator == "aws4_request" else {
+            throw ServiceError.incompleteSignature(
+                "Credential should be scoped with a valid terminator: 'aws4_request', not '\(auth.terminator)'.")
+        }
+        guard auth.service == service else {
+            throw ServiceError.invalidSignature("Credential should be scoped to correct service: '\(service)'. ")
+        }
+        guard auth.date == String(amzDate.prefix(8)) else {
+            throw ServiceError.invalidSignature(
+                "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: "
+                + "'\(auth.date)' != '\(amzDate.prefix(8))', from '\(amzDate)'.")
+        }
+        guard auth.signedHeaders.contains("host") else {
+            throw ServiceError.incompleteSignature("'Host' must be a 'SignedHeader' in the AWS Authorization.")
+        }
+
+        // The clock window.
+        let now = clock.now()
+        if signedAt < now - maxClockSkew {
+            throw ServiceError.invalidSignature("Signature expired: \(amzDate) is now earlier than "
+                + "\(AMZDate.formatBasic(now - maxClockSkew)) (\(AMZDate.formatBasic(now)) - \(Int(maxClockSkew / 60)) min.)")
+        }
+        if signedAt > now + maxClockSkew {
+            throw ServiceError.invalidSignature("Signature not yet current: \(amzDate) is still later than "
+                + "\(AMZDate.formatBasic(now + maxClockSkew)) (\(AMZDate.formatBasic(now)) + \(Int(maxClockSkew / 60)) min.)")
+        }
+
+        // The key.
+        guard let credential = credentials.credential(forAccessKeyID: auth.accessKeyID) else {
+            throw ServiceError.unrecognizedClient()
+        }
+        let token = request.header("X-Amz-Security-Token")
+        if token != credential.sessionToken {
+            throw ServiceError.unrecognizedClient()
+        }
+
+        // The payload.
+        let payloadHash: String
+        if let declared = request.header("X-Amz-Content-SHA256") {
+            if declared == "UNSIGNED-PAYLOAD" {
+                guard allowUnsignedPayload else {
+                    throw ServiceError.invalidSignature("Unsigned payloads (UNSIGNED-PAYLOAD) are not accepted.")
+                }
+            } else if declared.lowercased() != Hex.encode(SHA256.hash(request.body)) {
+                throw ServiceError.invalidSignature(
+                    "The provided 'x-amz-content-sha256' header does not match what was computed.")
+            }
+            payloadHash = declared
+        } else {
+            payloadHash = Hex.encode(SHA256.hash(request.body))
+        }
+
+        // The signature.
+        let canonical = SigV4Canonical.canonicalRequest(
+            method: request.method, rawPath: request.rawPath, rawQuery: request.rawQuery,
+            signedHeaders: auth.signedHeaders, headers: request.headers, payloadHash: payloadHash)
+        let stringToSign = SigV4Canonical.stringToSign(amzDate: amzDate, scope: auth.scope, canonicalRequest: canonical)
+        let key = SigV4Canonical.signingKey(secret: credential.secretAccessKey, date: auth.date,
+                                            region: auth.region, service: auth.service)
+        let expected = SigV4Canonical.signature(signingKey: key, stringToSign: stringToSign)
+        guard constantTimeEquals(Array(expected.utf8), Array(auth.signature.utf8)) else {
+            var message = ServiceError.signatureMismatchMessage
+            if explainMismatch {
+                message += "\n\nThe Canonical String for this request should have been\n'\(canonical)'\n\n"
+                    + "The String-to-Sign should have been\n'\(stringToSign)'\n"
+            }
+            throw ServiceError.invalidSignature(message)
+        }
+        return AuthenticatedCaller(accessKeyID: credential.accessKeyID, principal: credential.principal,
+                                   region: auth.region)
+    }
+}
+
+/// The node's authentication policy: SigV4, or (explicitly configured) none.
+public struct RequestAuthenticator: Sendable {
+    public var mode: AuthMode
+    public var verifier: SigV4Verifier
+
+    public init(mode: AuthMode, verifier: SigV4Verifier) {
+        self.mode = mode
+        self.verifier = verifier
+    }
+
+    /// The caller, or a 403 `ServiceError` to send back unchanged. With
+    /// `.none`, a parsable Authorization header still names the caller (for
+    /// rate limiting); nothing is verified.
+    public func authenticate(_ request: SignedRequest) throws -> AuthenticatedCaller {
+        switch mode {
+        case .sigv4:
+            return try verifier.verify(request)
+        case .none:
+            if let h = request.header("Authorization"), let auth = try? SigV4Authorization.parse(h) {
+                return AuthenticatedCaller(accessKeyID: auth.accessKeyID, principal: auth.accessKeyID, region: auth.region)
+            }
+            return .anonymous
+        }
+    }
+}

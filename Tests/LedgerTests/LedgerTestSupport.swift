@@ -1,0 +1,136 @@
+import Ion
+import PartiQL
+import XCTest
+@testable import Ledger
+
+/// A settable clock (milliseconds since the epoch).
+final class FakeClock: @unchecked Sendable {
+    var now: Int64
+    init(_ now: Int64 = 1_700_000_000_000) { self.now = now }
+    func advance(_ ms: Int64) { now += ms }
+}
+
+/// A journal store whose records tests can tamper with.
+final class TamperableStore: JournalStore {
+    var records: [[UInt8]] = []
+    var syncedCount = 0
+    var count: Int { records.count }
+    func append(_ record: [UInt8]) throws -> Int { records.append(record); return records.count - 1 }
+    func sync() throws { syncedCount = records.count }
+    func read(_ index: Int) throws -> [UInt8] { records[index] }
+    func forEach(from: Int, _ body: (Int, [UInt8]) throws -> Void) throws {
+        var i = from
+        while i < records.count { try body(i, records[i]); i += 1 }
+    }
+}
+
+func makeLedger(seed: UInt64 = 1, store: JournalStore = MemoryJournalStore(), strandId: String? = nil,
+                clock: FakeClock = FakeClock(), limits: LedgerLimits = LedgerLimits()) throws -> Ledger {
+    try Ledger.open(store: store, strandId: strandId,
+                    options: Ledger.Options(limits: limits, ids: IDGenerator(SeededGenerator(seed: seed)), clock: { clock.now }))
+}
+
+func doc(_ fields: (String, IonValue)...) -> IonValue { .struct(fields) }
+
+extension Ledger {
+    /// Runs `body` in a transaction, commits and applies it.
+    @discardableResult
+    func run(_ statement: String = "stmt", _ body: (LedgerTransaction) throws -> Void) throws -> Block? {
+        let tx = begin()
+        try tx.recordStatement(text: statement, parameters: [])
+        try body(tx)
+        return try commit(tx)
+    }
+}
+
+/// A seeded random mix of DDL, inserts, updates, deletes, index creation and redactions.
+struct Workload {
+    var rng: SeededGenerator
+    var tableCount = 0
+
+    init(seed: UInt64) { rng = SeededGenerator(seed: seed) }
+
+    mutating func int(_ n: Int) -> Int { Int(rng.next() % UInt64(n)) }
+
+    /// Prepares one random transaction's proposal (nil if it wrote nothing).
+    mutating func nextProposal(_ ledger: Ledger, clock: FakeClock) throws -> BlockProposal? {
+        clock.advance(Int64(int(3)))  // several blocks may share a millisecond
+        let tx = ledger.begin()
+        let tables = tx.activeTables()
+        if tables.isEmpty || (int(100) < 4 && tableCount < 5) {
+            tableCount += 1
+            let name = "T\(tableCount)"
+            try tx.recordStatement(text: "CREATE TABLE \(name)", parameters: [])
+            _ = try tx.createTable(name: name, tags: [])
+            if int(2) == 0 {
+                try tx.recordStatement(text: "INSERT INTO \(name) ?", parameters: [])
+                _ = try tx.insert(table: name, document: doc(("k", .int(int(5))), ("v", .string("first"))))
+            }
+            return try tx.commit()
+        }
+        let table = tables[int(tables.count)].name
+        let roll = int(100)
+        if roll < 5 {
+            let field = ["k", "v", "n"][int(3)]
+            if try !tx.indexedFields(table: table).contains(field) {
+                try tx.recordStatement(text: "CREATE INDEX ON \(table) (\(field))", parameters: [])
+                _ = try tx.createIndex(table: table, field: field)
+                return try tx.commit()
+            }
+        }
+        if roll < 9, let request = redactable(ledger) {
+            try tx.recordStatement(text: "EXEC REDACT_REVISION ?, ?, ?", parameters: [request.blockAddress.ion])
+            _ = try tx.redactRevision(blockAddress: request.blockAddress.ion, tableID: request.tableId, documentID: request.documentId)
+            return try tx.commit()
+        }
+        for _ in 0..<(1 + int(4)) {
+            let docs = try tx.scan(table: table)
+            let op = int(10)
+            if docs.isEmpty || op < 4 {
+                let value = doc(("k", .int(int(5))), ("v", .string("s\(int(1000))")), ("n", .int(int(1_000_000))))
+                try tx.recordStatement(text: "INSERT INTO \(table) ?", parameters: [value])
+                _ = try tx.insert(table: table, document: value)
+            } else if op < 9 {
+                let target = docs[int(docs.count)]
+                try tx.recordStatement(text: "UPDATE \(table) SET n = ? BY id WHERE id = ?", parameters: [.int(op)])
+                try tx.update(table: table, id: target.id, document: doc(("k", .int(int(5))), ("v", target.data[field: "v"] ?? .null),
+                                                                          ("n", .int(int(1_000_000)))))
+            } else {
+                let target = docs[int(docs.count)]
+                try tx.recordStatement(text: "DELETE FROM \(table) BY id WHERE id = ?", parameters: [.string(target.id)])
+                try tx.delete(table: table, id: target.id)
+            }
+        }
+        return try tx.commit()
+    }
+
+    /// An inactive, non-redacted revision with data, if any.
+    mutating func redactable(_ ledger: Ledger) -> RedactionRequest? {
+        let candidates = ledger.state.documents.values.sorted { $0.id < $1.id }
+        for doc in candidates {
+            for revision in doc.revisions.dropLast() where revision.data != nil {
+                let request = RedactionRequest(blockAddress: revision.blockAddress, tableId: doc.tableId,
+                                               documentId: doc.id, version: revision.metadata.version)
+                if int(3) == 0 { return request }
+            }
+        }
+        return nil
+    }
+
+    /// Commits and applies `count` random transactions; returns the proposals applied.
+    mutating func run(_ ledger: Ledger, clock: FakeClock, blocks count: Int) throws -> [BlockProposal] {
+        var proposals: [BlockProposal] = []
+        while proposals.count < count {
+            guard let proposal = try nextProposal(ledger, clock: clock) else { continue }
+            try ledger.apply(proposal)
+            proposals.append(proposal)
+        }
+        return proposals
+    }
+}
+
+func flipBit(_ bytes: [UInt8], _ bit: Int) -> [UInt8] {
+    var copy = bytes
+    copy[bit / 8] ^= UInt8(1 << (bit % 8))
+    return copy
+}

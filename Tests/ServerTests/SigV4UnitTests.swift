@@ -1,0 +1,137 @@
+import Foundation
+import Ion
+import XCTest
+@testable import Server
+
+final class SigV4UnitTests: XCTestCase {
+    func testHMACSHA256RFC4231Case2() {
+        let mac = HMACSHA256.mac(key: Array("Jefe".utf8), "what do ya want for nothing?")
+        XCTAssertEqual(Hex.encode(mac), "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
+    }
+
+    func testSigningKeyFromAWSDocumentation() {
+        // docs.aws.amazon.com "Examples of how to derive a signing key for Signature Version 4".
+        let key = SigV4Canonical.signingKey(secret: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", date: "20120215",
+                                            region: "us-east-1", service: "iam")
+        XCTAssertEqual(Hex.encode(key), "f4780e2d9f65fa895f9c67b32ce1baf0b0d8a43505a000a1a9e090d414db404d")
+    }
+
+    func testCanonicalPieces() {
+        XCTAssertEqual(SigV4Canonical.canonicalURI(rawPath: "/ledgers/a%3Ab"), "/ledgers/a%253Ab")
+        XCTAssertEqual(SigV4Canonical.canonicalURI(rawPath: ""), "/")
+        XCTAssertEqual(SigV4Canonical.canonicalURI(rawPath: "//a/./b/../c/"), "/a/c/")
+        XCTAssertEqual(SigV4Canonical.canonicalQuery("b=2&a=1&a=0&c"), "a=0&a=1&b=2&c=")
+        XCTAssertEqual(SigV4Canonical.canonicalQuery("k=a%2bb&sp=a%20b&plus=a+b"), "k=a%2Bb&plus=a%2Bb&sp=a%20b")
+        XCTAssertEqual(SigV4Canonical.trimAll("  a   b\t\tc  "), "a b c")
+        XCTAssertEqual(SigV4Canonical.canonicalHeaders(signedHeaders: ["host", "x-a"],
+                                                       headers: [("Host", "h"), ("X-A", " 1 "), ("x-a", "2  3")]),
+                       "host:h\nx-a:1,2 3\n")
+    }
+
+    func testAuthorizationHeaderParsing() throws {
+        let a = try SigV4Authorization.parse(
+            "AWS4-HMAC-SHA256 Credential=AKID/20240501/us-east-1/qldb/aws4_request, SignedHeaders=host;x-amz-date, Signature=abc")
+        XCTAssertEqual(a.accessKeyID, "AKID")
+        XCTAssertEqual(a.scope, "20240501/us-east-1/qldb/aws4_request")
+        XCTAssertEqual(a.signedHeaders, ["host", "x-amz-date"])
+        XCTAssertEqual(a.signature, "abc")
+        // No spaces after commas is accepted too.
+        XCTAssertNoThrow(try SigV4Authorization.parse(
+            "AWS4-HMAC-SHA256 Credential=AKID/20240501/us-east-1/qldb/aws4_request,SignedHeaders=host,Signature=abc"))
+        for (header, message) in [
+            ("AWS4-HMAC-SHA256", "Authorization header requires 'Credential' parameter."),
+            ("AWS4-HMAC-SHA256 Credential=AKID/20240501/us-east-1/qldb/aws4_request", "Authorization header requires 'Signature' parameter."),
+            ("AWS AKID:sig", "Unsupported AWS 'algorithm': 'AWS'"),
+            ("AWS4-HMAC-SHA256 Credential=AKID/us-east-1/qldb/aws4_request, SignedHeaders=host, Signature=a",
+             "Credential must have exactly 5 slash-delimited elements"),
+            ("AWS4-HMAC-SHA256 Credential=a/b/c/d/e, Credential=a/b/c/d/e, SignedHeaders=host, Signature=a",
+             "Authorization header has duplicate 'Credential' parameter."),
+        ] {
+            XCTAssertThrowsError(try SigV4Authorization.parse(header), header) { e in
+                let e = e as! ServiceError
+                XCTAssertEqual(e.code, "IncompleteSignatureException", header)
+                XCTAssertEqual(e.status, 403)
+                XCTAssertTrue(e.message.hasPrefix(message), e.message)
+            }
+        }
+    }
+
+    func testDates() {
+        let d = AMZDate.parseBasic("20240501T123045Z")!
+        XCTAssertEqual(d.timeIntervalSince1970, 1_714_566_645)
+        XCTAssertEqual(AMZDate.formatBasic(d), "20240501T123045Z")
+        XCTAssertEqual(AMZDate.parseHTTPDate("Wed, 01 May 2024 12:30:45 GMT"), d)
+        XCTAssertNil(AMZDate.parseBasic("20241301T123045Z"))
+        XCTAssertNil(AMZDate.parseBasic("2024-05-01T12:30:45Z"))
+        XCTAssertEqual(AMZDate.formatBasic(Date(timeIntervalSince1970: 951_782_400)), "20000229T000000Z")
+    }
+
+    func testSignsWithDateHeaderAndUnsignedPayloadPolicy() throws {
+        // A request signed by this implementation with a `Date` header verifies.
+        let secret = "s3cr3t"
+        let store = StaticCredentialStore([Credential(accessKeyID: "AK", secretAccessKey: secret, principal: "p")])
+        let date = AMZDate.parseBasic("20240501T123045Z")!
+        func signed(_ headers: [(name: String, value: String)], payload: String) -> SignedRequest {
+            let names = headers.map { $0.name.lowercased() }.sorted()
+            let cr = SigV4Canonical.canonicalRequest(method: "POST", rawPath: "/", rawQuery: nil, signedHeaders: names,
+                                                     headers: headers, payloadHash: payload)
+            let sts = SigV4Canonical.stringToSign(amzDate: "20240501T123045Z", scope: "20240501/eu-north-1/qldb/aws4_request",
+                                                  canonicalRequest: cr)
+            let sig = SigV4Canonical.signature(signingKey: SigV4Canonical.signingKey(
+                secret: secret, date: "20240501", region: "eu-north-1", service: "qldb"), stringToSign: sts)
+            return SignedRequest(method: "POST", target: "/", headers: headers + [(name: "Authorization", value:
+                "AWS4-HMAC-SHA256 Credential=AK/20240501/eu-north-1/qldb/aws4_request, SignedHeaders=\(names.joined(separator: ";")), Signature=\(sig)")],
+                body: Array("{}".utf8))
+        }
+        var v = SigV4Verifier(credentials: store, clock: ManualClock(date))
+        let r = signed([(name: "Host", value: "h"), (name: "Date", value: "Wed, 01 May 2024 12:30:45 GMT")],
+                       payload: Hex.encode(SHA256.hash(Array("{}".utf8))))
+        XCTAssertEqual(try v.verify(r).region, "eu-north-1")
+
+        let unsigned = signed([(name: "Host", value: "h"), (name: "X-Amz-Date", value: "20240501T123045Z"),
+                               (name: "X-Amz-Content-SHA256", value: "UNSIGNED-PAYLOAD")], payload: "UNSIGNED-PAYLOAD")
+        XCTAssertThrowsError(try v.verify(unsigned)) { XCTAssertEqual(($0 as! ServiceError).code, "InvalidSignatureException") }
+        v.allowUnsignedPayload = true
+        XCTAssertNoThrow(try v.verify(unsigned))
+
+        // Host must be signed.
+        let noHost = signed([(name: "X-Amz-Date", value: "20240501T123045Z")], payload: Hex.encode(SHA256.hash(Array("{}".utf8))))
+        XCTAssertThrowsError(try v.verify(noHost)) {
+            XCTAssertEqual(($0 as! ServiceError).message, "'Host' must be a 'SignedHeader' in the AWS Authorization.")
+        }
+    }
+
+    func testCredentialsFile() throws {
+        let store = try CredentialsFile.parse("""
+        # Tally node credentials
+        [default]
+        aws_access_key_id = AKIDEXAMPLE
+        aws_secret_access_key = wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY
+        region = us-east-1
+
+        [profile ci]
+        ; another one
+        aws_access_key_id=AKIDCI
+        aws_secret_access_key=ci=secret==
+        aws_session_token = TOKEN
+        """)
+        XCTAssertEqual(store.credential(forAccessKeyID: "AKIDEXAMPLE"),
+                       Credential(accessKeyID: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+                                  principal: "default"))
+        XCTAssertEqual(store.credential(forAccessKeyID: "AKIDCI")?.secretAccessKey, "ci=secret==")
+        XCTAssertEqual(store.credential(forAccessKeyID: "AKIDCI")?.principal, "ci")
+        XCTAssertEqual(store.credential(forAccessKeyID: "AKIDCI")?.sessionToken, "TOKEN")
+        XCTAssertNil(store.credential(forAccessKeyID: "nope"))
+
+        for (text, message) in [
+            ("[a]\naws_access_key_id = X\n", "credentials file, line 1: section [a] has no aws_secret_access_key"),
+            ("aws_access_key_id = X\n", "credentials file, line 1: 'aws_access_key_id' before any [section]"),
+            ("[a]\naws_access_key_id=X\naws_secret_access_key=1\n[b]\naws_access_key_id=X\naws_secret_access_key=2\n",
+             "credentials file, line 4: access key id X appears in more than one section"),
+            ("[a\n", "credentials file, line 1: malformed section header '[a'"),
+            ("[a]\njunk\n", "credentials file, line 2: expected 'key = value', got 'junk'"),
+        ] {
+            XCTAssertThrowsError(try CredentialsFile.parse(text)) { XCTAssertEqual("\($0)", message) }
+        }
+    }
+}
