@@ -1,6 +1,19 @@
 /// The "representation" bytes Ion Hash serializes for each scalar: the Ion
 /// binary encoding of the value without its type descriptor or length.
 enum HashRepresentation {
+    @inline(__always)
+    static func needsEscape(_ b: UInt8) -> Bool { b == 0x0B || b == 0x0E || b == 0x0C }
+
+    /// Big-endian magnitude with no leading zero bytes (nothing for 0).
+    static func appendMagnitude(_ value: UInt64, to out: inout [UInt8]) {
+        guard value != 0 else { return }
+        var shift = (64 - value.leadingZeroBitCount + 7) / 8 * 8
+        while shift > 0 {
+            shift -= 8
+            out.append(UInt8(truncatingIfNeeded: value >> UInt64(shift)))
+        }
+    }
+
     static func appendVarUInt(_ value: UInt64, to out: inout [UInt8]) {
         var groups: [UInt8] = [UInt8(value & 0x7F) | 0x80]
         var rest = value >> 7
