@@ -20,3 +20,75 @@ def tally_bin():
 @pytest.fixture(scope="session")
 def shared_dir():
     return SHARED
+
+
+def free_port():
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port, proc, timeout=30.0):
+    import socket
+    import time
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"node exited with {proc.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise TimeoutError(f"port {port} did not open within {timeout} s")
+
+
+def read_env_file(path):
+    env = {}
+    for line in pathlib.Path(path).read_text().splitlines():
+        line = line.strip()
+        if line.startswith("export "):
+            key, _, value = line[len("export "):].partition("=")
+            env[key] = value.strip().strip('"').strip("'")
+    return env
+
+
+@pytest.fixture(scope="module")
+def single_node(tally_bin, tmp_path_factory):
+    """A real single-node Tally (TLS + SigV4) on loopback; yields the client environment."""
+    work = tmp_path_factory.mktemp("node")
+    subprocess.run([str(ROOT / "scripts/gen-certs"), "--dir", str(work), "1"], check=True, capture_output=True)
+    client, peer, metrics = free_port(), free_port(), free_port()
+    (work / "node.toml").write_text(f"""
+node_id = "node1"
+data_dir = "data"
+[listen]
+client = "127.0.0.1:{client}"
+peer = "127.0.0.1:{peer}"
+metrics = "127.0.0.1:{metrics}"
+[tls]
+cert = "certs/node1.pem"
+key = "certs/node1.key"
+ca = "certs/ca.pem"
+[auth]
+mode = "sigv4"
+credentials_file = "credentials"
+""")
+    log = open(work / "node.log", "w")
+    proc = subprocess.Popen([tally_bin, "node", "--config", str(work / "node.toml"), "--env-file", str(work / "env")],
+                            stdout=log, stderr=subprocess.STDOUT)
+    try:
+        wait_for_port(client, proc)
+        wait_for_port(metrics, proc)
+        env = read_env_file(work / "env")
+        env["TALLY_METRICS_URL"] = f"http://127.0.0.1:{metrics}"
+        env["TALLY_WORK"] = str(work)
+        yield env
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
