@@ -1,0 +1,42 @@
+/// The `command` label of `tally_command_latency_seconds`: the seven
+/// `SendCommand` kinds of the data plane (PROTOCOL.md §1) and the control-plane
+/// operations (§2.2). An enum, so call sites never spell a label value.
+public enum MetricsCommand: String, CaseIterable, Sendable {
+    // Data plane (qldb-session SendCommand).
+    case startSession = "StartSession"
+    case startTransaction = "StartTransaction"
+    case executeStatement = "ExecuteStatement"
+    case fetchPage = "FetchPage"
+    case commitTransaction = "CommitTransaction"
+    case abortTransaction = "AbortTransaction"
+    case endSession = "EndSession"
+
+    // Control plane (qldb restJson1).
+    case createLedger = "CreateLedger"
+    case describeLedger = "DescribeLedger"
+    case listLedgers = "ListLedgers"
+    case updateLedger = "UpdateLedger"
+    case updateLedgerPermissionsMode = "UpdateLedgerPermissionsMode"
+    case deleteLedger = "DeleteLedger"
+    case getDigest = "GetDigest"
+    case getBlock = "GetBlock"
+    case getRevision = "GetRevision"
+    case exportJournalToS3 = "ExportJournalToS3"
+    case describeJournalS3Export = "DescribeJournalS3Export"
+    case listJournalS3Exports = "ListJournalS3Exports"
+    case listJournalS3ExportsForLedger = "ListJournalS3ExportsForLedger"
+    case streamJournalToKinesis = "StreamJournalToKinesis"
+    case describeJournalKinesisStream = "DescribeJournalKinesisStream"
+    case listJournalKinesisStreamsForLedger = "ListJournalKinesisStreamsForLedger"
+    case cancelJournalKinesisStream = "CancelJournalKinesisStream"
+    case tagResource = "TagResource"
+    case untagResource = "UntagResource"
+    case listTagsForResource = "ListTagsForResource"
+
+    public static let dataPlane: [MetricsCommand] = [
+        .startSession, .startTransaction, .executeStatement, .fetchPage,
+        .commitTransaction, .abortTransaction, .endSession,
+    ]
+
+    public var isDataPlane: Bool { MetricsCommand.dataPlane.contains(self) }
+}
