@@ -150,5 +150,5 @@ def test_unsigned_and_badly_signed_requests_are_refused(single_node):
     assert json.loads(err.value.read())["__type"].endswith("MissingAuthenticationTokenException")
     with environment({**single_node, "AWS_SECRET_ACCESS_KEY": "wrong" + single_node["AWS_SECRET_ACCESS_KEY"][5:]}):
         with pytest.raises(ClientError) as err:
-            boto3.client("qldb").list_ledgers()
+            boto3.session.Session().client("qldb").list_ledgers()   # a new session: no cached credentials
         assert err.value.response["Error"]["Code"] == "InvalidSignatureException"

@@ -84,6 +84,11 @@ public final class SessionManager: @unchecked Sendable {
         for s in toCheck { s.queue.submit { [self] done in expireIfNeeded(s); done() } }
     }
 
+    /// The ledger a live session token belongs to (for per-ledger metrics).
+    public func ledger(forToken token: String) -> String? {
+        lock.withLock { sessions[token]?.ledger }
+    }
+
     /// Sessions that can still be used, per ledger.
     public func liveSessionCount(ledger: String) -> Int {
         lock.withLock { liveSessionsPerLedger[ledger] ?? 0 }

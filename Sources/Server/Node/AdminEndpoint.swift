@@ -1,0 +1,52 @@
+import Foundation
+import Net
+
+/// The metrics port: `/metrics`, `/health`, `/status`, plus the operator's
+/// `POST /admin/transfer-leadership?to=nodeN` (planned failover), which is
+/// answered only for loopback clients — the metrics port is meant to stay on
+/// a private interface, and transfer needs no secret beyond that.
+final class AdminEndpoint: HTTPHandler {
+    private weak var node: Node?
+    private let metrics: MetricsEndpoint
+
+    init(node: Node, metrics: MetricsEndpoint) {
+        self.node = node
+        self.metrics = metrics
+    }
+
+    func handle(_ request: HTTPRequest, respond: @escaping (HTTPResponse) -> Void) {
+        guard request.path == "/admin/transfer-leadership" else {
+            metrics.handle(request, respond: respond)
+            return
+        }
+        guard request.method == "POST" else {
+            respond(.text("use POST\n", status: 405))
+            return
+        }
+        guard AdminEndpoint.isLoopback(request.remoteAddress) else {
+            respond(.text("admin operations are only accepted from loopback\n", status: 403))
+            return
+        }
+        guard let node else {
+            respond(.text("node is shutting down\n", status: 503))
+            return
+        }
+        let target = AdminEndpoint.queryValue("to", in: request.query)
+        respond(node.transferLeadership(to: target))
+    }
+
+    static func isLoopback(_ address: String?) -> Bool {
+        guard let address else { return false }
+        return address.hasPrefix("127.") || address.hasPrefix("::1") || address.hasPrefix("[::1]")
+            || address.hasPrefix("::ffff:127.")
+    }
+
+    static func queryValue(_ name: String, in query: String?) -> String? {
+        guard let query else { return nil }
+        for pair in query.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1)
+            if parts.count == 2, parts[0] == name { return String(parts[1]).removingPercentEncoding }
+        }
+        return nil
+    }
+}

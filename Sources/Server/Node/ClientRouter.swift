@@ -1,0 +1,147 @@
+import Foundation
+import Net
+
+/// The client port's handler: QLDB's session API (`POST /` with
+/// `X-Amz-Target: QLDBSession.SendCommand`) and control plane (REST paths)
+/// on one listener, as PROTOCOL.md §5 requires. A follower forwards every
+/// request to the leader over the peer link; while there is no leader,
+/// clients get a retryable 503 `CapacityExceededException`.
+final class ClientRouter: HTTPHandler {
+    private weak var node: Node?
+    private let session: SessionEndpoint
+    private let authenticator: RequestAuthenticator
+
+    init(node: Node, session: SessionEndpoint, authenticator: RequestAuthenticator) {
+        self.node = node
+        self.session = session
+        self.authenticator = authenticator
+    }
+
+    func handle(_ request: HTTPRequest, respond: @escaping (HTTPResponse) -> Void) {
+        serve(request, forwarded: false, respond: respond)
+    }
+
+    private func serve(_ request: HTTPRequest, forwarded: Bool, respond: @escaping (HTTPResponse) -> Void) {
+        guard let node else {
+            respond(ClientRouter.error(.capacityExceeded("Node is shutting down"), sessionAPI: true))
+            return
+        }
+        let isSession = request.path == "/" || request.headers["X-Amz-Target"] != nil
+        let status = node.driver.status
+        if status.role != .leader {
+            if forwarded {
+                // The sender thought we lead; we no longer do. It will retry.
+                respond(ClientRouter.error(Node.serviceError(.notLeader(leaderID: status.leaderID)), sessionAPI: isSession))
+            } else if !forward(request, respond: respond) {
+                respond(ClientRouter.error(Node.serviceError(.notLeader(leaderID: nil)), sessionAPI: isSession))
+            }
+            return
+        }
+        if isSession {
+            serveSession(request, node: node, respond: respond)
+        } else {
+            serveControlPlane(request, node: node, respond: respond)
+        }
+    }
+
+    private func serveSession(_ request: HTTPRequest, node: Node, respond: @escaping (HTTPResponse) -> Void) {
+        let started = ContinuousClock.now
+        let decoded = try? SendCommandRequest.decode(request.body)
+        let ledger: String? = decoded.flatMap { d in
+            if case .startSession(let name) = d.command { return name }
+            return d.sessionToken.flatMap { node.sessions.ledger(forToken: $0) }
+        }
+        session.handle(ClientRouter.signed(request)) { response in
+            if let ledger, let decoded, let command = MetricsCommand(rawValue: decoded.command.name),
+               node.stateMachine.state(of: ledger) != nil {
+                let metrics = node.metrics.ledger(ledger)
+                metrics.recordCommand(command, duration: ContinuousClock.now - started)
+                if response.status >= 400 {
+                    let type = response.header("x-amzn-ErrorType") ?? ""
+                    metrics.recordSessionException(httpStatus: response.status,
+                                                   occConflict: type.hasPrefix("OccConflictException"),
+                                                   rateExceeded: type.hasPrefix("RateExceededException"))
+                }
+            }
+            respond(ClientRouter.http(response))
+        }
+    }
+
+    private func serveControlPlane(_ request: HTTPRequest, node: Node, respond: @escaping (HTTPResponse) -> Void) {
+        do {
+            _ = try authenticator.authenticate(ClientRouter.signed(request))
+        } catch let error as ServiceError {
+            respond(ClientRouter.error(error, sessionAPI: false))
+            return
+        } catch {
+            respond(ClientRouter.error(.internalFailure("\(error)"), sessionAPI: false))
+            return
+        }
+        let started = ContinuousClock.now
+        node.controlPlane.handle(request) { response in
+            if let (command, ledger) = MetricsCommand.controlPlane(method: request.method, path: request.path) {
+                let elapsed = ContinuousClock.now - started
+                if let ledger, node.stateMachine.state(of: ledger) != nil {
+                    node.metrics.ledger(ledger).recordCommand(command, duration: elapsed)
+                } else {
+                    node.metrics.recordUnscopedCommand(command, duration: elapsed)
+                }
+            }
+            respond(response)
+        }
+    }
+
+    // MARK: - Forwarding to the leader
+
+    /// Sends `request` to the leader over the peer link; false when no
+    /// leader is known (the caller answers 503).
+    func forward(_ request: HTTPRequest, respond: @escaping (HTTPResponse) -> Void) -> Bool {
+        guard let node, let leader = node.driver.status.leaderID, leader != node.driver.status.nodeID else {
+            return false
+        }
+        let isSession = request.path == "/" || request.headers["X-Amz-Target"] != nil
+        node.driver.transport.request(to: leader, channel: .forward, payload: ForwardedHTTP.encode(request),
+                                      timeout: .seconds(35)) { result in
+            switch result {
+            case .success(let bytes):
+                if let response = ForwardedHTTP.decodeResponse(bytes) {
+                    respond(response)
+                } else {
+                    respond(ClientRouter.error(.internalFailure("malformed forwarded response"), sessionAPI: isSession))
+                }
+            case .failure:
+                respond(ClientRouter.error(.capacityExceeded("The leader could not be reached; retry"), sessionAPI: isSession))
+            }
+        }
+        return true
+    }
+
+    /// A request a follower forwarded to us (the leader).
+    func handleForwarded(_ payload: [UInt8], respond: @escaping PeerTransport.Respond) {
+        guard let request = ForwardedHTTP.decodeRequest(payload) else {
+            respond(.success(ForwardedHTTP.encode(ClientRouter.error(.badRequest("malformed forwarded request"), sessionAPI: true))))
+            return
+        }
+        serve(request, forwarded: true) { response in
+            respond(.success(ForwardedHTTP.encode(response)))
+        }
+    }
+
+    // MARK: - Conversions
+
+    static func signed(_ request: HTTPRequest) -> SignedRequest {
+        SignedRequest(method: request.method, target: request.target,
+                      headers: request.headers.entries, body: request.body)
+    }
+
+    static func http(_ response: ProtocolResponse) -> HTTPResponse {
+        var headers = HTTPHeaders()
+        for h in response.headers { headers.add(h.name, h.value) }
+        return HTTPResponse(status: response.status, headers: headers, body: response.body)
+    }
+
+    static func error(_ error: ServiceError, sessionAPI: Bool) -> HTTPResponse {
+        http(error.response(requestID: Identifiers.requestID(),
+                            contentType: sessionAPI ? AWSContentType.json10 : AWSContentType.restJSON))
+    }
+}

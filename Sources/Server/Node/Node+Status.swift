@@ -1,0 +1,58 @@
+import Foundation
+import Ion
+import Net
+
+extension Node: MetricsSource, NodeStatusSource {
+    public func snapshot() -> NodeMetricsSnapshot {
+        let divergence = stateMachine.divergence
+        let ledgers = stateMachine.registry.ledgerInfos.map { info in
+            LedgerMetricsSnapshot(name: info.name,
+                                  journalBytes: UInt64(stateMachine.journalBytes(ledger: info.name) ?? 0),
+                                  indexedBytes: 0,
+                                  blocks: UInt64(stateMachine.ledger(named: info.name)?.blockCount ?? 0),
+                                  divergence: divergence[info.name] != nil,
+                                  activeSessions: sessions?.liveSessionCount(ledger: info.name))
+        }
+        return NodeMetricsSnapshot(replication: driver.status, ledgers: ledgers)
+    }
+
+    public func nodeStatus() -> NodeStatusReport {
+        let divergence = stateMachine.divergence
+        let ledgers: [LedgerStatusReport] = stateMachine.registry.ledgerInfos.map { info in
+            let digest = try? stateMachine.digest(ledger: info.name)
+            return LedgerStatusReport(
+                name: info.name,
+                tipAddress: digest.map { .init(strandId: $0.tip.strandId, sequenceNo: UInt64($0.tip.sequenceNo)) },
+                digest: digest?.digest,
+                divergent: divergence[info.name] != nil)
+        }
+        return NodeStatusReport(replication: driver.status, ledgers: ledgers, version: Node.version,
+                                storageError: storageError)
+    }
+
+    /// Planned failover: hands leadership to `target` ("node2"), or to the
+    /// most caught-up other voter when nil.
+    func transferLeadership(to target: String?) -> HTTPResponse {
+        let status = driver.status
+        guard status.role == .leader else {
+            let leader = status.leaderID.map { "node\($0)" } ?? "none"
+            return .text("this node is not the leader (leader: \(leader)); ask the leader\n", status: 409)
+        }
+        let peers = config.peers.compactMap { peer in (try? ClusterNodeID.require(peer.id)).map { (peer.id, $0) } }
+        let chosen: (String, UInt64)?
+        if let target {
+            chosen = peers.first { $0.0 == target }
+        } else {
+            chosen = peers.min { (status.peerLag[$0.1] ?? .max) < (status.peerLag[$1.1] ?? .max) }
+        }
+        guard let (name, id) = chosen else {
+            return .text("no such peer: \(target ?? "(none)")\n", status: 400)
+        }
+        do {
+            try driver.transferLeadership(to: id)
+            return .text("transferring leadership to \(name)\n")
+        } catch {
+            return .text("transfer failed: \(error)\n", status: 500)
+        }
+    }
+}

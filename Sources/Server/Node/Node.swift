@@ -1,0 +1,133 @@
+import Foundation
+import Ledger
+import Net
+
+/// One Tally node: the replicated ledgers (`NodeStateMachine` behind a
+/// `RaftDriver`), the client port (QLDB session API and control plane over
+/// HTTPS), the peer port (Raft, forwarding, catch-up over mutual TLS) and the
+/// metrics port. A configuration with no peers is a complete single-node
+/// database; its log commits once this node has it durable.
+///
+/// Threading: everything runs on the node's one event loop.
+public final class Node {
+    public static let version = "0.1.0"
+
+    public let config: NodeConfig
+    public let loop: EventLoop
+    public let stateMachine: NodeStateMachine
+    public private(set) var driver: RaftDriver!
+    public private(set) var sessions: SessionManager!
+    public private(set) var controlPlane: ControlPlane!
+    public let metrics: TallyMetrics
+    private var clientServer: HTTPServer?
+    private var metricsServer: HTTPServer?
+    private var router: ClientRouter!
+    private var timers: [TimerHandle] = []
+    public private(set) var storageError: String?
+
+    public init(config: NodeConfig) throws {
+        self.config = config
+        try FileManager.default.createDirectory(atPath: config.dataDirectory, withIntermediateDirectories: true)
+        loop = try EventLoop(name: "tally-\(config.nodeID)")
+        stateMachine = try NodeStateMachine(options: LedgerRegistry.Options(
+            dataDirectory: config.dataDirectory + "/ledgers"))
+        metrics = TallyMetrics(nodeID: ClusterNodeID.numeric(config.nodeID), version: Node.version)
+    }
+
+    /// Starts every listener and the Raft driver; returns once they are bound.
+    public func start() throws {
+        loop.start()
+        try loop.submit { try self.startOnLoop() }
+    }
+
+    private func startOnLoop() throws {
+        let raft = try RaftDriverConfiguration(
+            nodeName: config.nodeID,
+            listenHost: config.listen.peer.host, listenPort: config.listen.peer.port,
+            peers: try config.peers.map { try ClusterPeer(name: $0.id, host: $0.address.host, port: $0.address.port) },
+            raftDirectory: config.dataDirectory + "/raft",
+            tls: config.tls.flatMap { tls in
+                tls.caFile.map { PeerTLSFiles(certificateFile: tls.certificateFile, privateKeyFile: tls.privateKeyFile, caFile: $0) }
+            })
+        driver = try RaftDriver(configuration: raft, loop: loop, stateMachine: stateMachine)
+
+        sessions = SessionManager(backend: LedgerSessionBackend(directory: self), settings: config.session)
+        let authenticator = try makeAuthenticator()
+        controlPlane = ControlPlane(
+            stateMachine: stateMachine, replicator: driver,
+            options: ControlPlane.Options(exportRoot: config.dataDirectory + "/exports",
+                                          schedule: { [loop] work in loop.execute(work) }),
+            loop: loop)
+        router = ClientRouter(node: self, session: SessionEndpoint(manager: sessions, authenticator: authenticator),
+                              authenticator: authenticator)
+        controlPlane.forwardToLeader = { [weak self] request, _, respond in
+            guard let self else { return false }
+            return self.router.forward(request, respond: respond)
+        }
+        driver.transport.setHandler(.forward) { [weak self] _, payload, respond in
+            self?.router.handleForwarded(payload, respond: respond)
+        }
+        try driver.start()
+
+        var http = HTTPServerConfiguration(host: config.listen.client.host, port: config.listen.client.port,
+                                           tls: try makeClientTLS())
+        http.maxHeaderBytes = config.http.maxHeaderBytes
+        http.maxBodyBytes = config.http.maxBodyBytes
+        http.headerTimeout = .milliseconds(Int(config.http.headerTimeout * 1000))
+        http.bodyTimeout = .milliseconds(Int(config.http.bodyTimeout * 1000))
+        http.idleTimeout = .milliseconds(Int(config.http.idleTimeout * 1000))
+        http.maxConnections = config.http.maxConnections
+        let server = HTTPServer(loop: loop, configuration: http, handler: router)
+        try server.start()
+        clientServer = server
+
+        metrics.source = self
+        let admin = AdminEndpoint(node: self, metrics: MetricsEndpoint(metrics: metrics, status: self))
+        var metricsHTTP = HTTPServerConfiguration(host: config.listen.metrics.host, port: config.listen.metrics.port)
+        metricsHTTP.maxBodyBytes = 64 * 1024
+        metricsHTTP.maxConnections = 256
+        let metricsServer = HTTPServer(loop: loop, configuration: metricsHTTP, handler: admin)
+        try metricsServer.start()
+        self.metricsServer = metricsServer
+
+        timers.append(loop.scheduleTimer(after: .seconds(5), repeating: .seconds(5)) { [weak self] in
+            self?.sessions.sweep()
+        })
+        timers.append(loop.scheduleTimer(after: .seconds(1), repeating: .seconds(1)) { [weak self] in
+            self?.controlPlane.reconcile()
+        })
+    }
+
+    public var clientPort: Int { clientServer?.port ?? config.listen.client.port }
+    public var metricsPort: Int { metricsServer?.port ?? config.listen.metrics.port }
+
+    /// Stops listening, lets the driver finish, and closes the journals.
+    public func stop() {
+        try? loop.submit {
+            for t in self.timers { t.cancel() }
+            self.timers.removeAll()
+            self.clientServer?.stop()
+            self.metricsServer?.stop()
+            self.driver?.stop()
+            self.stateMachine.close()
+        }
+        loop.shutdown()
+    }
+
+    private func makeAuthenticator() throws -> RequestAuthenticator {
+        switch config.auth.mode {
+        case .none:
+            return RequestAuthenticator(mode: .none, verifier: SigV4Verifier(credentials: StaticCredentialStore([])))
+        case .sigv4:
+            var verifier = SigV4Verifier(credentials: try CredentialsFile.load(path: config.auth.credentialsFile))
+            verifier.maxClockSkew = config.auth.maxClockSkew
+            return RequestAuthenticator(mode: .sigv4, verifier: verifier)
+        }
+    }
+
+    private func makeClientTLS() throws -> TLSContext? {
+        guard let tls = config.tls else { return nil }
+        return try TLSContext(.server(certificateChain: .file(tls.certificateFile), privateKey: .file(tls.privateKeyFile)),
+                              role: .server)
+    }
+}
