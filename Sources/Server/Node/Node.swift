@@ -109,6 +109,7 @@ public final class Node {
             self.clientServer?.stop()
             self.metricsServer?.stop()
             self.driver?.stop()
+            try? self.stateMachine.checkpoint()
             self.stateMachine.close()
         }
         loop.shutdown()

@@ -1,0 +1,386 @@
+import Foundation
+import Raft
+
+/// The Raft log, hard state and snapshot marker of one node on disk (layout in
+/// `RaftLogFormat`). Entries since the last compaction are also kept in memory,
+/// so Raft's reads never touch the disk.
+///
+/// Durability: `save` returns only after what it wrote is fsync'ed, and the
+/// state file's slot then records the synced end of the log. On open, bytes
+/// past that end (a torn tail) are dropped; a bad record before it is
+/// corruption of acknowledged data, and `open` refuses with an error naming
+/// the file and offset.
+///
+/// Thread-safety: every method takes an internal lock, so the driver may
+/// `save` on a pool thread while Raft reads on the loop thread.
+public final class FileRaftStorage: RaftStorage, @unchecked Sendable {
+    public let directory: String
+    public let segmentSize: Int
+    private let logDir: String
+    private let statePath: String
+    private let snapshotPath: String
+    private let lock = NSLock()
+
+    private var hard = HardState()
+    private var snap = Snapshot()
+    private var defaultConf: ConfState
+    /// `ents[0]` is the dummy at the compaction point; `ents[i]` has index `ents[0].index + i`.
+    private var ents: [Entry]
+    /// Location of each real entry's record: (segment id, byte offset).
+    private var locs: [(segment: UInt64, offset: Int)] = []
+    /// Segment file ids, ascending; the last is the one appended to.
+    private var segments: [UInt64] = []
+    private var nextSegmentID: UInt64 = 1
+    private var currentFD: Int32 = -1
+    private var currentSize = 0
+    private var stateFD: Int32 = -1
+    private var slotSeq: UInt64 = 0
+    /// A write failed: the storage is unusable until reopened.
+    public private(set) var failure: RaftStorageFailure?
+    /// Set by `open` when a torn tail was dropped.
+    public private(set) var recoveryNote: String?
+
+    /// Opens (or creates) the storage in `directory`. `voters` is the
+    /// configuration reported while no snapshot exists yet (a fresh node).
+    public init(directory: String, voters: [NodeID] = [], segmentSize: Int = 64 << 20) throws {
+        self.directory = directory
+        self.segmentSize = segmentSize
+        logDir = directory + "/log"
+        statePath = directory + "/state"
+        snapshotPath = directory + "/snapshot"
+        defaultConf = ConfState(voters: voters)
+        ents = [Entry()]
+        try RaftFileIO.makeDirectories(logDir)
+        try recover()
+    }
+
+    deinit { closeFiles() }
+
+    public func close() {
+        lock.withLock { closeFiles() }
+    }
+
+    private func closeFiles() {
+        if currentFD >= 0 { RaftFileIO.close(currentFD); currentFD = -1 }
+        if stateFD >= 0 { RaftFileIO.close(stateFD); stateFD = -1 }
+    }
+
+    private var offset: LogIndex { ents[0].index }
+    private func segPath(_ first: UInt64) -> String { logDir + "/" + RaftLogFormat.segmentName(first) }
+
+    // MARK: RaftStorage (read side)
+
+    public func initialState() -> (hardState: HardState, confState: ConfState) {
+        lock.withLock { (hard, snap.metadata.confState.voters.isEmpty ? defaultConf : snap.metadata.confState) }
+    }
+
+    public var hardStateValue: HardState { lock.withLock { hard } }
+
+    public func entries(from lo: LogIndex, to hi: LogIndex, maxSize: Int) throws(StorageError) -> [Entry] {
+        lock.lock(); defer { lock.unlock() }
+        if lo <= offset { throw .compacted }
+        if hi > lastIndexLocked + 1 { throw .unavailable }
+        if lo >= hi { return [] }
+        var out: [Entry] = []
+        var total = 0
+        for i in Int(lo - offset)..<Int(hi - offset) {
+            total += ents[i].size
+            if !out.isEmpty && total > maxSize { break }
+            out.append(ents[i])
+        }
+        return out
+    }
+
+    public func term(at index: LogIndex) throws(StorageError) -> Term {
+        lock.lock(); defer { lock.unlock() }
+        if index < offset { throw .compacted }
+        if index - offset >= LogIndex(ents.count) { throw .unavailable }
+        return ents[Int(index - offset)].term
+    }
+
+    public var firstIndex: LogIndex { lock.withLock { offset + 1 } }
+    public var lastIndex: LogIndex { lock.withLock { lastIndexLocked } }
+    private var lastIndexLocked: LogIndex { offset + LogIndex(ents.count) - 1 }
+
+    public func snapshot() throws(StorageError) -> Snapshot { lock.withLock { snap } }
+
+    // MARK: Writes
+
+    /// Persists one Ready: snapshot (if any), then entries (replacing a
+    /// conflicting suffix), then the hard state; fsync'ed before returning
+    /// (the state-only case skips the fsync when `sync` is false).
+    public func save(hardState: HardState?, entries: [Entry], snapshot: Snapshot? = nil, sync: Bool = true) throws {
+        lock.lock(); defer { lock.unlock() }
+        if let failure { throw failure }
+        do {
+            if let snapshot, !snapshot.isEmpty { try installSnapshotLocked(snapshot) }
+            if !entries.isEmpty { try appendLocked(entries) }
+            if let hardState { hard = hardState }
+            if hard.commit < offset { hard.commit = offset }
+            if hardState != nil || !entries.isEmpty || snapshot != nil {
+                try writeSlotLocked(sync: sync || !entries.isEmpty)
+            }
+        } catch {
+            let f = error as? RaftStorageFailure ?? RaftStorageFailure("\(error)")
+            failure = f
+            throw f
+        }
+    }
+
+    public func setHardState(_ hardState: HardState) {
+        try? save(hardState: hardState, entries: [])
+    }
+
+    public func append(_ entries: [Entry]) {
+        try? save(hardState: nil, entries: entries)
+    }
+
+    public func applySnapshot(_ snapshot: Snapshot) throws(StorageError) {
+        if lock.withLock({ snap.metadata.index >= snapshot.metadata.index }) { throw .snapshotOutOfDate }
+        do { try save(hardState: nil, entries: [], snapshot: snapshot) } catch { throw .snapshotTemporarilyUnavailable }
+    }
+
+    /// Records the snapshot marker (index, its term, voters, the application's
+    /// catch-up manifest) in the snapshot file. Does not drop entries.
+    @discardableResult
+    public func createSnapshot(at index: LogIndex, confState: ConfState?, data: [UInt8]) throws(StorageError) -> Snapshot {
+        lock.lock(); defer { lock.unlock() }
+        if index <= snap.metadata.index { throw .snapshotOutOfDate }
+        if index < offset { throw .compacted }
+        if index > lastIndexLocked { throw .unavailable }
+        var s = snap
+        s.metadata.index = index
+        s.metadata.term = ents[Int(index - offset)].term
+        if let confState { s.metadata.confState = confState } else if s.metadata.confState.voters.isEmpty { s.metadata.confState = defaultConf }
+        s.data = data
+        do {
+            try RaftFileIO.replaceAtomically(snapshotPath, RaftLogFormat.encodeSnapshot(s), directory: directory)
+        } catch {
+            failure = error as? RaftStorageFailure ?? RaftStorageFailure("\(error)")
+            throw .snapshotTemporarilyUnavailable
+        }
+        snap = s
+        return s
+    }
+
+    /// Drops entries up to `index` (≤ the snapshot index) from memory, and
+    /// deletes segment files that hold nothing newer (never the current one).
+    public func compact(upTo index: LogIndex) throws(StorageError) {
+        lock.lock(); defer { lock.unlock() }
+        if index <= offset { throw .compacted }
+        if index > lastIndexLocked || index > snap.metadata.index { throw .unavailable }
+        let i = Int(index - offset)
+        var kept = [Entry(term: ents[i].term, index: ents[i].index)]
+        kept.append(contentsOf: ents[(i + 1)...])
+        ents = kept
+        locs.removeFirst(i)
+        dropUnreferencedSegmentsLocked()
+    }
+
+    // MARK: Write internals (lock held)
+
+    private func appendLocked(_ input: [Entry]) throws {
+        var entries = input[...]
+        guard let first0 = entries.first?.index else { return }
+        if first0 + LogIndex(entries.count) - 1 <= offset { return }  // all compacted already
+        if first0 <= offset { entries = entries.dropFirst(Int(offset + 1 - first0)) }
+        let first = entries.first!.index
+        guard first <= lastIndexLocked + 1 else {
+            throw RaftStorageFailure("append at \(first) leaves a gap after last index \(lastIndexLocked)")
+        }
+        if first <= lastIndexLocked { try truncateLocked(from: first) }
+        if currentFD < 0 || currentSize >= segmentSize { try startSegmentLocked(first: first) }
+        let segID = segments.last!
+        var buf: [UInt8] = []
+        var pos = currentSize
+        for e in entries {
+            let rec = RaftLogFormat.encodeRecord(e)
+            locs.append((segID, pos))
+            pos += rec.count
+            buf.append(contentsOf: rec)
+            ents.append(e)
+        }
+        try RaftFileIO.pwriteAll(currentFD, buf, at: currentSize, segPath(segID))
+        currentSize = pos
+        try RaftFileIO.sync(currentFD, segPath(segID))
+    }
+
+    /// Removes entries `from...` from memory and disk. The state slot's synced
+    /// end is lowered (and fsync'ed) first, so a crash in between never finds
+    /// a "synced" region that was rewritten.
+    private func truncateLocked(from index: LogIndex) throws {
+        let i = Int(index - offset) - 1
+        let loc = locs[i]
+        try writeSlotLocked(sync: true, syncedSegment: loc.segment, syncedOffset: loc.offset)
+        while let last = segments.last, last > loc.segment {
+            segments.removeLast()
+            if currentFD >= 0 { RaftFileIO.close(currentFD); currentFD = -1 }
+            RaftFileIO.remove(segPath(last))
+        }
+        if currentFD < 0 { currentFD = try RaftFileIO.open(segPath(loc.segment), O_RDWR) }
+        try RaftFileIO.truncate(currentFD, loc.offset, segPath(loc.segment))
+        currentSize = loc.offset
+        ents.removeSubrange((i + 1)...)
+        locs.removeSubrange(i...)
+    }
+
+    private func startSegmentLocked(first: UInt64) throws {
+        if currentFD >= 0 { RaftFileIO.close(currentFD); currentFD = -1 }
+        nextSegmentID = max(nextSegmentID, (segments.last ?? 0) + 1)
+        let id = nextSegmentID
+        nextSegmentID += 1
+        let path = segPath(id)
+        let fd = try RaftFileIO.open(path, O_RDWR | O_CREAT | O_TRUNC)
+        let header = RaftLogFormat.segmentHeader(first: first)
+        try RaftFileIO.pwriteAll(fd, header, at: 0, path)
+        try RaftFileIO.sync(fd, path)
+        try RaftFileIO.syncDirectory(logDir)
+        currentFD = fd
+        currentSize = header.count
+        segments.append(id)
+    }
+
+    private func installSnapshotLocked(_ s: Snapshot) throws {
+        try RaftFileIO.replaceAtomically(snapshotPath, RaftLogFormat.encodeSnapshot(s), directory: directory)
+        snap = s
+        let old = segments
+        try startSegmentLocked(first: s.metadata.index + 1)
+        segments = [segments.last!]
+        ents = [Entry(term: s.metadata.term, index: s.metadata.index)]
+        locs = []
+        if hard.commit < s.metadata.index { hard.commit = s.metadata.index }
+        try writeSlotLocked(sync: true)
+        for id in old { RaftFileIO.remove(segPath(id)) }
+    }
+
+    private func writeSlotLocked(sync: Bool, syncedSegment: UInt64? = nil, syncedOffset: Int? = nil) throws {
+        if stateFD < 0 { stateFD = try RaftFileIO.open(statePath, O_RDWR | O_CREAT) }
+        slotSeq += 1
+        let slot = RaftLogFormat.StateSlot(
+            seq: slotSeq, hardState: hard,
+            syncedSegment: syncedSegment ?? segments.last ?? 0,
+            syncedOffset: UInt64(syncedOffset ?? (segments.isEmpty ? 0 : currentSize)))
+        let at = Int(slotSeq % 2) * RaftLogFormat.slotSize
+        try RaftFileIO.pwriteAll(stateFD, RaftLogFormat.encodeSlot(slot), at: at, statePath)
+        if sync { try RaftFileIO.sync(stateFD, statePath) }
+    }
+
+    // MARK: Recovery
+
+    private func recover() throws {
+        if RaftFileIO.exists(snapshotPath) {
+            do {
+                snap = try RaftLogFormat.decodeSnapshot(try RaftFileIO.readAll(snapshotPath))
+            } catch {
+                throw RaftStorageFailure("Raft snapshot file \(snapshotPath) is corrupt (\(error)); refusing to start")
+            }
+        }
+        RaftFileIO.remove(snapshotPath + ".tmp")
+        var slot: RaftLogFormat.StateSlot?
+        if RaftFileIO.exists(statePath) {
+            let bytes = try RaftFileIO.readAll(statePath)
+            let a = RaftLogFormat.decodeSlot(bytes, at: 0)
+            let b = RaftLogFormat.decodeSlot(bytes, at: RaftLogFormat.slotSize)
+            slot = [a, b].compactMap { $0 }.max { $0.seq < $1.seq }
+            if slot == nil && !bytes.isEmpty {
+                throw RaftStorageFailure("Raft state file \(statePath) has no valid slot; refusing to start")
+            }
+        }
+        slotSeq = slot?.seq ?? 0
+        hard = slot?.hardState ?? HardState()
+        let s = snap.metadata
+        ents = [Entry(term: s.term, index: s.index)]
+        let ids = ((try? FileManager.default.contentsOfDirectory(atPath: logDir)) ?? [])
+            .compactMap(RaftLogFormat.parseSegmentName).sorted()
+        var loaded: [Entry] = []
+        var loadedLocs: [(segment: UInt64, offset: Int)] = []
+        var lastSegSize = 0
+        for id in ids {
+            let path = segPath(id)
+            guard let slot, id <= slot.syncedSegment else {
+                RaftFileIO.remove(path)  // created after the last synced state: never acknowledged
+                continue
+            }
+            let bytes = try RaftFileIO.readAll(path)
+            let limit = id == slot.syncedSegment ? Int(slot.syncedOffset) : bytes.count
+            var h = ClusterByteReader(bytes, from: 8)
+            guard bytes.count >= limit, limit >= RaftLogFormat.segmentHeaderSize,
+                  Array(bytes[0..<8]) == RaftLogFormat.segmentMagic, let first = try? h.u64() else {
+                throw RaftStorageFailure("Raft log segment \(path) is shorter than its synced length \(limit) or has a bad header; refusing to start")
+            }
+            // A later segment supersedes a suffix (truncation) or the whole log (installed snapshot).
+            if let last = loaded.last?.index {
+                if first <= last {
+                    let keep = loaded.prefix { $0.index < first }.count
+                    loaded.removeSubrange(keep...)
+                    loadedLocs.removeSubrange(keep...)
+                } else if first > last + 1 {
+                    guard first == s.index + 1 else {
+                        throw RaftStorageFailure("Raft log segment \(path) starts at \(first), leaving a gap after \(last); refusing to start")
+                    }
+                    loaded = []
+                    loadedLocs = []
+                }
+            }
+            let region = Array(bytes[0..<limit])
+            var pos = RaftLogFormat.segmentHeaderSize
+            var expected = first
+            while pos < limit {
+                guard case .record(let e, let next) = RaftLogFormat.readRecord(region, at: pos) else {
+                    var why = "unreadable record"
+                    if case .bad(let w) = RaftLogFormat.readRecord(region, at: pos) { why = w }
+                    throw RaftStorageFailure("Raft log segment \(path) is corrupt at offset \(pos) inside the synced region (\(why)); refusing to start")
+                }
+                guard e.index == expected else {
+                    throw RaftStorageFailure("Raft log segment \(path) holds index \(e.index) where \(expected) belongs; refusing to start")
+                }
+                loaded.append(e)
+                loadedLocs.append((id, pos))
+                expected += 1
+                pos = next
+            }
+            if bytes.count > limit {
+                recoveryNote = "dropped \(bytes.count - limit) unsynced bytes at the end of \(path)"
+                let fd = try RaftFileIO.open(path, O_RDWR)
+                defer { RaftFileIO.close(fd) }
+                try RaftFileIO.truncate(fd, limit, path)
+                try RaftFileIO.sync(fd, path)
+            }
+            segments.append(id)
+            lastSegSize = limit
+        }
+        // Keep the entries after the snapshot point, provided they continue it.
+        if let k = loaded.firstIndex(where: { $0.index == s.index + 1 }) {
+            let conflicting = loaded.contains { $0.index == s.index && $0.term != s.term }
+            if !conflicting {
+                ents.append(contentsOf: loaded[k...])
+                locs = Array(loadedLocs[k...])
+            }
+        } else if let f = loaded.first?.index, f > s.index + 1 {
+            throw RaftStorageFailure("Raft log in \(logDir) starts at \(f) but the snapshot ends at \(s.index); refusing to start")
+        }
+        if hard.commit < offset { hard.commit = offset }
+        if hard.commit > lastIndexLocked { hard.commit = lastIndexLocked }
+        if let last = segments.last {
+            currentFD = try RaftFileIO.open(segPath(last), O_RDWR)
+            currentSize = lastSegSize
+        }
+        dropUnreferencedSegmentsLocked()
+    }
+
+    /// Deletes segment files no kept entry lives in (never the current one).
+    private func dropUnreferencedSegmentsLocked() {
+        let used = Set(locs.map(\.segment))
+        for id in segments.dropLast() where !used.contains(id) { RaftFileIO.remove(segPath(id)) }
+        segments = segments.enumerated().filter { used.contains($0.element) || $0.offset == segments.count - 1 }.map(\.element)
+    }
+
+    /// The commit index may be raised to what the state machine has durably
+    /// applied (those entries were committed); used once at start-up.
+    public func raiseCommit(to index: LogIndex) {
+        lock.withLock {
+            let target = min(index, lastIndexLocked)
+            if target > hard.commit { hard.commit = target }
+        }
+    }
+}

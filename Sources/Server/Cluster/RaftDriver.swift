@@ -1,0 +1,399 @@
+import Foundation
+import Net
+import Raft
+
+/// Runs one node's Raft core on its event loop: ticks, the Ready loop
+/// (persist → send → apply → sync → complete → compact), proposals with group
+/// commit, read index, leadership transfer, and catch-up by streaming
+/// (`RaftDriver+CatchUp.swift`).
+///
+/// `init` and `start`/`stop` may be called from any thread; everything else
+/// (the `Replicator` methods, completions, state-machine calls) runs on `loop`.
+public final class RaftDriver: Replicator {
+    public let configuration: RaftDriverConfiguration
+    public let loop: EventLoop
+    public let stateMachine: ReplicatedStateMachine
+    public let storage: FileRaftStorage
+    /// The peer link; register `.forward` (and other) request handlers on it.
+    public let transport: PeerTransport
+    let node: RawNode
+    let options: RaftDriverOptions
+    var selfID: UInt64 { configuration.nodeID }
+
+    typealias ProposalDone = (Result<ApplyResult, ReplicationError>) -> Void
+    struct Read {
+        var done: (Result<Void, ReplicationError>) -> Void
+        var deadline: Double
+        var index: UInt64?
+    }
+
+    enum RunState { case created, running, stopped, failed(String) }
+    var runState = RunState.created
+    private var tickTimer: TimerHandle?
+    private var persisting = false
+    /// Proposals not yet handed to Raft (flushed as one batch: group commit).
+    private var queued: [([UInt8], ProposalDone)] = []
+    private var flushScheduled = false
+    /// Proposals in the log, by index, with the term they were proposed in.
+    private var proposals: [UInt64: (term: UInt64, done: ProposalDone)] = [:]
+    private var reads: [[UInt8]: Read] = [:]
+    private var nextReadID: UInt64 = 0
+    /// The log index the state machine reflects.
+    var smApplied: UInt64
+    private var lastLeader: UInt64 = 0
+    private var leaderChanges: UInt64 = 0
+    private var wasLeader = false
+    /// Leader: last catch-up activity per peer in snapshot state (monotonic seconds).
+    var snapshotActivity: [UInt64: Double] = [:]
+    /// Follower: the stream in progress, and committed entries held back meanwhile.
+    var catchUp: CatchUpProgress?
+    var deferred: [Entry] = []
+    var catchUpGeneration: UInt64 = 0
+    public internal(set) var catchUpStats = CatchUpStats()
+    public internal(set) var lastError: String?
+
+    /// Opens the Raft storage under `configuration.raftDirectory` (blocking)
+    /// and builds the core. The state machine must already reflect its
+    /// `durableIndex` (it was reloaded from its own storage).
+    public init(configuration: RaftDriverConfiguration, loop: EventLoop, stateMachine: ReplicatedStateMachine) throws {
+        self.configuration = configuration
+        self.loop = loop
+        self.stateMachine = stateMachine
+        self.options = configuration.options
+        let voters = configuration.voters
+        storage = try FileRaftStorage(directory: configuration.raftDirectory, voters: voters,
+                                      segmentSize: configuration.options.segmentSize)
+        let snapIndex = storage.firstIndex - 1
+        let applied = max(stateMachine.durableIndex, snapIndex)
+        if applied > storage.lastIndex {
+            throw RaftStorageFailure("the state machine is at index \(applied) but the Raft log in \(configuration.raftDirectory) ends at \(storage.lastIndex); refusing to start")
+        }
+        storage.raiseCommit(to: applied)
+        smApplied = applied
+        let o = configuration.options
+        let cfg = Config(id: configuration.nodeID, peers: voters, electionTick: o.electionTicks,
+                         heartbeatTick: o.heartbeatTicks, preVote: o.preVote, checkQuorum: o.checkQuorum,
+                         maxSizePerMsg: o.maxSizePerMessage, maxInflightMsgs: o.maxInflightMessages,
+                         applied: applied, randomSeed: o.randomSeed ?? UInt64.random(in: 1...UInt64.max))
+        do {
+            node = try RawNode(config: cfg, storage: storage)
+        } catch {
+            throw RaftStorageFailure("invalid Raft configuration: \(error)")
+        }
+        transport = PeerTransport(loop: loop, selfName: configuration.nodeName, selfID: configuration.nodeID,
+                                  listenHost: configuration.listenHost, listenPort: configuration.listenPort,
+                                  peers: configuration.peers, tls: configuration.tls)
+    }
+
+    /// Binds the peer port, dials the peers and starts ticking. Any thread.
+    public func start() throws {
+        try loop.submit { [self] in
+            guard case .created = runState else { return }
+            try transport.start()
+            transport.onRaftMessage = { [weak self] m in self?.received(m) }
+            transport.setHandler(.catchUp) { [weak self] from, payload, respond in
+                self?.serveCatchUp(from: from, payload: payload, respond: respond)
+            }
+            runState = .running
+            tickTimer = loop.scheduleTimer(after: options.tickInterval, repeating: options.tickInterval) { [weak self] in
+                self?.onTick()
+            }
+            if configuration.voters.count == 1 { node.campaign() }
+            pump()
+        }
+    }
+
+    /// Stops ticking and closes the peer link; pending requests fail with
+    /// `.shuttingDown`. The storage closes once no write is in flight. Any thread.
+    public func stop() {
+        _ = try? loop.submit { [self] in
+            if case .running = runState { runState = .stopped } else if case .created = runState { runState = .stopped }
+            halt(.shuttingDown)
+        }
+    }
+
+    var isRunning: Bool { if case .running = runState { return true } else { return false } }
+
+    private func halt(_ error: ReplicationError) {
+        tickTimer?.cancel()
+        tickTimer = nil
+        transport.stop()
+        failAll(error)
+        if catchUp != nil { abortCatchUp("node stopped") }
+        if !persisting { storage.close() }
+    }
+
+    func storageFailed(_ error: Error) {
+        let why = "\(error)"
+        lastError = why
+        runState = .failed(why)
+        halt(.storageFailed(why))
+    }
+
+    private func failAll(_ error: ReplicationError) {
+        let q = queued
+        queued = []
+        let p = proposals
+        proposals = [:]
+        let r = reads
+        reads = [:]
+        for (_, done) in q { done(.failure(error)) }
+        for (_, v) in p.sorted(by: { $0.key < $1.key }) { v.done(.failure(error)) }
+        for (_, v) in r { v.done(.failure(error)) }
+    }
+
+    // MARK: Replicator
+
+    public func propose(_ command: [UInt8], completion: @escaping (Result<ApplyResult, ReplicationError>) -> Void) {
+        guard isRunning else { return completion(.failure(stoppedError)) }
+        guard node.role == .leader else { return completion(.failure(.notLeader(leaderID: knownLeader))) }
+        queued.append((command, completion))
+        if !flushScheduled {
+            flushScheduled = true
+            loop.execute { [weak self] in self?.pump() }
+        }
+    }
+
+    public func confirmLeadership(completion: @escaping (Result<Void, ReplicationError>) -> Void) {
+        guard isRunning else { return completion(.failure(stoppedError)) }
+        guard node.role == .leader else { return completion(.failure(.notLeader(leaderID: knownLeader))) }
+        nextReadID += 1
+        var w = ClusterByteWriter()
+        w.u64(nextReadID)
+        do {
+            try node.readIndex(context: w.bytes)
+        } catch {
+            return completion(.failure(.notLeader(leaderID: knownLeader)))
+        }
+        reads[w.bytes] = Read(done: completion, deadline: clusterMonotonicNow() + options.readIndexTimeout.clusterSeconds)
+        pump()
+    }
+
+    public func transferLeadership(to nodeID: UInt64) throws {
+        guard isRunning else { throw stoppedError }
+        do {
+            try node.transferLeadership(to: nodeID)
+        } catch {
+            switch error {
+            case .notLeader(let l): throw ReplicationError.notLeader(leaderID: l == noNode ? nil : l)
+            case .leadershipTransferInProgress(let to): throw ReplicationError.notLeader(leaderID: to)
+            case .unknownNode(let n): throw UnknownClusterMember(nodeID: n)
+            case .emptyReadContext: throw ReplicationError.leadershipLost
+            }
+        }
+        pump()
+    }
+
+    public var status: ReplicationStatus {
+        let st = node.status
+        let role: ReplicationStatus.Role
+        switch st.softState.role {
+        case .follower: role = .follower
+        case .preCandidate: role = .preCandidate
+        case .candidate: role = .candidate
+        case .leader: role = .leader
+        }
+        var lag: [UInt64: UInt64] = [:]
+        if role == .leader {
+            for p in st.progress where p.id != selfID { lag[p.id] = st.lastIndex >= p.match ? st.lastIndex - p.match : 0 }
+        }
+        return ReplicationStatus(nodeID: selfID, role: role, term: st.hardState.term,
+                                 leaderID: st.softState.leader == noNode ? nil : st.softState.leader,
+                                 commitIndex: st.hardState.commit, appliedIndex: smApplied, peerLag: lag,
+                                 leaderChanges: leaderChanges, pendingProposals: proposals.count + queued.count)
+    }
+
+    /// Raft's first and last log index (compaction shows as firstIndex > 1).
+    public var logBounds: (first: UInt64, last: UInt64) { (storage.firstIndex, storage.lastIndex) }
+
+    private var knownLeader: UInt64? { node.leader == noNode ? nil : node.leader }
+    private var stoppedError: ReplicationError {
+        if case .failed(let why) = runState { return .storageFailed(why) }
+        return .shuttingDown
+    }
+
+    // MARK: Inputs
+
+    private func onTick() {
+        guard isRunning else { return }
+        node.tick()
+        let now = clusterMonotonicNow()
+        if node.role == .leader {
+            for p in node.status.progress where p.id != selfID {
+                if p.state == .snapshot {
+                    let last = snapshotActivity[p.id] ?? now
+                    if snapshotActivity[p.id] == nil { snapshotActivity[p.id] = now }
+                    if now - last > options.snapshotStallTimeout.clusterSeconds {
+                        node.reportSnapshot(to: p.id, failed: true)
+                        snapshotActivity[p.id] = nil
+                    }
+                } else {
+                    snapshotActivity[p.id] = nil
+                }
+            }
+        }
+        for (ctx, r) in reads where r.deadline < now {
+            reads[ctx] = nil
+            r.done(.failure(.leadershipLost))
+        }
+        pump()
+    }
+
+    private func received(_ m: Message) {
+        guard isRunning else { return }
+        if m.kind == .snapshot {
+            handleSnapshotMessage(m)
+        } else {
+            node.step(m)
+        }
+        pump()
+    }
+
+    // MARK: The Ready loop
+
+    private func flushQueued() {
+        flushScheduled = false
+        guard !queued.isEmpty else { return }
+        let batch = queued
+        queued = []
+        do {
+            let first = try node.propose(batch: batch.map(\.0))
+            let term = node.term
+            for (i, p) in batch.enumerated() { proposals[first + UInt64(i)] = (term, p.1) }
+        } catch {
+            let e: ReplicationError
+            if case RaftError.leadershipTransferInProgress(let to) = error { e = .notLeader(leaderID: to) } else { e = .notLeader(leaderID: knownLeader) }
+            for p in batch { p.1(.failure(e)) }
+        }
+    }
+
+    func pump() {
+        guard isRunning, !persisting else { return }
+        flushQueued()
+        guard node.hasReady else { return }
+        let rd = node.ready()
+        if let ss = rd.softState { softStateChanged(ss) }
+        if rd.entries.isEmpty && rd.hardState == nil && rd.snapshot == nil {
+            afterPersist(rd)
+            return
+        }
+        persisting = true
+        let storage = self.storage
+        loop.offload(work: { () -> Error? in
+            do {
+                try storage.save(hardState: rd.hardState, entries: rd.entries, snapshot: rd.snapshot, sync: rd.mustSync)
+                return nil
+            } catch {
+                return error
+            }
+        }, then: { [weak self] error in
+            guard let self else { return }
+            self.persisting = false
+            guard self.isRunning else { self.storage.close(); return }
+            if let error { return self.storageFailed(error) }
+            self.afterPersist(rd)
+        })
+    }
+
+    private func afterPersist(_ rd: Ready) {
+        for m in rd.messages {
+            if m.kind == .snapshot { snapshotActivity[m.to] = clusterMonotonicNow() }
+            if !transport.send(m) {
+                node.reportUnreachable(m.to)
+                if m.kind == .snapshot { node.reportSnapshot(to: m.to, failed: true) }
+            }
+        }
+        if let s = rd.snapshot { smApplied = max(smApplied, s.metadata.index) }
+        if catchUp != nil {
+            deferred.append(contentsOf: rd.committedEntries)
+        } else {
+            apply(rd.committedEntries)
+        }
+        for rs in rd.readStates {
+            reads[rs.context]?.index = rs.index
+        }
+        node.advance(rd)
+        serveReads()
+        if isRunning { maybeCompact() }
+        if isRunning, node.hasReady || !queued.isEmpty {
+            loop.execute { [weak self] in self?.pump() }
+        }
+    }
+
+    private func softStateChanged(_ ss: SoftState) {
+        if ss.leader != noNode && ss.leader != lastLeader { leaderChanges += 1 }
+        if ss.leader != noNode { lastLeader = ss.leader }
+        let isLeader = ss.role == .leader
+        if wasLeader && !isLeader {
+            // Entries proposed here may or may not commit under the next leader.
+            let p = proposals
+            proposals = [:]
+            let r = reads
+            reads = [:]
+            for (_, v) in p.sorted(by: { $0.key < $1.key }) { v.done(.failure(.leadershipLost)) }
+            for (_, v) in r { v.done(.failure(.leadershipLost)) }
+            snapshotActivity = [:]
+        }
+        wasLeader = isLeader
+    }
+
+    /// Applies committed entries in order, syncs the state machine, then
+    /// completes the proposals among them.
+    func apply(_ entries: [Entry]) {
+        var done: [(ProposalDone, Result<ApplyResult, ReplicationError>)] = []
+        var appliedNormal = false
+        for e in entries where e.index > smApplied {
+            var result: ApplyResult?
+            if e.kind == .normal {
+                result = stateMachine.apply(index: e.index, command: e.data)
+                appliedNormal = true
+            }
+            smApplied = e.index
+            if let p = proposals.removeValue(forKey: e.index) {
+                if p.term == e.term, let result { done.append((p.done, .success(result))) } else { done.append((p.done, .failure(.leadershipLost))) }
+            }
+        }
+        if appliedNormal {
+            do { try stateMachine.sync() } catch {
+                storageFailed(error)
+                for (d, _) in done { d(.failure(.storageFailed("\(error)"))) }
+                return
+            }
+        }
+        for (d, r) in done { d(r) }
+    }
+
+    private func serveReads() {
+        for (ctx, r) in reads {
+            if let i = r.index, i <= smApplied {
+                reads[ctx] = nil
+                r.done(.success(()))
+            }
+        }
+    }
+
+    /// Snapshots (the state machine's manifest) and compacts the log up to
+    /// the state machine's durable index once enough entries accumulated.
+    private func maybeCompact(force: Bool = false) {
+        guard catchUp == nil, let source = stateMachine as? CatchUpSource else { return }
+        let snapIndex = storage.firstIndex - 1
+        let target = min(stateMachine.durableIndex, smApplied, storage.lastIndex)
+        guard target > snapIndex, force || target - snapIndex >= options.compactionThreshold else { return }
+        do {
+            try storage.createSnapshot(at: target, confState: ConfState(voters: configuration.voters),
+                                       data: source.catchUpManifest())
+            try storage.compact(upTo: target)
+        } catch {
+            if let f = storage.failure { storageFailed(f) }
+        }
+    }
+
+    /// Compacts now, whatever the threshold (operations and tests). Loop thread.
+    public func compactNow() { maybeCompact(force: true) }
+}
+
+/// `transferLeadership(to:)` named a node that is not a voting member.
+public struct UnknownClusterMember: Error, Sendable, Equatable, CustomStringConvertible {
+    public let nodeID: UInt64
+    public var description: String { "node \(nodeID) is not a cluster member" }
+}

@@ -1,0 +1,78 @@
+import Foundation
+import Raft
+
+/// Timing and sizing knobs of a `RaftDriver`.
+public struct RaftDriverOptions: Sendable {
+    /// One Raft tick.
+    public var tickInterval: Duration = .milliseconds(100)
+    /// Election timeout, randomized in [electionTicks, 2 × electionTicks).
+    public var electionTicks = 10
+    public var heartbeatTicks = 1
+    public var preVote = true
+    public var checkQuorum = true
+    public var maxSizePerMessage = 1 << 20
+    public var maxInflightMessages = 256
+    /// Compact the log once it holds this many applied entries beyond the
+    /// last snapshot point (only with a state machine that is a `CatchUpSource`).
+    public var compactionThreshold: UInt64 = 10_000
+    /// Leader: a peer being caught up that sends no chunk request for this
+    /// long is reported as a failed snapshot (Raft retries).
+    public var snapshotStallTimeout: Duration = .seconds(10)
+    /// Follower: one catch-up chunk request.
+    public var catchUpRequestTimeout: Duration = .seconds(10)
+    /// `confirmLeadership` gives up (with `.leadershipLost`) after this long.
+    public var readIndexTimeout: Duration = .seconds(5)
+    public var segmentSize = 64 << 20
+    /// nil: random per start.
+    public var randomSeed: UInt64?
+
+    public init() {}
+}
+
+/// What a node needs to run its part of the cluster.
+public struct RaftDriverConfiguration: Sendable {
+    /// This node's id as configured ("node1") and in its certificate.
+    public var nodeName: String
+    /// Raft's numeric id (default: `ClusterNodeID.numeric(nodeName)`).
+    public var nodeID: UInt64
+    /// Where the peer listener binds (port 0: any; see `PeerTransport.port`).
+    public var listenHost: String
+    public var listenPort: Int
+    /// Every member, this node included or not (it is filtered out).
+    public var peers: [ClusterPeer]
+    /// Directory of the Raft log, hard state and snapshot marker (e.g. `<data>/raft`).
+    public var raftDirectory: String
+    /// nil: plain TCP (tests only; peers are then not authenticated).
+    public var tls: PeerTLSFiles?
+    public var options: RaftDriverOptions
+
+    public init(nodeName: String, nodeID: UInt64? = nil, listenHost: String, listenPort: Int,
+                peers: [ClusterPeer], raftDirectory: String, tls: PeerTLSFiles?,
+                options: RaftDriverOptions = RaftDriverOptions()) throws {
+        self.nodeName = nodeName
+        self.nodeID = try nodeID ?? ClusterNodeID.require(nodeName)
+        self.listenHost = listenHost
+        self.listenPort = listenPort
+        self.peers = peers
+        self.raftDirectory = raftDirectory
+        self.tls = tls
+        self.options = options
+    }
+
+    /// All voter ids, this node included, sorted.
+    public var voters: [UInt64] { Array(Set(peers.map(\.id) + [nodeID])).sorted() }
+}
+
+extension Duration {
+    var clusterSeconds: Double {
+        let c = components
+        return Double(c.seconds) + Double(c.attoseconds) / 1e18
+    }
+}
+
+/// Monotonic seconds, for stall and timeout bookkeeping.
+func clusterMonotonicNow() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}

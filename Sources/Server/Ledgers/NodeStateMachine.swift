@@ -1,0 +1,202 @@
+import Foundation
+import Ion
+import Ledger
+
+/// The node's replicated state: every committed `NodeCommand`, in log order,
+/// on every node. Deterministic — no clock, no randomness: what varies
+/// (ids, times) is in the command. Loop thread only.
+///
+/// Durability: `apply` appends blocks to ledger journals without syncing;
+/// `sync()` fsyncs every journal touched since the last sync (group commit:
+/// one fsync per ledger per batch) and rewrites `ledgers.ion` when control-plane
+/// state changed or `metadataInterval` entries went by. `durableIndex` is the
+/// index `ledgers.ion` records; after a restart the log is replayed from there
+/// and transactions whose blocks are already in a journal are recognised by
+/// transaction id, in order, instead of being applied twice.
+public final class NodeStateMachine: ReplicatedStateMachine {
+    public let registry: LedgerRegistry
+    public private(set) var appliedIndex: UInt64
+    public var durableIndex: UInt64 { registry.recordedIndex }
+    /// Set when a journal write failed; `sync()` then throws and the node must stop taking writes.
+    public internal(set) var storageFailure: String?
+    /// Called after each transaction this node applies (ledger name, the new block):
+    /// the stream hook, metrics.
+    public var onTransactionApplied: ((String, Block) -> Void)?
+
+    var touched: Set<String> = []
+    var metadataDirty = false
+
+    /// Opens (or creates) the node state in `options.dataDirectory`; every ledger
+    /// journal is re-verified. Throws on corruption, naming the file.
+    public init(options: LedgerRegistry.Options) throws {
+        registry = try LedgerRegistry(options: options)
+        appliedIndex = registry.recordedIndex
+    }
+
+    // MARK: - ReplicatedStateMachine
+
+    public func apply(index: UInt64, command bytes: [UInt8]) -> ApplyResult {
+        guard index > appliedIndex else { return .applied(reply: []) }
+        appliedIndex = index
+        let command: NodeCommand
+        do {
+            command = try NodeCommand.decode(bytes)
+        } catch {
+            return .rejected(code: "InvalidParameterException", message: "malformed node command: \(error)")
+        }
+        switch command {
+        case .transaction(let t):
+            return applyTransaction(t, index: index)
+        default:
+            let result = applyControl(command)
+            if case .applied = result { metadataDirty = true }
+            return result
+        }
+    }
+
+    public func sync() throws {
+        if let storageFailure { throw NodeCodingError("storage failed: \(storageFailure)") }
+        for name in touched.sorted() {
+            try registry.entry(named: name)?.ledger?.sync()
+        }
+        touched.removeAll()
+        if metadataDirty || appliedIndex >= registry.recordedIndex + registry.options.metadataInterval {
+            try registry.save(appliedIndex: appliedIndex)
+            metadataDirty = false
+        }
+    }
+
+    /// Syncs and records the applied index now (shutdown, idle periods).
+    public func checkpoint() throws {
+        metadataDirty = true
+        try sync()
+    }
+
+    /// Releases the journals' directory locks (a closed state machine cannot apply).
+    public func close() { registry.close() }
+
+    // MARK: - Transactions
+
+    func applyTransaction(_ t: NodeCommand.Transaction, index: UInt64) -> ApplyResult {
+        guard let entry = registry.entry(named: t.ledgerName), entry.info.state != .deleting, let ledger = entry.ledger else {
+            return .rejected(code: "ResourceNotFoundException", message: "Ledger \(t.ledgerName) does not exist")
+        }
+        let proposal: BlockProposal
+        do {
+            proposal = try BlockProposal.decode(t.proposal)
+        } catch {
+            return .rejected(code: "InvalidParameterException", message: "malformed block proposal: \(error)")
+        }
+        if let divergence = entry.info.divergence {
+            ledger.abandon(transactionId: proposal.transactionId)
+            return .rejected(code: "LedgerDivergedException",
+                             message: "Ledger \(t.ledgerName) stopped applying on this node: \(divergence)")
+        }
+        guard entry.info.state == .active else {
+            ledger.abandon(transactionId: proposal.transactionId)
+            return .rejected(code: "ResourcePreconditionNotMetException", message: "Ledger \(t.ledgerName) is not ACTIVE")
+        }
+        if let tail = entry.replayTail {
+            return claimReplayed(entry, ledger, tail, proposal, t.commitDigest)
+        }
+        if let cp = t.checkpoint {
+            let mine = entry.blockHash(cp.sequenceNo)
+            if mine != cp.blockHash {
+                let why = mine.map { "block \(cp.sequenceNo) hashes to \(Hex.encode($0)) here, \(Hex.encode(cp.blockHash)) on the proposer" }
+                    ?? "the proposer's block \(cp.sequenceNo) does not exist here (\(ledger.blockCount) blocks)"
+                entry.info.divergence = "DIVERGENCE at log index \(index): \(why)"
+                metadataDirty = true
+                ledger.abandon(transactionId: proposal.transactionId)
+                return .rejected(code: "LedgerDivergedException", message: "Ledger \(t.ledgerName): \(entry.info.divergence!)")
+            }
+        }
+        let block: Block
+        do {
+            block = try ledger.apply(proposal)
+        } catch LedgerError.invalidProposal(_, let reason) {
+            return .rejected(code: "OccConflictException",
+                             message: "Optimistic concurrency control conflict in transaction \(proposal.transactionId): \(reason)")
+        } catch {
+            storageFailure = "ledger \(t.ledgerName): \(error)"
+            return .rejected(code: "InternalFailure", message: "journal write failed: \(error)")
+        }
+        entry.recentHashes.record(block.address.sequenceNo, block.blockHash)
+        touched.insert(t.ledgerName)
+        onTransactionApplied?(t.ledgerName, block)
+        return .applied(reply: TransactionReply(transactionId: block.transactionId, strandId: block.address.strandId,
+                                                sequenceNo: block.address.sequenceNo, blockHash: block.blockHash,
+                                                commitDigest: t.commitDigest).encoded())
+    }
+
+    /// A transaction replayed after a restart while the journal already holds
+    /// blocks past the recorded index: the next such block is this command's
+    /// if the transaction ids match; otherwise this command was refused the first time.
+    private func claimReplayed(_ entry: LedgerRegistry.Entry, _ ledger: Ledger, _ tail: Range<Int>,
+                               _ proposal: BlockProposal, _ commitDigest: [UInt8]?) -> ApplyResult {
+        ledger.abandon(transactionId: proposal.transactionId)
+        let seq = tail.lowerBound
+        guard let block = try? ledger.block(at: BlockAddress(strandId: ledger.strandId, sequenceNo: seq)),
+              block.transactionId == proposal.transactionId else {
+            return .rejected(code: "OccConflictException",
+                             message: "transaction \(proposal.transactionId) was refused before the restart")
+        }
+        entry.replayTail = tail.count > 1 ? (seq + 1)..<tail.upperBound : nil
+        entry.recentHashes.record(seq, block.blockHash)
+        return .applied(reply: TransactionReply(transactionId: block.transactionId, strandId: block.address.strandId,
+                                                sequenceNo: seq, blockHash: block.blockHash, commitDigest: commitDigest).encoded())
+    }
+
+    // MARK: - Read accessors (session layer, control plane, metrics, /status)
+
+    /// The ledger for sessions: only when ACTIVE and not diverged.
+    public func ledger(named name: String) -> Ledger? {
+        guard let e = registry.entry(named: name), e.info.state == .active, e.info.divergence == nil else { return nil }
+        return e.ledger
+    }
+
+    public func info(named name: String) -> LedgerInfo? { registry.entry(named: name)?.info }
+
+    /// CREATING / ACTIVE / DELETING, or nil when there is no such ledger.
+    public func state(of name: String) -> LedgerLifecycle? { registry.entry(named: name)?.info.state }
+
+    /// Digest and tip of a ledger (throws `LedgerError.emptyJournal` before its first block).
+    public func digest(ledger name: String) throws -> (digest: [UInt8], tip: BlockAddress)? {
+        guard let ledger = registry.entry(named: name)?.ledger else { return nil }
+        return try ledger.digest()
+    }
+
+    public func tip(ledger name: String) -> BlockAddress? { registry.entry(named: name)?.ledger?.tip }
+
+    /// Blocks in the ledger's journal (also for a diverged or CREATING ledger).
+    public func blockCount(ledger name: String) -> Int? { registry.entry(named: name)?.ledger?.blockCount }
+
+    /// Bytes of the ledger's journal segment files (for metrics; reads the directory).
+    public func journalBytes(ledger name: String) -> Int? {
+        guard let e = registry.entry(named: name) else { return nil }
+        let dir = registry.journalDirectory(ledgerId: e.info.ledgerId)
+        guard let files = try? FileManager.default.contentsOfDirectory(atPath: dir) else { return nil }
+        return files.reduce(0) { total, file in
+            let size = (try? FileManager.default.attributesOfItem(atPath: dir + "/" + file)[.size] as? NSNumber)??.intValue
+            return total + (size ?? 0)
+        }
+    }
+
+    /// Ledgers this node stopped applying, with why.
+    public var divergence: [String: String] {
+        var out: [String: String] = [:]
+        for info in registry.ledgerInfos { if let d = info.divergence { out[info.name] = d } }
+        return out
+    }
+
+    /// The proposer side of the divergence check: this node's last applied block of the ledger.
+    public func checkpoint(ledger name: String) -> LedgerCheckpoint? {
+        guard let e = registry.entry(named: name), let tip = e.ledger?.tip, let hash = e.blockHash(tip.sequenceNo) else { return nil }
+        return LedgerCheckpoint(sequenceNo: tip.sequenceNo, blockHash: hash)
+    }
+
+    /// The command to propose for a prepared transaction (checkpoint filled in).
+    public func transactionCommand(ledger name: String, proposal: BlockProposal, commitDigest: [UInt8]? = nil) -> NodeCommand {
+        .transaction(.init(ledgerName: name, proposal: proposal.encoded(), checkpoint: checkpoint(ledger: name),
+                           commitDigest: commitDigest))
+    }
+}

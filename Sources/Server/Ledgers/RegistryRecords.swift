@@ -1,0 +1,198 @@
+import Ion
+
+/// QLDB's `LedgerState` as the registry holds it. `DELETED` is never stored:
+/// a purged ledger is gone (DescribeLedger answers ResourceNotFoundException).
+public enum LedgerLifecycle: String, Sendable {
+    case creating = "CREATING"
+    case active = "ACTIVE"
+    case deleting = "DELETING"
+}
+
+/// One ledger's control-plane metadata.
+public struct LedgerInfo: Equatable, Sendable {
+    public var name: String
+    public var ledgerId: String
+    public var strandId: String
+    public var state: LedgerLifecycle
+    public var permissionsMode: String
+    public var deletionProtection: Bool
+    /// nil = AWS-owned key.
+    public var kmsKey: String?
+    /// Sorted by key.
+    public var tags: [ResourceTag]
+    public var creationTimeMs: Int64
+    /// Why this node stopped applying the ledger's transactions (divergence), if it did.
+    public var divergence: String?
+
+    var ion: IonValue {
+        var b = NodeRecordBuilder()
+        b.add("name", name)
+        b.add("ledgerId", ledgerId)
+        b.add("strandId", strandId)
+        b.add("state", state.rawValue)
+        b.add("permissionsMode", permissionsMode)
+        b.add("deletionProtection", deletionProtection)
+        b.addOptional("kmsKey", kmsKey)
+        b.add("tags", NodeCommand.tagsIon(tags))
+        b.add("creationTime", creationTimeMs)
+        b.addOptional("divergence", divergence)
+        return b.value
+    }
+
+    init(ion: IonValue) throws {
+        let s = try NodeRecordReader(ion)
+        name = try s.string("name")
+        ledgerId = try s.string("ledgerId")
+        strandId = try s.string("strandId")
+        guard let st = LedgerLifecycle(rawValue: try s.string("state")) else { throw NodeCodingError("bad ledger state") }
+        state = st
+        permissionsMode = try s.string("permissionsMode")
+        deletionProtection = try s.bool("deletionProtection")
+        kmsKey = try s.optionalString("kmsKey")
+        tags = try NodeCommand.tags(s.list("tags"))
+        creationTimeMs = try s.int64("creationTime")
+        divergence = try s.optionalString("divergence")
+    }
+
+    init(create c: NodeCommand.CreateLedger) {
+        name = c.name
+        ledgerId = c.ledgerId
+        strandId = c.strandId
+        state = .creating
+        permissionsMode = c.permissionsMode
+        deletionProtection = c.deletionProtection
+        kmsKey = c.kmsKey
+        tags = ResourceTags.merge([], c.tags)
+        creationTimeMs = c.creationTimeMs
+        divergence = nil
+    }
+}
+
+/// Export status (`IN_PROGRESS`, `COMPLETED`, `CANCELLED`).
+public struct ExportInfo: Equatable, Sendable {
+    public var spec: NodeCommand.ExportJournal
+    public var status: String
+    /// Blocks the export covers, fixed when the command applied (nil: none in the time range).
+    public var firstSequenceNo: Int?
+    public var lastSequenceNo: Int?
+    public var strandId: String
+    /// Why it was cancelled, if it was.
+    public var message: String?
+
+    var ion: IonValue {
+        var b = NodeRecordBuilder()
+        b.add("spec", spec.ion)
+        b.add("status", status)
+        b.addOptional("first", firstSequenceNo)
+        b.addOptional("last", lastSequenceNo)
+        b.add("strandId", strandId)
+        b.addOptional("message", message)
+        return b.value
+    }
+
+    init(spec: NodeCommand.ExportJournal, status: String, firstSequenceNo: Int?, lastSequenceNo: Int?, strandId: String) {
+        self.spec = spec
+        self.status = status
+        self.firstSequenceNo = firstSequenceNo
+        self.lastSequenceNo = lastSequenceNo
+        self.strandId = strandId
+    }
+
+    init(ion: IonValue) throws {
+        let s = try NodeRecordReader(ion)
+        spec = try NodeCommand.ExportJournal(ion: s.field("spec"))
+        status = try s.string("status")
+        firstSequenceNo = try s.optionalInt("first")
+        lastSequenceNo = try s.optionalInt("last")
+        strandId = try s.string("strandId")
+        message = try s.optionalString("message")
+    }
+}
+
+/// Stream status (`ACTIVE`, `COMPLETED`, `CANCELED`, `FAILED`, `IMPAIRED`) and delivery progress.
+public struct StreamInfo: Equatable, Sendable {
+    public var spec: NodeCommand.StartStream
+    public var status: String
+    public var errorCause: String?
+    /// Last block sequenceNo whose records were delivered; -1 = the CREATED control
+    /// record was delivered but no block yet; nil = nothing delivered.
+    public var deliveredThrough: Int?
+    public var tags: [ResourceTag]
+
+    var ion: IonValue {
+        var b = NodeRecordBuilder()
+        b.add("spec", spec.ion)
+        b.add("status", status)
+        b.addOptional("errorCause", errorCause)
+        b.addOptional("deliveredThrough", deliveredThrough)
+        b.add("tags", NodeCommand.tagsIon(tags))
+        return b.value
+    }
+
+    init(spec: NodeCommand.StartStream) {
+        self.spec = spec
+        status = "ACTIVE"
+        errorCause = nil
+        deliveredThrough = nil
+        tags = ResourceTags.merge([], spec.tags)
+    }
+
+    init(ion: IonValue) throws {
+        let s = try NodeRecordReader(ion)
+        spec = try NodeCommand.StartStream(ion: s.field("spec"))
+        status = try s.string("status")
+        errorCause = try s.optionalString("errorCause")
+        deliveredThrough = try s.optionalInt("deliveredThrough")
+        tags = try NodeCommand.tags(s.list("tags"))
+    }
+}
+
+enum ResourceTags {
+    /// QLDB's documented limit per resource.
+    static let maxPerResource = 50
+
+    /// `existing` with `added` set over it, sorted by key.
+    static func merge(_ existing: [ResourceTag], _ added: [ResourceTag]) -> [ResourceTag] {
+        var map: [String: String?] = [:]
+        for t in existing { map[t.key] = t.value }
+        for t in added { map[t.key] = t.value }
+        return map.keys.sorted().map { ResourceTag(key: $0, value: map[$0]!) }
+    }
+}
+
+/// What a node answers when a transaction command applies: enough for the
+/// session layer to answer `CommitTransaction`.
+public struct TransactionReply: Equatable, Sendable {
+    public var transactionId: String
+    public var strandId: String
+    public var sequenceNo: Int
+    public var blockHash: [UInt8]
+    public var commitDigest: [UInt8]?
+
+    public init(transactionId: String, strandId: String, sequenceNo: Int, blockHash: [UInt8], commitDigest: [UInt8]?) {
+        self.transactionId = transactionId
+        self.strandId = strandId
+        self.sequenceNo = sequenceNo
+        self.blockHash = blockHash
+        self.commitDigest = commitDigest
+    }
+
+    public func encoded() -> [UInt8] {
+        var b = NodeRecordBuilder()
+        b.add("transactionId", transactionId)
+        b.add("blockAddress", .struct([("strandId", .string(strandId)), ("sequenceNo", .int(sequenceNo))]))
+        b.add("blockHash", blob: blockHash)
+        b.addOptional("commitDigest", blob: commitDigest)
+        return Ion.writeBinary([b.value])
+    }
+
+    public static func decode(_ bytes: [UInt8]) throws -> TransactionReply {
+        let values = try Ion.read(bytes)
+        guard values.count == 1 else { throw NodeCodingError("reply holds \(values.count) values") }
+        let s = try NodeRecordReader(values[0])
+        let address = try NodeRecordReader(s.field("blockAddress"))
+        return TransactionReply(transactionId: try s.string("transactionId"), strandId: try address.string("strandId"),
+                                sequenceNo: try address.int("sequenceNo"), blockHash: try s.blob("blockHash"),
+                                commitDigest: try s.optionalBlob("commitDigest"))
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+import Ion
+import Ledger
+import Net
+import XCTest
+@testable import Server
+
+/// A stream to an `http://` sink: batches POSTed as Ion text lines, retried after a failure.
+final class ControlPlaneStreamHTTPTests: XCTestCase {
+    final class Sink: HTTPHandler, @unchecked Sendable {
+        let lock = NSLock()
+        var bodies: [String] = []
+        var attempts = 0
+        func handle(_ request: HTTPRequest, respond: @escaping (HTTPResponse) -> Void) {
+            lock.lock()
+            attempts += 1
+            let fail = attempts == 1
+            if !fail { bodies.append(request.bodyText) }
+            lock.unlock()
+            respond(HTTPResponse(status: fail ? 503 : 200))
+        }
+        var records: [IonValue] {
+            lock.lock()
+            defer { lock.unlock() }
+            return bodies.flatMap { $0.split(separator: "\n").compactMap { try? Ion.read(String($0)).first } }
+        }
+    }
+
+    func waitFor(_ what: String, _ condition: () -> Bool) {
+        let deadline = Date().addingTimeInterval(10)
+        while !condition() && Date() < deadline { usleep(20_000) }
+        XCTAssertTrue(condition(), "timed out waiting for \(what)")
+    }
+
+    func testHTTPSinkReceivesRecordsInOrderAfterARetry() throws {
+        let loop = try EventLoop(name: "stream-test")
+        loop.start()
+        defer { loop.shutdown() }
+        let sink = Sink()
+        let server = HTTPServer(loop: loop, configuration: HTTPServerConfiguration(), handler: sink)
+        let dir = makeTempDirectory(self)
+        let node: TestNode = try loop.submit {
+            try server.start()
+            let node = try TestNode(dir: dir, loop: loop)
+            node.createLedger("cars")
+            try node.insert("cars", car("V0"))
+            let body = #"{"RoleArn":"arn:aws:iam::000000000000:role/stream","InclusiveStartTime":1600000000,"#
+                + #""KinesisConfiguration":{"StreamArn":"http://127.0.0.1:\#(server.port)/records"},"StreamName":"web"}"#
+            XCTAssertEqual(node.call("POST", "/ledgers/cars/journal-kinesis-streams", body).status, 200)
+            return node
+        }
+        waitFor("the first batch") { sink.records.count >= 3 }
+        try loop.submit { _ = try node.insert("cars", car("V1")) }
+        waitFor("the second block") { sink.records.count >= 5 }
+        let types = sink.records.map { r -> String in
+            guard case .string(let t)? = r[field: "recordType"]?.content else { return "?" }
+            return t
+        }
+        XCTAssertEqual(types, ["CONTROL", "BLOCK_SUMMARY", "REVISION_DETAILS", "BLOCK_SUMMARY", "REVISION_DETAILS"])
+        XCTAssertGreaterThanOrEqual(sink.attempts, 3, "the refused first POST was retried")
+        try loop.submit {
+            XCTAssertEqual(node.machine.registry.streams.values.first?.deliveredThrough, 1)
+            server.stop()
+            node.machine.close()
+        }
+    }
+}
