@@ -13,6 +13,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/attaswift/BigInt", from: "6.0.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
     ],
     targets: [
         // System libraries from Debian: libuv1-dev, libssl-dev, libhttp-parser-dev.
@@ -28,8 +30,13 @@ let package = Package(
         .executableTarget(name: "raft-sim", dependencies: ["RaftSimulator"]),
         .target(name: "Net", dependencies: ["CLibUV", "COpenSSL", "CHTTPParser"],
                 swiftSettings: [.swiftLanguageMode(.v5)]),
+        .target(name: "Server", dependencies: [
+            "Ion", "COpenSSL", "PartiQL", "Ledger", "Raft", "Net",
+            .product(name: "TOMLKit", package: "TOMLKit"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+        ], swiftSettings: [.swiftLanguageMode(.v5)]),
         .executableTarget(name: "tally", dependencies: [
-            "Ion", "Ledger", "Net",
+            "Ion", "Ledger", "Net", "Server",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: [.swiftLanguageMode(.v5)]),
 
@@ -38,5 +45,7 @@ let package = Package(
         .testTarget(name: "LedgerTests", dependencies: ["Ledger", "PartiQL", "Ion"]),
         .testTarget(name: "RaftTests", dependencies: ["Raft", "RaftSimulator"]),
         .testTarget(name: "NetTests", dependencies: ["Net"]),
+        .testTarget(name: "ServerTests", dependencies: ["Server", "Ion", "Net"], exclude: ["Fixtures"],
+                    swiftSettings: [.swiftLanguageMode(.v5)]),
     ]
 )

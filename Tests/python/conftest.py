@@ -1,3 +1,4 @@
+import contextlib
 import os
 import pathlib
 import subprocess
@@ -92,3 +93,23 @@ credentials_file = "credentials"
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+@contextlib.contextmanager
+def environment(env):
+    """Points the AWS SDK at `env` for the block. boto3's default session
+    caches credentials, so it is dropped on the way in and out: each test
+    module talks to its own node or cluster with its own keys."""
+    import boto3
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update({k: v for k, v in env.items() if k.startswith("AWS_")})
+    boto3.DEFAULT_SESSION = None
+    try:
+        yield
+    finally:
+        boto3.DEFAULT_SESSION = None
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v

@@ -5,10 +5,10 @@ import os
 import threading
 import time
 import uuid
-from contextlib import contextmanager
 
 import boto3
 import pytest
+from conftest import environment
 from pyqldb.config.retry_config import RetryConfig
 from pyqldb.driver.qldb_driver import QldbDriver
 
@@ -24,19 +24,6 @@ def cluster(tally_bin, tmp_path_factory):
     finally:
         c.down()
 
-
-@contextmanager
-def environment(env):
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update({k: v for k, v in env.items() if k.startswith("AWS_")})
-    try:
-        yield
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 def driver(ledger):

@@ -16,7 +16,8 @@ from pyqldb.driver.qldb_driver import QldbDriver
 
 from cluster_support import LocalCluster
 from conftest import ROOT, free_port
-from test_cluster import create_ledger, environment
+from conftest import environment
+from test_cluster import create_ledger
 
 
 @pytest.fixture(scope="module")

@@ -4,27 +4,14 @@ import base64
 import hashlib
 import os
 import time
-from contextlib import contextmanager
 
 import boto3
 import pytest
+from conftest import environment
 from amazon.ion.simpleion import loads
 from botocore.exceptions import ClientError
 from pyqldb.driver.qldb_driver import QldbDriver
 
-
-@contextmanager
-def environment(env):
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update({k: v for k, v in env.items() if k.startswith("AWS_")})
-    try:
-        yield
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 def dot(a, b):

@@ -1,0 +1,336 @@
+import Foundation
+import Ion
+import Net
+
+enum BenchWorkload: String, CaseIterable {
+    case insert, select
+}
+
+/// What every client of one run shares (per event loop: the signer and stats).
+struct BenchRunContext {
+    var loop: EventLoop
+    var endpoint: BenchEndpoint
+    var tls: TLSContext?
+    var signer: BenchSigner
+    var stats: LoopStats
+    var workload: BenchWorkload
+    var ledger: String
+    var table: String
+    /// Documents `id` 0..<keys exist (select workload).
+    var keys: Int
+    /// No transaction starts at or after this time.
+    var end: UInt64
+    /// Transactions per client, at most.
+    var maxTransactions: Int
+    var clientIndex: Int
+}
+
+/// The connection handling shared by both protocols: one keep-alive
+/// connection, reconnects (bounded) on failure. Loop thread only.
+class BenchClientBase {
+    let ctx: BenchRunContext
+    var http: HTTPClient?
+    private(set) var finished = false
+    var transactions = 0
+    private var reconnects = 0
+    private let onFinish: () -> Void
+    var rng: SystemRandomNumberGenerator = SystemRandomNumberGenerator()
+    static let maxReconnects = 20
+
+    init(_ ctx: BenchRunContext, onFinish: @escaping () -> Void) {
+        self.ctx = ctx
+        self.onFinish = onFinish
+    }
+
+    var timeIsUp: Bool { benchNow() >= ctx.end || transactions >= ctx.maxTransactions }
+
+    func start() { connect() }
+
+    /// Subclasses: the connection is ready.
+    func connected() {}
+    /// Subclasses: wind down politely, then `finish()`.
+    func stop() { finish() }
+
+    func connect() {
+        guard !timeIsUp else { finish(); return }
+        HTTPClient.connect(loop: ctx.loop, host: ctx.endpoint.host, port: ctx.endpoint.port, tls: ctx.tls,
+                           timeout: .seconds(10)) { [self] result in
+            switch result {
+            case .success(let client):
+                client.responseTimeout = .seconds(20)
+                http = client
+                connected()
+            case .failure(let e):
+                ctx.stats.error("connect:\(e.kind.rawValue)")
+                reconnectLater()
+            }
+        }
+    }
+
+    func reconnectLater() {
+        http?.close()
+        http = nil
+        reconnects += 1
+        guard reconnects <= Self.maxReconnects, !timeIsUp else { finish(); return }
+        ctx.loop.scheduleTimer(after: .milliseconds(100 * min(reconnects, 10))) { [self] in connect() }
+    }
+
+    func finish() {
+        guard !finished else { return }
+        finished = true
+        http?.close()
+        http = nil
+        onFinish()
+    }
+
+    enum Reply {
+        case ok([String: Any])
+        /// A service error: its `__type` (or `HTTP <status>`) and message.
+        case service(String, String)
+        /// The connection failed; it is gone.
+        case network(String)
+    }
+
+    /// Sends one request on the connection and parses the JSON answer.
+    func send(method: String = "POST", target: String, headers: HTTPHeaders, body: String,
+              _ completion: @escaping (Reply) -> Void) {
+        guard let http else { completion(.network("net:closed")); return }
+        let bytes = Array(body.utf8)
+        http.send(HTTPClient.Request(method: method, target: target, headers: headers, body: bytes)) { result in
+            switch result {
+            case .failure(let e):
+                completion(.network("net:\(e.kind.rawValue)"))
+            case .success(let response):
+                let json = (try? JSONSerialization.jsonObject(with: Data(response.bodyBytes))) as? [String: Any]
+                if response.status == 200, let json {
+                    completion(.ok(json))
+                } else {
+                    var type = json?["__type"] as? String ?? response.headers["x-amzn-ErrorType"] ?? "HTTP \(response.status)"
+                    if let hash = type.lastIndex(of: "#") { type = String(type[type.index(after: hash)...]) }
+                    if let colon = type.firstIndex(of: ":") { type = String(type[..<colon]) }
+                    let message = json?["Message"] as? String ?? json?["message"] as? String
+                        ?? json?["error"] as? String ?? response.bodyText
+                    completion(.service(type, message))
+                }
+            }
+        }
+    }
+}
+
+/// One QLDB client: a connection and a session, running transactions back to
+/// back (StartTransaction, ExecuteStatement, CommitTransaction with the
+/// commit digest) until the run ends.
+final class QLDBLoadClient: BenchClientBase {
+    private var token: String?
+    private var txID = ""
+    private var txStart: UInt64 = 0
+    private var statement = ""
+    private var parameter = IonValue.int(0)
+    private var sequence = 0
+    private let idBase: Int
+
+    override init(_ ctx: BenchRunContext, onFinish: @escaping () -> Void) {
+        // Inserted documents get ids far above the select key range.
+        idBase = 1_000_000_000 + Int.random(in: 0..<1_000_000) * 1000 + ctx.clientIndex
+        super.init(ctx, onFinish: onFinish)
+        statement = ctx.workload == .insert ? "INSERT INTO \(ctx.table) ?" : "SELECT * FROM \(ctx.table) WHERE id = ?"
+    }
+
+    private func command(_ json: String, _ completion: @escaping (Reply) -> Void) {
+        var headers = HTTPHeaders()
+        headers.add("Content-Type", "application/x-amz-json-1.0")
+        headers.add("X-Amz-Target", "QLDBSession.SendCommand")
+        let body = token.map { "{\"SessionToken\":\"\($0)\",\(json)}" } ?? "{\(json)}"
+        ctx.signer.sign(method: "POST", target: "/", host: ctx.endpoint.hostHeader, headers: &headers, body: Array(body.utf8))
+        send(target: "/", headers: headers, body: body, completion)
+    }
+
+    override func connected() {
+        if token == nil { startSession() } else { nextTransaction() }
+    }
+
+    private func startSession() {
+        guard !timeIsUp else { finish(); return }
+        token = nil
+        command("\"StartSession\":{\"LedgerName\":\"\(ctx.ledger)\"}") { [self] reply in
+            switch reply {
+            case .ok(let json):
+                guard let t = (json["StartSession"] as? [String: Any])?["SessionToken"] as? String else {
+                    ctx.stats.error("bad-response:StartSession")
+                    return finish()
+                }
+                token = t
+                nextTransaction()
+            case .service(let type, _):
+                ctx.stats.error("StartSession:\(type)")
+                // Back off a little and retry (bounded by the run's end).
+                ctx.loop.scheduleTimer(after: .milliseconds(50)) { [self] in startSession() }
+            case .network(let e):
+                ctx.stats.error(e)
+                reconnectLater()
+            }
+        }
+    }
+
+    private func nextTransaction() {
+        guard !timeIsUp else { return stop() }
+        transactions += 1
+        txStart = benchNow()
+        command("\"StartTransaction\":{}") { [self] reply in
+            switch reply {
+            case .ok(let json):
+                guard let id = (json["StartTransaction"] as? [String: Any])?["TransactionId"] as? String else {
+                    ctx.stats.error("bad-response:StartTransaction")
+                    return nextTransaction()
+                }
+                txID = id
+                execute()
+            default:
+                failed(reply)
+            }
+        }
+    }
+
+    private func makeParameter() -> IonValue {
+        sequence += 1
+        switch ctx.workload {
+        case .select:
+            return .int(Int.random(in: 0..<max(1, ctx.keys), using: &rng))
+        case .insert:
+            let id = idBase + sequence * 1000
+            return .struct([
+                ("id", .int(id)),
+                ("name", .string("bench-client-\(ctx.clientIndex)")),
+                ("amount", .int(sequence)),
+                ("currency", .string("EUR")),
+                ("note", .string("load generator document \(sequence)")),
+            ])
+        }
+    }
+
+    private func execute() {
+        parameter = makeParameter()
+        let b64 = Data(Ion.writeBinary([parameter])).base64EncodedString()
+        command("\"ExecuteStatement\":{\"TransactionId\":\"\(txID)\",\"Statement\":\"\(statement)\",\"Parameters\":[{\"IonBinary\":\"\(b64)\"}]}") { [self] reply in
+            switch reply {
+            case .ok(let json):
+                if ctx.workload == .select {
+                    let values = ((json["ExecuteStatement"] as? [String: Any])?["FirstPage"] as? [String: Any])?["Values"] as? [Any]
+                    if values?.count != 1 { ctx.stats.anomaly("select-rows-\(values?.count ?? -1)") }
+                }
+                commit()
+            default:
+                failed(reply)
+            }
+        }
+    }
+
+    private func commit() {
+        let digest = QLDBHash.commitDigest(transactionID: txID, statements: [(text: statement, parameters: [parameter])])
+        let b64 = Data(digest).base64EncodedString()
+        command("\"CommitTransaction\":{\"TransactionId\":\"\(txID)\",\"CommitDigest\":\"\(b64)\"}") { [self] reply in
+            switch reply {
+            case .ok(let json):
+                let echoed = (json["CommitTransaction"] as? [String: Any])?["CommitDigest"] as? String
+                if echoed != b64 {
+                    ctx.stats.error("client:digest-echo-mismatch")
+                } else {
+                    ctx.stats.committed(started: txStart, finished: benchNow())
+                }
+                nextTransaction()
+            default:
+                // A failed commit (OCC conflict, …) ends the transaction server-side.
+                failed(reply)
+            }
+        }
+    }
+
+    private func failed(_ reply: Reply) {
+        switch reply {
+        case .ok:
+            nextTransaction()
+        case .network(let e):
+            ctx.stats.error(e)
+            reconnectLater()
+        case .service(let type, _):
+            ctx.stats.error(type)
+            if type == "InvalidSessionException" {
+                return startSession()
+            }
+            // Abort whatever may be open (success when nothing is), then go on;
+            // back off a little when the server says it is overloaded.
+            let pause = type == "RateExceededException" || type == "CapacityExceededException" || type.hasPrefix("HTTP 5")
+            command("\"AbortTransaction\":{}") { [self] r in
+                if case .network = r { return reconnectLater() }
+                if pause {
+                    ctx.loop.scheduleTimer(after: .milliseconds(10)) { [self] in nextTransaction() }
+                } else {
+                    nextTransaction()
+                }
+            }
+        }
+    }
+
+    override func stop() {
+        guard token != nil, http != nil else { return finish() }
+        command("\"EndSession\":{}") { [self] _ in
+            token = nil
+            finish()
+        }
+    }
+}
+
+/// The etcd comparison: the same client and connection handling, against
+/// etcd's v3 JSON gateway. insert = one `PUT` of a fresh key (Raft + WAL
+/// fsync), select = a linearizable `range` of one existing key.
+final class EtcdLoadClient: BenchClientBase {
+    private var sequence = 0
+    private var opStart: UInt64 = 0
+    private let value: String
+
+    override init(_ ctx: BenchRunContext, onFinish: @escaping () -> Void) {
+        let doc = "{\"id\":0,\"name\":\"bench-client-\(ctx.clientIndex)\",\"amount\":0,\"currency\":\"EUR\",\"note\":\"load generator document\"}"
+        value = Data(doc.utf8).base64EncodedString()
+        super.init(ctx, onFinish: onFinish)
+    }
+
+    static func key(_ text: String) -> String { Data(text.utf8).base64EncodedString() }
+
+    override func connected() { next() }
+
+    private func next() {
+        guard !timeIsUp else { return stop() }
+        transactions += 1
+        sequence += 1
+        opStart = benchNow()
+        var headers = HTTPHeaders()
+        headers.add("Host", ctx.endpoint.hostHeader)
+        headers.add("Content-Type", "application/json")
+        let target: String
+        let body: String
+        switch ctx.workload {
+        case .insert:
+            target = "/v3/kv/put"
+            body = "{\"key\":\"\(Self.key("bench/c\(ctx.clientIndex)/\(sequence)"))\",\"value\":\"\(value)\"}"
+        case .select:
+            target = "/v3/kv/range"
+            body = "{\"key\":\"\(Self.key("bench/id/\(Int.random(in: 0..<max(1, ctx.keys), using: &rng))"))\"}"
+        }
+        send(target: target, headers: headers, body: body) { [self] reply in
+            switch reply {
+            case .ok(let json):
+                if ctx.workload == .select, (json["kvs"] as? [Any])?.count != 1 {
+                    ctx.stats.anomaly("range-rows-\((json["kvs"] as? [Any])?.count ?? 0)")
+                }
+                ctx.stats.committed(started: opStart, finished: benchNow())
+                next()
+            case .service(let type, _):
+                ctx.stats.error("etcd:\(type)")
+                ctx.loop.scheduleTimer(after: .milliseconds(10)) { [self] in next() }
+            case .network(let e):
+                ctx.stats.error(e)
+                reconnectLater()
+            }
+        }
+    }
+}
