@@ -13,7 +13,8 @@ from conftest import ROOT, free_port, read_env_file
 
 
 class LocalCluster:
-    def __init__(self, tally_bin, directory, nodes=3):
+    def __init__(self, tally_bin, directory, nodes=3, extra_config=""):
+        """`extra_config`: TOML text appended to every node's config (e.g. a `[raft]` section)."""
         self.bin = tally_bin
         self.dir = pathlib.Path(directory)
         self.names = [f"node{i}" for i in range(1, nodes + 1)]
@@ -38,6 +39,7 @@ ca = "local/certs/ca.pem"
 [auth]
 mode = "sigv4"
 credentials_file = "local/credentials"
+{extra_config}
 ''')
 
     def tally(self, *args, timeout=90, check=True):

@@ -75,6 +75,8 @@ ca = "certs/ca.pem"
 [auth]
 mode = "sigv4"
 credentials_file = "credentials"
+[session]
+transaction_timeout_seconds = 3
 """)
     log = open(work / "node.log", "w")
     proc = subprocess.Popen([tally_bin, "node", "--config", str(work / "node.toml"), "--env-file", str(work / "env")],

@@ -69,6 +69,9 @@ public final class Ledger {
     var summaries: [BlockSummary] = []
     var state = LedgerState()
     var pending: [String: PendingWrites] = [:]
+    /// Set if a replicated block reached the store but not the state (see
+    /// `appendReplicated`); the ledger then refuses further appends — reopen it.
+    var replicationDamage: String?
 
     init(strandId: String, store: JournalStore, options: Options) {
         self.strandId = strandId
@@ -111,25 +114,65 @@ public final class Ledger {
         var bytes = 0
         try store.forEach(from: 0) { index, bytesOfRecord in
             bytes += bytesOfRecord.count
-            let block = try Ledger.decodeRecord(bytesOfRecord, sequenceNo: index)
-            guard block.address == BlockAddress(strandId: strandId, sequenceNo: index) else {
-                throw LedgerError.corruptJournal(sequenceNo: index, reason: "record holds block \(block.address)")
-            }
-            if let problem = BlockHasher.check(block, previousBlockHash: expectedPreviousHash()) {
-                throw LedgerError.corruptJournal(sequenceNo: index, reason: problem)
-            }
-            if block.timestampMs < state.lastTimestampMs {
-                throw LedgerError.corruptJournal(sequenceNo: index, reason: "blockTimestamp goes backwards")
-            }
             do {
-                try state.apply(block)
-            } catch {
-                throw LedgerError.corruptJournal(sequenceNo: index, reason: "\(error)")
+                // A failure stops the open, so a state left partial does not matter here.
+                try admit(record: bytesOfRecord, sequenceNo: index, dryRunState: false)
+            } catch let e as BlockRefused {
+                throw LedgerError.corruptJournal(sequenceNo: e.sequenceNo, reason: e.reason)
             }
-            record(block)
         }
         let seconds = Double(LedgerTime.monotonicNanoseconds() - start) / 1e9
         openStats = OpenStats(blocks: summaries.count, bytes: bytes, seconds: seconds)
+    }
+
+    /// Why `admit` refused a record: it does not decode, is not the next block,
+    /// its recomputed hashes differ or do not chain, or it cannot apply to the state.
+    struct BlockRefused: Error {
+        var sequenceNo: Int
+        var reason: String
+        /// The state may hold part of the block (`LedgerState.apply` failed midway).
+        var stateTouched = false
+    }
+
+    /// The one verification path for a journal record, shared by `open`
+    /// (replay) and `appendReplicated`: decodes the record as block
+    /// `sequenceNo` (which must be the next one), recomputes every revision
+    /// hash, H(transactionInfo), the entries hash and the block hash chained to
+    /// this ledger's own previous block hash, checks the timestamp order and
+    /// (`dryRunState`) that the block applies to the state, then — only if
+    /// `beforeApplying` (the store append) succeeds — applies it to the state
+    /// and the Merkle accumulator.
+    @discardableResult
+    func admit(record bytes: [UInt8], sequenceNo index: Int, dryRunState: Bool = true,
+               beforeApplying: (Block) throws -> Void = { _ in }) throws -> Block {
+        let block: Block
+        do {
+            block = try Block(ion: BlockCodec.decode(bytes))
+        } catch {
+            throw BlockRefused(sequenceNo: index, reason: "record does not decode (\(error))")
+        }
+        guard block.address == BlockAddress(strandId: strandId, sequenceNo: index) else {
+            throw BlockRefused(sequenceNo: index, reason: "record holds block \(block.address)")
+        }
+        if let problem = BlockHasher.check(block, previousBlockHash: expectedPreviousHash()) {
+            throw BlockRefused(sequenceNo: index, reason: problem)
+        }
+        if block.timestampMs < state.lastTimestampMs {
+            throw BlockRefused(sequenceNo: index, reason: "blockTimestamp goes backwards")
+        }
+        // The state checks that are not hashes (document versions, tables, redaction
+        // targets), without mutating anything, so a refused block leaves no trace.
+        if dryRunState, let problem = state.problem(applying: block) {
+            throw BlockRefused(sequenceNo: index, reason: problem)
+        }
+        try beforeApplying(block)
+        do {
+            try state.apply(block)
+        } catch {
+            throw BlockRefused(sequenceNo: index, reason: "\(error)", stateTouched: true)
+        }
+        record(block)
+        return block
     }
 
     func expectedPreviousHash() -> [UInt8] {

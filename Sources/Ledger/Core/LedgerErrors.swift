@@ -45,6 +45,10 @@ public enum LedgerError: Error, Sendable, CustomStringConvertible {
     case invalidProposal(transactionId: String, reason: String)
     /// A journal record whose recomputed hashes do not match or do not chain.
     case corruptJournal(sequenceNo: Int, reason: String)
+    /// A block received from another node (`Ledger.appendReplicated`) that does
+    /// not verify against this node's own recomputation, is not the next block,
+    /// or cannot apply; nothing was appended.
+    case replicatedBlockRefused(sequenceNo: Int, reason: String)
     case unknownBlock(BlockAddress)
     case unknownRevision(BlockAddress, documentId: String)
     case invalidTip(BlockAddress)
@@ -56,6 +60,7 @@ public enum LedgerError: Error, Sendable, CustomStringConvertible {
         switch self {
         case .invalidProposal(let tx, let reason): return "proposal of transaction \(tx) rejected: \(reason)"
         case .corruptJournal(let seq, let reason): return "journal block \(seq) is corrupt: \(reason); refusing to open"
+        case .replicatedBlockRefused(let seq, let reason): return "replicated block \(seq) refused: \(reason)"
         case .unknownBlock(let a): return "no block at \(a)"
         case .unknownRevision(let a, let doc): return "no revision of document \(doc) in block \(a)"
         case .invalidTip(let a): return "digest tip \(a) is not a committed block of this ledger"

@@ -127,6 +127,61 @@ struct LedgerState: Sendable {
         lastTimestampMs = max(lastTimestampMs, block.timestampMs)
     }
 
+    /// Why `apply(block)` would fail, or nil — the same checks, without
+    /// mutating anything (a block received from another node is checked before
+    /// it touches the store or the state).
+    func problem(applying block: Block) -> String? {
+        let owners: [String: (tableId: String, tableName: String)]
+        do { owners = try block.documentTables() } catch { return "\(error)" }
+        for revision in block.revisions where owners[revision.metadata.id] == nil {
+            return "revision of \(revision.metadata.id) not listed in transactionInfo.documents"
+        }
+        var catalogVersions: [String: Int] = [:]
+        for revision in block.revisions where owners[revision.metadata.id]!.tableId == Ledger.catalogTableId {
+            guard let data = revision.data else { return "catalog revision without data" }
+            guard let row = try? TableState.parseRow(data) else { return "malformed catalog row of \(revision.metadata.id)" }
+            guard row.id == revision.metadata.id else { return "catalog row id differs from document id" }
+            let current = catalogVersions[row.id] ?? tables[row.id]?.catalogVersion ?? -1
+            guard revision.metadata.version == current + 1 else {
+                return "catalog version \(revision.metadata.version) of table \(row.id) does not follow \(current)"
+            }
+            catalogVersions[row.id] = revision.metadata.version
+        }
+        // document id -> (table, version, has data) after the revisions seen so far
+        var written: [String: (tableId: String, version: Int, live: Bool)] = [:]
+        for revision in block.revisions {
+            let tableId = owners[revision.metadata.id]!.tableId
+            if tableId == Ledger.catalogTableId { continue }
+            guard tables[tableId] != nil || catalogVersions[tableId] != nil else { return "write to unknown table \(tableId)" }
+            let id = revision.metadata.id
+            let before = written[id] ?? documents[id].map { ($0.tableId, $0.version, $0.current != nil) }
+            if let existing = before {
+                guard existing.tableId == tableId, revision.metadata.version == existing.version + 1, existing.live else {
+                    return "revision \(revision.metadata.version) of \(id) does not follow version \(existing.version)"
+                }
+            } else {
+                guard revision.metadata.version == 0, revision.data != nil else {
+                    return "first revision of \(id) must be an insert at version 0"
+                }
+            }
+            written[id] = (tableId, revision.metadata.version, revision.data != nil)
+        }
+        let requests: [RedactionRequest]
+        do { requests = try block.redactions() } catch { return "\(error)" }
+        var redacted = Set<RedactionRequest>()
+        for r in requests {
+            // As `redactionTarget`, with this block's own revisions counted as newer ones.
+            guard let doc = documents[r.documentId], doc.tableId == r.tableId,
+                  let i = doc.revisions.firstIndex(where: { $0.metadata.version == r.version }),
+                  i < doc.revisions.count - 1 || written[r.documentId] != nil,
+                  doc.revisions[i].blockAddress == r.blockAddress, doc.revisions[i].data != nil,
+                  redacted.insert(r).inserted else {
+                return "redaction of \(r.documentId) version \(r.version) names no redactable revision"
+            }
+        }
+        return nil
+    }
+
     private mutating func applyCatalog(_ revision: Revision) throws {
         guard let data = revision.data else { throw LedgerDecodingError("catalog revision without data") }
         let row = try TableState.parseRow(data)

@@ -73,6 +73,14 @@ public struct NodeConfig: Equatable, Sendable {
         public var maxConnections = 10_000
     }
 
+    /// Raft timing and log compaction (`RaftDriverOptions`).
+    public struct Raft: Equatable, Sendable {
+        public var tickMilliseconds = 100
+        public var electionTicks = 10
+        public var heartbeatTicks = 1
+        public var compactionThreshold = 10_000
+    }
+
     public var nodeID = "node1"
     public var dataDirectory = "data"
     public var listen = Listen()
@@ -83,6 +91,7 @@ public struct NodeConfig: Equatable, Sendable {
     public var auth = Auth()
     public var session = SessionSettings()
     public var http = HTTP()
+    public var raft = Raft()
 
     public init() {}
 }

@@ -91,6 +91,16 @@ extension NodeConfig {
             c.http.maxConnections = try t.positiveInt("max_connections") ?? c.http.maxConnections
             try t.finish()
         }
+        if let t = try top.table("raft") {
+            c.raft.tickMilliseconds = try t.positiveInt("tick_ms") ?? c.raft.tickMilliseconds
+            c.raft.electionTicks = try t.positiveInt("election_ticks") ?? c.raft.electionTicks
+            c.raft.heartbeatTicks = try t.positiveInt("heartbeat_ticks") ?? c.raft.heartbeatTicks
+            c.raft.compactionThreshold = try t.positiveInt("compaction_threshold") ?? c.raft.compactionThreshold
+            try t.finish()
+            guard c.raft.heartbeatTicks < c.raft.electionTicks else {
+                throw ConfigError("raft.heartbeat_ticks (\(c.raft.heartbeatTicks)) must be less than raft.election_ticks (\(c.raft.electionTicks))")
+            }
+        }
         try top.finish()
 
         if let base = baseDirectory {

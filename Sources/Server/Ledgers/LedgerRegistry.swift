@@ -57,12 +57,16 @@ public final class LedgerRegistry {
         }
     }
 
-    public let options: Options
-    public private(set) var entries: [String: Entry] = [:]
+    /// `metadataInterval` may be lowered after opening (`Node` caps it at the Raft compaction threshold).
+    public internal(set) var options: Options
+    public internal(set) var entries: [String: Entry] = [:]
     public internal(set) var exports: [String: ExportInfo] = [:]
     public internal(set) var streams: [String: StreamInfo] = [:]
     /// The log index `ledgers.ion` reflects (0 = nothing applied yet).
     public private(set) var recordedIndex: UInt64 = 0
+    /// What `ledgers.ion` holds now (nil before the first write): the state as of
+    /// `recordedIndex` exactly, which the catch-up manifest describes.
+    var savedMetadata: IonValue?
 
     public static let fileName = "ledgers.ion"
     public var metadataPath: String { options.dataDirectory + "/" + LedgerRegistry.fileName }
@@ -75,6 +79,7 @@ public final class LedgerRegistry {
         guard let bytes = try DurableFile.read(metadataPath) else { return }
         let values = try Ion.read(bytes)
         guard values.count == 1 else { throw NodeCodingError("\(metadataPath) holds \(values.count) values") }
+        savedMetadata = values[0]
         let s = try NodeRecordReader(values[0])
         guard try s.int("formatVersion") == 1 else { throw NodeCodingError("\(metadataPath): unknown formatVersion") }
         recordedIndex = UInt64(try s.int64("appliedIndex"))
@@ -136,7 +141,8 @@ public final class LedgerRegistry {
         for name in entries.keys.sorted() {
             let entry = entries[name]!
             guard case .struct(var fields) = entry.info.ion.content else { continue }
-            fields.append(IonField("blocks", .int(entry.ledger?.blockCount ?? 0)))
+            // Blocks of a replay tail not claimed yet are not part of the state at `appliedIndex`.
+            fields.append(IonField("blocks", .int((entry.ledger?.blockCount ?? 0) - (entry.replayTail?.count ?? 0))))
             ledgerValues.append(IonValue(.struct(fields)))
         }
         let root: IonValue = .struct([
@@ -148,6 +154,7 @@ public final class LedgerRegistry {
         ])
         try DurableFile.replace(metadataPath, with: Array((Ion.writeText([root], pretty: true) + "\n").utf8))
         recordedIndex = appliedIndex
+        savedMetadata = root
     }
 
     /// Closes every journal (releases the directory locks).

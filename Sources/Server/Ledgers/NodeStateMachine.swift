@@ -15,7 +15,7 @@ import Ledger
 /// transaction id, in order, instead of being applied twice.
 public final class NodeStateMachine: ReplicatedStateMachine {
     public let registry: LedgerRegistry
-    public private(set) var appliedIndex: UInt64
+    public internal(set) var appliedIndex: UInt64
     public var durableIndex: UInt64 { registry.recordedIndex }
     /// Set when a journal write failed; `sync()` then throws and the node must stop taking writes.
     public internal(set) var storageFailure: String?
@@ -25,6 +25,8 @@ public final class NodeStateMachine: ReplicatedStateMachine {
 
     var touched: Set<String> = []
     var metadataDirty = false
+    /// A follower's catch-up by journal streaming in progress (`NodeStateMachine+CatchUp.swift`).
+    var catchUpSession: CatchUpSession?
 
     /// Opens (or creates) the node state in `options.dataDirectory`; every ledger
     /// journal is re-verified. Throws on corruption, naming the file.

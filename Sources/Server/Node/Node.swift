@@ -48,7 +48,19 @@ public final class Node {
             raftDirectory: config.dataDirectory + "/raft",
             tls: config.tls.flatMap { tls in
                 tls.caFile.map { PeerTLSFiles(certificateFile: tls.certificateFile, privateKeyFile: tls.privateKeyFile, caFile: $0) }
-            })
+            },
+            options: {
+                var o = RaftDriverOptions()
+                o.tickInterval = .milliseconds(config.raft.tickMilliseconds)
+                o.electionTicks = config.raft.electionTicks
+                o.heartbeatTicks = config.raft.heartbeatTicks
+                o.compactionThreshold = UInt64(config.raft.compactionThreshold)
+                return o
+            }())
+        // The log is compacted only up to `durableIndex` (what ledgers.ion records): record it at
+        // least as often as the compaction threshold, or a low threshold would never compact.
+        stateMachine.registry.options.metadataInterval = min(stateMachine.registry.options.metadataInterval,
+                                                             UInt64(config.raft.compactionThreshold))
         driver = try RaftDriver(configuration: raft, loop: loop, stateMachine: stateMachine)
 
         sessions = SessionManager(backend: LedgerSessionBackend(directory: self), settings: config.session)
