@@ -201,7 +201,9 @@ def test_bad_input_gets_a_clear_error_and_changes_nothing(ledger):
 
         # A bad signature.
         request = signed_request(env, json.dumps({"StartSession": {"LedgerName": "types"}}).encode())
-        request.headers["Authorization"] = request.headers["Authorization"][:-4] + "0000"
+        bad = request.headers["Authorization"][:-4] + "0000"
+        del request.headers["Authorization"]  # botocore's headers object appends on assignment
+        request.headers["Authorization"] = bad
         status, body = post(env, request)
         assert status == 403 and body["__type"].endswith("InvalidSignatureException"), body
 

@@ -87,6 +87,7 @@ enum Compare {
     /// Rank of a type in the total order used by ORDER BY (PartiQL spec).
     static func rank(_ v: Value) -> Int {
         switch v {
+        case .annotated(_, let inner): return rank(inner)
         case .missing, .null: return 0
         case .bool: return 1
         case .int, .float, .decimal: return 2
@@ -143,6 +144,7 @@ enum Compare {
 
     private static func appendKey(_ v: Value, _ out: inout String) {
         switch v {
+        case .annotated(_, let inner): appendKey(inner, &out)
         case .missing: out += "M;"
         case .null: out += "N;"
         case .bool(let b): out += b ? "T;" : "F;"

@@ -74,11 +74,11 @@ struct DML {
             for op in ops {
                 switch op {
                 case .set(let path, let valueExpr):
-                    let v = try eval.eval(valueExpr, scope)
+                    let v = try eval.evalPreserving(valueExpr, scope)
                     let steps = try self.steps(path, alias, scope)
                     if steps.isEmpty {
-                        guard case .struct = v else { throw PartiQLError.eval("a document must be a struct") }
-                        d = v
+                        guard case .struct = v.unannotated else { throw PartiQLError.eval("a document must be a struct") }
+                        d = v.unannotated
                     } else {
                         try assign(&d, steps[...], v.isMissing ? nil : v)
                     }
@@ -86,7 +86,7 @@ struct DML {
                     let steps = try self.steps(path, alias, scope)
                     if steps.isEmpty { deleted = true } else { try assign(&d, steps[...], nil) }
                 case .insertInto(let path, let valueExpr, let atExpr):
-                    let v = try eval.eval(valueExpr, scope)
+                    let v = try eval.evalPreserving(valueExpr, scope)
                     let at = try atExpr.map { try eval.eval($0, scope) }
                     let steps = try self.steps(path, alias, scope)
                     try insertInto(&d, steps[...], v, at)

@@ -4,7 +4,15 @@ import Ion
 struct Evaluator {
     let ctx: EvalContext
 
+    /// Evaluates `e` for use by operators and functions: top-level Ion
+    /// annotations are stripped (nested ones stay with their values).
     func eval(_ e: Expr, _ scope: Scope) throws -> Value {
+        try evalPreserving(e, scope).unannotated
+    }
+
+    /// Evaluates `e` keeping its annotations, for contexts that pass values
+    /// through unchanged: projections, inserted and assigned values.
+    func evalPreserving(_ e: Expr, _ scope: Scope) throws -> Value {
         switch e {
         case .literal(let v): return v
         case .parameter(let n):
@@ -15,7 +23,7 @@ struct Evaluator {
         case .variable(let name, let cs, let local):
             return try resolve(name, caseSensitive: cs, local: local, scope)
         case .path(let base, let steps):
-            return try navigate(try eval(base, scope), steps, scope)
+            return try navigate(try evalPreserving(base, scope), steps, scope)
         case .unary(let op, let x):
             return try unary(op, try eval(x, scope))
         case .binary(.and, let l, let r):
@@ -154,7 +162,8 @@ struct Evaluator {
         for step in steps {
             var next: [Value] = []
             next.reserveCapacity(current.count)
-            for v in current {
+            for annotated in current {
+                let v = annotated.unannotated
                 switch step {
                 case .field(let name, let cs):
                     next.append(try field(v, name, caseSensitive: cs, fanned: fanned))

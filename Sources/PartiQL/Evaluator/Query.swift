@@ -208,7 +208,7 @@ struct Query {
     func project(_ q: SelectQuery, _ row: Scope) throws -> Value {
         switch q.projection {
         case .value(let e):
-            return try eval.eval(e, row)
+            return try eval.evalPreserving(e, row)
         case .star:
             var fields: [Value.Field] = []
             var n = 0
@@ -222,7 +222,7 @@ struct Query {
             for (i, item) in items.enumerated() {
                 switch item {
                 case .expr(let e, let alias):
-                    let v = try eval.eval(e, row)
+                    let v = try eval.evalPreserving(e, row)
                     if v.isMissing { continue }
                     fields.append(.init(alias ?? Query.projectionName(e, i), v))
                 case .all(let e):

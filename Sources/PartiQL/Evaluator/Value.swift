@@ -17,6 +17,10 @@ public indirect enum Value: Sendable {
     case sexp([Value])
     case bag([Value])
     case `struct`([Field])
+    /// A value carrying Ion annotations. Kept so documents round-trip
+    /// unchanged; operators and functions see `unannotated` (the evaluator's
+    /// `eval` strips the top level, pass-through contexts keep it).
+    case annotated([String], Value)
 
     public struct Field: Sendable {
         public var name: String
@@ -29,26 +33,34 @@ public indirect enum Value: Sendable {
 
     public static let nullValue = Value.null(.null)
 
+    /// The value without its top-level annotations.
+    public var unannotated: Value {
+        if case .annotated(_, let inner) = self { return inner }
+        return self
+    }
+
     public var isMissing: Bool {
+        if case .annotated(_, let inner) = self { return inner.isMissing }
         if case .missing = self { return true }
         return false
     }
 
     /// NULL of any type (not MISSING).
     public var isNull: Bool {
+        if case .annotated(_, let inner) = self { return inner.isNull }
         if case .null = self { return true }
         return false
     }
 
     public var isAbsent: Bool {
-        switch self {
+        switch self.unannotated {
         case .missing, .null: return true
         default: return false
         }
     }
 
     public var isNumber: Bool {
-        switch self {
+        switch self.unannotated {
         case .int, .float, .decimal: return true
         default: return false
         }
@@ -56,14 +68,14 @@ public indirect enum Value: Sendable {
 
     /// The elements of a list, sexp or bag.
     public var elements: [Value]? {
-        switch self {
+        switch self.unannotated {
         case .list(let v), .sexp(let v), .bag(let v): return v
         default: return nil
         }
     }
 
     public var text: String? {
-        switch self {
+        switch self.unannotated {
         case .string(let s), .symbol(let s): return s
         default: return nil
         }
@@ -71,14 +83,14 @@ public indirect enum Value: Sendable {
 
     /// The first field named `name` of a struct (exact match).
     public func field(_ name: String) -> Value? {
-        guard case .struct(let fields) = self else { return nil }
+        guard case .struct(let fields) = self.unannotated else { return nil }
         for f in fields where f.name == name { return f.value }
         return nil
     }
 
     /// Case-insensitive field lookup (first exact match wins).
     public func fieldIgnoringCase(_ name: String) -> Value? {
-        guard case .struct(let fields) = self else { return nil }
+        guard case .struct(let fields) = self.unannotated else { return nil }
         for f in fields where f.name == name { return f.value }
         let lower = name.lowercased()
         for f in fields where f.name.lowercased() == lower { return f.value }
@@ -88,6 +100,7 @@ public indirect enum Value: Sendable {
     /// A short type name for error messages.
     public var typeName: String {
         switch self {
+        case .annotated(_, let inner): return inner.typeName
         case .missing: return "MISSING"
         case .null(let t): return t == .null ? "NULL" : "null.\(t)"
         case .bool: return "BOOL"
@@ -114,9 +127,9 @@ public indirect enum Value: Sendable {
 // MARK: - Ion conversion
 
 extension Value {
-    /// Converts Ion to a PartiQL value. Annotations are dropped, except that
-    /// `$bag::[…]` and `$missing::null` (the test-data conventions) are honoured
-    /// when `conventions` is true.
+    /// Converts Ion to a PartiQL value, keeping annotations (`.annotated`).
+    /// With `conventions` (the test data's), `$bag::[…]` is a bag,
+    /// `$missing::null` is MISSING and other annotations are dropped.
     public init(ion: IonValue, conventions: Bool = false) {
         if conventions, let first = ion.annotations.first?.text {
             if first == "$missing" { self = .missing; return }
@@ -124,6 +137,12 @@ extension Value {
                 self = .bag(items.map { Value(ion: $0, conventions: true) })
                 return
             }
+        }
+        if !conventions, !ion.annotations.isEmpty {
+            var bare = ion
+            bare.annotations = []
+            self = .annotated(ion.annotations.map { $0.text ?? "$0" }, Value(ion: bare))
+            return
         }
         switch ion.content {
         case .null(let t): self = .null(t)
@@ -148,6 +167,10 @@ extension Value {
     /// With `conventions`, bags and MISSING get `$bag` / `$missing` annotations.
     public func toIon(conventions: Bool = false) -> IonValue {
         switch self {
+        case .annotated(let annotations, let inner):
+            var value = inner.toIon(conventions: conventions)
+            value.annotations = annotations.map { IonSymbol($0) } + value.annotations
+            return value
         case .missing: return conventions ? IonValue(.null(.null), annotations: ["$missing"]) : .null
         case .null(let t): return IonValue(.null(t))
         case .bool(let b): return IonValue(.bool(b))

@@ -29,6 +29,7 @@ enum Cast {
 
     static func typeName(of v: Value) -> TypeName {
         switch v {
+        case .annotated(_, let inner): return typeName(of: inner)
         case .missing: return .missing
         case .null: return .null
         case .bool: return .bool
