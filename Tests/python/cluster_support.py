@@ -13,8 +13,10 @@ from conftest import ROOT, free_port, read_env_file
 
 
 class LocalCluster:
-    def __init__(self, tally_bin, directory, nodes=3, extra_config=""):
-        """`extra_config`: TOML text appended to every node's config (e.g. a `[raft]` section)."""
+    def __init__(self, tally_bin, directory, nodes=3, extra_config="", peer_address=None):
+        """`extra_config`: TOML text appended to every node's config (e.g. a `[raft]` section).
+        `peer_address(n, m, port)`: the address node n dials to reach peer m (default: m's own
+        peer port), so a test can route links through a proxy it controls."""
         self.bin = tally_bin
         self.dir = pathlib.Path(directory)
         self.names = [f"node{i}" for i in range(1, nodes + 1)]
@@ -23,7 +25,8 @@ class LocalCluster:
                        check=True, capture_output=True)
         for n in self.names:
             p = self.ports[n]
-            peers = "".join(f'\n[[peers]]\nid = "{m}"\naddress = "127.0.0.1:{self.ports[m]["peer"]}"\n'
+            route = peer_address or (lambda _n, _m, port: f"127.0.0.1:{port}")
+            peers = "".join(f'\n[[peers]]\nid = "{m}"\naddress = "{route(n, m, self.ports[m]["peer"])}"\n'
                             for m in self.names if m != n)
             (self.dir / f"{n}.toml").write_text(f'''node_id = "{n}"
 data_dir = "local/{n}"
