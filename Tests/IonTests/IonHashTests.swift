@@ -1,3 +1,4 @@
+import Foundation
 import XCTest
 @testable import Ion
 
@@ -215,5 +216,18 @@ final class IonHashTests: XCTestCase {
     func testSHA256KnownAnswer() {
         XCTAssertEqual(Hex.encode(SHA256.hash(Array("abc".utf8))),
                        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+    }
+}
+
+final class IonJSONTests: XCTestCase {
+    func testDownConversionFollowsTheIonCookbook() throws {
+        let value = try Ion.read("""
+            ann::{i: -7, big: 123456789012345678901234567890, d: 12.50, e: 1d-3, f: 2.5e0, notanumber: nan, infinity: +inf,
+                  n: null.int, t: 2021-02-03T04:05:06.789Z, sym: abc, s: "q\\"\\n\\u0001", b: {{aGVsbG8=}},
+                  l: [1, (a b)], dup: 1, dup: 2, ok: true}
+            """)[0]
+        XCTAssertEqual(IonJSON.write(value), #"{"i":-7,"big":123456789012345678901234567890,"d":12.50,"e":0.001,"f":2.5,"notanumber":null,"infinity":null,"n":null,"t":"2021-02-03T04:05:06.789Z","sym":"abc","s":"q\"\n\u0001","b":"aGVsbG8=","l":[1,["a","b"]],"dup":1,"dup":2,"ok":true}"#)
+        let parsed = try JSONSerialization.jsonObject(with: Data(IonJSON.write(value).utf8)) as? [String: Any]
+        XCTAssertEqual(parsed?["sym"] as? String, "abc")
     }
 }

@@ -33,6 +33,35 @@ final class LedgerExportTests: XCTestCase {
         XCTAssertNil(partial.digest)
     }
 
+    func testJSONExportIsOneJSONObjectPerBlockAndIsNotOfferedForVerification() throws {
+        let clock = FakeClock()
+        let ledger = try makeLedger(seed: 63, clock: clock)
+        var workload = Workload(seed: 63)
+        _ = try workload.run(ledger, clock: clock, blocks: 15)
+        let dir = temporaryDirectory()
+        let keys = try JournalExport.write(ledger, ledgerName: "test", to: dir, format: .json, blocksPerFile: 10)
+        XCTAssertEqual(keys.count, 2)
+        XCTAssertTrue(keys[0].hasSuffix("\(ledger.strandId).0-9.json"), keys[0])
+        var blocks = 0
+        for key in keys {
+            let text = try String(contentsOfFile: "\(dir)/\(key)", encoding: .utf8)
+            for line in text.split(separator: "\n") {
+                let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+                let address = try XCTUnwrap(object["blockAddress"] as? [String: Any])
+                XCTAssertEqual(address["sequenceNo"] as? Int, blocks)
+                XCTAssertEqual(address["strandId"] as? String, ledger.strandId)
+                // Blobs become base64 strings: the block hash decodes to 32 bytes.
+                let hash = try XCTUnwrap(object["blockHash"] as? String)
+                XCTAssertEqual(Base64.decode(hash)?.count, 32)
+                blocks += 1
+            }
+        }
+        XCTAssertEqual(blocks, 15)
+        XCTAssertThrowsError(try JournalExport.verify(directory: dir)) { error in
+            XCTAssertTrue("\(error)".contains("JSON"), "\(error)")
+        }
+    }
+
     func testTamperedExportFails() throws {
         let clock = FakeClock()
         let ledger = try makeLedger(seed: 62, clock: clock)

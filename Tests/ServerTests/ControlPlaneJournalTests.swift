@@ -131,8 +131,12 @@ final class ControlPlaneJournalTests: XCTestCase {
         assertQLDBError(node.call("GET", "/ledgers/cars/journal-s3-exports/nope"), 404, "ResourceNotFoundException")
         assertQLDBError(node.call("POST", "/ledgers/none/journal-s3-exports", exportBody(start: 0, end: node.clock.now)), 404,
                     "ResourceNotFoundException")
-        assertQLDBError(node.call("POST", "/ledgers/cars/journal-s3-exports", exportBody(start: 0, end: node.clock.now, format: "JSON")),
+        assertQLDBError(node.call("POST", "/ledgers/cars/journal-s3-exports", exportBody(start: 0, end: node.clock.now, format: "CSV")),
                     400, "InvalidParameterException")
+        // JSON exports are written (one down-converted JSON object per block and line).
+        let r3 = node.call("POST", "/ledgers/cars/journal-s3-exports",
+                           exportBody(start: 0, end: node.clock.now, bucket: "json", prefix: "", format: "JSON"))
+        XCTAssertEqual(r3.status, 200, r3.bodyText)
         assertQLDBError(node.call("POST", "/ledgers/cars/journal-s3-exports", exportBody(start: 0, end: node.clock.now, prefix: "../up")),
                     400, "InvalidParameterException")
         assertQLDBError(node.call("POST", "/ledgers/cars/journal-s3-exports", exportBody(start: 0, end: node.clock.now + 3_600_000)),

@@ -13,6 +13,11 @@ public enum JournalExport {
     public enum Format: String, Sendable {
         case ionText = "ION_TEXT"
         case ionBinary = "ION_BINARY"
+        /// One JSON object per block and line, down-converted (`IonJSON`):
+        /// for reading by other tools; it cannot be re-verified.
+        case json = "JSON"
+
+        var fileExtension: String { self == .json ? "json" : "ion" }
     }
 
     public struct Report: Sendable, CustomStringConvertible {
@@ -45,11 +50,15 @@ public enum JournalExport {
             guard let first = batch.first, let last = batch.last else { return }
             let t = first.blockTimestamp
             let folder = String(format: "%04d/%02d/%02d/%02d", t.year, t.month, t.day, t.hour)
-            let key = "\(folder)/\(ledger.strandId).\(first.address.sequenceNo)-\(last.address.sequenceNo).ion"
+            let key = "\(folder)/\(ledger.strandId).\(first.address.sequenceNo)-\(last.address.sequenceNo).\(format.fileExtension)"
             try fm.createDirectory(atPath: "\(directory)/\(folder)", withIntermediateDirectories: true)
             let values = batch.map(\.ion)
-            let bytes: [UInt8] = format == .ionText ? Array((values.map { Ion.writeText([$0]) }.joined(separator: "\n") + "\n").utf8)
-                                                    : Ion.writeBinary(values)
+            let bytes: [UInt8]
+            switch format {
+            case .ionText: bytes = Array((values.map { Ion.writeText([$0]) }.joined(separator: "\n") + "\n").utf8)
+            case .ionBinary: bytes = Ion.writeBinary(values)
+            case .json: bytes = Array((values.map { IonJSON.write($0) }.joined(separator: "\n") + "\n").utf8)
+            }
             try write(bytes, to: "\(directory)/\(key)")
             keys.append(key)
             batch.removeAll()
@@ -89,6 +98,9 @@ public enum JournalExport {
         let manifest = try Ion.read(read("\(directory)/\(manifests[0])"))
         guard let keysValue = manifest.first, case .list(let keyValues) = try IonRead.field(keysValue, "keys").content else {
             throw LedgerDecodingError("completed manifest has no keys list")
+        }
+        if keyValues.contains(where: { if case .string(let k) = $0.content { return k.hasSuffix(".json") } else { return false } }) {
+            throw LedgerDecodingError("\(directory) is a JSON export: JSON loses Ion types, so its hashes cannot be recomputed; export as ION_TEXT or ION_BINARY to verify")
         }
         var accumulator = MerkleAccumulator()
         var previous: Block?

@@ -34,11 +34,8 @@ extension ControlPlane {
         let kmsKeyArn = try encryption.string("KmsKeyArn", length: 20...1600)
         let roleArn = try body.requiredString("RoleArn", length: 20...1600)
         let format = try body.string("OutputFormat") ?? "ION_TEXT"
-        guard format == "ION_TEXT" || format == "ION_BINARY" else {
-            throw format == "JSON"
-                ? ControlPlaneError.invalid("OutputFormat JSON is not supported by Tally; use ION_TEXT or ION_BINARY",
-                                            parameter: "OutputFormat")
-                : ControlPlaneError.invalid("OutputFormat must be ION_TEXT, ION_BINARY or JSON", parameter: "OutputFormat")
+        guard JournalExport.Format(rawValue: format) != nil else {
+            throw ControlPlaneError.invalid("OutputFormat must be ION_TEXT, ION_BINARY or JSON", parameter: "OutputFormat")
         }
         let now = options.now()
         guard end <= now + 60_000 else {
@@ -135,7 +132,7 @@ extension ControlPlane {
         }
         let dir = exportDirectory(spec)
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let format: JournalExport.Format = spec.outputFormat == "ION_BINARY" ? .ionBinary : .ionText
+        let format = JournalExport.Format(rawValue: spec.outputFormat) ?? .ionText
         if let first = export.firstSequenceNo, let last = export.lastSequenceNo {
             try JournalExport.write(ledger, ledgerName: spec.ledgerName, to: dir, exportId: spec.exportId,
                                     range: first...last, format: format)
