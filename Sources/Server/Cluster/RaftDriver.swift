@@ -30,6 +30,10 @@ public final class RaftDriver: Replicator {
     enum RunState { case created, running, stopped, failed(String) }
     var runState = RunState.created
     private var tickTimer: TimerHandle?
+    private var syncTimer: TimerHandle?
+    private var stateMachineDirty = false
+    /// Each fsync on the commit path (the Raft log) and of the state machine, for metrics. Loop thread.
+    public var onFsync: ((Duration) -> Void)?
     private var persisting = false
     /// Proposals not yet handed to Raft (flushed as one batch: group commit).
     private var queued: [([UInt8], ProposalDone)] = []
@@ -98,6 +102,10 @@ public final class RaftDriver: Replicator {
             tickTimer = loop.scheduleTimer(after: options.tickInterval, repeating: options.tickInterval) { [weak self] in
                 self?.onTick()
             }
+            syncTimer = loop.scheduleTimer(after: options.stateMachineSyncInterval,
+                                           repeating: options.stateMachineSyncInterval) { [weak self] in
+                self?.syncStateMachine()
+            }
             if configuration.voters.count == 1 { node.campaign() }
             pump()
         }
@@ -117,6 +125,8 @@ public final class RaftDriver: Replicator {
     private func halt(_ error: ReplicationError) {
         tickTimer?.cancel()
         tickTimer = nil
+        syncTimer?.cancel()
+        syncTimer = nil
         transport.stop()
         failAll(error)
         if catchUp != nil { abortCatchUp("node stopped") }
@@ -279,15 +289,18 @@ public final class RaftDriver: Replicator {
         }
         persisting = true
         let storage = self.storage
-        loop.offload(work: { () -> Error? in
+        loop.offload(work: { () -> (Error?, Duration) in
+            let started = ContinuousClock.now
             do {
                 try storage.save(hardState: rd.hardState, entries: rd.entries, snapshot: rd.snapshot, sync: rd.mustSync)
-                return nil
+                return (nil, ContinuousClock.now - started)
             } catch {
-                return error
+                return (error, .zero)
             }
-        }, then: { [weak self] error in
+        }, then: { [weak self] outcome in
             guard let self else { return }
+            let (error, elapsed) = outcome
+            if error == nil, rd.mustSync { self.onFsync?(elapsed) }
             self.persisting = false
             guard self.isRunning else { self.storage.close(); return }
             if let error { return self.storageFailed(error) }
@@ -339,6 +352,12 @@ public final class RaftDriver: Replicator {
 
     /// Applies committed entries in order, syncs the state machine, then
     /// completes the proposals among them.
+    /// Applies committed entries and completes their proposals at once: a
+    /// committed entry is already fsynced in the Raft log on a majority, so
+    /// the acknowledgement does not wait for the state machine's own fsync.
+    /// The journal is synced on `syncInterval` and before compaction — the
+    /// log is only compacted up to what the state machine made durable, so a
+    /// crash replays the rest from the log.
     func apply(_ entries: [Entry]) {
         var done: [(ProposalDone, Result<ApplyResult, ReplicationError>)] = []
         var appliedNormal = false
@@ -353,14 +372,21 @@ public final class RaftDriver: Replicator {
                 if p.term == e.term, let result { done.append((p.done, .success(result))) } else { done.append((p.done, .failure(.leadershipLost))) }
             }
         }
-        if appliedNormal {
-            do { try stateMachine.sync() } catch {
-                storageFailed(error)
-                for (d, _) in done { d(.failure(.storageFailed("\(error)"))) }
-                return
-            }
-        }
+        if appliedNormal { stateMachineDirty = true }
         for (d, r) in done { d(r) }
+    }
+
+    /// Makes the state machine durable (journal fsync) if it applied anything since.
+    func syncStateMachine() {
+        guard stateMachineDirty, isRunning else { return }
+        let started = ContinuousClock.now
+        do {
+            try stateMachine.sync()
+            stateMachineDirty = false
+            onFsync?(ContinuousClock.now - started)
+        } catch {
+            storageFailed(error)
+        }
     }
 
     private func serveReads() {
@@ -377,6 +403,7 @@ public final class RaftDriver: Replicator {
     private func maybeCompact(force: Bool = false) {
         guard catchUp == nil, let source = stateMachine as? CatchUpSource else { return }
         let snapIndex = storage.firstIndex - 1
+        if force || smApplied - snapIndex >= options.compactionThreshold { syncStateMachine() }
         let target = min(stateMachine.durableIndex, smApplied, storage.lastIndex)
         guard target > snapIndex, force || target - snapIndex >= options.compactionThreshold else { return }
         do {

@@ -23,6 +23,9 @@ public struct RaftDriverOptions: Sendable {
     /// `confirmLeadership` gives up (with `.leadershipLost`) after this long.
     public var readIndexTimeout: Duration = .seconds(5)
     public var segmentSize = 64 << 20
+    /// How often the state machine's journal is fsynced (acknowledgements
+    /// rest on the Raft log's fsync and do not wait for it).
+    public var stateMachineSyncInterval: Duration = .milliseconds(200)
     /// nil: random per start.
     public var randomSeed: UInt64?
 

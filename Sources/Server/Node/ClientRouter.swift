@@ -46,12 +46,16 @@ final class ClientRouter: HTTPHandler {
 
     private func serveSession(_ request: HTTPRequest, node: Node, respond: @escaping (HTTPResponse) -> Void) {
         let started = ContinuousClock.now
-        let decoded = try? SendCommandRequest.decode(request.body)
-        let ledger: String? = decoded.flatMap { d in
-            if case .startSession(let name) = d.command { return name }
-            return d.sessionToken.flatMap { node.sessions.ledger(forToken: $0) }
-        }
-        session.handle(ClientRouter.signed(request)) { response in
+        var decoded: SendCommandRequest?
+        var ledger: String?
+        session.handle(ClientRouter.signed(request), decoded: { d in
+            decoded = d
+            if case .startSession(let name) = d.command {
+                ledger = name
+            } else {
+                ledger = d.sessionToken.flatMap { node.sessions.ledger(forToken: $0) }
+            }
+        }) { response in
             if let ledger, let decoded, let command = MetricsCommand(rawValue: decoded.command.name),
                node.stateMachine.state(of: ledger) != nil {
                 let metrics = node.metrics.ledger(ledger)

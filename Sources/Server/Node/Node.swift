@@ -62,6 +62,7 @@ public final class Node {
         stateMachine.registry.options.metadataInterval = min(stateMachine.registry.options.metadataInterval,
                                                              UInt64(config.raft.compactionThreshold))
         driver = try RaftDriver(configuration: raft, loop: loop, stateMachine: stateMachine)
+        driver.onFsync = { [metrics] elapsed in metrics.recordJournalFsync(elapsed) }
 
         sessions = SessionManager(backend: LedgerSessionBackend(directory: self), settings: config.session)
         let authenticator = try makeAuthenticator()

@@ -34,8 +34,9 @@ public protocol ReplicatedStateMachine: AnyObject {
     func apply(index: UInt64, command: [UInt8]) -> ApplyResult
 
     /// Makes everything applied so far durable (journal fsync). The driver
-    /// calls it after applying a batch and before completing proposals or
-    /// compacting the log past the batch.
+    /// calls it periodically and before compacting the log: acknowledgements
+    /// rest on the Raft log's own fsync, and the log keeps every entry past
+    /// `durableIndex`, so a crash replays what the journal had not synced.
     func sync() throws
 
     /// The index of the last command whose effects are durable in the state

@@ -1,3 +1,4 @@
+import Ledger
 import Foundation
 
 /// `ConsumedIOs` of a response.
@@ -91,17 +92,23 @@ public enum Identifiers {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// A random 128-bit value as 22 Base62 characters (two draws from the
+    /// system generator, not one per character).
     public static func requestID() -> String {
         var g = SystemRandomNumberGenerator()
-        return base62ID(using: &g)
+        return LedgerID.encode(high: g.next(), low: g.next())
     }
 
     /// A random token: standard base64 of `bytes` random bytes (matches
     /// `^[A-Za-z-0-9+/=]+$`; 32 bytes → 44 characters).
     public static func token(bytes: Int = 32) -> String {
         var g = SystemRandomNumberGenerator()
-        var raw = [UInt8](repeating: 0, count: bytes)
-        for i in 0..<bytes { raw[i] = UInt8.random(in: 0...255, using: &g) }
-        return Data(raw).base64EncodedString()
+        var raw: [UInt8] = []
+        raw.reserveCapacity(bytes + 8)
+        while raw.count < bytes {
+            let word: UInt64 = g.next()
+            withUnsafeBytes(of: word) { raw.append(contentsOf: $0) }
+        }
+        return Data(raw.prefix(bytes)).base64EncodedString()
     }
 }

@@ -23,7 +23,10 @@ public final class SessionEndpoint: @unchecked Sendable {
 
     /// Authenticates, checks the operation, decodes, runs, encodes. Every
     /// response carries `x-amzn-RequestId`; errors are PROTOCOL.md §1.4 shaped.
-    public func handle(_ request: SignedRequest, completion: @escaping (ProtocolResponse) -> Void) {
+    /// `decoded` (optional) sees the decoded command before it runs, e.g. to
+    /// label metrics without decoding the body twice.
+    public func handle(_ request: SignedRequest, decoded: ((SendCommandRequest) -> Void)? = nil,
+                       completion: @escaping (ProtocolResponse) -> Void) {
         let requestID = Identifiers.requestID()
         let caller: AuthenticatedCaller
         do {
@@ -43,11 +46,12 @@ public final class SessionEndpoint: @unchecked Sendable {
                                     message: "Unknown operation '\(target)'").response(requestID: requestID))
             return
         }
-        handle(body: request.body, caller: caller.accessKeyID, requestID: requestID, completion: completion)
+        handle(body: request.body, caller: caller.accessKeyID, requestID: requestID, decoded: decoded, completion: completion)
     }
 
     /// An already authenticated `SendCommand` body.
     public func handle(body: [UInt8], caller: String, requestID: String = Identifiers.requestID(),
+                       decoded: ((SendCommandRequest) -> Void)? = nil,
                        completion: @escaping (ProtocolResponse) -> Void) {
         let started = ContinuousClock.now
         let request: SendCommandRequest
@@ -57,6 +61,7 @@ public final class SessionEndpoint: @unchecked Sendable {
             completion(Self.errorResponse(error, requestID: requestID))
             return
         }
+        decoded?(request)
         manager.send(request, caller: caller, requestID: requestID) { result in
             switch result {
             case .success(let value):

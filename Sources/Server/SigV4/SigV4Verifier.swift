@@ -164,8 +164,8 @@ public struct SigV4Verifier: Sendable {
             method: request.method, rawPath: request.rawPath, rawQuery: request.rawQuery,
             signedHeaders: auth.signedHeaders, headers: request.headers, payloadHash: payloadHash)
         let stringToSign = SigV4Canonical.stringToSign(amzDate: amzDate, scope: auth.scope, canonicalRequest: canonical)
-        let key = SigV4Canonical.signingKey(secret: credential.secretAccessKey, date: auth.date,
-                                            region: auth.region, service: auth.service)
+        let key = SigningKeyCache.shared.key(secret: credential.secretAccessKey, date: auth.date,
+                                             region: auth.region, service: auth.service)
         let expected = SigV4Canonical.signature(signingKey: key, stringToSign: stringToSign)
         guard constantTimeEquals(Array(expected.utf8), Array(auth.signature.utf8)) else {
             var message = ServiceError.signatureMismatchMessage
