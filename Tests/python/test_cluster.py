@@ -61,44 +61,63 @@ def test_writes_through_a_follower_replicate_and_every_node_agrees(cluster):
     assert tip == 31 and digest  # CREATE TABLE, CREATE INDEX, 30 inserts: blocks 0..31
 
 
-def test_kill_leader_mid_load_loses_nothing_acknowledged(cluster):
+def test_kill_leader_under_continuous_transfers_loses_nothing_acknowledged(cluster):
+    """Transfers between accounts run through a follower while the leader is
+    killed with SIGKILL: every acknowledged transfer is in the journal, the
+    money total is unchanged, and the restarted node agrees on the digest."""
+    import random
     node, leader = follower(cluster)
     acknowledged = []
     errors = []
     stop = threading.Event()
+    accounts = [f"A{i}" for i in range(8)]
     with environment(cluster.env(node)):
         create_ledger("durable")
         d = driver("durable")
-        d.execute_lambda(lambda tx: tx.execute_statement("CREATE TABLE Orders"))
-        d.execute_lambda(lambda tx: tx.execute_statement("CREATE INDEX ON Orders (orderId)"))
+        d.execute_lambda(lambda tx: tx.execute_statement("CREATE TABLE Accounts"))
+        d.execute_lambda(lambda tx: tx.execute_statement("CREATE TABLE Transfers"))
+        d.execute_lambda(lambda tx: tx.execute_statement("CREATE INDEX ON Accounts (id)"))
+        d.execute_lambda(lambda tx: [tx.execute_statement("INSERT INTO Accounts ?", {"id": a, "balance": 1000})
+                                     for a in accounts])
+        rng = random.Random(7)
+
+        def transfer(tx, src, dst, amount, tid):
+            balances = {r["id"]: r["balance"] for r in
+                        tx.execute_statement("SELECT id, balance FROM Accounts WHERE id IN (?, ?)", src, dst)}
+            tx.execute_statement("UPDATE Accounts SET balance = ? WHERE id = ?", balances[src] - amount, src)
+            tx.execute_statement("UPDATE Accounts SET balance = ? WHERE id = ?", balances[dst] + amount, dst)
+            tx.execute_statement("INSERT INTO Transfers ?", {"tid": tid, "from": src, "to": dst, "amount": amount})
 
         def writer():
-            deadline = time.monotonic() + 60
+            deadline = time.monotonic() + 90
             while not stop.is_set() and time.monotonic() < deadline and len(acknowledged) < 400:
-                order = str(uuid.uuid4())
+                src, dst = rng.sample(accounts, 2)
+                tid = str(uuid.uuid4())
                 try:
-                    d.execute_lambda(lambda tx: tx.execute_statement("INSERT INTO Orders ?", {"orderId": order}))
-                    acknowledged.append(order)
+                    d.execute_lambda(lambda tx: transfer(tx, src, dst, rng.randint(1, 50), tid))
+                    acknowledged.append(tid)
                 except Exception as e:  # not acknowledged: may or may not have committed
                     errors.append(repr(e))
 
         t = threading.Thread(target=writer)
         t.start()
-        cluster.wait(lambda: len(acknowledged) >= 50, 30, "50 acknowledged writes")
+        cluster.wait(lambda: len(acknowledged) >= 40, 60, "40 acknowledged transfers")
         cluster.kill9(leader)
         before_kill = len(acknowledged)
         new_leader = cluster.wait(lambda: (l := cluster.leader()) and l != leader and l, 30, "a new leader")
-        cluster.wait(lambda: len(acknowledged) >= before_kill + 50, 60, "writes after failover")
+        cluster.wait(lambda: len(acknowledged) >= before_kill + 40, 60, "transfers after failover")
         stop.set()
-        t.join(timeout=90)
+        t.join(timeout=120)
         assert not t.is_alive()
 
-        rows = d.execute_lambda(lambda tx: [r["orderId"] for r in tx.execute_statement("SELECT orderId FROM Orders")])
-        print(f"kill -9 {leader} after {before_kill} acknowledged writes; new leader {new_leader}; "
-              f"{len(acknowledged)} acknowledged, {len(rows)} stored, {len(errors)} unacknowledged attempts")
-        missing = set(acknowledged) - set(rows)
-        assert missing == set(), f"{len(missing)} acknowledged writes lost"
-        assert len(rows) == len(set(rows))
+        stored = d.execute_lambda(lambda tx: [r["tid"] for r in tx.execute_statement("SELECT tid FROM Transfers")])
+        total = d.execute_lambda(lambda tx: sum(r["balance"] for r in tx.execute_statement("SELECT balance FROM Accounts")))
+        print(f"kill -9 {leader} after {before_kill} acknowledged transfers; new leader {new_leader}; "
+              f"{len(acknowledged)} acknowledged, {len(stored)} stored, {len(errors)} unacknowledged attempts")
+        missing = set(acknowledged) - set(stored)
+        assert missing == set(), f"{len(missing)} acknowledged transfers lost"
+        assert len(stored) == len(set(stored))
+        assert total == 1000 * len(accounts)
         d.close()
     assert new_leader != leader
     # The killed node comes back (cluster up restarts only what is down), catches up and agrees.
