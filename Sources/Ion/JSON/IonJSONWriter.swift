@@ -28,10 +28,10 @@ public enum IonJSON {
         case .timestamp:
             var plain = value
             plain.annotations = []
-            appendString(Ion.writeText([plain]), to: &out)
-        case .symbol(let s): appendString(s.text ?? "$0", to: &out)
-        case .string(let s): appendString(s, to: &out)
-        case .clob(let bytes), .blob(let bytes): appendString(Base64.encode(bytes), to: &out)
+            appendQuoted(Ion.writeText([plain]), to: &out)
+        case .symbol(let s): appendQuoted(s.text ?? "$0", to: &out)
+        case .string(let s): appendQuoted(s, to: &out)
+        case .clob(let bytes), .blob(let bytes): appendQuoted(Base64.encode(bytes), to: &out)
         case .list(let items), .sexp(let items):
             out += "["
             for (i, item) in items.enumerated() {
@@ -43,7 +43,7 @@ public enum IonJSON {
             out += "{"
             for (i, field) in fields.enumerated() {
                 if i > 0 { out += "," }
-                appendString(field.name.text ?? "$0", to: &out)
+                appendQuoted(field.name.text ?? "$0", to: &out)
                 out += ":"
                 append(field.value, to: &out)
             }
@@ -66,7 +66,9 @@ public enum IonJSON {
         return sign + digits + "e" + String(d.exponent)
     }
 
-    private static func appendString(_ s: String, to out: inout String) {
+    /// `s` as a JSON string literal (quotes, backslash and control
+    /// characters escaped; everything else as is).
+    public static func appendQuoted(_ s: String, to out: inout String) {
         out += "\""
         for scalar in s.unicodeScalars {
             switch scalar {

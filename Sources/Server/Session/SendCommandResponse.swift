@@ -39,19 +39,19 @@ public enum SessionResult: Equatable, Sendable {
 
     /// The response body: one key named after the command.
     public func jsonBody(processingTimeMilliseconds ms: Int64) -> String {
-        let timing: (String, JSONText) = ("TimingInformation", .object([("ProcessingTimeMilliseconds", .int(ms))]))
-        func ios(_ io: IOUsage) -> (String, JSONText) {
+        let timing: (String, JSONValue) = ("TimingInformation", .object([("ProcessingTimeMilliseconds", .int(ms))]))
+        func ios(_ io: IOUsage) -> (String, JSONValue) {
             ("ConsumedIOs", .object([("ReadIOs", .int(io.readIOs)), ("WriteIOs", .int(io.writeIOs))]))
         }
-        func page(_ p: ResultPage) -> JSONText {
-            var members: [(String, JSONText)] = [
+        func page(_ p: ResultPage) -> JSONValue {
+            var members: [(String, JSONValue)] = [
                 ("Values", .array(p.values.map { .object([("IonBinary", .string(Data($0).base64EncodedString()))]) })),
             ]
             if let token = p.nextPageToken { members.append(("NextPageToken", .string(token))) }
             return .object(members)
         }
         let key: String
-        let members: [(String, JSONText)]
+        let members: [(String, JSONValue)]
         switch self {
         case .startSession(let token):
             key = "StartSession"
@@ -76,7 +76,7 @@ public enum SessionResult: Equatable, Sendable {
             key = "EndSession"
             members = [timing]
         }
-        return JSONText.render([(key, .object(members))])
+        return JSONValue.object([(key, .object(members))]).text
     }
 }
 

@@ -99,10 +99,10 @@ extension ServiceError {
     /// the same response serves both APIs (pass `AWSContentType.restJSON` for
     /// the control plane).
     public func response(requestID: String, contentType: String = AWSContentType.json10) -> ProtocolResponse {
-        let body = JSONText.render([
+        let body = JSONValue.object([
             ("__type", .string(code)),
             ("Message", .string(message)),
-        ])
+        ]).text
         return ProtocolResponse(status: status, headers: [
             (name: "Content-Type", value: contentType),
             (name: "x-amzn-RequestId", value: requestID),

@@ -11,7 +11,7 @@ struct BenchRunContext {
     var loop: EventLoop
     var endpoint: BenchEndpoint
     var tls: TLSContext?
-    var signer: BenchSigner
+    var signer: RequestSigner
     var stats: LoopStats
     var workload: BenchWorkload
     var ledger: String

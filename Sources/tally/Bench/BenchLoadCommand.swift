@@ -92,7 +92,7 @@ struct BenchLoad: ParsableCommand {
         let eventLoops = try (0..<loops).map { try EventLoop(name: "bench-\($0)") }
         eventLoops.forEach { $0.start() }
         defer { eventLoops.forEach { $0.shutdown(timeout: .seconds(10)) } }
-        let signers = eventLoops.map { _ in creds.map { BenchSigner(credentials: $0, region: region) } }
+        let signers = eventLoops.map { _ in creds.map { RequestSigner(credentials: $0, region: region) } }
 
         // Setup (untimed).
         let setup = BenchSetupClient(loop: eventLoops[0], endpoint: endpoint, tls: tls, signer: signers[0])
@@ -129,7 +129,7 @@ struct BenchLoad: ParsableCommand {
 
     private func fmt(_ x: Double) -> String { x == x.rounded() ? String(Int(x)) : String(x) }
 
-    private func runOnce(eventLoops: [EventLoop], signers: [BenchSigner?], endpoint: BenchEndpoint,
+    private func runOnce(eventLoops: [EventLoop], signers: [RequestSigner?], endpoint: BenchEndpoint,
                          tls: TLSContext?, mode: BenchWorkload) throws -> RunResult {
         let start = benchNow()
         let windowStart = start + UInt64(warmup * 1e9)
@@ -141,7 +141,7 @@ struct BenchLoad: ParsableCommand {
             let l = i % eventLoops.count
             let ctx = BenchRunContext(
                 loop: eventLoops[l], endpoint: endpoint, tls: tls,
-                signer: signers[l] ?? BenchSigner(credentials: BenchCredentials(accessKeyID: "", secretAccessKey: ""), region: region),
+                signer: signers[l] ?? RequestSigner(credentials: ClientCredentials(accessKeyID: "", secretAccessKey: "", sessionToken: nil, source: "none"), region: region),
                 stats: stats[l], workload: mode, ledger: ledger, table: table, keys: keys,
                 end: windowEnd, maxTransactions: maxTransactions, clientIndex: i)
             let client: BenchClientBase = target == "qldb"

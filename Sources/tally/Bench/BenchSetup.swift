@@ -8,11 +8,11 @@ final class BenchSetupClient {
     let loop: EventLoop
     let endpoint: BenchEndpoint
     let tls: TLSContext?
-    let signer: BenchSigner?
+    let signer: RequestSigner?
     private var http: HTTPClient?
     private var token: String?
 
-    init(loop: EventLoop, endpoint: BenchEndpoint, tls: TLSContext?, signer: BenchSigner?) {
+    init(loop: EventLoop, endpoint: BenchEndpoint, tls: TLSContext?, signer: RequestSigner?) {
         self.loop = loop
         self.endpoint = endpoint
         self.tls = tls

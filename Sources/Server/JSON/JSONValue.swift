@@ -1,3 +1,4 @@
+import Ion
 /// A JSON value with deterministic output (object members keep their order)
 /// and a strict parser for request bodies (numbers keep their text).
 public indirect enum JSONValue: Equatable, Sendable {
@@ -22,6 +23,7 @@ public indirect enum JSONValue: Equatable, Sendable {
     }
 
     public static func int(_ v: Int) -> JSONValue { .number(String(v)) }
+    public static func int(_ v: Int64) -> JSONValue { .number(String(v)) }
 
     /// Epoch seconds from milliseconds: `1568300000` or `1568300000.123`.
     public static func seconds(ms: Int64) -> JSONValue {
@@ -71,24 +73,7 @@ public indirect enum JSONValue: Equatable, Sendable {
     }
 
     static func writeString(_ s: String, to out: inout String) {
-        out += "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        out += "\""
+        IonJSON.appendQuoted(s, to: &out)
     }
 
     // MARK: - Parsing
