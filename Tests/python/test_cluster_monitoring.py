@@ -106,6 +106,11 @@ def test_prometheus_scrapes_the_cluster(cluster, tmp_path):
                                and len({x["value"][1] for x in r}) == 1 and r, timeout=30,
                                what="journal storage equal on all nodes")
         assert float(storage[0]["value"][1]) > 0
+        indexed = query('tally_indexed_storage_bytes{ledger="monitored"}')
+        assert indexed and all(float(x["value"][1]) > 0 for x in indexed)
+        reads = query('sum(tally_read_ios_total{ledger="monitored"})')
+        writes = query('sum(tally_write_ios_total{ledger="monitored"})')
+        assert float(reads[0]["value"][1]) >= 45 and float(writes[0]["value"][1]) >= 45
     finally:
         prom.terminate()
         try:

@@ -191,6 +191,9 @@ public final class Ledger {
 
     public var blockCount: Int { summaries.count }
 
+    /// QLDB's IndexedStorage metric, estimated (see `LedgerState.indexedBytes`).
+    public var indexedStorageBytes: Int { max(0, state.indexedBytes) }
+
     /// The latest committed block's address; nil before the first block.
     public var tip: BlockAddress? {
         summaries.isEmpty ? nil : BlockAddress(strandId: strandId, sequenceNo: summaries.count - 1)

@@ -82,6 +82,13 @@ struct LedgerState: Sendable {
     /// Bumped by every catalog (DDL) revision.
     var ddlCounter = 0
     var lastTimestampMs: Int64 = .min
+    /// QLDB's IndexedStorage, estimated: every revision's data (history is
+    /// indexed too) plus its metadata, and one key and id per index entry.
+    var indexedBytes = 0
+
+    static let revisionOverhead = 64
+    static let indexEntryBytes = 32 + 22
+    static func dataBytes(_ data: IonValue?) -> Int { data.map { BlockCodec.encodedSize($0) } ?? 0 }
 
     func activeTable(named name: String) -> TableState? {
         for id in tableOrder { if let t = tables[id], t.active, t.name == name { return t } }
@@ -200,7 +207,10 @@ struct LedgerState: Sendable {
                 indexes.append(existing)
             } else {
                 var index = IndexState(id: id, field: field)
-                for docId in table.documentIds { index.add(docId, documents[docId]?.current) }
+                for docId in table.documentIds where documents[docId]?.current != nil {
+                    index.add(docId, documents[docId]?.current)
+                    indexedBytes += LedgerState.indexEntryBytes
+                }
                 indexes.append(index)
             }
         }
@@ -217,6 +227,7 @@ struct LedgerState: Sendable {
                 throw LedgerDecodingError("revision \(revision.metadata.version) of \(id) does not follow version \(existing.version)")
             }
             for i in tables[tableId]!.indexes.indices { tables[tableId]!.indexes[i].remove(id, existing.current) }
+            indexedBytes -= LedgerState.indexEntryBytes * tables[tableId]!.indexes.count
             documents[id]!.revisions.append(revision)
         } else {
             guard revision.metadata.version == 0, revision.data != nil else {
@@ -226,6 +237,8 @@ struct LedgerState: Sendable {
             tables[tableId]!.documentIds.append(id)
         }
         for i in tables[tableId]!.indexes.indices { tables[tableId]!.indexes[i].add(id, revision.data) }
+        indexedBytes += LedgerState.dataBytes(revision.data) + LedgerState.revisionOverhead
+        if revision.data != nil { indexedBytes += LedgerState.indexEntryBytes * tables[tableId]!.indexes.count }
         tables[tableId]!.writeCounter += 1
     }
 
@@ -243,6 +256,7 @@ struct LedgerState: Sendable {
         guard let i = redactionTarget(request) else {
             throw LedgerDecodingError("redaction of \(request.documentId) version \(request.version) names no redactable revision")
         }
+        indexedBytes -= LedgerState.dataBytes(documents[request.documentId]!.revisions[i].data) - SHA256.byteCount
         documents[request.documentId]!.revisions[i] = documents[request.documentId]!.revisions[i].redacted()
     }
 }

@@ -20,9 +20,13 @@ public protocol LedgerDirectory: AnyObject {
 public final class LedgerSessionBackend: SessionBackend {
     private let directory: LedgerDirectory
     private let engine = PartiQLEngine()
+    /// Told of every statement's read and write IOs (for metrics).
+    private let recordIOs: (_ ledger: String, _ reads: Int64, _ writes: Int64) -> Void
 
-    public init(directory: LedgerDirectory) {
+    public init(directory: LedgerDirectory,
+                recordIOs: @escaping (_ ledger: String, _ reads: Int64, _ writes: Int64) -> Void = { _, _, _ in }) {
         self.directory = directory
+        self.recordIOs = recordIOs
     }
 
     public func ledgerAvailability(_ ledgerName: String) -> LedgerAvailability {
@@ -34,7 +38,7 @@ public final class LedgerSessionBackend: SessionBackend {
             throw ServiceError.badRequest("Ledger \(ledgerName) does not exist or is not active")
         }
         return LedgerBackendTransaction(ledgerName: ledgerName, transaction: ledger.begin(), engine: engine,
-                                        directory: directory)
+                                        directory: directory, recordIOs: recordIOs)
     }
 }
 
@@ -43,12 +47,15 @@ final class LedgerBackendTransaction: BackendTransaction {
     let transaction: LedgerTransaction
     let engine: PartiQLEngine
     weak var directory: LedgerDirectory?
+    let recordIOs: (String, Int64, Int64) -> Void
 
-    init(ledgerName: String, transaction: LedgerTransaction, engine: PartiQLEngine, directory: LedgerDirectory) {
+    init(ledgerName: String, transaction: LedgerTransaction, engine: PartiQLEngine, directory: LedgerDirectory,
+         recordIOs: @escaping (String, Int64, Int64) -> Void) {
         self.ledgerName = ledgerName
         self.transaction = transaction
         self.engine = engine
         self.directory = directory
+        self.recordIOs = recordIOs
     }
 
     var id: String { transaction.transactionID }
@@ -61,7 +68,9 @@ final class LedgerBackendTransaction: BackendTransaction {
             try transaction.recordStatement(text: statement, parameters: parameters)
             let values = try engine.execute(statement: statement, parameters: parameters, catalog: transaction)
             let writes = Int64(values.count { $0[field: "documentId"] != nil || $0[field: "tableId"] != nil })
-            return StatementResult(values: values, readIOs: Int64(max(1, values.count)), writeIOs: writes)
+            let reads = Int64(max(1, values.count))
+            recordIOs(ledgerName, reads, writes)
+            return StatementResult(values: values, readIOs: reads, writeIOs: writes)
         } catch {
             transaction.rollback(to: savepoint)
             throw LedgerBackendTransaction.serviceError(error)

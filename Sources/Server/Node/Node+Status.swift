@@ -8,7 +8,7 @@ extension Node: MetricsSource, NodeStatusSource {
         let ledgers = stateMachine.registry.ledgerInfos.map { info in
             LedgerMetricsSnapshot(name: info.name,
                                   journalBytes: UInt64(stateMachine.journalBytes(ledger: info.name) ?? 0),
-                                  indexedBytes: 0,
+                                  indexedBytes: UInt64(stateMachine.ledger(named: info.name)?.indexedStorageBytes ?? 0),
                                   blocks: UInt64(stateMachine.ledger(named: info.name)?.blockCount ?? 0),
                                   divergence: divergence[info.name] != nil,
                                   activeSessions: sessions?.liveSessionCount(ledger: info.name))

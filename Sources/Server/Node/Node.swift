@@ -64,7 +64,11 @@ public final class Node {
         driver = try RaftDriver(configuration: raft, loop: loop, stateMachine: stateMachine)
         driver.onFsync = { [metrics] elapsed in metrics.recordJournalFsync(elapsed) }
 
-        sessions = SessionManager(backend: LedgerSessionBackend(directory: self), settings: config.session)
+        let backend = LedgerSessionBackend(directory: self) { [weak self] ledger, reads, writes in
+            guard let self, self.stateMachine.state(of: ledger) != nil else { return }
+            self.metrics.ledger(ledger).recordIOs(reads: Int(reads), writes: Int(writes))
+        }
+        sessions = SessionManager(backend: backend, settings: config.session)
         let authenticator = try makeAuthenticator()
         controlPlane = ControlPlane(
             stateMachine: stateMachine, replicator: driver,
