@@ -111,3 +111,21 @@ credentials_file = "local/credentials"
             d = self.digests(ledger)
             return d if len(d) == len(self.names) and len(set(d.values())) == 1 else None
         return self.wait(converged, timeout, f"all nodes agreeing on {ledger}")
+
+
+def driver(ledger):
+    """A pyqldb driver that retries longer than the default: a failover takes an election (1-2 s)."""
+    from pyqldb.config.retry_config import RetryConfig
+    from pyqldb.driver.qldb_driver import QldbDriver
+    return QldbDriver(ledger, retry_config=RetryConfig(retry_limit=12, base=100))
+
+
+def create_ledger(name):
+    """Creates a ledger through the control plane (current AWS_* environment) and waits for ACTIVE."""
+    import boto3
+    qldb = boto3.session.Session().client("qldb")
+    qldb.create_ledger(Name=name, PermissionsMode="STANDARD", DeletionProtection=False)
+    deadline = time.monotonic() + 30
+    while qldb.describe_ledger(Name=name)["State"] != "ACTIVE":
+        assert time.monotonic() < deadline
+        time.sleep(0.2)

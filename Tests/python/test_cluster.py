@@ -1,18 +1,14 @@
 """Real node processes on loopback: replication with per-node hashing,
 failover by kill -9 and by leadership transfer, catch-up after restart,
 nothing acknowledged lost."""
-import os
 import threading
 import time
 import uuid
 
-import boto3
 import pytest
 from conftest import environment
-from pyqldb.config.retry_config import RetryConfig
-from pyqldb.driver.qldb_driver import QldbDriver
 
-from cluster_support import LocalCluster
+from cluster_support import LocalCluster, create_ledger, driver
 
 
 @pytest.fixture(scope="module")
@@ -23,21 +19,6 @@ def cluster(tally_bin, tmp_path_factory):
         yield c
     finally:
         c.down()
-
-
-
-def driver(ledger):
-    # Failover takes an election (~1-2 s): retry longer than pyqldb's default.
-    return QldbDriver(ledger, retry_config=RetryConfig(retry_limit=12, base=100))
-
-
-def create_ledger(name):
-    qldb = boto3.session.Session().client("qldb")
-    qldb.create_ledger(Name=name, PermissionsMode="STANDARD", DeletionProtection=False)
-    deadline = time.monotonic() + 30
-    while qldb.describe_ledger(Name=name)["State"] != "ACTIVE":
-        assert time.monotonic() < deadline
-        time.sleep(0.2)
 
 
 def follower(cluster):

@@ -7,13 +7,10 @@ import signal
 import shutil
 import time
 
-import boto3
 import pytest
 from conftest import environment
-from pyqldb.config.retry_config import RetryConfig
-from pyqldb.driver.qldb_driver import QldbDriver
 
-from cluster_support import LocalCluster
+from cluster_support import LocalCluster, create_ledger, driver
 
 RAFT = """
 [raft]
@@ -32,19 +29,6 @@ def cluster(tally_bin, tmp_path_factory):
         yield c
     finally:
         c.down()
-
-
-def driver(ledger):
-    return QldbDriver(ledger, retry_config=RetryConfig(retry_limit=12, base=100))
-
-
-def create_ledger(name):
-    qldb = boto3.session.Session().client("qldb")
-    qldb.create_ledger(Name=name, PermissionsMode="STANDARD", DeletionProtection=False)
-    deadline = time.monotonic() + 30
-    while qldb.describe_ledger(Name=name)["State"] != "ACTIVE":
-        assert time.monotonic() < deadline
-        time.sleep(0.2)
 
 
 def followers(cluster):

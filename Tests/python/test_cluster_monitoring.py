@@ -17,7 +17,7 @@ from pyqldb.driver.qldb_driver import QldbDriver
 from cluster_support import LocalCluster
 from conftest import ROOT, free_port
 from conftest import environment
-from test_cluster import create_ledger
+from cluster_support import create_ledger
 
 
 @pytest.fixture(scope="module")

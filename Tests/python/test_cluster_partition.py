@@ -13,7 +13,7 @@ from pyqldb.driver.qldb_driver import QldbDriver
 
 from cluster_support import LocalCluster
 from conftest import ROOT, environment, free_port
-from test_cluster import create_ledger
+from cluster_support import create_ledger
 
 
 class CuttableProxy:
