@@ -24,7 +24,7 @@ let package = Package(
 
         .target(name: "Ion", dependencies: ["COpenSSL", .product(name: "BigInt", package: "BigInt")]),
         .target(name: "PartiQL", dependencies: ["Ion", .product(name: "BigInt", package: "BigInt")]),
-        .target(name: "Ledger", dependencies: ["Ion", "PartiQL"]),
+        .target(name: "Ledger", dependencies: ["Ion", "PartiQL", .product(name: "BigInt", package: "BigInt")]),
         .target(name: "Raft"),
         .target(name: "RaftSimulator", dependencies: ["Raft"]),
         .executableTarget(name: "raft-sim", dependencies: ["RaftSimulator"]),

@@ -19,7 +19,8 @@ public protocol Catalog: AnyObject {
 
     /// The user view of a table: current documents, including this transaction's writes.
     func scan(table: String) throws -> [CatalogDocument]
-    /// Current documents whose top-level `field` is equivalent to `value`, via an index.
+    /// Current documents whose top-level `field` equals `value` under PartiQL's
+    /// `=` (numbers by value, timestamps by instant), via an index.
     func lookup(table: String, field: String, value: IonValue) throws -> [CatalogDocument]
     func document(table: String, id: String) throws -> CatalogDocument?
 

@@ -1,8 +1,8 @@
 import Ion
 
-/// An equality index on one top-level field. Keys are the Ion hash of the
-/// field's value (equal for Ion-equivalent values); lookups re-check
-/// equivalence, so a hash collision can never return a wrong document.
+/// An equality index on one top-level field, keyed by `IndexKey` (equal for
+/// values PartiQL's `=` calls equal; a SHA-256 of a canonical form). The
+/// engine re-applies its WHERE clause to what a lookup returns.
 struct IndexState: Sendable {
     var id: String
     var field: String
@@ -13,7 +13,7 @@ struct IndexState: Sendable {
         self.field = field
     }
 
-    func key(of data: IonValue?) -> [UInt8]? { data?[field: field]?.ionHash }
+    func key(of data: IonValue?) -> [UInt8]? { data?[field: field].map(IndexKey.of) }
 
     mutating func add(_ documentId: String, _ data: IonValue?) {
         guard let key = key(of: data) else { return }
@@ -104,12 +104,13 @@ struct LedgerState: Sendable {
         }
     }
 
-    /// Documents whose `field` is equivalent to `value`, via the table's index; nil without one.
+    /// Documents whose `field` equals `value` under PartiQL's `=` (see
+    /// `IndexKey`), via the table's index; nil without one.
     func lookup(tableId: String, field: String, value: IonValue) -> [DocumentState]? {
         guard let index = tables[tableId]?.index(on: field) else { return nil }
-        let ids = index.entries[value.ionHash] ?? []
+        let ids = index.entries[IndexKey.of(value)] ?? []
         return ids.compactMap { id in
-            guard let doc = documents[id], let v = doc.current?[field: field], v.isEquivalent(to: value) else { return nil }
+            guard let doc = documents[id], doc.current != nil else { return nil }
             return doc
         }
     }

@@ -46,13 +46,15 @@ extension LedgerTransaction: Catalog {
             } else {
                 // No committed index on the field (yet): fall back to a scan.
                 readSet.noteScan(def.id, counter: state.tables[def.id]!.writeCounter)
-                matches = state.currentDocuments(of: def.id).filter { $0.current?[field: field]?.isEquivalent(to: value) == true }
+                let key = IndexKey.of(value)
+                matches = state.currentDocuments(of: def.id).filter { $0.current?[field: field].map(IndexKey.of) == key }
             }
             for doc in matches where writes[doc.id] == nil {
                 out.append(CatalogDocument(id: doc.id, data: doc.current!, metadata: doc.latest.metadata.ion))
             }
         }
-        out += ownDocuments(in: def) { $0[field: field]?.isEquivalent(to: value) == true }
+        let key = IndexKey.of(value)
+        out += ownDocuments(in: def) { $0[field: field].map(IndexKey.of) == key }
         return out
     }
 

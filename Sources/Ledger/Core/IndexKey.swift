@@ -1,0 +1,97 @@
+import BigInt
+import Ion
+
+/// The key an equality index files a value under: equal for every two values
+/// PartiQL's `=` calls equal — numbers by value (`1`, `1.0`, `1e0`), timestamps
+/// by instant, strings and symbols by text, containers element by element,
+/// structs as field multisets — and ignoring annotations. An index lookup
+/// therefore finds exactly what a scan with the same `=` would.
+public enum IndexKey {
+    public static func of(_ value: IonValue) -> [UInt8] {
+        var bytes: [UInt8] = []
+        append(value, to: &bytes)
+        return SHA256.hash(bytes)
+    }
+
+    private static func append(_ value: IonValue, to out: inout [UInt8]) {
+        switch value.content {
+        case .null(let type): tagged("0", type.description, &out)
+        case .bool(let b): tagged("b", b ? "1" : "0", &out)
+        case .int(let i): number(coefficient: i.bigInt, exponent: 0, &out)
+        case .decimal(let d): number(coefficient: d.coefficient.bigInt, exponent: d.exponent, &out)
+        case .float(let f):
+            if f.isNaN {
+                tagged("n", "nan", &out)
+            } else if !f.isFinite {
+                tagged("n", f < 0 ? "-inf" : "+inf", &out)
+            } else if let d = decimal(of: f) {
+                number(coefficient: d.coefficient, exponent: d.exponent, &out)
+            }
+        case .timestamp(let t):
+            // Seconds since the epoch as a reduced decimal: the instant.
+            var coefficient = BigInt(t.utcMinuteOfEpoch) * 60 + BigInt(t.second)
+            var exponent = 0
+            if t.precision == .second, let f = t.fraction, f.exponent < 0 {
+                coefficient = coefficient * BigInt(10).power(-f.exponent) + f.coefficient.bigInt
+                exponent = f.exponent
+            }
+            reduce(&coefficient, &exponent)
+            tagged("t", "\(coefficient)e\(exponent)", &out)
+        case .symbol(let s): tagged("s", s.text ?? "$0", &out)
+        case .string(let s): tagged("s", s, &out)
+        case .clob(let b): tagged("c", Hex.encode(b), &out)
+        case .blob(let b): tagged("B", Hex.encode(b), &out)
+        case .list(let items), .sexp(let items):
+            out.append(contentsOf: Array((value.type == .list ? "[" : "(").utf8))
+            for item in items { append(item, to: &out) }
+            out.append(UInt8(ascii: "]"))
+        case .struct(let fields):
+            let members = fields.map { field -> [UInt8] in
+                var member: [UInt8] = []
+                tagged("f", field.name.text ?? "$0", &member)
+                append(field.value, to: &member)
+                return member
+            }.sorted { $0.lexicographicallyPrecedes($1) }
+            out.append(UInt8(ascii: "{"))
+            for m in members { out.append(contentsOf: m) }
+            out.append(UInt8(ascii: "}"))
+        }
+    }
+
+    private static func number(coefficient: BigInt, exponent: Int, _ out: inout [UInt8]) {
+        var c = coefficient
+        var e = exponent
+        reduce(&c, &e)
+        tagged("n", "\(c)e\(e)", &out)
+    }
+
+    /// Strips trailing decimal zeros; zero is 0e0.
+    private static func reduce(_ c: inout BigInt, _ e: inout Int) {
+        if c.isZero {
+            e = 0
+            return
+        }
+        while c % 10 == 0 {
+            c /= 10
+            e += 1
+        }
+    }
+
+    /// A float as the decimal of its shortest round-trip text (as PartiQL compares it).
+    private static func decimal(of f: Double) -> (coefficient: BigInt, exponent: Int)? {
+        let text = "\(f)"  // e.g. "1.5", "-0.001", "1e-05", "1.2e+20"
+        let parts = text.split(separator: "e", maxSplits: 1)
+        guard let mantissa = parts.first, let exponent = parts.count > 1 ? Int(parts[1]) : 0 else { return nil }
+        let pieces = mantissa.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+        let fraction = pieces.count > 1 ? pieces[1] : ""
+        guard let coefficient = BigInt(String(pieces[0]) + String(fraction)) else { return nil }
+        return (coefficient, exponent - fraction.count)
+    }
+
+    private static func tagged(_ tag: String, _ text: String, _ out: inout [UInt8]) {
+        out.append(contentsOf: Array(tag.utf8))
+        let utf8 = Array(text.utf8)
+        withUnsafeBytes(of: UInt32(utf8.count).bigEndian) { out.append(contentsOf: $0) }
+        out.append(contentsOf: utf8)
+    }
+}
