@@ -72,7 +72,7 @@ struct IonHashSerializer<Function: IonHashFunction> {
         case .list(let items), .sexp(let items):
             out.append(0x0B)
             out.append(content.type == .list ? 0xB0 : 0xC0)
-            for item in items { serialize(item, into: &out, depth: depth) }
+            for i in items.indices { serialize(items[i], into: &out, depth: depth) }
             out.append(0x0E)
         case .struct(let fields):
             out.append(0x0B)
@@ -99,10 +99,10 @@ struct IonHashSerializer<Function: IonHashFunction> {
         digests.removeAll(keepingCapacity: true)
         spans.removeAll(keepingCapacity: true)
 
-        for item in fields {
+        for i in fields.indices {  // by index: no copy (retain/release) of each field
             field.removeAll(keepingCapacity: true)
-            serializeSymbol(item.name, into: &field)
-            serialize(item.value, into: &field, depth: depth + 1)
+            serializeSymbol(fields[i].name, into: &field)
+            serialize(fields[i].value, into: &field, depth: depth + 1)
             let start = digests.count
             field.withUnsafeBytes { function.appendDigest(of: $0, to: &digests) }
             spans.append(start..<digests.count)
