@@ -18,6 +18,10 @@ final class TamperableStore: JournalStore {
     func append(_ record: [UInt8]) throws -> Int { records.append(record); return records.count - 1 }
     func sync() throws { syncedCount = records.count }
     func read(_ index: Int) throws -> [UInt8] { records[index] }
+    func overwrite(_ index: Int, with record: [UInt8]) throws {
+        precondition(record.count == records[index].count && index < syncedCount)
+        records[index] = record
+    }
     func forEach(from: Int, _ body: (Int, [UInt8]) throws -> Void) throws {
         var i = from
         while i < records.count { try body(i, records[i]); i += 1 }

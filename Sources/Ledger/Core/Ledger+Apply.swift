@@ -72,7 +72,20 @@ extension Ledger {
             preconditionFailure("validated proposal failed to apply: \(error)")
         }
         record(block)
+        eraseRedacted(by: block)
         return block
+    }
+
+    /// Erases from the journal the data of the revisions `block` redacts.
+    func eraseRedacted(by block: Block) {
+        guard let requests = try? block.redactions(), !requests.isEmpty else { return }
+        for request in requests {
+            do {
+                try erase(request)
+            } catch {
+                unerasedRedactions += 1
+            }
+        }
     }
 
     /// Why the proposal cannot apply to the current state, or nil.

@@ -64,6 +64,9 @@ public final class Ledger {
     public let clock: () -> Int64
     public let store: JournalStore
     public private(set) var openStats = OpenStats(blocks: 0, bytes: 0, seconds: 0)
+    /// Redactions whose data could not be erased from the journal (too small
+    /// to fit its hash, or an I/O error); every API still serves `dataHash`.
+    public internal(set) var unerasedRedactions = 0
 
     var accumulator = MerkleAccumulator()
     var summaries: [BlockSummary] = []
@@ -172,6 +175,7 @@ public final class Ledger {
             throw BlockRefused(sequenceNo: index, reason: "\(error)", stateTouched: true)
         }
         record(block)
+        eraseRedacted(by: block)
         return block
     }
 

@@ -162,17 +162,17 @@ struct LedgerState: Sendable {
             if tableId == Ledger.catalogTableId { continue }
             guard tables[tableId] != nil || catalogVersions[tableId] != nil else { return "write to unknown table \(tableId)" }
             let id = revision.metadata.id
-            let before = written[id] ?? documents[id].map { ($0.tableId, $0.version, $0.current != nil) }
+            let before = written[id] ?? documents[id].map { ($0.tableId, $0.version, !$0.latest.isDeleted) }
             if let existing = before {
                 guard existing.tableId == tableId, revision.metadata.version == existing.version + 1, existing.live else {
                     return "revision \(revision.metadata.version) of \(id) does not follow version \(existing.version)"
                 }
             } else {
-                guard revision.metadata.version == 0, revision.data != nil else {
+                guard revision.metadata.version == 0, !revision.isDeleted else {
                     return "first revision of \(id) must be an insert at version 0"
                 }
             }
-            written[id] = (tableId, revision.metadata.version, revision.data != nil)
+            written[id] = (tableId, revision.metadata.version, !revision.isDeleted)
         }
         let requests: [RedactionRequest]
         do { requests = try block.redactions() } catch { return "\(error)" }
@@ -182,7 +182,7 @@ struct LedgerState: Sendable {
             guard let doc = documents[r.documentId], doc.tableId == r.tableId,
                   let i = doc.revisions.firstIndex(where: { $0.metadata.version == r.version }),
                   i < doc.revisions.count - 1 || written[r.documentId] != nil,
-                  doc.revisions[i].blockAddress == r.blockAddress, doc.revisions[i].data != nil,
+                  doc.revisions[i].blockAddress == r.blockAddress, !doc.revisions[i].isDeleted,
                   redacted.insert(r).inserted else {
                 return "redaction of \(r.documentId) version \(r.version) names no redactable revision"
             }
@@ -224,22 +224,23 @@ struct LedgerState: Sendable {
         guard tables[tableId] != nil else { throw LedgerDecodingError("write to unknown table \(tableId)") }
         let id = revision.metadata.id
         if let existing = documents[id] {
-            guard existing.tableId == tableId, revision.metadata.version == existing.version + 1, existing.current != nil else {
+            guard existing.tableId == tableId, revision.metadata.version == existing.version + 1, !existing.latest.isDeleted else {
                 throw LedgerDecodingError("revision \(revision.metadata.version) of \(id) does not follow version \(existing.version)")
             }
             for i in tables[tableId]!.indexes.indices { tables[tableId]!.indexes[i].remove(id, existing.current) }
             indexedBytes -= LedgerState.indexEntryBytes * tables[tableId]!.indexes.count
             documents[id]!.revisions.append(revision)
         } else {
-            guard revision.metadata.version == 0, revision.data != nil else {
+            guard revision.metadata.version == 0, !revision.isDeleted else {
                 throw LedgerDecodingError("first revision of \(id) must be an insert at version 0")
             }
             documents[id] = DocumentState(id: id, tableId: tableId, revisions: [revision])
             tables[tableId]!.documentIds.append(id)
         }
         for i in tables[tableId]!.indexes.indices { tables[tableId]!.indexes[i].add(id, revision.data) }
-        indexedBytes += LedgerState.dataBytes(revision.data) + LedgerState.revisionOverhead
-        if revision.data != nil { indexedBytes += LedgerState.indexEntryBytes * tables[tableId]!.indexes.count }
+        // An erased revision (replayed after its redaction) counts as its dataHash, as after a live redaction.
+        indexedBytes += (revision.isRedacted ? SHA256.byteCount : LedgerState.dataBytes(revision.data)) + LedgerState.revisionOverhead
+        if !revision.isDeleted { indexedBytes += LedgerState.indexEntryBytes * tables[tableId]!.indexes.count }
         tables[tableId]!.writeCounter += 1
     }
 
@@ -254,6 +255,11 @@ struct LedgerState: Sendable {
     }
 
     private mutating func redact(_ request: RedactionRequest) throws {
+        if let doc = documents[request.documentId],
+           let i = doc.revisions.firstIndex(where: { $0.metadata.version == request.version }),
+           doc.revisions[i].blockAddress == request.blockAddress, doc.revisions[i].isRedacted {
+            return  // erased from the journal already; replaying the redaction changes nothing
+        }
         guard let i = redactionTarget(request) else {
             throw LedgerDecodingError("redaction of \(request.documentId) version \(request.version) names no redactable revision")
         }

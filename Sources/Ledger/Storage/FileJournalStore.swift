@@ -172,6 +172,32 @@ public final class FileJournalStore: JournalStore, @unchecked Sendable {
         }
     }
 
+    public func overwrite(_ index: Int, with record: [UInt8]) throws {
+        try lock.withLock {
+            try checkUsable()
+            guard index >= 0 && index < offsets.count else {
+                throw JournalStoreError.indexOutOfRange(index: index, count: offsets.count)
+            }
+            guard record.count == Int(lengths[index]) else {
+                throw JournalStoreError.invalidArgument("an overwrite must keep the record's length")
+            }
+            guard index < synced else { throw JournalStoreError.invalidArgument("only synced records can be overwritten") }
+            var frame: [UInt8] = []
+            frame.reserveCapacity(Self.recordHeaderSize + record.count)
+            JournalFileIO.appendLE32(UInt32(record.count), to: &frame)
+            JournalFileIO.appendLE32(CRC32C.checksum(record), to: &frame)
+            frame += record
+            let segment = segmentContaining(index)
+            do {
+                try JournalOverwrite.perform(directory: directory, directoryFD: directoryFD, segmentPath: segment.path,
+                                             fd: segment.fd, offset: offsets[index], frame: frame)
+            } catch {
+                failure = "an in-place overwrite of record \(index) failed: \(error); reopen to finish it"
+                throw error
+            }
+        }
+    }
+
     public func sync() throws {
         try syncLock.withLock {
             let (target, segment, alreadySynced) = try lock.withLock { () throws -> (Int, Segment, Int) in
@@ -287,6 +313,7 @@ public final class FileJournalStore: JournalStore, @unchecked Sendable {
         }
 
         try JournalFileIO.unlinkFile(directory + "/" + syncedFileName + ".tmp")
+        try JournalOverwrite.recover(directory: directory, directoryFD: directoryFD)
         let syncedAtOpen = try readSyncedFile(directory + "/" + syncedFileName)
 
         var names: [(first: Int, name: String)] = []

@@ -26,6 +26,11 @@ public protocol JournalStore: AnyObject {
     /// Calls `body(index, record)` for each record from `from` to the count at the
     /// time of the call, in order (recovery and export scans).
     func forEach(from: Int, _ body: (Int, [UInt8]) throws -> Void) throws
+
+    /// Replaces synced record `index` with `record` of exactly the same
+    /// length, durably, before returning (redaction erases data this way;
+    /// nothing else ever rewrites the journal).
+    func overwrite(_ index: Int, with record: [UInt8]) throws
 }
 
 public enum JournalStoreError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -141,6 +146,19 @@ public final class MemoryJournalStore: JournalStore, @unchecked Sendable {
     }
 
     /// Forgets every record not yet synced, as a crash would.
+    public func overwrite(_ index: Int, with record: [UInt8]) throws {
+        try lock.withLock {
+            guard index >= 0 && index < records.count else {
+                throw JournalStoreError.indexOutOfRange(index: index, count: records.count)
+            }
+            guard record.count == records[index].count else {
+                throw JournalStoreError.invalidArgument("an overwrite must keep the record's length")
+            }
+            guard index < synced else { throw JournalStoreError.invalidArgument("only synced records can be overwritten") }
+            records[index] = record
+        }
+    }
+
     public func dropUnsynced() {
         lock.withLock { records.removeSubrange(synced...) }
     }
