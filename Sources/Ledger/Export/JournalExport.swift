@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Ion
 
 /// Journal export in QLDB's S3 layout (PROTOCOL.md §3.10), to a local directory:
@@ -131,10 +134,23 @@ public enum JournalExport {
         return Report(blocks: accumulator.count, firstSequenceNo: first, tip: previous?.address, digest: digest)
     }
 
-    static func write(_ bytes: [UInt8], to path: String) throws {
-        guard FileManager.default.createFile(atPath: path, contents: Data(bytes)) else {
-            throw LedgerDecodingError("cannot write \(path)")
+    /// Writes a file durably: a temporary file, fsync, rename, fsync of the directory.
+    public static func write(_ bytes: [UInt8], to path: String) throws {
+        let temp = path + ".tmp"
+        let fd = try JournalFileIO.openFile(temp, O_WRONLY | O_CREAT | O_TRUNC)
+        do {
+            try bytes.withUnsafeBytes { try JournalFileIO.pwriteAll(fd, $0, at: 0, path: temp) }
+            try JournalFileIO.syncFile(fd, path: temp)
+        } catch {
+            JournalFileIO.closeFile(fd)
+            throw error
         }
+        JournalFileIO.closeFile(fd)
+        try JournalFileIO.renameFile(temp, path)
+        let directory = String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)])
+        let dfd = try JournalFileIO.openFile(directory.isEmpty ? "." : directory, O_RDONLY | O_DIRECTORY)
+        defer { JournalFileIO.closeFile(dfd) }
+        try JournalFileIO.syncFile(dfd, path: directory)
     }
 
     static func read(_ path: String) throws -> [UInt8] {

@@ -138,8 +138,8 @@ extension ControlPlane {
                                     range: first...last, format: format)
         } else {
             let completed: IonValue = .struct([("keys", .list([]))])
-            try Data(Ion.writeText([completed]).utf8)
-                .write(to: URL(fileURLWithPath: "\(dir)/\(spec.exportId).\(export.strandId).completed.manifest"))
+            try JournalExport.write(Array(Ion.writeText([completed]).utf8),
+                                    to: "\(dir)/\(spec.exportId).\(export.strandId).completed.manifest")
         }
         // QLDB's started manifest carries the requested range and the real bucket and prefix.
         var started = NodeRecordBuilder()
@@ -151,6 +151,6 @@ extension ControlPlane {
         started.add("prefix", spec.prefix)
         started.add("objectEncryptionType", spec.objectEncryptionType)
         started.add("outputFormat", spec.outputFormat)
-        try Data(Ion.writeText([started.value]).utf8).write(to: URL(fileURLWithPath: "\(dir)/\(spec.exportId).started.manifest"))
+        try JournalExport.write(Array(Ion.writeText([started.value]).utf8), to: "\(dir)/\(spec.exportId).started.manifest")
     }
 }
