@@ -104,6 +104,22 @@ enum Builtins {
             }
             let kind = AggregateKind(rawValue: String(name.dropFirst(5)))!
             return try Evaluator.fold(kind, items, distinct: distinct, ctx)
+        case "COLL_ANY", "COLL_SOME", "COLL_EVERY":
+            try arity(name, args, 1...2, pos)
+            var vs = try values()
+            if vs.count == 2 { vs.removeFirst() }  // DISTINCT / ALL change nothing for a boolean fold
+            guard let items = vs[0].elements else {
+                if vs[0].isAbsent { return vs[0].isMissing ? .missing : .nullValue }
+                return try ctx.typeError("\(name) requires a collection")
+            }
+            var result: Bool?
+            for item in items where !item.isAbsent {
+                guard case .bool(let b) = item.unannotated else {
+                    return try ctx.typeError("\(name) requires booleans, found \(item.typeName)")
+                }
+                result = name == "COLL_EVERY" ? (result ?? true) && b : (result ?? false) || b
+            }
+            return result.map { .bool($0) } ?? .nullValue
         case "HISTORY":
             return try history(args, pos, scope, ev)
         default:
