@@ -136,21 +136,7 @@ public enum JournalExport {
 
     /// Writes a file durably: a temporary file, fsync, rename, fsync of the directory.
     public static func write(_ bytes: [UInt8], to path: String) throws {
-        let temp = path + ".tmp"
-        let fd = try JournalFileIO.openFile(temp, O_WRONLY | O_CREAT | O_TRUNC)
-        do {
-            try bytes.withUnsafeBytes { try JournalFileIO.pwriteAll(fd, $0, at: 0, path: temp) }
-            try JournalFileIO.syncFile(fd, path: temp)
-        } catch {
-            JournalFileIO.closeFile(fd)
-            throw error
-        }
-        JournalFileIO.closeFile(fd)
-        try JournalFileIO.renameFile(temp, path)
-        let directory = String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)])
-        let dfd = try JournalFileIO.openFile(directory.isEmpty ? "." : directory, O_RDONLY | O_DIRECTORY)
-        defer { JournalFileIO.closeFile(dfd) }
-        try JournalFileIO.syncFile(dfd, path: directory)
+        try JournalFileIO.writeAtomically(bytes, to: path)
     }
 
     static func read(_ path: String) throws -> [UInt8] {

@@ -558,22 +558,10 @@ public final class FileJournalStore: JournalStore, @unchecked Sendable {
 
     /// Atomically replaces the synced file: write temp, fsync, rename, fsync directory.
     private static func writeSyncedFile(directory: String, directoryFD: Int32, count: Int) throws {
-        let path = directory + "/" + syncedFileName
-        let temp = path + ".tmp"
         var bytes = syncedMagic
         JournalFileIO.appendLE64(UInt64(count), to: &bytes)
         JournalFileIO.appendLE32(CRC32C.checksum(bytes), to: &bytes)
-        let fd = try JournalFileIO.openFile(temp, O_WRONLY | O_CREAT | O_TRUNC)
-        do {
-            try bytes.withUnsafeBytes { try JournalFileIO.pwriteAll(fd, $0, at: 0, path: temp) }
-            try JournalFileIO.syncFile(fd, path: temp)
-        } catch {
-            JournalFileIO.closeFile(fd)
-            throw error
-        }
-        JournalFileIO.closeFile(fd)
-        try JournalFileIO.renameFile(temp, path)
-        try JournalFileIO.syncFile(directoryFD, path: directory)
+        try JournalFileIO.writeAtomically(bytes, to: directory + "/" + syncedFileName, directoryFD: directoryFD)
     }
 
     /// The count in the synced file; 0 when there is none yet.

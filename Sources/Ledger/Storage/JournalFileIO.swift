@@ -146,6 +146,31 @@ enum JournalFileIO {
         guard rename(from, to) == 0 else { throw error("rename", "\(from) -> \(to)") }
     }
 
+    /// Writes `bytes` to `path` atomically and durably: a temporary file,
+    /// fsync, rename over `path`, fsync of the directory (`directoryFD` if
+    /// the caller holds it open).
+    static func writeAtomically(_ bytes: [UInt8], to path: String, directoryFD: Int32? = nil) throws {
+        let temp = path + ".tmp"
+        let fd = try openFile(temp, O_WRONLY | O_CREAT | O_TRUNC)
+        do {
+            try bytes.withUnsafeBytes { try pwriteAll(fd, $0, at: 0, path: temp) }
+            try syncFile(fd, path: temp)
+        } catch {
+            closeFile(fd)
+            throw error
+        }
+        closeFile(fd)
+        try renameFile(temp, path)
+        let directory = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
+        if let directoryFD {
+            try syncFile(directoryFD, path: directory)
+        } else {
+            let dfd = try openFile(directory.isEmpty ? "/" : directory, O_RDONLY | O_DIRECTORY)
+            defer { closeFile(dfd) }
+            try syncFile(dfd, path: directory)
+        }
+    }
+
     static func unlinkFile(_ path: String) throws {
         guard unlink(path) == 0 || errno == ENOENT else { throw error("unlink", path) }
     }

@@ -59,18 +59,7 @@ enum JournalOverwrite {
         let name = String(segmentPath.split(separator: "/").last ?? "")
         let intent = encodeIntent(segmentName: name, offset: offset, frame: frame)
         let path = directory + "/" + intentName
-        let temp = path + ".tmp"
-        let tfd = try JournalFileIO.openFile(temp, O_WRONLY | O_CREAT | O_TRUNC)
-        do {
-            try intent.withUnsafeBytes { try JournalFileIO.pwriteAll(tfd, $0, at: 0, path: temp) }
-            try JournalFileIO.syncFile(tfd, path: temp)
-        } catch {
-            JournalFileIO.closeFile(tfd)
-            throw error
-        }
-        JournalFileIO.closeFile(tfd)
-        try JournalFileIO.renameFile(temp, path)
-        try JournalFileIO.syncFile(directoryFD, path: directory)
+        try JournalFileIO.writeAtomically(intent, to: path, directoryFD: directoryFD)
         try frame.withUnsafeBytes { try JournalFileIO.pwriteAll(fd, $0, at: offset, path: segmentPath) }
         try JournalFileIO.syncFile(fd, path: segmentPath)
         try JournalFileIO.unlinkFile(path)
