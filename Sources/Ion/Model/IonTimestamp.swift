@@ -45,32 +45,9 @@ public struct IonTimestamp: Hashable, Sendable {
         }
     }
 
-    /// Days since 0001-01-01 of the (proleptic Gregorian) date.
-    static func dayNumber(year: Int, month: Int, day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let m = month
-        let doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146097 + doe
-    }
-
-    static func civil(fromDayNumber z: Int) -> (year: Int, month: Int, day: Int) {
-        let era = (z >= 0 ? z : z - 146096) / 146097
-        let doe = z - era * 146097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
-        return (y, m, d)
-    }
-
     /// Minutes since the epoch of this timestamp's whole minute, in UTC.
     public var utcMinuteOfEpoch: Int {
-        let days = IonTimestamp.dayNumber(year: year, month: month, day: day)
+        let days = CivilDate.days(year: year, month: month, day: day)
         return (days * 24 + hour) * 60 + minute - (offsetMinutes ?? 0)
     }
 
@@ -81,7 +58,7 @@ public struct IonTimestamp: Hashable, Sendable {
         let total = utcMinuteOfEpoch
         let dayNumber = total >= 0 ? total / 1440 : (total - 1439) / 1440
         let minuteOfDay = total - dayNumber * 1440
-        let (y, m, d) = IonTimestamp.civil(fromDayNumber: dayNumber)
+        let (y, m, d) = CivilDate.date(days: dayNumber)
         return (y, m, d, minuteOfDay / 60, minuteOfDay % 60)
     }
 
@@ -91,10 +68,10 @@ public struct IonTimestamp: Hashable, Sendable {
         var ts = IonTimestamp(year: year, month: month, day: day, hour: hour, minute: minute, second: second,
                               fraction: fraction, offsetMinutes: offsetMinutes, precision: precision)
         guard precision >= .minute, let offset = offsetMinutes, offset != 0 else { return ts }
-        let total = (dayNumber(year: year, month: month, day: day) * 24 + hour) * 60 + minute + offset
+        let total = (CivilDate.days(year: year, month: month, day: day) * 24 + hour) * 60 + minute + offset
         let dayNo = total >= 0 ? total / 1440 : (total - 1439) / 1440
         let minuteOfDay = total - dayNo * 1440
-        let (y, m, d) = civil(fromDayNumber: dayNo)
+        let (y, m, d) = CivilDate.date(days: dayNo)
         ts.year = y
         ts.month = m
         ts.day = d

@@ -18,7 +18,7 @@ public enum LedgerTime {
     public static func timestamp(milliseconds ms: Int64) -> IonTimestamp {
         let days = floorDiv(ms, 86_400_000)
         let msOfDay = ms - days * 86_400_000
-        let (y, m, d) = civil(fromDays: days)
+        let (y, m, d) = CivilDate.date(days: Int(days))
         let fraction = IonDecimal(coefficient: IonInt(Int(msOfDay % 1000)), exponent: -3)
         return IonTimestamp(year: y, month: m, day: d,
                             hour: Int(msOfDay / 3_600_000), minute: Int(msOfDay / 60_000 % 60),
@@ -29,7 +29,7 @@ public enum LedgerTime {
     /// The instant of any timestamp, in milliseconds (sub-millisecond digits truncated).
     public static func milliseconds(of ts: IonTimestamp) -> Int64 {
         let u = ts.utcFields
-        let days = daysFromCivil(year: u.year, month: u.month, day: u.day)
+        let days = Int64(CivilDate.days(year: u.year, month: u.month, day: u.day))
         var ms = ((days * 24 + Int64(u.hour)) * 60 + Int64(u.minute)) * 60_000
         if ts.precision >= .second {
             ms += Int64(ts.second) * 1000
@@ -51,30 +51,6 @@ public enum LedgerTime {
     static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
         let q = a / b
         return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q
-    }
-
-    /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-    static func daysFromCivil(year: Int, month: Int, day: Int) -> Int64 {
-        let y = Int64(month <= 2 ? year - 1 : year)
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let m = Int64(month)
-        let doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + Int64(day) - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
-    }
-
-    static func civil(fromDays days: Int64) -> (Int, Int, Int) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
-        return (Int(y), Int(m), Int(d))
     }
 }
 

@@ -8,29 +8,10 @@ enum DateTime {
         let ms = Int64(Date().timeIntervalSince1970 * 1000)
         let days = Int(ms / 86_400_000)
         let rem = Int(ms % 86_400_000)
-        let (y, m, d) = civil(days + dayNumber(1970, 1, 1))
+        let (y, m, d) = CivilDate.date(days: days)
         return IonTimestamp(year: y, month: m, day: d, hour: rem / 3_600_000, minute: rem / 60_000 % 60,
                             second: rem / 1000 % 60, fraction: IonDecimal(coefficient: IonInt(rem % 1000), exponent: -3),
                             offsetMinutes: 0, precision: .second)
-    }
-
-    static func dayNumber(_ y: Int, _ m: Int, _ d: Int) -> Int {
-        let yy = m <= 2 ? y - 1 : y
-        let era = (yy >= 0 ? yy : yy - 399) / 400
-        let yoe = yy - era * 400
-        let doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1
-        return era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy
-    }
-
-    static func civil(_ z: Int) -> (Int, Int, Int) {
-        let era = (z >= 0 ? z : z - 146096) / 146097
-        let doe = z - era * 146097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
     }
 
     static func args(_ vs: [Value], from: Int = 0) -> Value? {
@@ -91,13 +72,13 @@ enum DateTime {
             t.day = min(t.day, IonTimestamp.daysInMonth(year: t.year, month: t.month))
         default:
             let unit: Int = part == "day" ? 86400 : part == "hour" ? 3600 : part == "minute" ? 60 : 1
-            var seconds = (dayNumber(t.year, t.month, t.day) * 86400) + t.hour * 3600 + t.minute * 60 + t.second
+            var seconds = (CivilDate.days(year: t.year, month: t.month, day: t.day) * 86400) + t.hour * 3600 + t.minute * 60 + t.second
             let (added, o) = seconds.addingReportingOverflow(n.multipliedReportingOverflow(by: unit).partialValue)
             if o { throw PartiQLError.eval("DATE_ADD result out of range") }
             seconds = added
             let days = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400
             let rem = seconds - days * 86400
-            (t.year, t.month, t.day) = civil(days)
+            (t.year, t.month, t.day) = CivilDate.date(days: days)
             t.hour = rem / 3600
             t.minute = rem / 60 % 60
             t.second = rem % 60

@@ -1,3 +1,4 @@
+import Ion
 import Foundation
 
 /// The two date formats SigV4 accepts, without DateFormatter (locale-free).
@@ -29,7 +30,7 @@ public enum AMZDate {
         let t = Int64(date.timeIntervalSince1970.rounded(.down))
         let days = t >= 0 ? t / 86400 : (t - 86399) / 86400
         let secs = Int(t - days * 86400)
-        let (y, m, d) = civil(fromDays: days)
+        let (y, m, d) = CivilDate.date(days: Int(days))
         func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
         return String(format: "%04d", y) + two(m) + two(d) + "T" + two(secs / 3600) + two(secs / 60 % 60) + two(secs % 60) + "Z"
     }
@@ -46,30 +47,7 @@ public enum AMZDate {
     private static func make(_ y: Int, _ mo: Int, _ d: Int, _ h: Int, _ mi: Int, _ s: Int) -> Date? {
         guard (1...12).contains(mo), (1...31).contains(d), (0...23).contains(h), (0...59).contains(mi),
               (0...60).contains(s) else { return nil }
-        let days = daysFromCivil(y, mo, d)
+        let days = Int64(CivilDate.days(year: y, month: mo, day: d))
         return Date(timeIntervalSince1970: TimeInterval(days * 86400 + Int64(h * 3600 + mi * 60 + s)))
-    }
-
-    // Howard Hinnant's days_from_civil / civil_from_days.
-    static func daysFromCivil(_ y0: Int, _ m: Int, _ d: Int) -> Int64 {
-        let y = Int64(m <= 2 ? y0 - 1 : y0)
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let mp = Int64(m > 2 ? m - 3 : m + 9)
-        let doy = (153 * mp + 2) / 5 + Int64(d) - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146097 + doe - 719468
-    }
-
-    static func civil(fromDays z0: Int64) -> (Int, Int, Int) {
-        let z = z0 + 719468
-        let era = (z >= 0 ? z : z - 146096) / 146097
-        let doe = z - era * 146097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        return (Int(yoe + era * 400 + (m <= 2 ? 1 : 0)), Int(m), Int(d))
     }
 }
