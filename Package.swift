@@ -22,16 +22,17 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CHTTPParser", providers: [.apt(["libhttp-parser-dev"])]),
 
+        .target(name: "Checksum"),
         .target(name: "Ion", dependencies: ["COpenSSL", .product(name: "BigInt", package: "BigInt")]),
         .target(name: "PartiQL", dependencies: ["Ion", .product(name: "BigInt", package: "BigInt")]),
-        .target(name: "Ledger", dependencies: ["Ion", "PartiQL", .product(name: "BigInt", package: "BigInt")]),
+        .target(name: "Ledger", dependencies: ["Ion", "PartiQL", "Checksum", .product(name: "BigInt", package: "BigInt")]),
         .target(name: "Raft"),
         .target(name: "RaftSimulator", dependencies: ["Raft"]),
         .executableTarget(name: "raft-sim", dependencies: ["RaftSimulator"]),
-        .target(name: "Net", dependencies: ["CLibUV", "COpenSSL", "CHTTPParser"],
+        .target(name: "Net", dependencies: ["CLibUV", "COpenSSL", "CHTTPParser", "Checksum"],
                 swiftSettings: [.swiftLanguageMode(.v5)]),
         .target(name: "Server", dependencies: [
-            "Ion", "COpenSSL", "PartiQL", "Ledger", "Raft", "Net",
+            "Ion", "COpenSSL", "Checksum", "PartiQL", "Ledger", "Raft", "Net",
             .product(name: "TOMLKit", package: "TOMLKit"),
             .product(name: "Prometheus", package: "swift-prometheus"),
         ], swiftSettings: [.swiftLanguageMode(.v5)]),
@@ -42,9 +43,9 @@ let package = Package(
 
         .testTarget(name: "IonTests", dependencies: ["Ion"]),
         .testTarget(name: "PartiQLTests", dependencies: ["PartiQL", "Ion"]),
-        .testTarget(name: "LedgerTests", dependencies: ["Ledger", "PartiQL", "Ion"]),
+        .testTarget(name: "LedgerTests", dependencies: ["Ledger", "PartiQL", "Ion", "Checksum"]),
         .testTarget(name: "RaftTests", dependencies: ["Raft", "RaftSimulator"]),
-        .testTarget(name: "NetTests", dependencies: ["Net"]),
+        .testTarget(name: "NetTests", dependencies: ["Net", "Checksum"]),
         .testTarget(name: "ServerTests", dependencies: ["Server", "Ion", "Net"], exclude: ["Fixtures"],
                     swiftSettings: [.swiftLanguageMode(.v5)]),
     ]

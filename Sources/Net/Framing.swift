@@ -1,3 +1,4 @@
+import Checksum
 /// Peer wire frames: `[u32 length][u32 crc32c(payload)][payload]`, big-endian.
 public enum Frame {
     public static let headerSize = 8

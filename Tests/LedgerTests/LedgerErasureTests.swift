@@ -2,6 +2,7 @@ import Foundation
 import Ion
 import XCTest
 @testable import Ledger
+import Checksum
 
 /// Redaction erases the data from the journal files themselves, crash-safely,
 /// and every hash, proof and the digest stay as they were.

@@ -4,6 +4,7 @@ import Glibc
 import Foundation
 import Ledger
 import XCTest
+import Checksum
 
 /// Deterministic PRNG for the crash tests.
 struct StorageTestRNG: RandomNumberGenerator {

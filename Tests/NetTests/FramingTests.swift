@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Net
+import Checksum
 
 final class FramingTests: LoopTestCase {
     func testCRC32CKnownVectors() {

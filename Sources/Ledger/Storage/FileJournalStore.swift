@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Checksum
 
 /// What `FileJournalStore.open` found and repaired. Byte layout and rules: Docs/storage-format.md.
 public struct JournalRecoveryReport: Sendable, Equatable, CustomStringConvertible {

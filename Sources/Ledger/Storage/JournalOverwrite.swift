@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Checksum
 
 /// In-place replacement of one synced record's payload by another of the
 /// same length — the only change the journal ever allows, used by redaction

@@ -1,6 +1,7 @@
 import Foundation
 import Ledger
 import Raft
+import Checksum
 
 /// On-disk layouts of `FileRaftStorage` (all integers big-endian, CRC-32C).
 ///
