@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Ion
+import Ledger
 
 /// `tally bench ion`: codec and Ion Hash throughput on generated ledger-like documents.
 struct BenchCommand: ParsableCommand {
@@ -109,17 +110,11 @@ final class CompressionCounter: IonHashFunction {
 /// Deterministic ledger-like documents: vehicle registrations with owners,
 /// amounts as decimals, timestamps, nested lists (about 1 KB each in binary).
 struct LedgerDocumentGenerator {
-    private var state: UInt64
+    private var generator: SeededGenerator
 
-    init(seed: UInt64) { state = seed }
+    init(seed: UInt64) { generator = SeededGenerator(seed: seed) }
 
-    private mutating func random() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    private mutating func random() -> UInt64 { generator.next() }
 
     private mutating func word(_ length: Int) -> String {
         let letters = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")

@@ -3,18 +3,8 @@ import Ion
 import Ledger
 import XCTest
 
-/// Deterministic PRNG for reproducible random sizes.
-struct MerkleTestRNG: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+/// The ledger's seeded SplitMix64, for reproducible random sizes.
+typealias MerkleTestRNG = SeededGenerator
 
 final class MerkleTests: XCTestCase {
     static func leafHashes(_ n: Int, salt: String = "leaf") -> [[UInt8]] {
