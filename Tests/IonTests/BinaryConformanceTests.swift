@@ -2,7 +2,7 @@ import Foundation
 import Ion
 import XCTest
 
-/// Every binary file of the shared Ion 1.0 conformance data (see shared/testdata/ion/README.md).
+/// Every binary file of the shared Ion 1.0 conformance data (see Tests/Fixtures/ion/README.md).
 final class BinaryConformanceTests: XCTestCase {
     /// Files that would need a shared-symbol-table catalog, with the reason. None so far.
     private static let skipped: [String: String] = [:]

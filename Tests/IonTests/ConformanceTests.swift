@@ -1,7 +1,7 @@
 import XCTest
 @testable import Ion
 
-/// The Ion 1.0 conformance corpus (`../shared/testdata/ion`): every good file
+/// The Ion 1.0 conformance corpus (`Tests/Fixtures/ion`): every good file
 /// reads and survives text↔binary round trips as an equivalent value, every
 /// bad file is rejected, and the equivs / non-equivs sets hold.
 final class ConformanceTests: XCTestCase {

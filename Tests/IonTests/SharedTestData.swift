@@ -1,15 +1,14 @@
 import Foundation
 
-/// Locates `../shared/testdata` beside the project (or $TALLY_SHARED_DIR).
+/// Locates the conformance data in `Tests/Fixtures` (or `$TALLY_SHARED_DIR/testdata`).
 enum SharedTestData {
     static var root: URL {
         if let dir = ProcessInfo.processInfo.environment["TALLY_SHARED_DIR"] {
             return URL(fileURLWithPath: dir).appendingPathComponent("testdata")
         }
-        // …/Tests/IonTests/SharedTestData.swift → project root → ../shared
+        // …/Tests/<Target>/<File>.swift → Tests/Fixtures (the data ships with the repository)
         return URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("shared/testdata")
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures")
     }
 
     static func bytes(_ relative: String) throws -> [UInt8] {

@@ -3,7 +3,7 @@ import XCTest
 import Ion
 
 /// The Ion 1.0 text conformance data (amazon-ion/ion-tests) in
-/// shared/testdata/ion: every good `.ion` file reads, every bad one is
+/// Tests/Fixtures/ion: every good `.ion` file reads, every bad one is
 /// rejected with an IonError, and good files round-trip through the writer.
 final class TextConformanceTests: XCTestCase {
     /// Files skipped, with the reason. None are needed today.

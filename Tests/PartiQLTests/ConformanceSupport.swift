@@ -2,16 +2,15 @@ import Foundation
 import Ion
 @testable import PartiQL
 
-/// Locates `../shared/testdata` beside the project (or `$TALLY_SHARED_DIR/testdata`).
+/// Locates the conformance data in `Tests/Fixtures` (or `$TALLY_SHARED_DIR/testdata`).
 enum SharedData {
     static var root: URL {
         if let dir = ProcessInfo.processInfo.environment["TALLY_SHARED_DIR"] {
             return URL(fileURLWithPath: dir).appendingPathComponent("testdata")
         }
-        // …/Tests/PartiQLTests/ConformanceSupport.swift → project root → ../shared/testdata
+        // …/Tests/<Target>/<File>.swift → Tests/Fixtures (the data ships with the repository)
         return URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("shared/testdata")
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures")
     }
 
     static func ionFiles(under folder: String) -> [URL] {

@@ -3,7 +3,7 @@ import Ion
 import XCTest
 @testable import PartiQL
 
-/// Runs ../shared/testdata/partiql (partiql-tests subset) and prints pass/fail/skip counts.
+/// Runs Tests/Fixtures/partiql (partiql-tests subset) and prints pass/fail/skip counts.
 final class ConformanceTests: XCTestCase {
     struct Tally {
         var pass = 0, fail = 0

@@ -6,7 +6,8 @@ import subprocess
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-SHARED = pathlib.Path(os.environ.get("TALLY_SHARED_DIR", ROOT.parent / "shared"))
+# The conformance data ships in Tests/Fixtures; TALLY_SHARED_DIR (a folder holding testdata/) overrides it.
+FIXTURES = pathlib.Path(os.environ["TALLY_SHARED_DIR"]) / "testdata" if os.environ.get("TALLY_SHARED_DIR") else ROOT / "Tests/Fixtures"
 
 
 @pytest.fixture(scope="session")
@@ -19,8 +20,8 @@ def tally_bin():
 
 
 @pytest.fixture(scope="session")
-def shared_dir():
-    return SHARED
+def fixtures_dir():
+    return FIXTURES
 
 
 def free_port():

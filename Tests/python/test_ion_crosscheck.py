@@ -70,8 +70,8 @@ def test_binary_written_by_tally_reads_in_reference(tally_bin, tmp_path):
     assert [ion.dumps(v) for v in back] == [ion.dumps(v) for v in ion.loads(path.read_bytes(), single_value=False)]
 
 
-def test_text_written_by_tally_reads_in_reference(tally_bin, shared_dir, tmp_path):
-    source = shared_dir / "testdata/ion/good/structs.ion"
+def test_text_written_by_tally_reads_in_reference(tally_bin, fixtures_dir, tmp_path):
+    source = fixtures_dir / "ion/good/structs.ion"
     for flag in ["--text", "--pretty"]:
         out = subprocess.run([tally_bin, "ion", "cat", flag, str(source)], capture_output=True, check=True)
         ours = ion.loads(out.stdout, single_value=False)
