@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import Server
 
 /// `tally node --config node.toml`: runs one node in the foreground until
@@ -15,22 +16,43 @@ struct NodeRunCommand: ParsableCommand {
     @Option(help: "Write the client environment (endpoint, CA bundle, credentials) here once listening.")
     var envFile: String?
 
+    @Option(help: "trace, debug, info, notice, warning, error or critical. Nothing is logged per request at info.")
+    var logLevel: String = "info"
+
+    @Option(help: "Seconds SIGTERM waits for a clean stop before the process exits anyway.")
+    var stopTimeout: Double = 10
+
+    func validate() throws {
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("--log-level must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+    }
+
     func run() throws {
         let nodeConfig = try config.map { try NodeConfig.load(path: $0) } ?? NodeConfig()
+        NodeLog.bootstrap(level: Logger.Level(rawValue: logLevel)!, node: nodeConfig.nodeID)
+        NodeLog.node.info("configuration", metadata: nodeConfig.logMetadata)
         let node = try Node(config: nodeConfig)
         try node.start()
-        log("node \(nodeConfig.nodeID) listening: client \(nodeConfig.listen.client), peer \(nodeConfig.listen.peer), metrics \(nodeConfig.listen.metrics)")
+        NodeLog.node.info("listening", metadata: [
+            "client": "\(nodeConfig.listen.client)", "peer": "\(nodeConfig.listen.peer)",
+            "metrics": "\(nodeConfig.listen.metrics)", "version": "\(Node.version)"])
         if let envFile {
             try ClientEnvironment(config: nodeConfig).write(to: envFile)
         }
         waitForTerminationSignal()
-        log("node \(nodeConfig.nodeID) stopping")
+        NodeLog.node.notice("stopping", metadata: ["timeout_seconds": "\(stopTimeout)"])
+        // A node whose loop is busy must still stop: everything acknowledged is already
+        // fsynced (Raft log and journal), so exiting without the clean path loses nothing.
+        let deadline = stopTimeout
+        Thread.detachNewThread {
+            Thread.sleep(forTimeInterval: deadline)
+            NodeLog.node.error("clean stop did not finish in time; exiting", metadata: ["timeout_seconds": "\(deadline)"])
+            _exit(3)
+        }
         node.stop()
+        NodeLog.node.info("stopped")
     }
-}
-
-func log(_ message: String) {
-    FileHandle.standardError.write(Data("\(ISO8601DateFormatter().string(from: Date())) \(message)\n".utf8))
 }
 
 /// Blocks until SIGINT or SIGTERM.
