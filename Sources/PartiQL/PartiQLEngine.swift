@@ -24,13 +24,16 @@ public struct PartiQLEngine: Sendable {
     }
 
     /// Runs a statement; returns its result values (documents, `{documentId}`, `{tableId}`…).
-    public func execute(statement: String, parameters: [IonValue] = [], catalog: Catalog) throws -> [IonValue] {
-        try execute(try parse(statement), parameters: parameters, catalog: catalog)
+    /// `budget` bounds its time, rows and result size (unbounded by default).
+    public func execute(statement: String, parameters: [IonValue] = [], catalog: Catalog,
+                        budget: StatementBudget = StatementBudget()) throws -> [IonValue] {
+        try execute(try parse(statement), parameters: parameters, catalog: catalog, budget: budget)
     }
 
-    public func execute(_ statement: Statement, parameters: [IonValue] = [], catalog: Catalog) throws -> [IonValue] {
+    public func execute(_ statement: Statement, parameters: [IonValue] = [], catalog: Catalog,
+                        budget: StatementBudget = StatementBudget()) throws -> [IonValue] {
         let ctx = EvalContext(catalog: catalog, globals: [:], parameters: parameters.map { Value(ion: $0) },
-                              mode: mode, caseInsensitiveNames: caseInsensitiveNames)
+                              mode: mode, caseInsensitiveNames: caseInsensitiveNames, budget: budget)
         let ev = Evaluator(ctx: ctx)
         let dml = DML(eval: ev)
         func ddl(_ body: () throws -> String) throws -> [IonValue] {

@@ -61,9 +61,11 @@ final class FakeTransaction: BackendTransaction, @unchecked Sendable {
         self.backend = backend
     }
 
-    func execute(statement: String, parameters: [IonValue]) throws -> StatementResult {
+    func execute(statement: String, parameters: [IonValue], deadline: UInt64,
+                 completion: @escaping (Result<StatementResult, ServiceError>) -> Void) {
         executed.append((statement, parameters))
-        return try backend.results(statement, parameters)
+        completion(Result { try backend.results(statement, parameters) }
+            .mapError { $0 as? ServiceError ?? .internalFailure("\($0)") })
     }
 
     func commit(commitDigest: [UInt8], completion: @escaping (Result<CommitOutcome, ServiceError>) -> Void) {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// System identifiers (PROTOCOL.md §3.1): a random 128-bit value rendered as
 /// a fixed-length 22-character Base62 string (`0-9A-Za-z`, most significant
 /// digit first, left-padded with `0`). Clients treat them as opaque.
@@ -49,8 +51,10 @@ public enum LedgerID {
 
 /// Produces ids from a random source: the system generator by default, any
 /// `RandomNumberGenerator` (e.g. `SeededGenerator`) for deterministic tests.
-public final class IDGenerator {
+/// Thread-safe: statements running off the loop draw ids concurrently.
+public final class IDGenerator: @unchecked Sendable {
     private var nextWords: () -> (UInt64, UInt64)
+    private let lock = NSLock()
 
     public init() {
         var generator = SystemRandomNumberGenerator()
@@ -63,7 +67,7 @@ public final class IDGenerator {
     }
 
     public func next() -> String {
-        let (high, low) = nextWords()
+        let (high, low) = lock.withLock { nextWords() }
         return LedgerID.encode(high: high, low: low)
     }
 }

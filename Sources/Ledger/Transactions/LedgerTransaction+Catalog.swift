@@ -95,7 +95,7 @@ extension LedgerTransaction: Catalog {
         if let startMs, let endMs, startMs > endMs { throw CatalogError("history(): the start time is after the end time") }
         guard let committed = state.tables[tableId] else { return [] }
         readSet.noteScan(tableId, counter: committed.writeCounter)
-        return ledger.historyRows(tableId: tableId, startMs: startMs, endMs: endMs)
+        return Ledger.historyRows(in: state, tableId: tableId, startMs: startMs, endMs: endMs)
     }
 
     public func userTables() throws -> [IonValue] {

@@ -47,8 +47,28 @@ public final class LedgerTransaction {
         self.startMs = startMs
     }
 
-    var state: LedgerState { ledger.state }
-    var limits: LedgerLimits { ledger.limits }
+    /// The committed state a running statement reads: taken on the ledger's
+    /// thread by `beginStatement()`, so the statement may then run on another
+    /// thread while blocks are applied (a copy-on-write snapshot, O(1) to take).
+    private var snapshot: LedgerState?
+    private var frozenLimits: LedgerLimits?
+
+    var state: LedgerState { snapshot ?? ledger.state }
+    var limits: LedgerLimits { frozenLimits ?? ledger.limits }
+
+    /// Call on the ledger's thread before a statement; until `endStatement()`
+    /// the transaction reads nothing of the ledger but this snapshot (and its
+    /// thread-safe id generator and clock), so the statement may run elsewhere.
+    public func beginStatement() {
+        snapshot = ledger.state
+        frozenLimits = ledger.limits
+    }
+
+    /// Releases the snapshot (so the ledger's next apply does not copy its state).
+    public func endStatement() {
+        snapshot = nil
+        frozenLimits = nil
+    }
 
     // MARK: - Lifecycle
 

@@ -7,6 +7,10 @@ extension Ledger {
     /// `txTime` (inclusive), or for ever if it is the latest; a delete's
     /// final revision has metadata and no data; redacted ones show `dataHash`.
     func historyRows(tableId: String, startMs: Int64?, endMs: Int64?) -> [IonValue] {
+        Ledger.historyRows(in: state, tableId: tableId, startMs: startMs, endMs: endMs)
+    }
+
+    static func historyRows(in state: LedgerState, tableId: String, startMs: Int64?, endMs: Int64?) -> [IonValue] {
         guard let table = state.tables[tableId] else { return [] }
         var rows: [IonValue] = []
         for id in table.documentIds {

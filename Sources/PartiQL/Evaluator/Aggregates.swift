@@ -47,6 +47,7 @@ extension Query {
         var order: [String] = []
         var groups: [String: (keys: [Value], rows: [Scope])] = [:]
         for r in rows {
+            try ctx.budget.chargeRows()
             let keys = try q.groupBy.map { try eval.eval($0.0, r) }
             let k = keys.map { Compare.key($0.isMissing ? .nullValue : $0) }.joined(separator: "|")
             if groups[k] == nil { order.append(k); groups[k] = (keys, []) }
@@ -82,6 +83,7 @@ extension Evaluator {
         guard let arg else { return .integer(rows.count) }
         var values: [Value] = []
         for r in rows {
+            try ctx.budget.tick()
             let v = try eval(arg, r)
             if !v.isAbsent { values.append(v) }
         }

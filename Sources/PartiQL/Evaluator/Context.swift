@@ -51,13 +51,17 @@ final class EvalContext {
     var tableCache: [String: [CatalogDocument]] = [:]
     var lookupCount = 0
     var scanCount = 0
+    /// Time, rows and result bytes this statement may spend (unbounded without one).
+    let budget: StatementBudget
 
-    init(catalog: Catalog?, globals: [String: Value], parameters: [Value], mode: EvalMode, caseInsensitiveNames: Bool) {
+    init(catalog: Catalog?, globals: [String: Value], parameters: [Value], mode: EvalMode, caseInsensitiveNames: Bool,
+         budget: StatementBudget = StatementBudget()) {
         self.catalog = catalog
         self.globals = globals
         self.parameters = parameters
         self.mode = mode
         self.caseInsensitiveNames = caseInsensitiveNames
+        self.budget = budget
     }
 
     /// A dynamic type error: MISSING in permissive mode, an error in strict mode.

@@ -135,6 +135,7 @@ struct Query {
                     }
                 }
                 for (value, at, id) in items {
+                    try ctx.budget.chargeRows()
                     let r = Scope(parent: row.parent, names: row.names, values: row.values, isFrom: true)
                     r.bind(alias, value)
                     if let a = s.atAlias { r.bind(a, at ?? .missing) }
@@ -166,8 +167,14 @@ struct Query {
             rows = try rows.filter { if case .bool(true) = try eval.eval(h, $0) { return true }; return false }
         }
         if !q.orderBy.isEmpty {
-            let keyed = try rows.map { r in (r, try q.orderBy.map { try eval.eval($0.expr, r) }) }
-            let sorted = keyed.sorted { a, b in
+            let keyed = try rows.map { r in
+                try ctx.budget.chargeRows()
+                return (r, try q.orderBy.map { try eval.eval($0.expr, r) })
+            }
+            var comparisons = 0
+            let sorted = try keyed.sorted { a, b in
+                comparisons &+= 1
+                if comparisons & 0x3FFF == 0 { try ctx.budget.check() }
                 for (i, item) in q.orderBy.enumerated() {
                     var c = Compare.order(a.1[i], b.1[i])
                     let nullsFirst = item.nullsFirst ?? !item.descending
@@ -182,7 +189,11 @@ struct Query {
             }
             rows = sorted.map { $0.0 }
         }
-        var values = try rows.map { try project(q, $0) }
+        var values = try rows.map { row in
+            let v = try project(q, row)
+            try ctx.budget.chargeResult(v)
+            return v
+        }
         if q.distinct {
             var seen: Set<String> = []
             values = values.filter { seen.insert(Compare.key($0)).inserted }

@@ -92,6 +92,8 @@ public struct NodeConfig: Equatable, Sendable {
     public var session = SessionSettings()
     public var http = HTTP()
     public var raft = Raft()
+    /// `[statements]`: how PartiQL statements may spend the node.
+    public var statements = StatementSettings()
 
     public init() {}
 }

@@ -101,6 +101,13 @@ extension NodeConfig {
                 throw ConfigError("raft.heartbeat_ticks (\(c.raft.heartbeatTicks)) must be less than raft.election_ticks (\(c.raft.electionTicks))")
             }
         }
+        if let t = try top.table("statements") {
+            c.statements.loopSliceMilliseconds = try t.positiveInt("loop_slice_ms") ?? c.statements.loopSliceMilliseconds
+            c.statements.threads = try t.positiveInt("threads") ?? c.statements.threads
+            c.statements.limits.maxRows = try t.positiveInt("max_rows") ?? c.statements.limits.maxRows
+            if let mib = try t.positiveInt("max_result_mib") { c.statements.limits.maxResultBytes = mib * 1024 * 1024 }
+            try t.finish()
+        }
         try top.finish()
 
         if let base = baseDirectory {

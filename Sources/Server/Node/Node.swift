@@ -23,6 +23,7 @@ public final class Node {
     private var metricsServer: HTTPServer?
     private var router: ClientRouter!
     private var timers: [TimerHandle] = []
+    private var statementRunner: PooledStatementRunner?
     public private(set) var storageError: String?
 
     public init(config: NodeConfig) throws {
@@ -64,7 +65,10 @@ public final class Node {
         driver = try RaftDriver(configuration: raft, loop: loop, stateMachine: stateMachine)
         driver.onFsync = { [metrics] elapsed in metrics.recordJournalFsync(elapsed) }
 
-        let backend = LedgerSessionBackend(directory: self) { [weak self] ledger, reads, writes in
+        let runner = PooledStatementRunner(loop: loop, threads: config.statements.threads)
+        statementRunner = runner
+        let backend = LedgerSessionBackend(directory: self, runner: runner,
+                                           settings: config.statements) { [weak self] ledger, reads, writes in
             guard let self, self.stateMachine.state(of: ledger) != nil else { return }
             self.metrics.ledger(ledger).recordIOs(reads: Int(reads), writes: Int(writes))
         }
@@ -120,6 +124,7 @@ public final class Node {
 
     /// Stops listening, lets the driver finish, and closes the journals.
     public func stop() {
+        statementRunner?.stop()
         try? loop.submit {
             for t in self.timers { t.cancel() }
             self.timers.removeAll()

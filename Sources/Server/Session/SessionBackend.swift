@@ -38,7 +38,11 @@ public protocol BackendTransaction: AnyObject {
     /// decoded `?` values in order. Effects become visible (to later statements
     /// of this transaction only) immediately and durable only at commit.
     /// A failed statement must leave the transaction unchanged and usable.
-    func execute(statement: String, parameters: [IonValue]) throws -> StatementResult
+    /// `deadline` (uptime nanoseconds, `StatementBudget.now`'s clock) is when the
+    /// transaction times out: the statement must end by then. `completion` is
+    /// called exactly once, on the thread that called (the node's loop), possibly later.
+    func execute(statement: String, parameters: [IonValue], deadline: UInt64,
+                 completion: @escaping (Result<StatementResult, ServiceError>) -> Void)
 
     /// Validates (OCC) and commits; `commitDigest` is the digest the manager
     /// verified against the client's (PROTOCOL.md §1.7), for the journal.

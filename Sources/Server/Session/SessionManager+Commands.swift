@@ -1,5 +1,6 @@
 import Foundation
 import Ion
+import PartiQL
 
 extension SessionManager {
     /// Runs one command inside the session's queue.
@@ -27,7 +28,7 @@ extension SessionManager {
         case .startTransaction:
             completion(Result { try startTransaction(s, now) }.mapServiceError())
         case .executeStatement(let id, let statement, let parameters):
-            completion(Result { try execute(s, id, statement, parameters, now) }.mapServiceError())
+            execute(s, id, statement, parameters, now, completion)
         case .fetchPage(let id, let token):
             completion(Result { try fetchPage(s, id, token, now) }.mapServiceError())
         case .commitTransaction(let id, let digest):
@@ -85,14 +86,26 @@ extension SessionManager {
         return .startTransaction(transactionID: id)
     }
 
-    func execute(_ s: SessionState, _ id: String, _ statement: String, _ parameters: [IonValue],
-                 _ now: Date) throws -> SessionResult {
-        let txn = try openTransaction(s, id, now)
+    func execute(_ s: SessionState, _ id: String, _ statement: String, _ parameters: [IonValue], _ now: Date,
+                 _ completion: @escaping (Result<SessionResult, ServiceError>) -> Void) {
+        let txn: OpenTransaction
+        do {
+            txn = try openTransaction(s, id, now)
+        } catch {
+            completion(.failure(error as? ServiceError ?? .internalFailure("\(error)")))
+            return
+        }
         // The client's digest covers every statement it sent, failed or not.
         txn.digest = QLDBHash.dot(txn.digest, QLDBHash.statementHash(statement, parameters: parameters))
-        let result = try txn.backend.execute(statement: statement, parameters: parameters)
-        let pages = pager.paginate(result.values.map(\.ionBinary))
-        return .executeStatement(firstPage: firstPage(of: pages, in: txn), consumedIOs: result.consumedIOs)
+        // The statement must end when the transaction times out.
+        let remaining = max(0, settings.transactionTimeout - now.timeIntervalSince(txn.startedAt))
+        let deadline = StatementBudget.now &+ UInt64(remaining * 1e9)
+        txn.backend.execute(statement: statement, parameters: parameters, deadline: deadline) { [self] outcome in
+            completion(outcome.map { result in
+                let pages = pager.paginate(result.values.map(\.ionBinary))
+                return .executeStatement(firstPage: firstPage(of: pages, in: txn), consumedIOs: result.consumedIOs)
+            })
+        }
     }
 
     func fetchPage(_ s: SessionState, _ id: String, _ token: String, _ now: Date) throws -> SessionResult {

@@ -1,0 +1,168 @@
+import Foundation
+import Ion
+import Ledger
+import Net
+import PartiQL
+import XCTest
+@testable import Server
+
+/// Statements are bounded: a slice of the loop, then a statement thread, the
+/// transaction timeout, and row and memory budgets (issue: a 2-way join held
+/// the loop for 36 s; a 500 k-row SELECT * took 606 MB).
+final class StatementBudgetTests: XCTestCase {
+    /// One ledger on a real loop, with the node's pooled runner.
+    final class Harness: LedgerDirectory {
+        let loop: EventLoop
+        let ledger: Ledger
+        let runner: PooledStatementRunner
+        var backend: LedgerSessionBackend!
+
+        init(settings: StatementSettings = StatementSettings(), documents: Int) throws {
+            loop = try EventLoop(name: "budget-test")
+            loop.start()
+            var limits = LedgerLimits()
+            limits.documentsPerTransaction = 5000
+            limits.transactionSize = 64 << 20
+            ledger = try Ledger.open(store: MemoryJournalStore(), options: Ledger.Options(limits: limits))
+            runner = PooledStatementRunner(loop: loop, threads: 1)
+            backend = LedgerSessionBackend(directory: self, runner: runner, settings: settings)
+            let tx = ledger.begin()
+            let engine = PartiQLEngine()
+            _ = try engine.execute(statement: "CREATE TABLE T", catalog: tx)
+            try ledger.commit(tx)
+            var n = 0
+            while n < documents {
+                let batch = ledger.begin()
+                for _ in 0..<min(500, documents - n) {
+                    _ = try engine.execute(statement: "INSERT INTO T ?", parameters: [
+                        .struct([("n", .int(n)), ("pad", .string(String(repeating: "x", count: 200)))])], catalog: batch)
+                    n += 1
+                }
+                try ledger.commit(batch)
+            }
+        }
+
+        deinit {
+            runner.stop()
+            loop.shutdown()
+        }
+
+        func availability(of ledgerName: String) -> LedgerAvailability { .active }
+        func ledger(named ledgerName: String) -> Ledger? { ledger }
+        func commit(ledgerName: String, proposal: BlockProposal, completion: @escaping (Result<Void, ServiceError>) -> Void) {
+            completion(Result { _ = try ledger.apply(proposal) }.mapError { .internalFailure("\($0)") })
+        }
+        func confirmLeadership(completion: @escaping (Result<Void, ServiceError>) -> Void) { completion(.success(())) }
+
+        /// Runs one statement in `tx` on the loop; waits for its outcome.
+        func run(_ tx: BackendTransaction, _ statement: String, _ parameters: [IonValue] = [],
+                 timeout seconds: Double = 30) -> Result<StatementResult, ServiceError> {
+            let done = DispatchSemaphore(value: 0)
+            var outcome: Result<StatementResult, ServiceError>!
+            let deadline = StatementBudget.now &+ UInt64(seconds * 1e9)
+            loop.execute {
+                tx.execute(statement: statement, parameters: parameters, deadline: deadline) { r in
+                    outcome = r
+                    done.signal()
+                }
+            }
+            done.wait()
+            return outcome
+        }
+
+        func begin() throws -> BackendTransaction {
+            try loop.submit { try self.backend.beginTransaction(ledger: "l") }
+        }
+
+        /// The longest gap between ticks of a 5 ms loop timer while `body` runs.
+        func longestLoopStall(during body: () -> Void) throws -> Double {
+            var last = DispatchTime.now().uptimeNanoseconds
+            var worst: UInt64 = 0
+            let lock = NSLock()
+            let timer = try loop.submit {
+                self.loop.scheduleTimer(after: .milliseconds(5), repeating: .milliseconds(5)) {
+                    let now = DispatchTime.now().uptimeNanoseconds
+                    lock.withLock {
+                        worst = max(worst, now - last)
+                        last = now
+                    }
+                }
+            }
+            body()
+            try loop.submit { timer.cancel() }
+            return lock.withLock { Double(worst) / 1e9 }
+        }
+    }
+
+    func testLongJoinRunsOffTheLoopAndEndsAtTheTransactionTimeout() throws {
+        let h = try Harness(documents: 3000)
+        let tx = try h.begin()
+        var outcome: Result<StatementResult, ServiceError>!
+        let started = Date()
+        let stall = try h.longestLoopStall {
+            outcome = h.run(tx, "SELECT COUNT(*) FROM T a, T b WHERE a.n + b.n = -1", timeout: 1.5)
+        }
+        let elapsed = Date().timeIntervalSince(started)
+        guard case .failure(let error) = outcome else { return XCTFail("a 9 M-row join finished within 1.5 s: \(outcome!)") }
+        XCTAssertTrue(error.message.contains("transaction timeout"), error.message)
+        XCTAssertLessThan(elapsed, 5, "the statement must end soon after the timeout")
+        XCTAssertLessThan(stall, 0.25, "the loop was held \(stall) s")
+        // The transaction is still usable, and a small statement runs on.
+        guard case .success(let r) = h.run(tx, "SELECT VALUE n FROM T WHERE n = 7") else { return XCTFail("follow-up failed") }
+        XCTAssertEqual(r.values.count, 1)
+    }
+
+    func testResultOverTheMemoryBudgetIsAClearErrorAndChangesNothing() throws {
+        var settings = StatementSettings()
+        settings.limits.maxResultBytes = 256 * 1024
+        let h = try Harness(settings: settings, documents: 3000)
+        let tx = try h.begin()
+        guard case .success = h.run(tx, "INSERT INTO T VALUE {'n': -1}") else { return XCTFail("insert failed") }
+        guard case .failure(let error) = h.run(tx, "SELECT * FROM T") else { return XCTFail("3000 x 230 bytes fit 256 KiB?") }
+        XCTAssertTrue(error.message.contains("memory budget"), error.message)
+        // The earlier insert of this transaction survives the failed statement.
+        guard case .success(let r) = h.run(tx, "SELECT VALUE n FROM T WHERE n = -1") else { return XCTFail("lookup failed") }
+        XCTAssertEqual(r.values.count, 1)
+    }
+
+    func testRowBudgetStopsAJoin() throws {
+        var settings = StatementSettings()
+        settings.limits.maxRows = 50_000
+        let h = try Harness(settings: settings, documents: 1000)
+        let tx = try h.begin()
+        guard case .failure(let error) = h.run(tx, "SELECT COUNT(*) FROM T a, T b") else { return XCTFail("1 M rows within 50 k?") }
+        XCTAssertTrue(error.message.contains("50000 rows"), error.message)
+    }
+
+    func testStatementMovedOffTheLoopWritesAndCommits() throws {
+        var settings = StatementSettings()
+        settings.loopSliceMilliseconds = 1
+        let h = try Harness(settings: settings, documents: 3000)
+        let tx = try h.begin()
+        // An UPDATE over every document outgrows a 1 ms slice in a debug build; it runs
+        // again on a statement thread and its writes belong to the transaction.
+        guard case .success(let updated) = h.run(tx, "UPDATE T SET m = n * 2 WHERE n >= 0") else { return XCTFail("update failed") }
+        XCTAssertEqual(updated.values.count, 3000)
+        let done = DispatchSemaphore(value: 0)
+        var committed: Result<CommitOutcome, ServiceError>!
+        h.loop.execute { tx.commit(commitDigest: []) { committed = $0; done.signal() } }
+        done.wait()
+        guard case .success = committed else { return XCTFail("commit failed: \(committed!)") }
+        let check = try h.begin()
+        guard case .success(let r) = h.run(check, "SELECT VALUE m FROM T WHERE n = 21") else { return XCTFail("read failed") }
+        XCTAssertEqual(r.values.map(\.ionBinary), [Ion.writeBinary([.int(42)])])
+    }
+
+    func testCancelledBudgetStopsTheStatement() throws {
+        let budget = StatementBudget(seconds: 60)
+        budget.cancel("the node is stopping")
+        let ledger = try Ledger.open(store: MemoryJournalStore())
+        let tx = ledger.begin()
+        _ = try PartiQLEngine().execute(statement: "CREATE TABLE T", catalog: tx)
+        XCTAssertThrowsError(try PartiQLEngine().execute(
+            statement: "SELECT * FROM <<1,2,3>> a, <<1,2,3>> b, <<1,2,3>> c, <<1,2,3>> d, <<1,2,3>> e, <<1,2,3>> f",
+            catalog: tx, budget: budget)) { error in
+            XCTAssertTrue("\(error)".contains("the node is stopping"), "\(error)")
+        }
+    }
+}
