@@ -1,0 +1,168 @@
+"""Statements a hostile (but authenticated) client can send, against a real node:
+each is answered with a clear error in bounded time while /health stays fast,
+and SIGTERM still stops a node that is busy with one."""
+import os
+import signal
+import subprocess
+import threading
+import time
+import urllib.request
+from decimal import Decimal
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from pyqldb.config.retry_config import RetryConfig
+from pyqldb.driver.qldb_driver import QldbDriver
+
+from conftest import ROOT, environment, free_port, read_env_file, wait_for_port
+
+ROWS = 3000
+
+
+def start_node(tally_bin, work, extra="", transaction_timeout=3):
+    subprocess.run([str(ROOT / "scripts/gen-certs"), "--dir", str(work), "1"], check=True, capture_output=True)
+    client, peer, metrics = free_port(), free_port(), free_port()
+    (work / "node.toml").write_text(f"""
+node_id = "node1"
+data_dir = "data"
+[listen]
+client = "127.0.0.1:{client}"
+peer = "127.0.0.1:{peer}"
+metrics = "127.0.0.1:{metrics}"
+[tls]
+cert = "certs/node1.pem"
+key = "certs/node1.key"
+ca = "certs/ca.pem"
+[auth]
+credentials_file = "credentials"
+[session]
+transaction_timeout_seconds = {transaction_timeout}
+{extra}
+""")
+    log = open(work / "node.log", "w")
+    proc = subprocess.Popen([tally_bin, "node", "--config", str(work / "node.toml"), "--env-file", str(work / "env")],
+                            stdout=log, stderr=subprocess.STDOUT)
+    wait_for_port(client, proc)
+    wait_for_port(metrics, proc)
+    deadline = time.monotonic() + 10
+    while not (work / "env").exists():
+        assert time.monotonic() < deadline, "the node wrote no env file"
+        time.sleep(0.05)
+    env = read_env_file(work / "env")
+    env["TALLY_METRICS_URL"] = f"http://127.0.0.1:{metrics}"
+    return proc, log, env
+
+
+def create_ledger(env, name, tables=("Big",), rows=ROWS):
+    with environment(env):
+        qldb = boto3.client("qldb")
+        qldb.create_ledger(Name=name, PermissionsMode="STANDARD", DeletionProtection=False)
+        deadline = time.monotonic() + 30
+        while qldb.describe_ledger(Name=name)["State"] != "ACTIVE":
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        d = QldbDriver(name)
+        for t in tables:
+            d.execute_lambda(lambda tx, t=t: tx.execute_statement(f"CREATE TABLE {t}"))
+        pad = "x" * 400
+        for start in range(0, rows, 40):
+            d.execute_lambda(lambda tx, s=start: [tx.execute_statement("INSERT INTO Big ?", {"n": n, "pad": pad})
+                                                  for n in range(s, min(s + 40, rows))])
+        d.close()
+
+
+@pytest.fixture(scope="module")
+def node(tally_bin, tmp_path_factory):
+    work = tmp_path_factory.mktemp("hostile")
+    proc, log, env = start_node(tally_bin, work, "[statements]\nmax_result_mib = 1\n")
+    try:
+        create_ledger(env, "hostile")
+        yield env
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+class HealthProbe:
+    """Polls /health every 20 ms from its own thread; keeps the slowest answer."""
+
+    def __init__(self, env):
+        self.url = env["TALLY_METRICS_URL"] + "/health"
+        self.worst = 0.0
+        self.count = 0
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+
+    def run(self):
+        while not self.stop.is_set():
+            started = time.monotonic()
+            with urllib.request.urlopen(self.url, timeout=10) as r:
+                r.read()
+            self.worst = max(self.worst, time.monotonic() - started)
+            self.count += 1
+            time.sleep(0.02)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join(timeout=15)
+
+
+def run_statement(env, statement, *params):
+    with environment(env):
+        d = QldbDriver("hostile", retry_config=RetryConfig(retry_limit=0))
+        try:
+            return d.execute_lambda(lambda tx: list(tx.execute_statement(statement, *params)))
+        finally:
+            d.close()
+
+
+def test_long_join_is_cancelled_at_the_transaction_timeout_while_health_stays_fast(node):
+    started = time.monotonic()
+    with HealthProbe(node) as probe:
+        with pytest.raises(ClientError) as failure:
+            run_statement(node, "SELECT COUNT(*) FROM Big a, Big b WHERE a.n + b.n = -1")
+    elapsed = time.monotonic() - started
+    assert "transaction timeout" in str(failure.value)
+    assert elapsed < 10, f"a 9 M-row join should end at the 3 s transaction timeout, took {elapsed:.1f} s"
+    print(f"join cancelled after {elapsed:.2f} s; /health worst {probe.worst * 1000:.1f} ms over {probe.count} probes")
+    assert probe.count > 10
+    assert probe.worst < 0.1, f"/health took {probe.worst * 1000:.0f} ms while the join ran"
+
+
+def test_result_over_the_memory_budget_is_a_clear_error(node):
+    with HealthProbe(node) as probe:
+        with pytest.raises(ClientError) as failure:
+            run_statement(node, "SELECT * FROM Big")
+    assert "memory budget" in str(failure.value)
+    assert probe.worst < 0.1, f"/health took {probe.worst * 1000:.0f} ms"
+    # A narrower statement over the same table still works.
+    assert run_statement(node, "SELECT VALUE n FROM Big WHERE n = 5") == [5]
+
+
+def test_sigterm_stops_a_node_that_is_running_a_long_statement(tally_bin, tmp_path):
+    proc, log, env = start_node(tally_bin, tmp_path, transaction_timeout=30)
+    try:
+        create_ledger(env, "hostile", rows=2000)
+        worker = threading.Thread(target=lambda: pytest.raises(Exception, run_statement, env,
+                                                               "SELECT COUNT(*) FROM Big a, Big b, Big c"),
+                                  daemon=True)
+        worker.start()
+        time.sleep(1.0)
+        started = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=20)
+        print(f"stopped {time.monotonic() - started:.2f} s after SIGTERM, exit code {proc.returncode}")
+        assert time.monotonic() - started < 15
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        log.close()
