@@ -33,7 +33,8 @@ final class LedgerAppendReplicatedTests: XCTestCase {
             let id = try IonRead.string(row, "tableId")
             XCTAssertEqual(follower.committedRows(tableId: id), leader.committedRows(tableId: id))
             XCTAssertEqual(follower.history(tableId: id), leader.history(tableId: id))
-            XCTAssertEqual(follower.state.tables[id]!.indexes.map(\.entries), leader.state.tables[id]!.indexes.map(\.entries))
+            XCTAssertEqual(follower.state.table(id)!.indexes.map { follower.state.indexContents(indexId: $0.id) },
+                           leader.state.table(id)!.indexes.map { leader.state.indexContents(indexId: $0.id) })
         }
         // The copy reopens from its own store, and both go on identically.
         let reopened = try makeLedger(store: followerStore)

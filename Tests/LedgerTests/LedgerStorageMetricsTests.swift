@@ -18,13 +18,13 @@ final class LedgerStorageMetricsTests: XCTestCase {
         XCTAssertEqual(ledger.indexedStorageBytes, 0)
         try run("INSERT INTO T VALUE {'k': 1, 'pad': 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'}")
         let one = ledger.indexedStorageBytes
-        XCTAssertGreaterThan(one, LedgerState.revisionOverhead + 32)
+        XCTAssertGreaterThan(one, StateCounters.revisionOverhead + 32)
         try run("CREATE INDEX ON T (k)")
-        XCTAssertEqual(ledger.indexedStorageBytes, one + LedgerState.indexEntryBytes)
+        XCTAssertEqual(ledger.indexedStorageBytes, one + StateCounters.indexEntryBytes)
         try run("UPDATE T SET k = 2")
         let updated = ledger.indexedStorageBytes
-        XCTAssertGreaterThan(updated, one + LedgerState.indexEntryBytes, "history keeps the old revision")
+        XCTAssertGreaterThan(updated, one + StateCounters.indexEntryBytes, "history keeps the old revision")
         try run("DELETE FROM T")
-        XCTAssertEqual(ledger.indexedStorageBytes, updated + LedgerState.revisionOverhead - LedgerState.indexEntryBytes)
+        XCTAssertEqual(ledger.indexedStorageBytes, updated + StateCounters.revisionOverhead - StateCounters.indexEntryBytes)
     }
 }

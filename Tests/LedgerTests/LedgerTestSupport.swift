@@ -110,9 +110,10 @@ struct Workload {
 
     /// An inactive, non-redacted revision with data, if any.
     mutating func redactable(_ ledger: Ledger) -> RedactionRequest? {
-        let candidates = ledger.state.documents.values.sorted { $0.id < $1.id }
+        let state = ledger.state
+        let candidates = state.tableOrder.flatMap { state.documentIds(inTable: $0) }.sorted().compactMap(state.document)
         for doc in candidates {
-            for revision in doc.revisions.dropLast() where revision.data != nil {
+            for revision in state.revisions(of: doc.id).dropLast() where revision.data != nil {
                 let request = RedactionRequest(blockAddress: revision.blockAddress, tableId: doc.tableId,
                                                documentId: doc.id, version: revision.metadata.version)
                 if int(3) == 0 { return request }

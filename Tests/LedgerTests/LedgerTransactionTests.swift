@@ -73,7 +73,7 @@ final class LedgerTransactionTests: XCTestCase {
         let proposal = try XCTUnwrap(first.commit())
         XCTAssertThrowsError(try second.commit()) { XCTAssertTrue($0 is OccConflict) }
         try ledger.apply(proposal)
-        XCTAssertEqual(ledger.state.documents[one]?.version, 1)
+        XCTAssertEqual(ledger.state.document(one)?.version, 1)
         // A stale proposal is rejected identically on every node, state unchanged.
         let stale = proposal
         XCTAssertThrowsError(try ledger.apply(stale)) { error in

@@ -15,16 +15,16 @@ extension Ledger {
         var summary = PendingWrites()
         for id in tx.tableOrder {
             guard let def = tx.tableChanges[id] else { continue }
-            let version = (state.tables[id]?.catalogVersion ?? -1) + 1
+            let version = (state.table(id)?.catalogVersion ?? -1) + 1
             writes.append(.init(tableId: Ledger.catalogTableId, tableName: Ledger.catalogTableName, documentId: id,
                                 version: version, data: def.row, statements: def.statements))
             summary.catalogIds.insert(id)
             summary.tableNames.insert(def.name)
-            if let old = state.tables[id] { summary.tableNames.insert(old.name) }
+            if let old = state.table(id) { summary.tableNames.insert(old.name) }
         }
         for id in tx.writeOrder {
             guard let w = tx.writes[id] else { continue }
-            let version = (state.documents[id]?.version ?? -1) + 1
+            let version = (state.document(id)?.version ?? -1) + 1
             writes.append(.init(tableId: w.tableId, tableName: w.tableName, documentId: id, version: version,
                                 data: w.data, statements: w.statements))
             summary.documentIds.insert(id)
@@ -99,7 +99,7 @@ extension Ledger {
                 guard let data = w.data, let row = try? TableState.parseRow(data), row.id == w.documentId else {
                     return "malformed catalog row for table \(w.documentId)"
                 }
-                guard w.version == (state.tables[row.id]?.catalogVersion ?? -1) + 1 else {
+                guard w.version == (state.table(row.id)?.catalogVersion ?? -1) + 1 else {
                     return "catalog version \(w.version) of table \(row.id) is stale"
                 }
                 if row.active, let other = state.activeTable(named: row.name), other.id != row.id, tableActive[other.id] != false {
@@ -108,10 +108,10 @@ extension Ledger {
                 tableActive[row.id] = row.active
                 continue
             }
-            guard tableActive[w.tableId] ?? state.tables[w.tableId]?.active ?? false else {
+            guard tableActive[w.tableId] ?? state.table(w.tableId)?.active ?? false else {
                 return "table \(w.tableId) is not active"
             }
-            if let doc = state.documents[w.documentId] {
+            if let doc = state.document(w.documentId) {
                 guard doc.tableId == w.tableId, doc.current != nil, w.version == doc.version + 1 else {
                     return "version \(w.version) of document \(w.documentId) does not follow \(doc.version)"
                 }

@@ -220,8 +220,8 @@ public final class Ledger {
         var block = try Ledger.decodeRecord(store.read(address.sequenceNo), sequenceNo: address.sequenceNo)
         for i in block.revisions.indices {
             let meta = block.revisions[i].metadata
-            if let doc = state.documents[meta.id], meta.version < doc.revisions.count,
-               doc.revisions[meta.version].isRedacted, doc.revisions[meta.version].blockAddress == address {
+            if let stored = state.revision(of: meta.id, version: meta.version),
+               stored.isRedacted, stored.blockAddress == address {
                 block.revisions[i] = block.revisions[i].redacted()
             }
         }
@@ -230,8 +230,7 @@ public final class Ledger {
 
     /// The revision of `documentId` committed in block `address`.
     public func revision(at address: BlockAddress, documentId: String) throws -> Revision {
-        guard let doc = state.documents[documentId],
-              let revision = doc.revisions.first(where: { $0.blockAddress == address }) else {
+        guard let revision = state.revisions(of: documentId).first(where: { $0.blockAddress == address }) else {
             throw LedgerError.unknownRevision(address, documentId: documentId)
         }
         return revision

@@ -91,9 +91,8 @@ public enum LedgerDemo {
     static func redactable(_ ledger: Ledger, pick: Int) -> RedactionRequest? {
         var candidates: [RedactionRequest] = []
         for tableId in ledger.state.tableOrder {
-            for id in ledger.state.tables[tableId]?.documentIds ?? [] {
-                guard let doc = ledger.state.documents[id] else { continue }
-                for revision in doc.revisions.dropLast() where revision.data != nil {
+            for id in ledger.state.documentIds(inTable: tableId) {
+                for revision in ledger.state.revisions(of: id).dropLast() where revision.data != nil {
                     candidates.append(RedactionRequest(blockAddress: revision.blockAddress, tableId: tableId, documentId: id,
                                                        version: revision.metadata.version))
                 }

@@ -22,7 +22,7 @@ extension LedgerTransaction: Catalog {
         try checkOpen()
         let def = try requireActiveTable(table)
         var out: [CatalogDocument] = []
-        if let committed = state.tables[def.id] {
+        if let committed = state.table(def.id) {
             readSet.noteScan(def.id, counter: committed.writeCounter)
             for doc in state.currentDocuments(of: def.id) where writes[doc.id] == nil {
                 out.append(CatalogDocument(id: doc.id, data: doc.current!, metadata: doc.latest.metadata.ion))
@@ -36,7 +36,7 @@ extension LedgerTransaction: Catalog {
         try checkOpen()
         let def = try requireActiveTable(table)
         var out: [CatalogDocument] = []
-        if state.tables[def.id] != nil {
+        if state.table(def.id) != nil {
             let matches: [DocumentState]
             if let indexed = state.lookup(tableId: def.id, field: field, value: value) {
                 var results: [String: Int] = [:]
@@ -45,7 +45,7 @@ extension LedgerTransaction: Catalog {
                 matches = indexed
             } else {
                 // No committed index on the field (yet): fall back to a scan.
-                readSet.noteScan(def.id, counter: state.tables[def.id]!.writeCounter)
+                readSet.noteScan(def.id, counter: state.table(def.id)!.writeCounter)
                 let key = IndexKey.of(value)
                 matches = state.currentDocuments(of: def.id).filter { $0.current?[field: field].map(IndexKey.of) == key }
             }
@@ -75,7 +75,7 @@ extension LedgerTransaction: Catalog {
     public func committedView(table: String) throws -> [IonValue] {
         try checkOpen()
         let def = try requireActiveTable(table)
-        guard let committed = state.tables[def.id] else { return [] }
+        guard let committed = state.table(def.id) else { return [] }
         readSet.noteScan(def.id, counter: committed.writeCounter)
         return state.currentDocuments(of: def.id).map { $0.latest.ion }
     }
@@ -85,7 +85,7 @@ extension LedgerTransaction: Catalog {
         let tableId: String
         if let def = activeTable(named: table) {
             tableId = def.id
-        } else if state.tables[table] != nil {
+        } else if state.table(table) != nil {
             tableId = table
         } else {
             throw CatalogError("No such table: \(table)")
@@ -93,7 +93,7 @@ extension LedgerTransaction: Catalog {
         let startMs = start.map(LedgerTime.milliseconds(of:))
         let endMs = end.map(LedgerTime.milliseconds(of:))
         if let startMs, let endMs, startMs > endMs { throw CatalogError("history(): the start time is after the end time") }
-        guard let committed = state.tables[tableId] else { return [] }
+        guard let committed = state.table(tableId) else { return [] }
         readSet.noteScan(tableId, counter: committed.writeCounter)
         return Ledger.historyRows(in: state, tableId: tableId, startMs: startMs, endMs: endMs)
     }
@@ -125,7 +125,7 @@ extension LedgerTransaction: Catalog {
         try checkOpen()
         let def = try requireActiveTable(table)
         guard currentData(id, in: def) != nil else { throw CatalogError("Document \(id) does not exist in table \(table)") }
-        if writes[id] != nil && state.documents[id] == nil {
+        if writes[id] != nil && state.document(id) == nil {
             unbuffer(id)  // inserted by this transaction: nothing to journal
         } else {
             try buffer(id, table: def, data: nil)
@@ -155,7 +155,7 @@ extension LedgerTransaction: Catalog {
 
     public func undropTable(id: String) throws -> String {
         try checkOpen()
-        readSet.noteCatalog(id, version: state.tables[id]?.catalogVersion)
+        readSet.noteCatalog(id, version: state.table(id)?.catalogVersion)
         guard var def = tableDef(id: id) else { throw CatalogError("No table with id \(id)") }
         guard !def.active else { throw CatalogError("Table \(id) is not dropped") }
         guard activeTable(named: def.name) == nil else { throw CatalogError("An active table named \(def.name) already exists") }
@@ -199,8 +199,8 @@ extension LedgerTransaction: Catalog {
         }
         let address: BlockAddress
         do { address = try BlockAddress(ion: blockAddress) } catch { throw CatalogError("Invalid block address: \(error)") }
-        guard address.strandId == ledger.strandId, let doc = state.documents[documentID], doc.tableId == tableID,
-              let revision = doc.revisions.first(where: { $0.blockAddress == address }) else {
+        guard address.strandId == ledger.strandId, let doc = state.document(documentID), doc.tableId == tableID,
+              let revision = state.revisions(of: documentID).first(where: { $0.blockAddress == address }) else {
             throw CatalogError("No revision of document \(documentID) in table \(tableID) at \(address)")
         }
         let request = RedactionRequest(blockAddress: address, tableId: tableID, documentId: documentID,

@@ -118,11 +118,11 @@ public final class LedgerTransaction {
 
     func tableDef(id: String) -> TableDef? {
         if let def = tableChanges[id] { return def }
-        guard let t = state.tables[id] else { return nil }
+        guard let t = state.table(id) else { return nil }
         return TableDef(id: t.id, name: t.name, active: t.active, indexes: t.indexes.map { ($0.id, $0.field) })
     }
 
-    var allTableIds: [String] { state.tableOrder + tableOrder.filter { state.tables[$0] == nil } }
+    var allTableIds: [String] { state.tableOrder + tableOrder.filter { state.table($0) == nil } }
 
     /// The active table of that name, recording the resolution in the read set.
     func activeTable(named name: String) -> TableDef? {
@@ -138,7 +138,7 @@ public final class LedgerTransaction {
 
     /// Records the table's committed definition as read, then stores the change.
     func change(_ def: TableDef) {
-        readSet.noteCatalog(def.id, version: state.tables[def.id]?.catalogVersion)
+        readSet.noteCatalog(def.id, version: state.table(def.id)?.catalogVersion)
         var def = def
         for s in currentStatements where !def.statements.contains(s) { def.statements.append(s) }
         if tableChanges[def.id] == nil { tableOrder.append(def.id) }
@@ -149,7 +149,7 @@ public final class LedgerTransaction {
 
     /// The committed document, recording its version as read.
     func committedDocument(_ id: String) -> DocumentState? {
-        let doc = state.documents[id]
+        let doc = state.document(id)
         readSet.noteDocument(id, version: doc?.version)
         return doc
     }

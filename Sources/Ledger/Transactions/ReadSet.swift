@@ -48,10 +48,10 @@ struct ReadSet {
 
     /// The first reason the transaction must not commit, or nil.
     func conflict<P: Sequence>(in state: LedgerState, pending: P) -> String? where P.Element == Ledger.PendingWrites {
-        for (id, version) in documents where state.documents[id]?.version != version {
+        for (id, version) in documents where state.document(id)?.version != version {
             return "document \(id) was modified by a committed transaction"
         }
-        for (tableId, counter) in scans where state.tables[tableId]?.writeCounter != counter {
+        for (tableId, counter) in scans where state.table(tableId)?.writeCounter != counter {
             return "table \(tableId), which it scanned, was written by a committed transaction"
         }
         for read in indexKeys {
@@ -62,7 +62,7 @@ struct ReadSet {
         for (name, id) in tableNames where state.activeTable(named: name)?.id != id {
             return "table \(name) was created, dropped or undropped"
         }
-        for (tableId, version) in catalog where state.tables[tableId]?.catalogVersion != version {
+        for (tableId, version) in catalog where state.table(tableId)?.catalogVersion != version {
             return "the definition of table \(tableId) changed"
         }
         if let allTables, state.ddlCounter != allTables { return "the table catalog changed" }

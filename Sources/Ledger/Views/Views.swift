@@ -10,11 +10,11 @@ extension Ledger {
         Ledger.historyRows(in: state, tableId: tableId, startMs: startMs, endMs: endMs)
     }
 
-    static func historyRows(in state: LedgerState, tableId: String, startMs: Int64?, endMs: Int64?) -> [IonValue] {
-        guard let table = state.tables[tableId] else { return [] }
+    static func historyRows(in state: some StateView, tableId: String, startMs: Int64?, endMs: Int64?) -> [IonValue] {
+        guard state.table(tableId) != nil else { return [] }
         var rows: [IonValue] = []
-        for id in table.documentIds {
-            guard let revisions = state.documents[id]?.revisions else { continue }
+        for id in state.documentIds(inTable: tableId) {
+            let revisions = state.revisions(of: id)
             for (i, revision) in revisions.enumerated() {
                 if let endMs, revision.metadata.txTimeMs > endMs { break }
                 if let startMs, i + 1 < revisions.count, revisions[i + 1].metadata.txTimeMs < startMs { continue }
@@ -36,7 +36,7 @@ extension Ledger {
     /// `information_schema.user_tables` as committed.
     public func userTableRows() -> [IonValue] {
         state.tableOrder.compactMap { id in
-            guard let t = state.tables[id] else { return nil }
+            guard let t = state.table(id) else { return nil }
             return TableState.row(id: t.id, name: t.name, active: t.active, indexes: t.indexes.map { ($0.id, $0.field) })
         }
     }

@@ -1,0 +1,59 @@
+import Ion
+
+/// Read access to a ledger's committed state as of one applied block: what
+/// transactions, views, proofs and the apply step read. Implemented by the
+/// in-memory `LedgerState` (a copy-on-write value, so a copy is a snapshot).
+protocol StateView {
+    /// Table ids in creation order (a ledger has at most a few dozen).
+    var tableOrder: [String] { get }
+    func table(_ id: String) -> TableState?
+    func document(_ id: String) -> DocumentState?
+    /// Every revision of the document, oldest first.
+    func revisions(of documentId: String) -> [Revision]
+    func revision(of documentId: String, version: Int) -> Revision?
+    /// Every document ever inserted into the table (deleted ones included), in insertion order.
+    func documentIds(inTable tableId: String) -> [String]
+    /// The documents whose indexed field has `key` (see `IndexKey`), in insertion order.
+    func indexedDocumentIds(indexId: String, key: [UInt8]) -> [String]
+    /// Every entry of an index (audits and tests compare stores with it).
+    func indexContents(indexId: String) -> [[UInt8]: [String]]
+    var counters: StateCounters { get }
+}
+
+extension StateView {
+    var ddlCounter: Int { counters.ddlCounter }
+    var lastTimestampMs: Int64 { counters.lastTimestampMs }
+    var indexedBytes: Int { counters.indexedBytes }
+
+    func activeTable(named name: String) -> TableState? {
+        for id in tableOrder { if let t = table(id), t.active, t.name == name { return t } }
+        return nil
+    }
+
+    /// Current (non-deleted) documents of a table, in insertion order.
+    func currentDocuments(of tableId: String) -> [DocumentState] {
+        documentIds(inTable: tableId).compactMap { id in
+            guard let doc = document(id), doc.current != nil else { return nil }
+            return doc
+        }
+    }
+
+    /// Documents whose `field` equals `value` under PartiQL's `=` (see
+    /// `IndexKey`), via the table's index; nil without one.
+    func lookup(tableId: String, field: String, value: IonValue) -> [DocumentState]? {
+        guard let index = table(tableId)?.index(on: field) else { return nil }
+        return indexedDocumentIds(indexId: index.id, key: IndexKey.of(value)).compactMap { id in
+            guard let doc = document(id), doc.current != nil else { return nil }
+            return doc
+        }
+    }
+
+    /// Where a redaction request points, if it names a redactable revision:
+    /// inactive (not the latest), not deleted, not already redacted.
+    func redactionTarget(_ r: RedactionRequest) -> Revision? {
+        guard let doc = document(r.documentId), doc.tableId == r.tableId, r.version < doc.version,
+              let revision = revision(of: r.documentId, version: r.version),
+              revision.blockAddress == r.blockAddress, revision.data != nil else { return nil }
+        return revision
+    }
+}
