@@ -23,10 +23,15 @@ final class HTTPMessageParser {
         case malformed(String)
         case headersTooLarge
         case bodyTooLarge
+        /// `onHeadersComplete` or `onBody` refused the message; the caller knows why.
+        case refused
     }
 
     let maxHeaderBytes: Int
     let maxBodyBytes: Int
+    /// The current message's body limit: `maxBodyBytes` unless lowered by
+    /// `onHeadersComplete`.
+    var bodyLimit: Int
     private let parser: UnsafeMutablePointer<http_parser>
     private let settings: UnsafeMutablePointer<http_parser_settings>
     private(set) var failure: Failure?
@@ -43,12 +48,17 @@ final class HTTPMessageParser {
     var expectNoBody = false
 
     var onMessageBegin: (() -> Void)?
-    /// After the headers; may inspect the head (e.g. `Expect: 100-continue`).
-    var onHeadersComplete: ((HTTPMessage) -> Void)?
+    /// After the headers, before any body byte: the head and its
+    /// `Content-Length` (nil when chunked or absent). Return false to stop
+    /// parsing with `.refused`; may lower `bodyLimit`.
+    var onHeadersComplete: ((HTTPMessage, Int?) -> Bool)?
+    /// Before each piece of body is kept; return false to stop with `.refused`.
+    var onBody: ((Int) -> Bool)?
 
     init(request: Bool, maxHeaderBytes: Int, maxBodyBytes: Int) {
         self.maxHeaderBytes = maxHeaderBytes
         self.maxBodyBytes = maxBodyBytes
+        bodyLimit = maxBodyBytes
         parser = .allocate(capacity: 1)
         parser.initialize(to: http_parser())
         if request { tally_http_parser_init_request(parser) } else { tally_http_parser_init_response(parser) }
@@ -121,6 +131,7 @@ final class HTTPMessageParser {
         value.removeAll(keepingCapacity: true)
         inValue = false
         headerBytes = 0
+        bodyLimit = maxBodyBytes
         inMessage = true
         onMessageBegin?()
         return 0
@@ -172,15 +183,22 @@ final class HTTPMessageParser {
         current.versionMajor = Int(parser.pointee.http_major)
         current.versionMinor = Int(parser.pointee.http_minor)
         let length = tally_http_parser_content_length(parser)
-        if length != UInt64.max && length > UInt64(maxBodyBytes) {
+        if length != UInt64.max && length > UInt64(bodyLimit) {
             failure = .bodyTooLarge
             return -1
         }
-        if length != UInt64.max && length > 0 {
-            current.body.reserveCapacity(Int(length))
+        let contentLength = length == UInt64.max ? nil : Int(length)
+        if let check = onHeadersComplete, !check(current, contentLength) {
+            failure = .refused
+            return -1
         }
-        onHeadersComplete?(current)
-        if failure != nil { return -1 }
+        if let n = contentLength, n > bodyLimit {
+            failure = .bodyTooLarge
+            return -1
+        }
+        if let n = contentLength, n > 0 {
+            current.body.reserveCapacity(min(n, 1024 * 1024))  // grows as bytes really arrive
+        }
         if expectNoBody {
             expectNoBody = false
             return 1
@@ -190,8 +208,12 @@ final class HTTPMessageParser {
 
     private func appendBody(_ at: UnsafePointer<CChar>?, _ n: Int) -> Int32 {
         guard let at else { return 0 }
-        if current.body.count + n > maxBodyBytes {
+        if current.body.count + n > bodyLimit {
             failure = .bodyTooLarge
+            return 1
+        }
+        if let check = onBody, !check(n) {
+            failure = .refused
             return 1
         }
         at.withMemoryRebound(to: UInt8.self, capacity: n) { current.body.append(contentsOf: UnsafeBufferPointer(start: $0, count: n)) }

@@ -7,12 +7,14 @@ public final class HTTPServer {
     let handler: HTTPHandler
     private var listener: TCPListener?
     private var connections: [ObjectIdentifier: HTTPServerConnection] = [:]
+    private let bodyBudget: HTTPBodyBudget
     public private(set) var stats = HTTPServerStats()
 
     public init(loop: EventLoop, configuration: HTTPServerConfiguration, handler: HTTPHandler) {
         self.loop = loop
         self.configuration = configuration
         self.handler = handler
+        bodyBudget = HTTPBodyBudget(limit: configuration.maxBufferedBodyBytes)
     }
 
     /// Binds and starts accepting. `port` then holds the bound port.
@@ -29,6 +31,8 @@ public final class HTTPServer {
 
     public var port: Int { listener?.port ?? configuration.port }
     public var connectionCount: Int { connections.count }
+    /// Body bytes reserved right now by requests not yet handed to the handler.
+    public var bufferedBodyBytes: Int { bodyBudget.used }
 
     private func accept(_ conn: TCPConnection) {
         stats.connectionsAccepted += 1
@@ -52,7 +56,8 @@ public final class HTTPServer {
         } else {
             stream = conn
         }
-        let c = HTTPServerConnection(stream: stream, loop: loop, configuration: configuration, handler: handler)
+        let c = HTTPServerConnection(stream: stream, loop: loop, configuration: configuration, handler: handler,
+                                     bodyBudget: bodyBudget)
         c.onStats = { [weak self] update in
             if let self { update(&self.stats) }
         }

@@ -8,6 +8,9 @@ public struct HTTPServerConfiguration {
     public var maxHeaderBytes = 32 * 1024
     /// Request body; more gets 413 and a close.
     public var maxBodyBytes = 8 * 1024 * 1024
+    /// Body bytes buffered across all connections for requests not yet handed
+    /// to the handler; a request that would pass it gets 503 + close.
+    public var maxBufferedBodyBytes = 64 * 1024 * 1024
     /// From connection open (first request) or the first byte of a later
     /// request until its headers are complete; a TLS handshake counts too.
     public var headerTimeout: Duration = .seconds(10)
@@ -36,6 +39,12 @@ public struct HTTPServerStats: Sendable, Equatable {
     public var connectionsRefused = 0
     public var requests = 0
     public var badRequests = 0
+    /// Requests the handler refused from their head (`shouldAccept`).
+    public var rejectedHeads = 0
+    /// Requests refused because `maxBufferedBodyBytes` was in use.
+    public var bodyBudgetRefusals = 0
+    /// Most body bytes ever reserved at once, across all connections.
+    public var peakBufferedBodyBytes = 0
     public var timeouts = 0
     public var tlsHandshakeFailures = 0
     /// Largest write backlog seen on any connection (bytes not yet in the kernel).

@@ -18,6 +18,13 @@ public final class HTTPServerConnection {
     private var processing = false
     private var pausedForPipeline = false
     private var streaming: (source: HTTPBodySource, chunked: Bool, close: Bool)?
+    private let bodyBudget: HTTPBodyBudget
+    /// Bytes of `bodyBudget` this connection holds for the request being read.
+    private var reservedBodyBytes = 0
+    /// A chunked body reserves its bytes as they arrive.
+    private var reservesPerChunk = false
+    /// The handler's answer to a head it refused, and that head.
+    private var refusal: (response: HTTPResponse, head: HTTPRequest)?
 
     /// Called once the connection has closed.
     var onClosed: ((HTTPServerConnection) -> Void)?
@@ -25,16 +32,25 @@ public final class HTTPServerConnection {
     public private(set) var requestsServed = 0
     public private(set) var peakPendingWriteBytes = 0
 
-    public init(stream: ByteStream, loop: EventLoop, configuration: HTTPServerConfiguration, handler: HTTPHandler) {
+    public convenience init(stream: ByteStream, loop: EventLoop, configuration: HTTPServerConfiguration,
+                            handler: HTTPHandler) {
+        self.init(stream: stream, loop: loop, configuration: configuration, handler: handler,
+                  bodyBudget: HTTPBodyBudget(limit: configuration.maxBufferedBodyBytes))
+    }
+
+    init(stream: ByteStream, loop: EventLoop, configuration: HTTPServerConfiguration, handler: HTTPHandler,
+         bodyBudget: HTTPBodyBudget) {
         self.stream = stream
         self.loop = loop
         self.configuration = configuration
         self.handler = handler
+        self.bodyBudget = bodyBudget
         parser = HTTPMessageParser(request: true, maxHeaderBytes: configuration.maxHeaderBytes,
                                    maxBodyBytes: configuration.maxBodyBytes)
         timer = LoopTimer(loop: loop)
         parser.onMessageBegin = { [unowned self] in self.messageBegan() }
-        parser.onHeadersComplete = { [unowned self] head in self.headersCompleted(head) }
+        parser.onHeadersComplete = { [unowned self] head, length in self.headersCompleted(head, contentLength: length) }
+        parser.onBody = { [unowned self] n in !self.reservesPerChunk || self.reserveBody(n) }
         stream.onRead = { [unowned self] bytes in self.received(bytes) }
         stream.onWritable = { [unowned self] in self.writable() }
         stream.onClose = { _ in self.streamClosed() }  // strong: keeps us alive while open
@@ -92,17 +108,56 @@ public final class HTTPServerConnection {
         phase = .headers
     }
 
-    private func headersCompleted(_ head: HTTPMessage) {
+    /// Asks the handler about the head, then reserves the announced body in
+    /// the server-wide budget. False stops the parser (`.refused`).
+    private func headersCompleted(_ head: HTTPMessage, contentLength: Int?) -> Bool {
         phase = .body
         arm(configuration.bodyTimeout)
+        let request = HTTPRequest(method: head.method, target: head.url, headers: head.headers,
+                                  versionMajor: head.versionMajor, versionMinor: head.versionMinor,
+                                  keepAlive: false, remoteAddress: stream.remoteAddress)
+        switch handler.shouldAccept(request, contentLength: contentLength) {
+        case .reject(let response):
+            refusal = (response, request)
+            onStats { $0.rejectedHeads += 1 }
+            return false
+        case .accept(let limit):
+            if let limit { parser.bodyLimit = min(parser.bodyLimit, max(0, limit)) }
+        }
+        if let n = contentLength {
+            if n > parser.bodyLimit { return true }  // the parser answers 413
+            reservesPerChunk = false
+            guard reserveBody(n) else { return false }
+        } else {
+            reservesPerChunk = true
+        }
         if head.headers["Expect"]?.lowercased() == "100-continue" && head.versionMinor >= 1 {
             stream.write("HTTP/1.1 100 Continue\r\n\r\n")
         }
+        return true
+    }
+
+    private func reserveBody(_ bytes: Int) -> Bool {
+        guard bodyBudget.reserve(bytes) else {
+            onStats { $0.bodyBudgetRefusals += 1 }
+            return false
+        }
+        reservedBodyBytes += bytes
+        let peak = bodyBudget.peak
+        onStats { $0.peakBufferedBodyBytes = max($0.peakBufferedBodyBytes, peak) }
+        return true
+    }
+
+    private func releaseBody() {
+        bodyBudget.release(reservedBodyBytes)
+        reservedBodyBytes = 0
+        reservesPerChunk = false
     }
 
     private func dispatch(_ message: HTTPMessage) {
         phase = .handling
         timer.stop()
+        releaseBody()
         onStats { $0.requests += 1 }
         let request = HTTPRequest(method: message.method, target: message.url, headers: message.headers,
                                   body: message.body, versionMajor: message.versionMajor,
@@ -217,20 +272,33 @@ public final class HTTPServerConnection {
     }
 
     /// Answers a request the parser refused, then closes.
+    /// Answers a request the parser refused, then closes. Its body is not
+    /// read any further.
     private func reject(_ failure: HTTPMessageParser.Failure) {
+        releaseBody()
         let status: Int
         switch failure {
         case .malformed: status = 400
         case .headersTooLarge: status = 431
         case .bodyTooLarge: status = 413
+        case .refused:
+            if let (response, head) = refusal {
+                refusal = nil
+                phase = .handling
+                send(response, to: head)  // head.keepAlive is false: closes after
+            } else {
+                writeErrorAndClose(503, extraHeaders: "Retry-After: 1\r\n")  // body budget in use
+            }
+            return
         }
         onStats { $0.badRequests += 1 }
         writeErrorAndClose(status)
     }
 
-    private func writeErrorAndClose(_ status: Int) {
+    private func writeErrorAndClose(_ status: Int, extraHeaders: String = "") {
         let body = "\(HTTPResponse.reason(status))\n"
         stream.write("HTTP/1.1 \(status) \(HTTPResponse.reason(status))\r\nContent-Type: text/plain\r\n"
+                     + extraHeaders
                      + "Content-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)")
         beginClose()
     }
@@ -278,9 +346,12 @@ public final class HTTPServerConnection {
     private func streamClosed() {
         phase = .closed
         streaming = nil
+        releaseBody()
+        refusal = nil
         timer.close()
         parser.onMessageBegin = nil
         parser.onHeadersComplete = nil
+        parser.onBody = nil
         let cb = onClosed
         onClosed = nil
         cb?(self)

@@ -154,6 +154,10 @@ public struct HTTPResponse {
 /// at a time, in order.
 public protocol HTTPHandler {
     func handle(_ request: HTTPRequest, respond: @escaping (HTTPResponse) -> Void)
+    /// Called on the loop thread when a request's headers are complete, before
+    /// its body is read: `head` has an empty body; `contentLength` is nil for a
+    /// chunked body (or none). The default accepts everything.
+    func shouldAccept(_ head: HTTPRequest, contentLength: Int?) -> HTTPHeadDecision
 }
 
 /// An `HTTPHandler` from a closure.

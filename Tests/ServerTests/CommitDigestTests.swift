@@ -86,7 +86,7 @@ final class CommitDigestTests: XCTestCase {
         XCTAssertEqual(r.error?.code, "InternalFailure")
         XCTAssertEqual(r.error?.message, "Backend issued an invalid transaction id")
         // Install the transaction by hand, exactly as startTransaction would.
-        guard case .live(let s) = m.lookup(tok) else {
+        guard case .live(let s) = m.lookup(tok, caller: "AKID") else {
             XCTFail("the session just started is not live")
             return ""
         }

@@ -56,11 +56,10 @@ def read_env_file(path):
     return env
 
 
-@pytest.fixture(scope="module")
-def single_node(tally_bin, tmp_path_factory):
-    """A real single-node Tally (TLS + SigV4) on loopback; yields the client environment."""
-    work = tmp_path_factory.mktemp("node")
-    subprocess.run([str(ROOT / "scripts/gen-certs"), "--dir", str(work), "1"], check=True, capture_output=True)
+@contextlib.contextmanager
+def running_node(tally_bin, work, config):
+    """A real single node in `work`: `config` is the TOML after [listen] (auth, tls, session …), relative to
+    `work`. Yields (client port, metrics port) once both listen; the node logs to work/node.log."""
     client, peer, metrics = free_port(), free_port(), free_port()
     (work / "node.toml").write_text(f"""
 node_id = "node1"
@@ -69,6 +68,29 @@ data_dir = "data"
 client = "127.0.0.1:{client}"
 peer = "127.0.0.1:{peer}"
 metrics = "127.0.0.1:{metrics}"
+""" + config)
+    log = open(work / "node.log", "w")
+    proc = subprocess.Popen([tally_bin, "node", "--config", str(work / "node.toml"), "--env-file", str(work / "env")],
+                            stdout=log, stderr=subprocess.STDOUT)
+    try:
+        wait_for_port(client, proc)
+        wait_for_port(metrics, proc)
+        yield client, metrics
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def single_node(tally_bin, tmp_path_factory):
+    """A real single-node Tally (TLS + SigV4) on loopback; yields the client environment."""
+    work = tmp_path_factory.mktemp("node")
+    subprocess.run([str(ROOT / "scripts/gen-certs"), "--dir", str(work), "1"], check=True, capture_output=True)
+    with running_node(tally_bin, work, """
 [tls]
 cert = "certs/node1.pem"
 key = "certs/node1.key"
@@ -78,24 +100,11 @@ mode = "sigv4"
 credentials_file = "credentials"
 [session]
 transaction_timeout_seconds = 3
-""")
-    log = open(work / "node.log", "w")
-    proc = subprocess.Popen([tally_bin, "node", "--config", str(work / "node.toml"), "--env-file", str(work / "env")],
-                            stdout=log, stderr=subprocess.STDOUT)
-    try:
-        wait_for_port(client, proc)
-        wait_for_port(metrics, proc)
+""") as (_, metrics):
         env = read_env_file(work / "env")
         env["TALLY_METRICS_URL"] = f"http://127.0.0.1:{metrics}"
         env["TALLY_WORK"] = str(work)
         yield env
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 @contextlib.contextmanager

@@ -62,6 +62,8 @@ public struct NodeConfig: Equatable, Sendable {
         /// INI file in `~/.aws/credentials` format (see `CredentialsFile`).
         public var credentialsFile = "credentials"
         public var maxClockSkew: TimeInterval = 15 * 60
+        /// The region SigV4 credential scopes must name; nil accepts any.
+        public var region: String?
     }
 
     public struct HTTP: Equatable, Sendable {
@@ -71,6 +73,11 @@ public struct NodeConfig: Equatable, Sendable {
         public var bodyTimeout: TimeInterval = 60
         public var idleTimeout: TimeInterval = 60
         public var maxConnections = 10_000
+        /// Body bytes held at once, across connections, for requests not yet
+        /// authenticated; more gets 503 + close.
+        public var maxBufferedBodyBytes = 64 * 1024 * 1024
+        /// A request unanswered this long is logged once at `warning`.
+        public var stuckRequestSeconds: TimeInterval = 5
     }
 
     /// Raft timing and log compaction (`RaftDriverOptions`).

@@ -66,6 +66,12 @@ extension NodeConfig {
             }
             c.auth.credentialsFile = try t.string("credentials_file") ?? c.auth.credentialsFile
             c.auth.maxClockSkew = try t.seconds("max_clock_skew_seconds") ?? c.auth.maxClockSkew
+            if let region = try t.string("region") {
+                guard !region.isEmpty, region.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }) else {
+                    throw ConfigError("auth.region must be a region name like \"us-east-1\", got \"\(region)\"")
+                }
+                c.auth.region = region
+            }
             try t.finish()
         }
         if let t = try top.table("session") {
@@ -75,6 +81,7 @@ extension NodeConfig {
             s.expiredSessionRetention = try t.seconds("expired_session_retention_seconds", allowZero: true)
                 ?? s.expiredSessionRetention
             s.maxSessionsPerLedger = try t.positiveInt("max_sessions_per_ledger") ?? s.maxSessionsPerLedger
+            s.maxSessionsPerCredential = try t.positiveInt("max_sessions_per_credential") ?? s.maxSessionsPerCredential
             s.rateLimitPerSecond = try t.number("rate_limit_per_second", allowZero: true) ?? s.rateLimitPerSecond
             s.rateLimitBurst = try t.number("rate_limit_burst") ?? s.rateLimitBurst
             s.pageSize = try t.positiveInt("page_size") ?? s.pageSize
@@ -89,6 +96,8 @@ extension NodeConfig {
             c.http.bodyTimeout = try t.seconds("body_timeout_seconds") ?? c.http.bodyTimeout
             c.http.idleTimeout = try t.seconds("idle_timeout_seconds") ?? c.http.idleTimeout
             c.http.maxConnections = try t.positiveInt("max_connections") ?? c.http.maxConnections
+            c.http.maxBufferedBodyBytes = try t.positiveInt("max_buffered_body_bytes") ?? c.http.maxBufferedBodyBytes
+            c.http.stuckRequestSeconds = try t.seconds("stuck_request_seconds") ?? c.http.stuckRequestSeconds
             try t.finish()
         }
         if let t = try top.table("raft") {

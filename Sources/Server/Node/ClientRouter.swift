@@ -10,23 +10,56 @@ final class ClientRouter: HTTPHandler {
     private weak var node: Node?
     private let session: SessionEndpoint
     private let authenticator: RequestAuthenticator
+    let limits: ClientBodyLimits
+    let stuck: StuckRequestWatch
 
-    init(node: Node, session: SessionEndpoint, authenticator: RequestAuthenticator) {
+    init(node: Node, session: SessionEndpoint, authenticator: RequestAuthenticator, limits: ClientBodyLimits,
+         stuck: StuckRequestWatch) {
         self.node = node
         self.session = session
         self.authenticator = authenticator
+        self.limits = limits
+        self.stuck = stuck
     }
 
     func handle(_ request: HTTPRequest, respond: @escaping (HTTPResponse) -> Void) {
         serve(request, forwarded: false, respond: respond)
     }
 
-    private func serve(_ request: HTTPRequest, forwarded: Bool, respond: @escaping (HTTPResponse) -> Void) {
+    /// From the headers alone: a signature that can still verify (known key,
+    /// well-formed scope, signed date within the skew) and a body no larger
+    /// than this kind of request needs. A refusal is answered without reading
+    /// the body, and the connection closes.
+    func shouldAccept(_ head: HTTPRequest, contentLength: Int?) -> HTTPHeadDecision {
+        let isSession = ClientRouter.isSession(head)
+        do {
+            try authenticator.checkHead(ClientRouter.signed(head))
+        } catch {
+            let e = error as? ServiceError ?? .internalFailure("\(error)")
+            return .reject(ClientRouter.error(e, sessionAPI: isSession))
+        }
+        let limit = isSession ? limits.sessionAPI : limits.controlPlane
+        if let n = contentLength, n > limit {
+            return .reject(ClientRouter.error(limits.tooLarge(n, limit: limit), sessionAPI: isSession))
+        }
+        return .accept(maxBodyBytes: limit)
+    }
+
+    static func isSession(_ request: HTTPRequest) -> Bool {
+        request.path == "/" || request.headers["X-Amz-Target"] != nil
+    }
+
+    private func serve(_ request: HTTPRequest, forwarded: Bool, respond answer: @escaping (HTTPResponse) -> Void) {
         guard let node else {
-            respond(ClientRouter.error(.capacityExceeded("Node is shutting down"), sessionAPI: true))
+            answer(ClientRouter.error(.capacityExceeded("Node is shutting down"), sessionAPI: true))
             return
         }
-        let isSession = request.path == "/" || request.headers["X-Amz-Target"] != nil
+        let isSession = ClientRouter.isSession(request)
+        let label = stuck.begin(method: request.method, path: request.path)
+        let respond: (HTTPResponse) -> Void = { [stuck] response in
+            stuck.end(label)
+            answer(response)
+        }
         let status = node.driver.status
         if status.role != .leader {
             if forwarded {
@@ -38,13 +71,18 @@ final class ClientRouter: HTTPHandler {
             return
         }
         if isSession {
-            serveSession(request, node: node, respond: respond)
+            serveSession(request, node: node, label: label, respond: respond)
         } else {
+            if let (command, ledger) = MetricsCommand.controlPlane(method: request.method, path: request.path) {
+                label.command = command.rawValue
+                label.ledger = ledger ?? ""
+            }
             serveControlPlane(request, node: node, respond: respond)
         }
     }
 
-    private func serveSession(_ request: HTTPRequest, node: Node, respond: @escaping (HTTPResponse) -> Void) {
+    private func serveSession(_ request: HTTPRequest, node: Node, label: StuckRequestWatch.Label,
+                              respond: @escaping (HTTPResponse) -> Void) {
         let started = ContinuousClock.now
         var decoded: SendCommandRequest?
         var ledger: String?
@@ -54,7 +92,10 @@ final class ClientRouter: HTTPHandler {
                 ledger = name
             } else {
                 ledger = d.sessionToken.flatMap { node.sessions.ledger(forToken: $0) }
+                label.session = d.sessionToken.flatMap { node.sessions.sessionID(forToken: $0) } ?? ""
             }
+            label.command = d.command.name
+            label.ledger = ledger ?? ""
         }) { response in
             if let ledger, let decoded, let command = MetricsCommand(rawValue: decoded.command.name),
                node.stateMachine.state(of: ledger) != nil {
@@ -103,7 +144,7 @@ final class ClientRouter: HTTPHandler {
         guard let node, let leader = node.driver.status.leaderID, leader != node.driver.status.nodeID else {
             return false
         }
-        let isSession = request.path == "/" || request.headers["X-Amz-Target"] != nil
+        let isSession = ClientRouter.isSession(request)
         node.driver.transport.request(to: leader, channel: .forward, payload: ForwardedHTTP.encode(request),
                                       timeout: .seconds(35)) { result in
             switch result {
@@ -135,7 +176,7 @@ final class ClientRouter: HTTPHandler {
 
     static func signed(_ request: HTTPRequest) -> SignedRequest {
         SignedRequest(method: request.method, target: request.target,
-                      headers: request.headers.entries, body: request.body)
+                      headers: request.headers.entries, body: request.body, remoteAddress: request.remoteAddress)
     }
 
     static func http(_ response: ProtocolResponse) -> HTTPResponse {

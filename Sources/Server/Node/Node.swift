@@ -24,6 +24,7 @@ public final class Node {
     private var router: ClientRouter!
     private var timers: [TimerHandle] = []
     private var statementRunner: PooledStatementRunner?
+    private let authFailures = AuthFailureLog()
     public private(set) var storageError: String?
 
     public init(config: NodeConfig) throws {
@@ -79,8 +80,10 @@ public final class Node {
             options: ControlPlane.Options(exportRoot: config.dataDirectory + "/exports",
                                           schedule: { [loop] work in loop.execute(work) }),
             loop: loop)
+        let stuck = StuckRequestWatch(threshold: .milliseconds(Int(config.http.stuckRequestSeconds * 1000)))
         router = ClientRouter(node: self, session: SessionEndpoint(manager: sessions, authenticator: authenticator),
-                              authenticator: authenticator)
+                              authenticator: authenticator,
+                              limits: ClientBodyLimits(sessionAPI: config.http.maxBodyBytes), stuck: stuck)
         controlPlane.forwardToLeader = { [weak self] request, _, respond in
             guard let self else { return false }
             return self.router.forward(request, respond: respond)
@@ -98,6 +101,7 @@ public final class Node {
         http.bodyTimeout = .milliseconds(Int(config.http.bodyTimeout * 1000))
         http.idleTimeout = .milliseconds(Int(config.http.idleTimeout * 1000))
         http.maxConnections = config.http.maxConnections
+        http.maxBufferedBodyBytes = config.http.maxBufferedBodyBytes
         let server = HTTPServer(loop: loop, configuration: http, handler: router)
         try server.start()
         clientServer = server
@@ -116,6 +120,8 @@ public final class Node {
         })
         timers.append(loop.scheduleTimer(after: .seconds(1), repeating: .seconds(1)) { [weak self] in
             self?.controlPlane.reconcile()
+            self?.router.stuck.scan()
+            self?.authFailures.flush()
         })
     }
 
@@ -144,7 +150,8 @@ public final class Node {
         case .sigv4:
             var verifier = SigV4Verifier(credentials: try CredentialsFile.load(path: config.auth.credentialsFile))
             verifier.maxClockSkew = config.auth.maxClockSkew
-            return RequestAuthenticator(mode: .sigv4, verifier: verifier)
+            verifier.region = config.auth.region
+            return RequestAuthenticator(mode: .sigv4, verifier: verifier, failureLog: authFailures)
         }
     }
 

@@ -15,6 +15,7 @@ public final class SessionManager: @unchecked Sendable {
     let lock = NSLock()
     var sessions: [String: SessionState] = [:]
     var liveSessionsPerLedger: [String: Int] = [:]
+    var liveSessionsPerCaller: [String: Int] = [:]
 
     public init(backend: SessionBackend, settings: SessionSettings = SessionSettings(),
                 clock: any ServerClock = SystemClock()) {
@@ -26,7 +27,9 @@ public final class SessionManager: @unchecked Sendable {
         self.pager = Pager(maxValues: settings.pageSize, maxBytes: settings.pageBytes)
     }
 
-    /// Runs one command. `caller` keys the rate limiter (the access key id).
+    /// Runs one command. `caller` (the authenticated access key id) keys the
+    /// rate limiter and owns the sessions it starts: another caller's token is
+    /// "No such session".
     /// `requestID` is the id of this HTTP request; a session is named after
     /// the request id of its StartSession (pyqldb uses that as its session id),
     /// which is what "Session <id> has expired" shows. `completion` is called
@@ -38,7 +41,7 @@ public final class SessionManager: @unchecked Sendable {
             return
         }
         if case .startSession(let ledger) = request.command {
-            completion(startSession(ledger: ledger, sessionID: requestID))
+            completion(startSession(ledger: ledger, sessionID: requestID, caller: caller))
             return
         }
         guard let token = request.sessionToken else {
@@ -46,7 +49,7 @@ public final class SessionManager: @unchecked Sendable {
             return
         }
         let session: SessionState
-        switch lookup(token) {
+        switch lookup(token, caller: caller) {
         case .missing:
             completion(.failure(.invalidSession("No such session")))
             return
@@ -89,20 +92,31 @@ public final class SessionManager: @unchecked Sendable {
         lock.withLock { sessions[token]?.ledger }
     }
 
+    /// The id of a session (its StartSession request id), for logs; never the token.
+    public func sessionID(forToken token: String) -> String? {
+        lock.withLock { sessions[token]?.id }
+    }
+
     /// Sessions that can still be used, per ledger.
     public func liveSessionCount(ledger: String) -> Int {
         lock.withLock { liveSessionsPerLedger[ledger] ?? 0 }
+    }
+
+    /// Sessions that can still be used, started by `caller`.
+    public func liveSessionCount(caller: String) -> Int {
+        lock.withLock { liveSessionsPerCaller[caller] ?? 0 }
     }
 
     // MARK: - Session table
 
     enum Lookup { case missing, expired(SessionState), live(SessionState) }
 
-    func lookup(_ token: String) -> Lookup {
+    /// The session behind `token` if `caller` started it.
+    func lookup(_ token: String, caller: String) -> Lookup {
         let now = clock.now()
         var justExpired: SessionState?
         let result: Lookup = lock.withLock {
-            guard let s = sessions[token] else { return .missing }
+            guard let s = sessions[token], s.owner == caller else { return .missing }
             if let expiredAt = s.expiredAt {
                 if now.timeIntervalSince(expiredAt) >= settings.expiredSessionRetention {
                     sessions[token] = nil
@@ -129,10 +143,17 @@ public final class SessionManager: @unchecked Sendable {
     func tombstoneLocked(_ s: SessionState, _ now: Date) {
         guard s.expiredAt == nil, !s.ended else { return }
         s.expiredAt = now
-        liveSessionsPerLedger[s.ledger, default: 1] -= 1
+        releaseSlotLocked(s)
     }
 
-    func startSession(ledger: String, sessionID: String) -> Result<SessionResult, ServiceError> {
+    /// A session stops counting against its ledger's and its owner's limits. Caller holds `lock`.
+    func releaseSlotLocked(_ s: SessionState) {
+        liveSessionsPerLedger[s.ledger, default: 1] -= 1
+        let left = liveSessionsPerCaller[s.owner, default: 1] - 1
+        liveSessionsPerCaller[s.owner] = left > 0 ? left : nil
+    }
+
+    func startSession(ledger: String, sessionID: String, caller: String) -> Result<SessionResult, ServiceError> {
         switch backend.ledgerAvailability(ledger) {
         case .active: break
         case .notFound: return .failure(.badRequest("Ledger \(ledger) does not exist"))
@@ -141,8 +162,11 @@ public final class SessionManager: @unchecked Sendable {
         let now = clock.now()
         var expired: [SessionState] = []
         let result: Result<SessionResult, ServiceError> = lock.withLock {
-            if liveSessionsPerLedger[ledger, default: 0] >= settings.maxSessionsPerLedger {
-                for s in sessions.values where s.ledger == ledger && s.expiredAt == nil && isPastLifetime(s, now) {
+            let ledgerFull = liveSessionsPerLedger[ledger, default: 0] >= settings.maxSessionsPerLedger
+            let callerFull = liveSessionsPerCaller[caller, default: 0] >= settings.maxSessionsPerCredential
+            if ledgerFull || callerFull {
+                for s in sessions.values where (s.ledger == ledger || s.owner == caller) && s.expiredAt == nil
+                    && isPastLifetime(s, now) {
                     tombstoneLocked(s, now)
                     expired.append(s)
                 }
@@ -151,10 +175,15 @@ public final class SessionManager: @unchecked Sendable {
                 return .failure(.limitExceeded("Exceeded the session limit: ledger \(ledger) already has "
                     + "\(settings.maxSessionsPerLedger) active sessions"))
             }
+            guard liveSessionsPerCaller[caller, default: 0] < settings.maxSessionsPerCredential else {
+                return .failure(.limitExceeded("Exceeded the session limit: access key \(caller) already has "
+                    + "\(settings.maxSessionsPerCredential) active sessions"))
+            }
             var token = Identifiers.token()
             while sessions[token] != nil { token = Identifiers.token() }
-            sessions[token] = SessionState(token: token, id: sessionID, ledger: ledger, createdAt: now)
+            sessions[token] = SessionState(token: token, id: sessionID, ledger: ledger, owner: caller, createdAt: now)
             liveSessionsPerLedger[ledger, default: 0] += 1
+            liveSessionsPerCaller[caller, default: 0] += 1
             return .success(.startSession(sessionToken: token))
         }
         for s in expired { s.queue.submit { [self] done in expireIfNeeded(s); done() } }
@@ -164,7 +193,7 @@ public final class SessionManager: @unchecked Sendable {
     func endSessionLocked(_ s: SessionState) {
         guard !s.ended else { return }
         s.ended = true
-        if s.expiredAt == nil { liveSessionsPerLedger[s.ledger, default: 1] -= 1 }
+        if s.expiredAt == nil { releaseSlotLocked(s) }
         if sessions[s.token] === s { sessions[s.token] = nil }
     }
 
@@ -188,6 +217,8 @@ final class SessionState: @unchecked Sendable {
     let token: String
     let id: String
     let ledger: String
+    /// The access key that started it; only it may use the token.
+    let owner: String
     let createdAt: Date
     let queue = SerialQueue()
 
@@ -197,10 +228,11 @@ final class SessionState: @unchecked Sendable {
     var expiredAt: Date?
     var ended = false
 
-    init(token: String, id: String, ledger: String, createdAt: Date) {
+    init(token: String, id: String, ledger: String, owner: String, createdAt: Date) {
         self.token = token
         self.id = id
         self.ledger = ledger
+        self.owner = owner
         self.createdAt = createdAt
     }
 

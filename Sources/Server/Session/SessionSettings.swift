@@ -11,6 +11,9 @@ public struct SessionSettings: Sendable, Equatable {
     public var expiredSessionRetention: TimeInterval = 15 * 60
     /// Concurrent active sessions per ledger (QLDB: 3000, fixed).
     public var maxSessionsPerLedger = 3000
+    /// Concurrent active sessions one access key may hold, across ledgers;
+    /// below `maxSessionsPerLedger` so one credential cannot take them all.
+    public var maxSessionsPerCredential = 1500
     /// Token bucket per caller (access key): requests per second; 0 disables.
     public var rateLimitPerSecond: Double = 20_000
     /// Token bucket size (the burst a caller may send at once).

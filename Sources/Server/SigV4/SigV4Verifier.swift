@@ -8,12 +8,16 @@ public struct SignedRequest: Sendable {
     public var target: String
     public var headers: [(name: String, value: String)]
     public var body: [UInt8]
+    /// Where it came from (for logs; not signed).
+    public var remoteAddress: String?
 
-    public init(method: String, target: String, headers: [(name: String, value: String)], body: [UInt8]) {
+    public init(method: String, target: String, headers: [(name: String, value: String)], body: [UInt8],
+                remoteAddress: String? = nil) {
         self.method = method
         self.target = target
         self.headers = headers
         self.body = body
+        self.remoteAddress = remoteAddress
     }
 
     public var rawPath: String {
@@ -51,9 +55,9 @@ public enum AuthMode: String, Sendable, Equatable {
 }
 
 /// Verifies AWS Signature Version 4 the way AWS does for `qldb` and
-/// `qldb-session` (both sign as service `qldb`, any region). Every failure is
-/// a 403 `ServiceError` with AWS's code; nothing else about the request is
-/// looked at before this passes.
+/// `qldb-session` (both sign as service `qldb`; any region unless `region` is
+/// set). Every failure is a 403 `ServiceError` with AWS's code; nothing else
+/// about the request is looked at before this passes.
 public struct SigV4Verifier: Sendable {
     public var credentials: any CredentialStore
     public var clock: any ServerClock
@@ -66,13 +70,19 @@ public struct SigV4Verifier: Sendable {
     /// Add AWS's "The Canonical String for this request should have been …"
     /// to mismatch errors (a debugging aid; reveals no secret).
     public var explainMismatch = false
+    /// The region the credential scope must name; nil accepts any region
+    /// (what local QLDB emulators do).
+    public var region: String?
 
     public init(credentials: any CredentialStore, clock: any ServerClock = SystemClock()) {
         self.credentials = credentials
         self.clock = clock
     }
 
-    public func verify(_ request: SignedRequest) throws -> AuthenticatedCaller {
+    /// What can be checked from the headers alone (a known key, a well-formed
+    /// scope, a signed date within the allowed skew), so a request that will
+    /// fail is refused before its body is read. `verify` repeats it.
+    public func checkHead(_ request: SignedRequest) throws -> CheckedHead {
         let authHeaders = request.values("Authorization")
         guard let header = authHeaders.first else {
             if let q = request.rawQuery, q.contains("X-Amz-Signature=") || q.contains("X-Amz-Algorithm=") {
@@ -119,8 +129,16 @@ public struct SigV4Verifier: Sendable {
                 "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: "
                 + "'\(auth.date)' != '\(amzDate.prefix(8))', from '\(amzDate)'.")
         }
+        if let region, auth.region != region {
+            throw ServiceError.invalidSignature("Credential should be scoped to a valid region, not '\(auth.region)'. ")
+        }
         guard auth.signedHeaders.contains("host") else {
             throw ServiceError.incompleteSignature("'Host' must be a 'SignedHeader' in the AWS Authorization.")
+        }
+        let dateHeader = request.header("X-Amz-Date") != nil ? "x-amz-date" : "date"
+        guard auth.signedHeaders.contains(dateHeader) else {
+            throw ServiceError.incompleteSignature(
+                "'\(dateHeader == "date" ? "Date" : "X-Amz-Date")' must be a 'SignedHeader' in the AWS Authorization.")
         }
 
         // The clock window.
@@ -142,6 +160,15 @@ public struct SigV4Verifier: Sendable {
         if token != credential.sessionToken {
             throw ServiceError.unrecognizedClient()
         }
+        return CheckedHead(authorization: auth, credential: credential, amzDate: amzDate)
+    }
+
+    /// The header checks, then the body hash and the signature.
+    public func verify(_ request: SignedRequest) throws -> AuthenticatedCaller {
+        let head = try checkHead(request)
+        let auth = head.authorization
+        let credential = head.credential
+        let amzDate = head.amzDate
 
         // The payload.
         let payloadHash: String
@@ -180,28 +207,10 @@ public struct SigV4Verifier: Sendable {
     }
 }
 
-/// The node's authentication policy: SigV4, or (explicitly configured) none.
-public struct RequestAuthenticator: Sendable {
-    public var mode: AuthMode
-    public var verifier: SigV4Verifier
-
-    public init(mode: AuthMode, verifier: SigV4Verifier) {
-        self.mode = mode
-        self.verifier = verifier
-    }
-
-    /// The caller, or a 403 `ServiceError` to send back unchanged. With
-    /// `.none`, a parsable Authorization header still names the caller (for
-    /// rate limiting); nothing is verified.
-    public func authenticate(_ request: SignedRequest) throws -> AuthenticatedCaller {
-        switch mode {
-        case .sigv4:
-            return try verifier.verify(request)
-        case .none:
-            if let h = request.header("Authorization"), let auth = try? SigV4Authorization.parse(h) {
-                return AuthenticatedCaller(accessKeyID: auth.accessKeyID, principal: auth.accessKeyID, region: auth.region)
-            }
-            return .anonymous
-        }
-    }
+/// A request whose headers passed `SigV4Verifier.checkHead`.
+public struct CheckedHead: Sendable {
+    public var authorization: SigV4Authorization
+    public var credential: Credential
+    /// The signed date in basic format.
+    public var amzDate: String
 }
