@@ -59,7 +59,11 @@ def read_env_file(path):
 @pytest.fixture(scope="module")
 def single_node(tally_bin, tmp_path_factory):
     """A real single-node Tally (TLS + SigV4) on loopback; yields the client environment."""
-    work = tmp_path_factory.mktemp("node")
+    yield from run_single_node(tally_bin, tmp_path_factory.mktemp("node"))
+
+
+def run_single_node(tally_bin, work, extra_config=""):
+    """Starts one node in `work` (`extra_config` is appended to its TOML); yields the client environment."""
     subprocess.run([str(ROOT / "scripts/gen-certs"), "--dir", str(work), "1"], check=True, capture_output=True)
     client, peer, metrics = free_port(), free_port(), free_port()
     (work / "node.toml").write_text(f"""
@@ -78,6 +82,7 @@ mode = "sigv4"
 credentials_file = "credentials"
 [session]
 transaction_timeout_seconds = 3
+{extra_config}
 """)
     log = open(work / "node.log", "w")
     proc = subprocess.Popen([tally_bin, "node", "--config", str(work / "node.toml"), "--env-file", str(work / "env")],
