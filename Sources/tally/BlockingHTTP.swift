@@ -14,7 +14,7 @@ final class BlockingHTTP {
     deinit { loop.shutdown() }
 
     /// nil when the server cannot be reached within `timeout`.
-    func send(host: String, port: Int, method: String = "GET", path: String,
+    func send(host: String, port: Int, method: String = "GET", path: String, headers: HTTPHeaders = HTTPHeaders(),
               timeout: Duration = .seconds(5)) -> HTTPResponse? {
         let done = DispatchSemaphore(value: 0)
         let box = ResultBox()
@@ -25,7 +25,7 @@ final class BlockingHTTP {
                     return
                 }
                 client.responseTimeout = timeout
-                client.send(HTTPClient.Request(method: method, target: path)) { response in
+                client.send(HTTPClient.Request(method: method, target: path, headers: headers)) { response in
                     box.response = try? response.get()
                     client.close()
                     done.signal()

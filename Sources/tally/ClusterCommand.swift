@@ -98,7 +98,11 @@ struct ClusterCommand: ParsableCommand {
             var path = "/admin/transfer-leadership"
             if let target { path += "?to=\(target)" }
             let address = member.config.listen.metrics
-            guard let response = http.send(host: address.host, port: address.port, method: "POST", path: path) else {
+            guard let token = try AdminToken.read(path: member.config.adminTokenFile) else {
+                throw CLIError("\(leader.name) has no admin token at \(member.config.adminTokenFile) (it is created when the node starts)")
+            }
+            guard let response = http.send(host: address.host, port: address.port, method: "POST", path: path,
+                                           headers: ["Authorization": "Bearer \(token)"]) else {
                 throw CLIError("\(leader.name) did not answer on \(address)")
             }
             print(response.bodyText, terminator: "")

@@ -165,13 +165,17 @@ final class ControlPlaneJournalTests: XCTestCase {
     }
 
     func testStreamDeliversRecordsInOrderToAFileSink() throws {
-        let node = try TestNode(dir: makeTempDirectory(self))
+        let dir = makeTempDirectory(self)
+        try FileManager.default.createDirectory(atPath: dir + "/sink", withIntermediateDirectories: true)
+        let kinesis = "arn:aws:kinesis:us-east-1:000000000000:stream/records"
+        let node = try TestNode(dir: dir, streamSinks: StreamSinks(root: dir + "/sink", entries: [
+            .init(stream: kinesis, target: .file("stream-records.ion"))]))
         node.createLedger("cars")
         let first = try node.insert("cars", car("V0"))
         let sink = node.dir + "/sink/stream-records.ion"
         node.clock.now += 1000
         let body = #"{"RoleArn":"arn:aws:iam::000000000000:role/stream","InclusiveStartTime":1600000000,"#
-            + #""KinesisConfiguration":{"StreamArn":"file://\#(sink)","AggregationEnabled":false},"StreamName":"my-stream"}"#
+            + #""KinesisConfiguration":{"StreamArn":"\#(kinesis)","AggregationEnabled":false},"StreamName":"my-stream"}"#
         let r = node.call("POST", "/ledgers/cars/journal-kinesis-streams", body)
         XCTAssertEqual(r.status, 200, r.bodyText)
         let streamId = stringMember(jsonBody(r), "StreamId")!
@@ -206,7 +210,7 @@ final class ControlPlaneJournalTests: XCTestCase {
         let described = node.call("GET", "/ledgers/cars/journal-kinesis-streams/\(streamId)")
         XCTAssertEqual(described.bodyText, #"{"Stream":{"LedgerName":"cars","CreationTime":1700000001,"InclusiveStartTime":1700000000,"#
             + #""RoleArn":"arn:aws:iam::000000000000:role/stream","StreamId":"\#(streamId)","Arn":"\#(arn)","Status":"ACTIVE","#
-            + #""KinesisConfiguration":{"StreamArn":"file://\#(sink)","AggregationEnabled":false},"StreamName":"my-stream"}}"#)
+            + #""KinesisConfiguration":{"StreamArn":"\#(kinesis)","AggregationEnabled":false},"StreamName":"my-stream"}}"#)
         let listed = jsonBody(node.call("GET", "/ledgers/cars/journal-kinesis-streams"))
         guard case .array(let streams)? = listed["Streams"] else { return XCTFail() }
         XCTAssertEqual(streams.count, 1)
@@ -219,17 +223,19 @@ final class ControlPlaneJournalTests: XCTestCase {
         try node.insert("cars", car("V3"))
         XCTAssertEqual(try String(contentsOfFile: sink, encoding: .utf8).split(separator: "\n").count, lines.count, "cancelled: no more records")
         assertQLDBError(node.call("POST", "/ledgers/cars/journal-kinesis-streams",
-                              body.replacingOccurrences(of: "file://", with: "ftp://")), 400, "InvalidParameterException")
+                              body.replacingOccurrences(of: kinesis, with: "file://\(sink)")), 400, "InvalidParameterException")
     }
 
     func testStreamWithEndTimeCompletes() throws {
-        let node = try TestNode(dir: makeTempDirectory(self))
+        let dir = makeTempDirectory(self)
+        try FileManager.default.createDirectory(atPath: dir + "/sink", withIntermediateDirectories: true)
+        let node = try TestNode(dir: dir, streamSinks: StreamSinks(root: dir + "/sink", allowAnyArn: true))
         node.createLedger("cars")
         try node.insert("cars", car("V0"))
         let sink = node.dir + "/sink/completed-stream.ion"
         let end = (node.clock.now + 10_000) / 1000
         let body = #"{"RoleArn":"arn:aws:iam::000000000000:role/stream","InclusiveStartTime":1600000000,"ExclusiveEndTime":\#(end),"#
-            + #""KinesisConfiguration":{"StreamArn":"file://\#(sink)"},"StreamName":"bounded"}"#
+            + #""KinesisConfiguration":{"StreamArn":"arn:aws:kinesis:us-east-1:000000000000:stream/completed-stream"},"StreamName":"bounded"}"#
         let streamId = stringMember(jsonBody(node.call("POST", "/ledgers/cars/journal-kinesis-streams", body)), "StreamId")!
         node.clock.now += 20_000
         try node.insert("cars", car("late"))

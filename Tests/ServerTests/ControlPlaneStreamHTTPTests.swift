@@ -41,11 +41,12 @@ final class ControlPlaneStreamHTTPTests: XCTestCase {
         let dir = makeTempDirectory(self)
         let node: TestNode = try loop.submit {
             try server.start()
-            let node = try TestNode(dir: dir, loop: loop)
+            let node = try TestNode(dir: dir, loop: loop, streamSinks: StreamSinks(root: dir, entries: [
+                .init(stream: "web", target: .url("http://127.0.0.1:\(server.port)/records"))]))
             node.createLedger("cars")
             try node.insert("cars", car("V0"))
             let body = #"{"RoleArn":"arn:aws:iam::000000000000:role/stream","InclusiveStartTime":1600000000,"#
-                + #""KinesisConfiguration":{"StreamArn":"http://127.0.0.1:\#(server.port)/records"},"StreamName":"web"}"#
+                + #""KinesisConfiguration":{"StreamArn":"arn:aws:kinesis:us-east-1:000000000000:stream/web"},"StreamName":"web"}"#
             XCTAssertEqual(node.call("POST", "/ledgers/cars/journal-kinesis-streams", body).status, 200)
             return node
         }
@@ -60,6 +61,8 @@ final class ControlPlaneStreamHTTPTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(sink.attempts, 3, "the refused first POST was retried")
         try loop.submit {
             XCTAssertEqual(node.machine.registry.streams.values.first?.deliveredThrough, 1)
+            XCTAssertEqual(node.machine.registry.streams.values.first?.status, "ACTIVE", "recovered from the 503")
+            XCTAssertNil(node.machine.registry.streams.values.first?.errorCause)
             server.stop()
             node.machine.close()
         }

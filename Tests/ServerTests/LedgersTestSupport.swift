@@ -66,17 +66,18 @@ final class TestNode {
     let control: ControlPlane
 
     init(dir: String, clock: TestClock = TestClock(), seed: UInt64 = 7, maxLedgers: Int = 20, metadataInterval: UInt64 = 1024,
-         schedule: @escaping (@escaping () -> Void) -> Void = { $0() }, loop: EventLoop? = nil) throws {
+         schedule: @escaping (@escaping () -> Void) -> Void = { $0() }, loop: EventLoop? = nil,
+         streamSinks: StreamSinks? = nil, maxExportsPerCredential: Int = 2) throws {
         self.dir = dir
         self.clock = clock
         let ledgerOptions = Ledger.Options(ids: IDGenerator(SeededGenerator(seed: seed)), clock: { clock.now })
         machine = try NodeStateMachine(options: LedgerRegistry.Options(
             dataDirectory: dir + "/data", maxLedgers: maxLedgers, metadataInterval: metadataInterval, ledgerOptions: ledgerOptions))
         replicator = InMemoryReplicator(machine: machine)
-        control = ControlPlane(stateMachine: machine, replicator: replicator,
-                               options: ControlPlane.Options(exportRoot: dir + "/exports", now: { clock.now },
-                                                             ids: IDGenerator(SeededGenerator(seed: seed + 1000)),
-                                                             schedule: schedule), loop: loop)
+        var options = ControlPlane.Options(exportRoot: dir + "/exports", streamSinks: streamSinks, now: { clock.now },
+                                           ids: IDGenerator(SeededGenerator(seed: seed + 1000)), schedule: schedule)
+        options.maxExportsPerCredential = maxExportsPerCredential
+        control = ControlPlane(stateMachine: machine, replicator: replicator, options: options, loop: loop)
     }
 
     /// Sends one request and returns the (synchronous) response.

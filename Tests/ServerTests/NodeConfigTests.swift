@@ -139,4 +139,47 @@ final class NodeConfigTests: XCTestCase {
             }
         }
     }
+
+    func testStreamsAdminAndExportsSections() throws {
+        let c = try NodeConfig.parse("""
+        data_dir = "d"
+        [streams]
+        root = "sinks"
+        allow_any_arn = true
+        [[streams.sinks]]
+        stream = "arn:aws:kinesis:us-east-1:123456789012:stream/orders"
+        file = "orders/records.ion"
+        [[streams.sinks]]
+        stream = "audit"
+        url = "https://collector.internal:8443/records"
+        [admin]
+        token_file = "secrets/admin.token"
+        [exports]
+        max_concurrent_per_credential = 4
+        """, baseDirectory: "/etc/tally")
+        XCTAssertEqual(c.streamRoot, "/etc/tally/sinks")
+        XCTAssertTrue(c.streams.allowAnyArn)
+        XCTAssertEqual(c.streams.sinks, [
+            .init(stream: "arn:aws:kinesis:us-east-1:123456789012:stream/orders", target: .file("orders/records.ion")),
+            .init(stream: "audit", target: .url("https://collector.internal:8443/records")),
+        ])
+        XCTAssertEqual(c.adminTokenFile, "/etc/tally/secrets/admin.token")
+        XCTAssertEqual(c.exports.maxConcurrentPerCredential, 4)
+        let defaults = try NodeConfig.parse("data_dir = \"/var/lib/tally\"")
+        XCTAssertEqual(defaults.streamRoot, "/var/lib/tally/streams")
+        XCTAssertFalse(defaults.streams.allowAnyArn)
+        XCTAssertEqual(defaults.adminTokenFile, "/var/lib/tally/admin.token")
+
+        for (bad, key) in [("[[streams.sinks]]\nstream = \"x\"\nfile = \"../etc/passwd\"", "streams.sinks[0]."),
+                           ("[[streams.sinks]]\nstream = \"x\"\nfile = \"/etc/passwd\"", "streams.sinks[0]."),
+                           ("[[streams.sinks]]\nstream = \"x\"\nurl = \"file:///etc/passwd\"", "streams.sinks[0]."),
+                           ("[[streams.sinks]]\nstream = \"arn:aws:kinesis:x\"\nfile = \"a\"", "streams.sinks[0]."),
+                           ("[[streams.sinks]]\nstream = \"x\"", "streams.sinks[0]."),
+                           ("[streams]\nallow_any_arn = \"yes\"", "streams.allow_any_arn"),
+                           ("[exports]\nmax_concurrent_per_credential = 0", "exports.max_concurrent_per_credential")] {
+            XCTAssertThrowsError(try NodeConfig.parse(bad)) { error in
+                XCTAssertTrue("\(error)".contains(key), "\(bad): \(error)")
+            }
+        }
+    }
 }

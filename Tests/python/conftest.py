@@ -88,7 +88,11 @@ metrics = "127.0.0.1:{metrics}"
 @pytest.fixture(scope="module")
 def single_node(tally_bin, tmp_path_factory):
     """A real single-node Tally (TLS + SigV4) on loopback; yields the client environment."""
-    work = tmp_path_factory.mktemp("node")
+    yield from run_single_node(tally_bin, tmp_path_factory.mktemp("node"))
+
+
+def run_single_node(tally_bin, work, extra_config=""):
+    """Starts one node in `work` (`extra_config` is appended to its TOML); yields the client environment."""
     subprocess.run([str(ROOT / "scripts/gen-certs"), "--dir", str(work), "1"], check=True, capture_output=True)
     with running_node(tally_bin, work, """
 [tls]
@@ -100,7 +104,7 @@ mode = "sigv4"
 credentials_file = "credentials"
 [session]
 transaction_timeout_seconds = 3
-""") as (_, metrics):
+""" + extra_config) as (_, metrics):
         env = read_env_file(work / "env")
         env["TALLY_METRICS_URL"] = f"http://127.0.0.1:{metrics}"
         env["TALLY_WORK"] = str(work)

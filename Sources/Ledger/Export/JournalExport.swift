@@ -50,20 +50,11 @@ public enum JournalExport {
         var keys: [String] = []
         var batch: [Block] = []
         func flush() throws {
-            guard let first = batch.first, let last = batch.last else { return }
-            let t = first.blockTimestamp
-            let folder = String(format: "%04d/%02d/%02d/%02d", t.year, t.month, t.day, t.hour)
-            let key = "\(folder)/\(ledger.strandId).\(first.address.sequenceNo)-\(last.address.sequenceNo).\(format.fileExtension)"
-            try fm.createDirectory(atPath: "\(directory)/\(folder)", withIntermediateDirectories: true)
-            let values = batch.map(\.ion)
-            let bytes: [UInt8]
-            switch format {
-            case .ionText: bytes = Array((values.map { Ion.writeText([$0]) }.joined(separator: "\n") + "\n").utf8)
-            case .ionBinary: bytes = Ion.writeBinary(values)
-            case .json: bytes = Array((values.map { IonJSON.write($0) }.joined(separator: "\n") + "\n").utf8)
-            }
-            try write(bytes, to: "\(directory)/\(key)")
-            keys.append(key)
+            guard !batch.isEmpty else { return }
+            let file = dataFile(batch, strandId: ledger.strandId, format: format)
+            try fm.createDirectory(atPath: "\(directory)/\(file.folder)", withIntermediateDirectories: true)
+            try write(file.bytes, to: "\(directory)/\(file.key)")
+            keys.append(file.key)
             batch.removeAll()
         }
         var firstTime: Int64?
@@ -72,9 +63,7 @@ public enum JournalExport {
             let block = try ledger.block(at: BlockAddress(strandId: ledger.strandId, sequenceNo: seq))
             if firstTime == nil { firstTime = block.timestampMs }
             lastTime = block.timestampMs
-            if let first = batch.first, batch.count >= blocksPerFile || first.timestampMs / 3_600_000 != block.timestampMs / 3_600_000 {
-                try flush()
-            }
+            if startsNewFile(after: batch, block, blocksPerFile: blocksPerFile) { try flush() }
             batch.append(block)
         }
         try flush()
@@ -89,6 +78,28 @@ public enum JournalExport {
         let completed: IonValue = .struct([("keys", .list(keys.map { .string($0) }))])
         try write(Array(Ion.writeText([completed]).utf8), to: "\(directory)/\(exportId).\(ledger.strandId).completed.manifest")
         return keys
+    }
+
+    /// Whether `block` must start a new data file after `batch` (full, or another UTC hour).
+    public static func startsNewFile(after batch: [Block], _ block: Block, blocksPerFile: Int) -> Bool {
+        guard let first = batch.first else { return false }
+        return batch.count >= blocksPerFile || first.timestampMs / 3_600_000 != block.timestampMs / 3_600_000
+    }
+
+    /// One data file of consecutive blocks: its folder (`YYYY/MM/DD/HH`), key and bytes.
+    public static func dataFile(_ blocks: [Block], strandId: String, format: Format) -> (folder: String, key: String, bytes: [UInt8]) {
+        guard let first = blocks.first, let last = blocks.last else { return ("", "", []) }
+        let t = first.blockTimestamp
+        let folder = String(format: "%04d/%02d/%02d/%02d", t.year, t.month, t.day, t.hour)
+        let key = "\(folder)/\(strandId).\(first.address.sequenceNo)-\(last.address.sequenceNo).\(format.fileExtension)"
+        let values = blocks.map(\.ion)
+        let bytes: [UInt8]
+        switch format {
+        case .ionText: bytes = Array((values.map { Ion.writeText([$0]) }.joined(separator: "\n") + "\n").utf8)
+        case .ionBinary: bytes = Ion.writeBinary(values)
+        case .json: bytes = Array((values.map { IonJSON.write($0) }.joined(separator: "\n") + "\n").utf8)
+        }
+        return (folder, key, bytes)
     }
 
     /// Re-checks an export from its files alone: every block's hashes, the

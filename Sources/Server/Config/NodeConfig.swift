@@ -88,6 +88,24 @@ public struct NodeConfig: Equatable, Sendable {
         public var compactionThreshold = 10_000
     }
 
+    /// `[streams]`: which Kinesis stream ARNs deliver where (StreamJournalToKinesis).
+    public struct Streams: Equatable, Sendable {
+        /// File sinks live here; nil = `<data_dir>/streams`.
+        public var root: String?
+        /// Any well-formed Kinesis ARN without a sink entry goes to `<root>/<name>.ion`.
+        public var allowAnyArn = false
+        public var sinks: [StreamSinks.Entry] = []
+    }
+
+    public struct Admin: Equatable, Sendable {
+        /// The bearer token of `/admin/…`; nil = `<data_dir>/admin.token` (created at first start).
+        public var tokenFile: String?
+    }
+
+    public struct Exports: Equatable, Sendable {
+        public var maxConcurrentPerCredential = 2
+    }
+
     public var nodeID = "node1"
     public var dataDirectory = "data"
     public var listen = Listen()
@@ -101,6 +119,16 @@ public struct NodeConfig: Equatable, Sendable {
     public var raft = Raft()
     /// `[statements]`: how PartiQL statements may spend the node.
     public var statements = StatementSettings()
+    public var streams = Streams()
+    public var admin = Admin()
+    public var exports = Exports()
 
     public init() {}
+
+    public var streamRoot: String { streams.root ?? dataDirectory + "/streams" }
+    public var adminTokenFile: String { admin.tokenFile ?? dataDirectory + "/admin.token" }
+
+    public var streamSinks: StreamSinks {
+        StreamSinks(root: streamRoot, allowAnyArn: streams.allowAnyArn, entries: streams.sinks)
+    }
 }

@@ -117,6 +117,16 @@ extension NodeConfig {
             if let mib = try t.positiveInt("max_result_mib") { c.statements.limits.maxResultBytes = mib * 1024 * 1024 }
             try t.finish()
         }
+        if let t = try top.table("streams") { c.streams = try parseStreams(t) }
+        if let t = try top.table("admin") {
+            c.admin.tokenFile = try t.string("token_file")
+            try t.finish()
+        }
+        if let t = try top.table("exports") {
+            c.exports.maxConcurrentPerCredential = try t.positiveInt("max_concurrent_per_credential")
+                ?? c.exports.maxConcurrentPerCredential
+            try t.finish()
+        }
         try top.finish()
 
         if let base = baseDirectory {
@@ -125,6 +135,8 @@ extension NodeConfig {
             }
             c.dataDirectory = resolve(c.dataDirectory)
             c.auth.credentialsFile = resolve(c.auth.credentialsFile)
+            c.streams.root = c.streams.root.map(resolve)
+            c.admin.tokenFile = c.admin.tokenFile.map(resolve)
             if var tls = c.tls {
                 tls.certificateFile = resolve(tls.certificateFile)
                 tls.privateKeyFile = resolve(tls.privateKeyFile)
@@ -133,6 +145,36 @@ extension NodeConfig {
             }
         }
         return c
+    }
+}
+
+extension NodeConfig {
+    /// `[streams]` with `root`, `allow_any_arn` and `[[streams.sinks]]` entries
+    /// `{stream = "<ARN or name>", file = "<relative path>"}` or `{stream, url = "http(s)://…"}`.
+    static func parseStreams(_ t: TOMLSection) throws -> Streams {
+        var s = Streams()
+        s.root = try t.string("root")
+        s.allowAnyArn = try t.bool("allow_any_arn") ?? false
+        for e in try t.tableArray("sinks") ?? [] {
+            guard let stream = try e.string("stream") else { throw ConfigError("\(e.path)stream is required") }
+            let file = try e.string("file")
+            let url = try e.string("url")
+            let target: StreamSinks.Target
+            switch (file, url) {
+            case (let f?, nil): target = .file(f)
+            case (nil, let u?): target = .url(u)
+            default: throw ConfigError("\(e.path) needs exactly one of file or url")
+            }
+            try e.finish()
+            let entry = StreamSinks.Entry(stream: stream, target: target)
+            if let problem = StreamSinks.problem(with: entry) { throw ConfigError("\(e.path)\(problem)") }
+            guard !s.sinks.contains(where: { $0.stream == stream }) else {
+                throw ConfigError("\(e.path)stream '\(stream)' is configured twice")
+            }
+            s.sinks.append(entry)
+        }
+        try t.finish()
+        return s
     }
 }
 
@@ -161,6 +203,12 @@ final class TOMLSection {
         guard let v = value(key) else { return nil }
         guard let s = v.string else { throw typeError(key, "a string", v) }
         return s
+    }
+
+    func bool(_ key: String) throws -> Bool? {
+        guard let v = value(key) else { return nil }
+        guard let b = v.bool else { throw typeError(key, "a boolean", v) }
+        return b
     }
 
     func positiveInt(_ key: String) throws -> Int? {

@@ -5,7 +5,8 @@ import Net
 
 /// ExportJournalToS3, DescribeJournalS3Export, ListJournalS3Exports(ForLedger).
 /// A bucket is a directory under `options.exportRoot`; the export is written in
-/// QLDB's S3 layout by `JournalExport` under `<exportRoot>/<bucket>/<prefix>`.
+/// QLDB's S3 layout under `<exportRoot>/<bucket>/<prefix>` by `ExportRun`, off the loop.
+/// Each access key may have `options.maxExportsPerCredential` exports IN_PROGRESS.
 extension ControlPlane {
     static let encryptionTypes: Set<String> = ["SSE_KMS", "SSE_S3", "NO_ENCRYPTION"]
 
@@ -45,11 +46,20 @@ extension ControlPlane {
         guard start < end else {
             throw ControlPlaneError.invalid("InclusiveStartTime must be before ExclusiveEndTime", parameter: "InclusiveStartTime")
         }
-        let spec = NodeCommand.ExportJournal(
+        let key = ControlPlane.accessKey(request)
+        try checkExportQuota(key)
+        var spec = NodeCommand.ExportJournal(
             exportId: options.ids.next(), ledgerName: name, inclusiveStartMs: max(start, entry.info.creationTimeMs),
             exclusiveEndMs: end, bucket: bucket, prefix: prefix, objectEncryptionType: encryptionType, kmsKeyArn: kmsKeyArn,
             roleArn: roleArn, outputFormat: format, creationTimeMs: now)
-        propose(.exportJournal(spec), request, resource: ("LEDGER", name), respond) { [weak self] _ in
+        spec.requestedBy = key
+        pendingExports[key, default: 0] += 1
+        let release: (HTTPResponse) -> Void = { [weak self] response in
+            self?.pendingExports[key, default: 1] -= 1
+            if self?.pendingExports[key] == 0 { self?.pendingExports[key] = nil }
+            respond(response)
+        }
+        propose(.exportJournal(spec), request, resource: ("LEDGER", name), release) { [weak self] _ in
             self?.options.schedule { self?.runExport(spec.exportId) }
             return .object([("ExportId", .string(spec.exportId))])
         }
@@ -98,59 +108,44 @@ extension ControlPlane {
         ])
     }
 
-    /// The directory an export writes to.
-    public func exportDirectory(_ spec: NodeCommand.ExportJournal) -> String {
-        var dir = options.exportRoot + "/" + spec.bucket
-        let prefix = spec.prefix.split(separator: "/").joined(separator: "/")
-        if !prefix.isEmpty { dir += "/" + prefix }
-        return dir
-    }
-
-    /// Leader only: writes the export's files, then proposes its final status.
-    /// Runs on the calling (loop) thread; the block range was fixed at apply.
+    /// Leader only: writes the export's files off the loop (`ExportRun`), then
+    /// proposes its final status. The block range was fixed at apply.
     func runExport(_ id: String) {
         guard isLeader, let export = registry.exports[id], export.status == "IN_PROGRESS", !runningExports.contains(id) else { return }
         runningExports.insert(id)
-        let status: String
-        var message: String?
-        do {
-            try writeExport(export)
-            status = "COMPLETED"
-        } catch {
-            status = "CANCELLED"
-            message = "export failed: \(error)"
-        }
-        proposeQuietly(.finishExport(exportId: id, status: status, message: message)) { [weak self] _ in
-            self?.runningExports.remove(id)
+        let run = ExportRun(
+            export: export, root: options.exportRoot, loop: loop,
+            ledger: { [weak self] in self?.registry.entry(named: export.spec.ledgerName)?.ledger },
+            shouldContinue: { [weak self] in
+                guard let self else { return false }
+                return self.isLeader && self.registry.exports[id]?.status == "IN_PROGRESS"
+            })
+        run.start { [weak self] error in
+            guard let self else { return }
+            if error is ExportRun.Stopped {
+                self.runningExports.remove(id)
+                return
+            }
+            let message = error.map { "export failed: \($0)" }
+            self.proposeQuietly(.finishExport(exportId: id, status: error == nil ? "COMPLETED" : "CANCELLED", message: message)) {
+                [weak self] _ in self?.runningExports.remove(id)
+            }
         }
     }
 
-    func writeExport(_ export: ExportInfo) throws {
-        let spec = export.spec
-        guard let ledger = registry.entry(named: spec.ledgerName)?.ledger else {
-            throw ControlPlaneError.ledgerNotFound(spec.ledgerName)
+    /// The per-credential quota: IN_PROGRESS exports of `key` plus its proposals in flight.
+    func checkExportQuota(_ key: String) throws {
+        let running = registry.exports.values.filter { $0.status == "IN_PROGRESS" && $0.spec.requestedBy == key }.count
+        let limit = options.maxExportsPerCredential
+        guard running + (pendingExports[key] ?? 0) < limit else {
+            throw ControlPlaneError(code: "LimitExceededException",
+                                    message: "Exceeded the limit of \(limit) concurrent journal exports for access key \(key)",
+                                    resourceType: "LEDGER")
         }
-        let dir = exportDirectory(spec)
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let format = JournalExport.Format(rawValue: spec.outputFormat) ?? .ionText
-        if let first = export.firstSequenceNo, let last = export.lastSequenceNo {
-            try JournalExport.write(ledger, ledgerName: spec.ledgerName, to: dir, exportId: spec.exportId,
-                                    range: first...last, format: format)
-        } else {
-            let completed: IonValue = .struct([("keys", .list([]))])
-            try JournalExport.write(Array(Ion.writeText([completed]).utf8),
-                                    to: "\(dir)/\(spec.exportId).\(export.strandId).completed.manifest")
-        }
-        // QLDB's started manifest carries the requested range and the real bucket and prefix.
-        var started = NodeRecordBuilder()
-        started.add("ledgerName", spec.ledgerName)
-        started.add("exportId", spec.exportId)
-        started.add("inclusiveStartTime", IonValue(.timestamp(LedgerTime.timestamp(milliseconds: spec.inclusiveStartMs))))
-        started.add("exclusiveEndTime", IonValue(.timestamp(LedgerTime.timestamp(milliseconds: spec.exclusiveEndMs))))
-        started.add("bucket", spec.bucket)
-        started.add("prefix", spec.prefix)
-        started.add("objectEncryptionType", spec.objectEncryptionType)
-        started.add("outputFormat", spec.outputFormat)
-        try JournalExport.write(Array(Ion.writeText([started.value]).utf8), to: "\(dir)/\(spec.exportId).started.manifest")
+    }
+
+    /// The access key id a (verified) request was signed with.
+    static func accessKey(_ request: HTTPRequest) -> String {
+        request.headers["Authorization"].flatMap { try? SigV4Authorization.parse($0).accessKeyID } ?? "anonymous"
     }
 }

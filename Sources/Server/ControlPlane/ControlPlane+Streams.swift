@@ -17,9 +17,8 @@ extension ControlPlane {
         let streamName = try body.requiredString("StreamName")
         try ControlPlaneBody.checkName(streamName, parameter: "StreamName")
         let tags = try body.tags("Tags") ?? []
-        guard StreamSink(streamArn: streamArn, exportRoot: options.exportRoot) != nil else {
-            throw ControlPlaneError.invalid("KinesisConfiguration.StreamArn must be file:///absolute/path, http(s)://host[:port]/path "
-                + "or arn:aws:kinesis:<region>:<account>:stream/<name>", parameter: "KinesisConfiguration.StreamArn")
+        if case .failure(let refusal) = options.streamSinks.resolve(streamArn) {
+            throw ControlPlaneError.invalid(refusal.description, parameter: "KinesisConfiguration.StreamArn")
         }
         let now = options.now()
         guard start <= now + 60_000 else {
@@ -69,7 +68,7 @@ extension ControlPlane {
             guard let st = registry.streams[id], st.spec.ledgerName == name else {
                 throw ControlPlaneError.notFound("STREAM", id, "Journal stream \(id) of ledger \(name) does not exist")
             }
-            guard st.status == "ACTIVE" else {
+            guard st.isDelivering else {
                 throw ControlPlaneError.precondition("STREAM", id, "Journal stream \(id) is \(st.status), not ACTIVE")
             }
         } catch {

@@ -19,6 +19,10 @@ public final class ControlPlane: HTTPHandler {
     public struct Options {
         /// Buckets of ExportJournalToS3 are directories under this root.
         public var exportRoot: String
+        /// Where Kinesis stream ARNs deliver (operator configuration).
+        public var streamSinks: StreamSinks
+        /// IN_PROGRESS exports one access key may have (LimitExceededException beyond).
+        public var maxExportsPerCredential = 2
         /// Milliseconds since the epoch (times the proposer puts in commands).
         public var now: () -> Int64
         /// Ledger, strand, export and stream ids.
@@ -28,10 +32,11 @@ public final class ControlPlane: HTTPHandler {
         /// passes `loop.execute`); by default it runs at once.
         public var schedule: (@escaping () -> Void) -> Void
 
-        public init(exportRoot: String, now: @escaping () -> Int64 = LedgerTime.nowMilliseconds,
+        public init(exportRoot: String, streamSinks: StreamSinks? = nil, now: @escaping () -> Int64 = LedgerTime.nowMilliseconds,
                     ids: IDGenerator = IDGenerator(), defaultPageSize: Int = 100,
                     schedule: @escaping (@escaping () -> Void) -> Void = { $0() }) {
             self.exportRoot = exportRoot
+            self.streamSinks = streamSinks ?? StreamSinks(root: exportRoot + "/kinesis")
             self.now = now
             self.ids = ids
             self.defaultPageSize = defaultPageSize
@@ -50,6 +55,9 @@ public final class ControlPlane: HTTPHandler {
 
     var registry: LedgerRegistry { stateMachine.registry }
     var runningExports: Set<String> = []
+    /// Export proposals not yet applied, per access key (the quota counts them too).
+    var pendingExports: [String: Int] = [:]
+    let loop: EventLoop?
 
     /// Installs itself as `stateMachine.onTransactionApplied` (chaining any hook
     /// already set) so streams see every new block.
@@ -57,8 +65,9 @@ public final class ControlPlane: HTTPHandler {
         self.stateMachine = stateMachine
         self.replicator = replicator
         self.options = options
+        self.loop = loop
         streams = StreamDelivery(stateMachine: stateMachine, replicator: replicator, now: options.now,
-                                 exportRoot: options.exportRoot, loop: loop, schedule: options.schedule)
+                                 sinks: options.streamSinks, loop: loop, schedule: options.schedule)
         let previous = stateMachine.onTransactionApplied
         stateMachine.onTransactionApplied = { [weak self] name, block in
             previous?(name, block)

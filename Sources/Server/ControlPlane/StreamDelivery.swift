@@ -1,5 +1,6 @@
 import Ion
 import Ledger
+import Logging
 import Net
 
 /// Delivers ACTIVE journal streams (leader only), in block order and at
@@ -9,12 +10,15 @@ import Net
 /// every block before it went out) a CONTROL `COMPLETED` record. After each
 /// delivered batch the leader proposes `streamProgress`; a new leader resumes
 /// from the replicated progress, so a batch may be delivered twice, never skipped.
-/// Failed deliveries are retried with exponential backoff. Loop thread only.
+/// Failed deliveries are retried with exponential backoff; the stream is
+/// proposed `IMPAIRED` with an `ErrorCause` on the first failure (or a new
+/// cause) and back to `ACTIVE` by the next delivered batch (`streamProgress`).
+/// File appends run on the loop's thread pool when there is a loop. Loop thread only.
 public final class StreamDelivery {
     let stateMachine: NodeStateMachine
     let replicator: Replicator
     let now: () -> Int64
-    let exportRoot: String
+    let sinks: StreamSinks
     let loop: EventLoop?
     let schedule: (@escaping () -> Void) -> Void
     public var maxBlocksPerBatch = 64
@@ -27,14 +31,18 @@ public final class StreamDelivery {
     var failures: [String: (count: Int, notBefore: UInt64)] = [:]
     /// Last delivery error per stream (for logs and /status).
     public private(set) var lastError: [String: String] = [:]
+    /// When (monotonic ns) a failure of each stream was last logged.
+    var lastLogged: [String: UInt64] = [:]
+    /// A still-failing stream is logged again at most this often.
+    public var logInterval: UInt64 = 60_000_000_000
 
-    init(stateMachine: NodeStateMachine, replicator: Replicator, now: @escaping () -> Int64, exportRoot: String, loop: EventLoop?,
+    init(stateMachine: NodeStateMachine, replicator: Replicator, now: @escaping () -> Int64, sinks: StreamSinks, loop: EventLoop?,
          schedule: @escaping (@escaping () -> Void) -> Void) {
         self.schedule = schedule
         self.stateMachine = stateMachine
         self.replicator = replicator
         self.now = now
-        self.exportRoot = exportRoot
+        self.sinks = sinks
         self.loop = loop
     }
 
@@ -44,7 +52,7 @@ public final class StreamDelivery {
     /// one delivery pass is scheduled for however many blocks arrive before it runs.
     func blockApplied(ledger: String) {
         guard replicator.status.role == .leader,
-              registry.streams.values.contains(where: { $0.spec.ledgerName == ledger && $0.status == "ACTIVE" }) else { return }
+              registry.streams.values.contains(where: { $0.spec.ledgerName == ledger && $0.isDelivering }) else { return }
         let first = pendingLedgers.isEmpty
         pendingLedgers.insert(ledger)
         guard first else { return }
@@ -53,25 +61,28 @@ public final class StreamDelivery {
             let ledgers = self.pendingLedgers
             self.pendingLedgers = []
             for id in self.registry.streams.keys.sorted() {
-                if let st = self.registry.streams[id], ledgers.contains(st.spec.ledgerName), st.status == "ACTIVE" { self.deliver(id) }
+                if let st = self.registry.streams[id], ledgers.contains(st.spec.ledgerName), st.isDelivering { self.deliver(id) }
             }
         }
     }
 
-    /// Every ACTIVE stream (reconcile, leadership gained).
+    /// Every ACTIVE or IMPAIRED stream (reconcile, leadership gained).
     public func deliverAll() {
-        for id in registry.streams.keys.sorted() where registry.streams[id]?.status == "ACTIVE" { deliver(id) }
+        for id in registry.streams.keys.sorted() where registry.streams[id]?.isDelivering == true { deliver(id) }
     }
 
     /// Sends the next batch of stream `id` if this node leads and none is in flight.
     public func deliver(_ id: String) {
         guard replicator.status.role == .leader, !inFlight.contains(id),
-              let st = registry.streams[id], st.status == "ACTIVE",
+              let st = registry.streams[id], st.isDelivering,
               let ledger = registry.entry(named: st.spec.ledgerName)?.ledger else { return }
         if let f = failures[id], LedgerTime.monotonicNanoseconds() < f.notBefore { return }
         let arn = registry.streamArn(ledger: st.spec.ledgerName, streamId: id)
-        guard let sink = StreamSink(streamArn: st.spec.streamArn, exportRoot: exportRoot) else {
-            finish(st, status: "FAILED", cause: "KINESIS_STREAM_NOT_FOUND")
+        let sink: StreamSink
+        switch sinks.resolve(st.spec.streamArn) {
+        case .success(let s): sink = s
+        case .failure(let refusal):
+            failed(st, refusal)
             return
         }
         var records: [IonValue] = []
@@ -103,19 +114,14 @@ public final class StreamDelivery {
             guard let self else { return }
             if let error {
                 self.inFlight.remove(id)
-                let count = (self.failures[id]?.count ?? 0) + 1
-                let wait = self.backoff.delay(attempt: count - 1)
-                let waitNs = UInt64(wait.components.seconds) * 1_000_000_000 + UInt64(wait.components.attoseconds / 1_000_000_000)
-                self.failures[id] = (count, LedgerTime.monotonicNanoseconds() + waitNs)
-                self.lastError[id] = "\(error)"
-                self.loop?.scheduleTimer(after: wait) { [weak self] in
-                    self?.failures[id]?.notBefore = 0
-                    self?.deliver(id)
-                }
+                self.failed(st, error)
                 return
             }
-            self.failures[id] = nil
+            if self.failures.removeValue(forKey: id) != nil {
+                NodeLog.streams.info("stream delivery recovered", metadata: ["ledger": "\(st.spec.ledgerName)", "stream": "\(id)"])
+            }
             self.lastError[id] = nil
+            self.lastLogged[id] = nil
             let command = NodeCommand.streamProgress(ledgerName: st.spec.ledgerName, streamId: id, deliveredThrough: lastDelivered)
             self.replicator.propose(command.encoded()) { [weak self] _ in
                 guard let self else { return }
@@ -130,6 +136,34 @@ public final class StreamDelivery {
         }
     }
 
+    /// Records a failed attempt: schedules the retry, marks the stream IMPAIRED
+    /// with its cause (once per change) and logs (on change, then once per `logInterval`).
+    private func failed(_ delivered: StreamInfo, _ error: Error) {
+        let id = delivered.spec.streamId
+        let st = registry.streams[id] ?? delivered
+        let count = (failures[id]?.count ?? 0) + 1
+        let wait = backoff.delay(attempt: count - 1)
+        let waitNs = UInt64(wait.components.seconds) * 1_000_000_000 + UInt64(wait.components.attoseconds / 1_000_000_000)
+        let nowNs = LedgerTime.monotonicNanoseconds()
+        failures[id] = (count, nowNs + waitNs)
+        let message = "\(error)"
+        let changed = lastError[id] != message
+        lastError[id] = message
+        let cause = error is StreamSinks.Refusal ? "KINESIS_STREAM_NOT_FOUND" : StreamSink.errorCause(error)
+        if st.isDelivering, st.status != "IMPAIRED" || st.errorCause != cause { finish(st, status: "IMPAIRED", cause: cause) }
+        if changed || lastLogged[id].map({ nowNs - $0 >= logInterval }) ?? true {
+            lastLogged[id] = nowNs
+            NodeLog.streams.warning("stream delivery failed", metadata: [
+                "ledger": "\(st.spec.ledgerName)", "stream": "\(id)", "error_cause": "\(cause)",
+                "error": "\(message)", "attempts": "\(count)", "retry_in": "\(wait)",
+            ])
+        }
+        loop?.scheduleTimer(after: wait) { [weak self] in
+            self?.failures[id]?.notBefore = 0
+            self?.deliver(id)
+        }
+    }
+
     private func finish(_ st: StreamInfo, status: String, cause: String?) {
         let command = NodeCommand.finishStream(ledgerName: st.spec.ledgerName, streamId: st.spec.streamId,
                                                status: status, errorCause: cause)
@@ -139,13 +173,13 @@ public final class StreamDelivery {
     private func send(_ records: [IonValue], to sink: StreamSink, completion: @escaping (Error?) -> Void) {
         let bytes = StreamRecords.lines(records)
         switch sink {
-        case .file(let path):
-            do {
-                if !bytes.isEmpty { try StreamSink.append(bytes, to: path) }
-                completion(nil)
-            } catch {
-                completion(error)
+        case .file(let root, let relative):
+            guard !bytes.isEmpty else { return completion(nil) }
+            let write = { () -> Error? in
+                do { try StreamSink.append(bytes, root: root, relative: relative) } catch { return error }
+                return nil
             }
+            if let loop { loop.offload(work: write, then: completion) } else { completion(write()) }
         case .http(let host, let port, let tls, let target):
             guard let loop else {
                 completion(NodeCodingError("http(s) stream sinks need the node's event loop"))

@@ -5,42 +5,27 @@ import Net
 import Glibc
 #endif
 
-/// Where a stream's records go, from `KinesisConfiguration.StreamArn`:
-/// * `file:///abs/path` — records appended as Ion text, one per line, fsynced per batch;
-/// * `http://host:port/path` or `https://…` — each batch POSTed as Ion text lines
-///   (`Content-Type: text/x-amzn-ion`); any 2xx is success;
-/// * `arn:aws:kinesis:<region>:<account>:stream/<name>` — the file `<exportRoot>/kinesis/<name>.ion`.
-enum StreamSink: Equatable {
-    case file(String)
+/// Where a stream's records go, as the operator configured it (`StreamSinks`):
+/// * a file inside the stream root — records appended as Ion text, one per line, fsynced per batch;
+/// * an http(s) URL — each batch POSTed as Ion text lines (`Content-Type: text/x-amzn-ion`); any 2xx is success.
+public enum StreamSink: Equatable, Sendable {
+    case file(root: String, relative: String)
     case http(host: String, port: Int, tls: Bool, target: String)
 
-    init?(streamArn: String, exportRoot: String) {
-        if streamArn.hasPrefix("file://") {
-            let path = String(streamArn.dropFirst("file://".count)).removingPercentEncoding ?? ""
-            guard path.hasPrefix("/"), !path.hasSuffix("/"), !path.split(separator: "/").contains("..") else { return nil }
-            self = .file(path)
-        } else if streamArn.hasPrefix("http://") || streamArn.hasPrefix("https://") {
-            guard let url = URL(string: streamArn), let host = url.host, !host.isEmpty else { return nil }
-            let tls = url.scheme == "https"
-            var target = url.path.isEmpty ? "/" : url.path
-            if let q = url.query { target += "?" + q }
-            self = .http(host: host, port: url.port ?? (tls ? 443 : 80), tls: tls, target: target)
-        } else if streamArn.hasPrefix("arn:aws:kinesis:"), let r = streamArn.range(of: ":stream/") {
-            let name = String(streamArn[r.upperBound...])
-            guard !name.isEmpty, !name.contains("/"), name != "..", name != "." else { return nil }
-            self = .file(exportRoot + "/kinesis/" + name + ".ion")
-        } else {
-            return nil
-        }
+    init?(url: String) {
+        guard url.hasPrefix("http://") || url.hasPrefix("https://"), !url.utf8.contains(0),
+              let parsed = URL(string: url), let host = parsed.host, !host.isEmpty else { return nil }
+        let tls = parsed.scheme == "https"
+        var target = parsed.path.isEmpty ? "/" : parsed.path
+        if let q = parsed.query { target += "?" + q }
+        self = .http(host: host, port: parsed.port ?? (tls ? 443 : 80), tls: tls, target: target)
     }
 
-    /// Appends the records durably (file sink).
-    static func append(_ bytes: [UInt8], to path: String) throws {
-        let dir = (path as NSString).deletingLastPathComponent
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0o644)
-        guard fd >= 0 else { throw DurableFile.IOError(operation: "open", path: path, code: errno) }
+    /// Appends the records durably to a file sink, confined to its root.
+    static func append(_ bytes: [UInt8], root: String, relative: String) throws {
+        let fd = try ConfinedPath.openForAppend(root: root, relative: relative)
         defer { close(fd) }
+        let path = root + "/" + relative
         var offset = 0
         while offset < bytes.count {
             let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, bytes.count - offset) }
@@ -51,6 +36,19 @@ enum StreamSink: Equatable {
             offset += n
         }
         guard fsync(fd) == 0 else { throw DurableFile.IOError(operation: "fsync", path: path, code: errno) }
+    }
+
+    /// QLDB's `ErrorCause` for a failed delivery: `IAM_PERMISSION_REVOKED` when the
+    /// sink refused us (EACCES/EPERM/EROFS, HTTP 401/403), else `KINESIS_STREAM_NOT_FOUND`.
+    static func errorCause(_ error: Error) -> String {
+        if let e = error as? DurableFile.IOError, [EACCES, EPERM, EROFS].contains(e.code) { return "IAM_PERMISSION_REVOKED" }
+        if let e = error as? HTTPStatusError, e.status == 401 || e.status == 403 { return "IAM_PERMISSION_REVOKED" }
+        return "KINESIS_STREAM_NOT_FOUND"
+    }
+
+    struct HTTPStatusError: Error, CustomStringConvertible {
+        var status: Int
+        var description: String { "sink answered HTTP \(status)" }
     }
 
     /// POSTs one batch on a fresh connection (batches are rare and large).
@@ -76,7 +74,7 @@ enum StreamSink: Equatable {
                     client.close()
                     switch r {
                     case .success(let response) where (200..<300).contains(response.status): completion(nil)
-                    case .success(let response): completion(NodeCodingError("sink answered HTTP \(response.status)"))
+                    case .success(let response): completion(HTTPStatusError(status: response.status))
                     case .failure(let e): completion(e)
                     }
                 }

@@ -82,6 +82,8 @@ public enum NodeCommand: Equatable, Sendable {
         /// `ION_TEXT` or `ION_BINARY`.
         public var outputFormat: String
         public var creationTimeMs: Int64
+        /// The access key that asked for it (the per-credential export quota).
+        public var requestedBy: String?
 
         public init(exportId: String, ledgerName: String, inclusiveStartMs: Int64, exclusiveEndMs: Int64, bucket: String,
                     prefix: String, objectEncryptionType: String, kmsKeyArn: String?, roleArn: String,
@@ -313,6 +315,7 @@ extension NodeCommand.ExportJournal {
         b.add("roleArn", roleArn)
         b.add("outputFormat", outputFormat)
         b.add("creationTime", creationTimeMs)
+        b.addOptional("requestedBy", requestedBy)
         return b.value
     }
 
@@ -324,6 +327,7 @@ extension NodeCommand.ExportJournal {
                   objectEncryptionType: try s.string("objectEncryptionType"), kmsKeyArn: try s.optionalString("kmsKeyArn"),
                   roleArn: try s.string("roleArn"), outputFormat: try s.string("outputFormat"),
                   creationTimeMs: try s.int64("creationTime"))
+        requestedBy = try s.optionalString("requestedBy")
     }
 }
 

@@ -53,7 +53,7 @@ extension NodeStateMachine {
                 registry.exports[id]?.status = "CANCELLED"
                 registry.exports[id]?.message = "ledger deleted"
             }
-            for (id, stream) in registry.streams where stream.spec.ledgerName == name && stream.status == "ACTIVE" {
+            for (id, stream) in registry.streams where stream.spec.ledgerName == name && stream.isDelivering {
                 registry.streams[id]?.status = "CANCELED"
             }
             touched.remove(name)
@@ -84,9 +84,11 @@ extension NodeStateMachine {
             registry.streams[s.streamId] = StreamInfo(spec: s)
             return .applied(reply: [])
         case .streamProgress(let ledger, let id, let through):
-            if let st = registry.streams[id], st.spec.ledgerName == ledger, st.status == "ACTIVE",
-               through > (st.deliveredThrough ?? Int.min) {
-                registry.streams[id]?.deliveredThrough = through
+            // A delivered batch also ends an impairment.
+            if let st = registry.streams[id], st.spec.ledgerName == ledger, st.isDelivering {
+                if through > (st.deliveredThrough ?? Int.min) { registry.streams[id]?.deliveredThrough = through }
+                registry.streams[id]?.status = "ACTIVE"
+                registry.streams[id]?.errorCause = nil
             }
             return .applied(reply: [])
         case .finishStream(let ledger, let id, let status, let cause):
@@ -96,7 +98,7 @@ extension NodeStateMachine {
             guard let st = registry.streams[id], st.spec.ledgerName == ledger else {
                 return .rejected(code: "ResourceNotFoundException", message: "Stream \(id) of ledger \(ledger) does not exist")
             }
-            guard st.status == "ACTIVE" else {
+            guard st.isDelivering else {
                 return .rejected(code: "ResourcePreconditionNotMetException", message: "Stream \(id) is \(st.status), not ACTIVE")
             }
             registry.streams[id]?.status = status

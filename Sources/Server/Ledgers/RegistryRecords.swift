@@ -119,6 +119,9 @@ public struct StreamInfo: Equatable, Sendable {
     public var deliveredThrough: Int?
     public var tags: [ResourceTag]
 
+    /// ACTIVE or IMPAIRED: the leader keeps delivering (an IMPAIRED stream is retried).
+    public var isDelivering: Bool { status == "ACTIVE" || status == "IMPAIRED" }
+
     var ion: IonValue {
         var b = NodeRecordBuilder()
         b.add("spec", spec.ion)

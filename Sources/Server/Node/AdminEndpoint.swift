@@ -3,15 +3,17 @@ import Net
 
 /// The metrics port: `/metrics`, `/health`, `/status`, plus the operator's
 /// `POST /admin/transfer-leadership?to=nodeN` (planned failover), which is
-/// answered only for loopback clients — the metrics port is meant to stay on
-/// a private interface, and transfer needs no secret beyond that.
+/// answered only for loopback clients that send `Authorization: Bearer <token>`
+/// with the node's admin token (`AdminToken`); 401 otherwise.
 final class AdminEndpoint: HTTPHandler {
     private weak var node: Node?
     private let metrics: MetricsEndpoint
+    private let token: String
 
-    init(node: Node, metrics: MetricsEndpoint) {
+    init(node: Node?, metrics: MetricsEndpoint, token: String) {
         self.node = node
         self.metrics = metrics
+        self.token = token
     }
 
     func handle(_ request: HTTPRequest, respond: @escaping (HTTPResponse) -> Void) {
@@ -25,6 +27,12 @@ final class AdminEndpoint: HTTPHandler {
         }
         guard AdminEndpoint.isLoopback(request.remoteAddress) else {
             respond(.text("admin operations are only accepted from loopback\n", status: 403))
+            return
+        }
+        guard AdminToken.matches(request.headers["Authorization"], token: token) else {
+            var response = HTTPResponse.text("admin operations need Authorization: Bearer <the node's admin token>\n", status: 401)
+            response.headers.set("WWW-Authenticate", "Bearer")
+            respond(response)
             return
         }
         guard let node else {

@@ -26,10 +26,15 @@ public final class Node {
     private var statementRunner: PooledStatementRunner?
     private let authFailures = AuthFailureLog()
     public private(set) var storageError: String?
+    private let adminToken: String
 
     public init(config: NodeConfig) throws {
         self.config = config
         try FileManager.default.createDirectory(atPath: config.dataDirectory, withIntermediateDirectories: true)
+        if config.streams.root == nil {
+            try FileManager.default.createDirectory(atPath: config.streamRoot, withIntermediateDirectories: true)
+        }
+        adminToken = try AdminToken.loadOrCreate(path: config.adminTokenFile)
         loop = try EventLoop(name: "tally-\(config.nodeID)")
         stateMachine = try NodeStateMachine(options: LedgerRegistry.Options(
             dataDirectory: config.dataDirectory + "/ledgers"))
@@ -77,8 +82,12 @@ public final class Node {
         let authenticator = try makeAuthenticator()
         controlPlane = ControlPlane(
             stateMachine: stateMachine, replicator: driver,
-            options: ControlPlane.Options(exportRoot: config.dataDirectory + "/exports",
-                                          schedule: { [loop] work in loop.execute(work) }),
+            options: {
+                var o = ControlPlane.Options(exportRoot: config.dataDirectory + "/exports", streamSinks: config.streamSinks,
+                                             schedule: { [loop] work in loop.execute(work) })
+                o.maxExportsPerCredential = config.exports.maxConcurrentPerCredential
+                return o
+            }(),
             loop: loop)
         let stuck = StuckRequestWatch(threshold: .milliseconds(Int(config.http.stuckRequestSeconds * 1000)))
         router = ClientRouter(node: self, session: SessionEndpoint(manager: sessions, authenticator: authenticator),
@@ -107,7 +116,7 @@ public final class Node {
         clientServer = server
 
         metrics.source = self
-        let admin = AdminEndpoint(node: self, metrics: MetricsEndpoint(metrics: metrics, status: self))
+        let admin = AdminEndpoint(node: self, metrics: MetricsEndpoint(metrics: metrics, status: self), token: adminToken)
         var metricsHTTP = HTTPServerConfiguration(host: config.listen.metrics.host, port: config.listen.metrics.port)
         metricsHTTP.maxBodyBytes = 64 * 1024
         metricsHTTP.maxConnections = 256
