@@ -66,7 +66,7 @@ extension Ledger {
         let index = try store.append(BlockCodec.encode(block.ion))
         guard index == address.sequenceNo else { throw LedgerError.storeMismatch(expected: address.sequenceNo, got: index) }
         do {
-            try state.apply(block)
+            try stateStore.apply(block)
         } catch {
             // validate() admits only proposals that apply; reaching this is a bug.
             preconditionFailure("validated proposal failed to apply: \(error)")

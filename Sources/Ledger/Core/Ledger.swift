@@ -70,7 +70,9 @@ public final class Ledger {
 
     var accumulator = MerkleAccumulator()
     var summaries: [BlockSummary] = []
-    var state = LedgerState()
+    let stateStore: StateStore = MemoryStateStore()
+    /// The committed state, as the ledger's own thread reads it.
+    var state: any StateView { stateStore.view }
     var pending: [String: PendingWrites] = [:]
     /// Set if a replicated block reached the store but not the state (see
     /// `appendReplicated`); the ledger then refuses further appends — reopen it.
@@ -170,7 +172,7 @@ public final class Ledger {
         }
         try beforeApplying(block)
         do {
-            try state.apply(block)
+            try stateStore.apply(block)
         } catch {
             throw BlockRefused(sequenceNo: index, reason: "\(error)", stateTouched: true)
         }

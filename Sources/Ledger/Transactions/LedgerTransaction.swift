@@ -50,17 +50,17 @@ public final class LedgerTransaction {
     /// The committed state a running statement reads: taken on the ledger's
     /// thread by `beginStatement()`, so the statement may then run on another
     /// thread while blocks are applied (a copy-on-write snapshot, O(1) to take).
-    private var snapshot: LedgerState?
+    private var snapshot: (any StateView)?
     private var frozenLimits: LedgerLimits?
 
-    var state: LedgerState { snapshot ?? ledger.state }
+    var state: any StateView { snapshot ?? ledger.state }
     var limits: LedgerLimits { frozenLimits ?? ledger.limits }
 
     /// Call on the ledger's thread before a statement; until `endStatement()`
     /// the transaction reads nothing of the ledger but this snapshot (and its
     /// thread-safe id generator and clock), so the statement may run elsewhere.
     public func beginStatement() {
-        snapshot = ledger.state
+        snapshot = ledger.stateStore.snapshot()
         frozenLimits = ledger.limits
     }
 

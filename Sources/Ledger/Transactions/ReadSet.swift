@@ -47,7 +47,7 @@ struct ReadSet {
     }
 
     /// The first reason the transaction must not commit, or nil.
-    func conflict<P: Sequence>(in state: LedgerState, pending: P) -> String? where P.Element == Ledger.PendingWrites {
+    func conflict<P: Sequence>(in state: any StateView, pending: P) -> String? where P.Element == Ledger.PendingWrites {
         for (id, version) in documents where state.document(id)?.version != version {
             return "document \(id) was modified by a committed transaction"
         }

@@ -10,7 +10,7 @@ extension Ledger {
         Ledger.historyRows(in: state, tableId: tableId, startMs: startMs, endMs: endMs)
     }
 
-    static func historyRows(in state: some StateView, tableId: String, startMs: Int64?, endMs: Int64?) -> [IonValue] {
+    static func historyRows(in state: any StateView, tableId: String, startMs: Int64?, endMs: Int64?) -> [IonValue] {
         guard state.table(tableId) != nil else { return [] }
         var rows: [IonValue] = []
         for id in state.documentIds(inTable: tableId) {

@@ -1,0 +1,37 @@
+/// Where a ledger's state lives: the committed view the ledger reads on its
+/// own thread, snapshots that statements read on other threads while blocks
+/// are applied, and the one way to change it (a whole block, or nothing —
+/// for the in-memory store, a block whose `problem(applying:)` is nil).
+protocol StateStore: AnyObject {
+    var view: any StateView { get }
+    func snapshot() -> any StateView
+    func apply(_ block: Block) throws
+}
+
+/// A state value behind a reference, so the ledger and its statements can
+/// hold it as `any StateView` without copying (a copy of the value inside is
+/// the snapshot: O(1), copy-on-write).
+final class StateBox<State: StateView>: StateView, @unchecked Sendable {
+    var state: State
+
+    init(_ state: State) { self.state = state }
+
+    var tableOrder: [String] { state.tableOrder }
+    func table(_ id: String) -> TableState? { state.table(id) }
+    func document(_ id: String) -> DocumentState? { state.document(id) }
+    func revisions(of documentId: String) -> [Revision] { state.revisions(of: documentId) }
+    func revision(of documentId: String, version: Int) -> Revision? { state.revision(of: documentId, version: version) }
+    func documentIds(inTable tableId: String) -> [String] { state.documentIds(inTable: tableId) }
+    func indexedDocumentIds(indexId: String, key: [UInt8]) -> [String] { state.indexedDocumentIds(indexId: indexId, key: key) }
+    func indexContents(indexId: String) -> [[UInt8]: [String]] { state.indexContents(indexId: indexId) }
+    var counters: StateCounters { state.counters }
+}
+
+/// The state in memory (`LedgerState`): rebuilt from the journal at open.
+final class MemoryStateStore: StateStore {
+    private let box = StateBox(LedgerState())
+
+    var view: any StateView { box }
+    func snapshot() -> any StateView { StateBox(box.state) }
+    func apply(_ block: Block) throws { try box.state.apply(block) }
+}
