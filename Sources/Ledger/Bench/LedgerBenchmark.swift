@@ -36,7 +36,7 @@ public enum LedgerBenchmark {
                     let seq = 1 + Int(rng.next() % UInt64(blocks))
                     let address = BlockAddress(strandId: ledger.strandId, sequenceNo: seq)
                     let t0 = LedgerTime.monotonicNanoseconds()
-                    let id = ledger.summaries[seq].documentIds[0]
+                    let id = ledger.state.blockSummary(seq)!.documentIds[0]
                     _ = try ledger.revisionProof(blockAddress: address, documentId: id, tip: tip)
                     samples.append(Double(LedgerTime.monotonicNanoseconds() - t0) / 1000)
                 }

@@ -51,7 +51,7 @@ extension Ledger {
         if let problem = validate(proposal) {
             throw LedgerError.invalidProposal(transactionId: proposal.transactionId, reason: problem)
         }
-        let address = BlockAddress(strandId: strandId, sequenceNo: summaries.count)
+        let address = BlockAddress(strandId: strandId, sequenceNo: state.blockCount)
         let timestamp = max(proposal.timestampMs, state.lastTimestampMs)
         let revisions = proposal.writes.map { w in
             BlockHasher.RevisionContent(
@@ -71,7 +71,6 @@ extension Ledger {
             // validate() admits only proposals that apply; reaching this is a bug.
             preconditionFailure("validated proposal failed to apply: \(error)")
         }
-        record(block)
         eraseRedacted(by: block)
         return block
     }

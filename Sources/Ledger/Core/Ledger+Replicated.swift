@@ -16,9 +16,9 @@ extension Ledger {
     @discardableResult
     public func appendReplicated(record: [UInt8]) throws -> Block {
         if let damaged = replicationDamage {
-            throw LedgerError.replicatedBlockRefused(sequenceNo: summaries.count, reason: "ledger unusable: \(damaged)")
+            throw LedgerError.replicatedBlockRefused(sequenceNo: state.blockCount, reason: "ledger unusable: \(damaged)")
         }
-        let sequenceNo = summaries.count
+        let sequenceNo = state.blockCount
         do {
             return try admit(record: record, sequenceNo: sequenceNo) { _ in
                 let index = try self.store.append(record)
@@ -36,13 +36,13 @@ extension Ledger {
 
     /// The hash of this ledger's block `sequenceNo` (from memory, no store read).
     public func blockHash(sequenceNo: Int) -> [UInt8]? {
-        sequenceNo >= 0 && sequenceNo < summaries.count ? summaries[sequenceNo].blockHash : nil
+        sequenceNo >= 0 && sequenceNo < state.blockCount ? state.blockSummary(sequenceNo)!.blockHash : nil
     }
 
     /// Record `sequenceNo` exactly as this ledger's store holds it (what
     /// another node passes to `appendReplicated`).
     public func journalRecord(sequenceNo: Int) throws -> [UInt8] {
-        guard sequenceNo >= 0, sequenceNo < summaries.count else {
+        guard sequenceNo >= 0, sequenceNo < state.blockCount else {
             throw LedgerError.unknownBlock(BlockAddress(strandId: strandId, sequenceNo: sequenceNo))
         }
         return try store.read(sequenceNo)

@@ -37,16 +37,6 @@ public final class Ledger {
         }
     }
 
-    struct BlockSummary {
-        var transactionId: String
-        var timestampMs: Int64
-        var blockHash: [UInt8]
-        var previousBlockHash: [UInt8]
-        var entriesHashList: [[UInt8]]
-        var revisionHashes: [[UInt8]]
-        var documentIds: [String]
-    }
-
     /// Writes of a proposal that has been prepared but not applied yet:
     /// later commits must not miss them in their OCC check.
     struct PendingWrites {
@@ -68,8 +58,6 @@ public final class Ledger {
     /// to fit its hash, or an I/O error); every API still serves `dataHash`.
     public internal(set) var unerasedRedactions = 0
 
-    var accumulator = MerkleAccumulator()
-    var summaries: [BlockSummary] = []
     let stateStore: StateStore = MemoryStateStore()
     /// The committed state, as the ledger's own thread reads it.
     var state: any StateView { stateStore.view }
@@ -127,7 +115,7 @@ public final class Ledger {
             }
         }
         let seconds = Double(LedgerTime.monotonicNanoseconds() - start) / 1e9
-        openStats = OpenStats(blocks: summaries.count, bytes: bytes, seconds: seconds)
+        openStats = OpenStats(blocks: state.blockCount, bytes: bytes, seconds: seconds)
     }
 
     /// Why `admit` refused a record: it does not decode, is not the next block,
@@ -146,7 +134,7 @@ public final class Ledger {
     /// this ledger's own previous block hash, checks the timestamp order and
     /// (`dryRunState`) that the block applies to the state, then — only if
     /// `beforeApplying` (the store append) succeeds — applies it to the state
-    /// and the Merkle accumulator.
+    /// and the Merkle StateMerkle(state: state).
     @discardableResult
     func admit(record bytes: [UInt8], sequenceNo index: Int, dryRunState: Bool = true,
                beforeApplying: (Block) throws -> Void = { _ in }) throws -> Block {
@@ -176,33 +164,24 @@ public final class Ledger {
         } catch {
             throw BlockRefused(sequenceNo: index, reason: "\(error)", stateTouched: true)
         }
-        record(block)
         eraseRedacted(by: block)
         return block
     }
 
     func expectedPreviousHash() -> [UInt8] {
-        summaries.last?.blockHash ?? BlockHasher.genesisPreviousHash(strandId: strandId)
-    }
-
-    func record(_ block: Block) {
-        accumulator.append(block.blockHash)
-        summaries.append(BlockSummary(transactionId: block.transactionId, timestampMs: block.timestampMs,
-                                      blockHash: block.blockHash, previousBlockHash: block.previousBlockHash,
-                                      entriesHashList: block.entriesHashList, revisionHashes: block.revisions.map(\.hash),
-                                      documentIds: block.revisions.map(\.metadata.id)))
+        state.blockSummary(state.blockCount - 1)?.blockHash ?? BlockHasher.genesisPreviousHash(strandId: strandId)
     }
 
     // MARK: - Basic queries
 
-    public var blockCount: Int { summaries.count }
+    public var blockCount: Int { state.blockCount }
 
     /// QLDB's IndexedStorage metric, estimated (see `LedgerState.indexedBytes`).
     public var indexedStorageBytes: Int { max(0, state.indexedBytes) }
 
     /// The latest committed block's address; nil before the first block.
     public var tip: BlockAddress? {
-        summaries.isEmpty ? nil : BlockAddress(strandId: strandId, sequenceNo: summaries.count - 1)
+        (state.blockCount == 0) ? nil : BlockAddress(strandId: strandId, sequenceNo: state.blockCount - 1)
     }
 
     /// Makes every applied block durable (the caller batches: group commit).
@@ -216,7 +195,7 @@ public final class Ledger {
 
     /// The block at `address` as stored, with redacted revisions shown redacted.
     public func block(at address: BlockAddress) throws -> Block {
-        guard address.strandId == strandId, address.sequenceNo >= 0, address.sequenceNo < summaries.count else {
+        guard address.strandId == strandId, address.sequenceNo >= 0, address.sequenceNo < state.blockCount else {
             throw LedgerError.unknownBlock(address)
         }
         var block = try Ledger.decodeRecord(store.read(address.sequenceNo), sequenceNo: address.sequenceNo)

@@ -8,16 +8,16 @@ extension Ledger {
     /// The digest of the whole journal and its tip (the latest block).
     public func digest() throws -> (digest: [UInt8], tip: BlockAddress) {
         guard let tip else { throw LedgerError.emptyJournal }
-        return (accumulator.root(size: summaries.count), tip)
+        return (StateMerkle(state: state).root(size: state.blockCount), tip)
     }
 
     /// The digest as it was when `tip` was the latest block.
     public func digest(at tip: BlockAddress) throws -> [UInt8] {
-        accumulator.root(size: try size(at: tip))
+        StateMerkle(state: state).root(size: try size(at: tip))
     }
 
     func size(at tip: BlockAddress) throws -> Int {
-        guard tip.strandId == strandId, tip.sequenceNo >= 0, tip.sequenceNo < summaries.count else {
+        guard tip.strandId == strandId, tip.sequenceNo >= 0, tip.sequenceNo < state.blockCount else {
             throw LedgerError.invalidTip(tip)
         }
         return tip.sequenceNo + 1
@@ -34,7 +34,7 @@ extension Ledger {
     /// Folds from `blockHash` of `blockAddress` to the digest at `tip`.
     public func blockProof(blockAddress: BlockAddress, tip: BlockAddress) throws -> [[UInt8]] {
         let seq = try sequence(of: blockAddress, tip: tip)
-        return accumulator.auditPath(leaf: seq, size: tip.sequenceNo + 1)
+        return StateMerkle(state: state).auditPath(leaf: seq, size: tip.sequenceNo + 1)
     }
 
     /// Folds from the revision's hash to the digest at `tip`: siblings in the
@@ -42,14 +42,14 @@ extension Ledger {
     /// `previousBlockHash`, then the block's audit path in the journal tree.
     public func revisionProof(blockAddress: BlockAddress, documentId: String, tip: BlockAddress) throws -> [[UInt8]] {
         let seq = try sequence(of: blockAddress, tip: tip)
-        let summary = summaries[seq]
+        let summary = state.blockSummary(seq)!
         guard let index = summary.documentIds.firstIndex(of: documentId) else {
             throw LedgerError.unknownRevision(blockAddress, documentId: documentId)
         }
         var proof = MerklePath.siblings(leaves: summary.revisionHashes, index: index)
         proof += MerklePath.siblings(leaves: summary.entriesHashList, index: 0)
         proof.append(summary.previousBlockHash)
-        proof += accumulator.auditPath(leaf: seq, size: tip.sequenceNo + 1)
+        proof += StateMerkle(state: state).auditPath(leaf: seq, size: tip.sequenceNo + 1)
         return proof
     }
 
@@ -58,7 +58,7 @@ extension Ledger {
         let oldSize = try size(at: oldTip)
         let newSize = try size(at: newTip)
         guard oldSize <= newSize else { throw LedgerError.invalidTip(oldTip) }
-        return accumulator.consistencyProof(from: oldSize, to: newSize)
+        return StateMerkle(state: state).consistencyProof(from: oldSize, to: newSize)
     }
 
     public static func verifyConsistency(oldDigest: [UInt8], oldTip: BlockAddress, newDigest: [UInt8], newTip: BlockAddress,

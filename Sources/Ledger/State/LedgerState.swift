@@ -13,7 +13,25 @@ struct LedgerState: StateWriter, Sendable {
     private var tableDocuments: [String: [String]] = [:]
     /// index id -> key -> document ids in insertion order
     private var indexEntries: [String: [[UInt8]: [String]]] = [:]
+    private var blocks: [BlockSummary] = []
+    private var merkle = MerkleAccumulator()
     private(set) var counters = StateCounters()
+
+    func blockSummary(_ sequenceNo: Int) -> BlockSummary? {
+        sequenceNo >= 0 && sequenceNo < blocks.count ? blocks[sequenceNo] : nil
+    }
+
+    func merkleNode(_ height: Int, _ index: Int) -> [UInt8] { merkle.node(height, index) }
+
+    mutating func putBlockSummary(_ sequenceNo: Int, _ summary: BlockSummary) {
+        precondition(sequenceNo == blocks.count, "block summaries are stored in order")
+        blocks.append(summary)
+    }
+
+    mutating func putMerkleNode(_ height: Int, _ index: Int, _ hash: [UInt8]) {
+        merkle.setNode(height, index, hash)
+        if height == 0 { merkle.setCount(index + 1) }
+    }
 
     func table(_ id: String) -> TableState? { tables[id] }
 

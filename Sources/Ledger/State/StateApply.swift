@@ -13,6 +13,8 @@ protocol StateWriter: StateView {
     mutating func addIndexEntry(indexId: String, key: [UInt8], documentId: String)
     mutating func removeIndexEntry(indexId: String, key: [UInt8], documentId: String)
     mutating func dropIndex(_ indexId: String)
+    mutating func putBlockSummary(_ sequenceNo: Int, _ summary: BlockSummary)
+    mutating func putMerkleNode(_ height: Int, _ index: Int, _ hash: [UInt8])
     mutating func setCounters(_ counters: StateCounters)
 }
 
@@ -35,6 +37,11 @@ extension StateWriter {
         }
         for request in try block.redactions() { try redact(request) }
         var c = counters
+        assert(block.address.sequenceNo == c.blockCount, "blocks apply in sequence")
+        putBlockSummary(c.blockCount, BlockSummary(block))
+        MerkleAccumulator.append(block.blockHash, at: c.blockCount, read: { merkleNode($0, $1) },
+                                 write: { putMerkleNode($0, $1, $2) })
+        c.blockCount += 1
         c.lastTimestampMs = max(c.lastTimestampMs, block.timestampMs)
         setCounters(c)
     }

@@ -56,6 +56,8 @@ struct DocumentState: Sendable {
 
 /// Ledger-wide counters kept with the state.
 struct StateCounters: Sendable, Equatable {
+    /// Blocks applied: the next block's sequence number.
+    var blockCount = 0
     /// Bumped by every catalog (DDL) revision.
     var ddlCounter = 0
     var lastTimestampMs: Int64 = .min
@@ -66,4 +68,25 @@ struct StateCounters: Sendable, Equatable {
     static let revisionOverhead = 64
     static let indexEntryBytes = 32 + 22
     static func dataBytes(_ data: IonValue?) -> Int { data.map { BlockCodec.encodedSize($0) } ?? 0 }
+}
+
+/// What proofs and GetBlock need of one block without reading the journal.
+struct BlockSummary: Sendable, Equatable {
+    var transactionId: String
+    var timestampMs: Int64
+    var blockHash: [UInt8]
+    var previousBlockHash: [UInt8]
+    var entriesHashList: [[UInt8]]
+    var revisionHashes: [[UInt8]]
+    var documentIds: [String]
+
+    init(_ block: Block) {
+        transactionId = block.transactionId
+        timestampMs = block.timestampMs
+        blockHash = block.blockHash
+        previousBlockHash = block.previousBlockHash
+        entriesHashList = block.entriesHashList
+        revisionHashes = block.revisions.map(\.hash)
+        documentIds = block.revisions.map(\.metadata.id)
+    }
 }

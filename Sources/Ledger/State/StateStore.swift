@@ -24,6 +24,8 @@ final class StateBox<State: StateView>: StateView, @unchecked Sendable {
     func documentIds(inTable tableId: String) -> [String] { state.documentIds(inTable: tableId) }
     func indexedDocumentIds(indexId: String, key: [UInt8]) -> [String] { state.indexedDocumentIds(indexId: indexId, key: key) }
     func indexContents(indexId: String) -> [[UInt8]: [String]] { state.indexContents(indexId: indexId) }
+    func blockSummary(_ sequenceNo: Int) -> BlockSummary? { state.blockSummary(sequenceNo) }
+    func merkleNode(_ height: Int, _ index: Int) -> [UInt8] { state.merkleNode(height, index) }
     var counters: StateCounters { state.counters }
 }
 

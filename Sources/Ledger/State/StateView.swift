@@ -17,13 +17,24 @@ protocol StateView {
     func indexedDocumentIds(indexId: String, key: [UInt8]) -> [String]
     /// Every entry of an index (audits and tests compare stores with it).
     func indexContents(indexId: String) -> [[UInt8]: [String]]
+    func blockSummary(_ sequenceNo: Int) -> BlockSummary?
+    /// The journal Merkle tree's node (see `MerkleNodes`); only stored nodes are asked for.
+    func merkleNode(_ height: Int, _ index: Int) -> [UInt8]
     var counters: StateCounters { get }
+}
+
+/// The journal Merkle tree over a state's stored nodes.
+struct StateMerkle: MerkleNodes {
+    let state: any StateView
+    var count: Int { state.counters.blockCount }
+    func node(_ height: Int, _ index: Int) -> [UInt8] { state.merkleNode(height, index) }
 }
 
 extension StateView {
     var ddlCounter: Int { counters.ddlCounter }
     var lastTimestampMs: Int64 { counters.lastTimestampMs }
     var indexedBytes: Int { counters.indexedBytes }
+    var blockCount: Int { counters.blockCount }
 
     func activeTable(named name: String) -> TableState? {
         for id in tableOrder { if let t = table(id), t.active, t.name == name { return t } }
