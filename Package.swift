@@ -18,12 +18,14 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
     ],
     targets: [
-        // System libraries from Debian: libuv1-dev, libssl-dev, libhttp-parser-dev.
+        // System libraries from Debian: libuv1-dev, libssl-dev, libhttp-parser-dev, liblmdb-dev.
         .systemLibrary(name: "CLibUV", pkgConfig: "libuv", providers: [.apt(["libuv1-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CHTTPParser", providers: [.apt(["libhttp-parser-dev"])]),
+        .systemLibrary(name: "CLMDB", pkgConfig: "lmdb", providers: [.apt(["liblmdb-dev"])]),
 
         .target(name: "Checksum"),
+        .target(name: "LMDB", dependencies: ["CLMDB"]),
         .target(name: "Ion", dependencies: ["COpenSSL", .product(name: "BigInt", package: "BigInt")]),
         .target(name: "PartiQL", dependencies: ["Ion", .product(name: "BigInt", package: "BigInt")]),
         .target(name: "Ledger", dependencies: ["Ion", "PartiQL", "Checksum", .product(name: "BigInt", package: "BigInt")]),
@@ -49,6 +51,7 @@ let package = Package(
         .testTarget(name: "LedgerTests", dependencies: ["Ledger", "PartiQL", "Ion", "Checksum"]),
         .testTarget(name: "RaftTests", dependencies: ["Raft", "RaftSimulator"]),
         .testTarget(name: "NetTests", dependencies: ["Net", "Checksum"]),
+        .testTarget(name: "LMDBTests", dependencies: ["LMDB"]),
         .testTarget(name: "ServerTests", dependencies: ["Server", "Ion", "Net"], exclude: ["Fixtures"],
                     swiftSettings: [.swiftLanguageMode(.v5)]),
     ]
