@@ -28,7 +28,7 @@ let package = Package(
         .target(name: "LMDB", dependencies: ["CLMDB"]),
         .target(name: "Ion", dependencies: ["COpenSSL", .product(name: "BigInt", package: "BigInt")]),
         .target(name: "PartiQL", dependencies: ["Ion", .product(name: "BigInt", package: "BigInt")]),
-        .target(name: "Ledger", dependencies: ["Ion", "PartiQL", "Checksum", .product(name: "BigInt", package: "BigInt")]),
+        .target(name: "Ledger", dependencies: ["Ion", "PartiQL", "Checksum", "LMDB", .product(name: "BigInt", package: "BigInt")]),
         .target(name: "Raft"),
         .target(name: "RaftSimulator", dependencies: ["Raft"]),
         .executableTarget(name: "raft-sim", dependencies: ["RaftSimulator"]),

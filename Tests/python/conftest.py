@@ -46,9 +46,17 @@ def wait_for_port(port, proc, timeout=30.0):
     raise TimeoutError(f"port {port} did not open within {timeout} s")
 
 
-def read_env_file(path):
+def read_env_file(path, timeout=15.0):
+    """The client environment a node writes (atomically) just after its ports open: waits for it."""
+    import time
+    path = pathlib.Path(path)
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{path} was not written within {timeout} s")
+        time.sleep(0.05)
     env = {}
-    for line in pathlib.Path(path).read_text().splitlines():
+    for line in path.read_text().splitlines():
         line = line.strip()
         if line.startswith("export "):
             key, _, value = line[len("export "):].partition("=")

@@ -16,24 +16,35 @@ public final class Ledger {
         public var ids: IDGenerator
         /// Milliseconds since the Unix epoch.
         public var clock: () -> Int64
+        /// Where the state store (LMDB) lives; nil keeps the state in memory,
+        /// rebuilt from the whole journal at every open.
+        public var stateDirectory: String?
 
         public init(limits: LedgerLimits = LedgerLimits(), ids: IDGenerator = IDGenerator(),
-                    clock: @escaping () -> Int64 = LedgerTime.nowMilliseconds) {
+                    clock: @escaping () -> Int64 = LedgerTime.nowMilliseconds, stateDirectory: String? = nil) {
             self.limits = limits
             self.ids = ids
             self.clock = clock
+            self.stateDirectory = stateDirectory
         }
     }
 
     /// What `open` re-verified, for the startup log line.
     public struct OpenStats: Sendable, CustomStringConvertible {
+        /// Blocks replayed (re-verified and applied) at open.
         public var blocks: Int
         public var bytes: Int
         public var seconds: Double
+        /// Blocks the state store already held, checked against the journal at its checkpoint.
+        public var fromCheckpoint = 0
+        /// Why the state store was rebuilt from the journal, if it was.
+        public var rebuilt: String?
         public var megabytesPerSecond: Double { seconds > 0 ? Double(bytes) / 1_048_576 / seconds : 0 }
         public var description: String {
             "re-verified \(blocks) blocks (\(bytes) bytes) in \(Double(Int(seconds * 1000)) / 1000) s"
                 + " (\(Double(Int(megabytesPerSecond * 10)) / 10) MB/s)"
+                + (fromCheckpoint > 0 ? " after a checkpoint at \(fromCheckpoint) blocks" : "")
+                + (rebuilt.map { "; state store rebuilt: \($0)" } ?? "")
         }
     }
 
@@ -58,7 +69,7 @@ public final class Ledger {
     /// to fit its hash, or an I/O error); every API still serves `dataHash`.
     public internal(set) var unerasedRedactions = 0
 
-    let stateStore: StateStore = MemoryStateStore()
+    let stateStore: StateStore
     /// The committed state, as the ledger's own thread reads it.
     var state: any StateView { stateStore.view }
     var pending: [String: PendingWrites] = [:]
@@ -66,9 +77,10 @@ public final class Ledger {
     /// `appendReplicated`); the ledger then refuses further appends — reopen it.
     var replicationDamage: String?
 
-    init(strandId: String, store: JournalStore, options: Options) {
+    init(strandId: String, store: JournalStore, stateStore: StateStore, options: Options) {
         self.strandId = strandId
         self.store = store
+        self.stateStore = stateStore
         self.limits = options.limits
         self.ids = options.ids
         self.clock = options.clock
@@ -89,8 +101,14 @@ public final class Ledger {
         } else if strandId == nil {
             strand = options.ids.next()
         }
-        let ledger = Ledger(strandId: strand, store: store, options: options)
-        try ledger.replay()
+        let stateStore: StateStore = try options.stateDirectory.map { try LMDBStateStore(directory: $0) } ?? MemoryStateStore()
+        let ledger = Ledger(strandId: strand, store: store, stateStore: stateStore, options: options)
+        do {
+            try ledger.replay()
+        } catch {
+            stateStore.close()
+            throw error
+        }
         return ledger
     }
 
@@ -102,10 +120,27 @@ public final class Ledger {
         }
     }
 
+    /// Brings the state up to the journal: from the state store's checkpoint
+    /// if it matches the journal, else (missing, ahead, different, torn) from
+    /// the first block. Every block replayed is re-verified.
     private func replay() throws {
         let start = LedgerTime.monotonicNanoseconds()
         var bytes = 0
-        try store.forEach(from: 0) { index, bytesOfRecord in
+        let applied = state.blockCount
+        var from = 0
+        var rebuilt: String?
+        if let torn = stateStore as? LMDBStateStore, torn.mayBeTorn {
+            rebuilt = "it was being written when the machine went down"
+        }
+        if applied > 0 {
+            if let problem = checkpointProblem(appliedBlocks: applied) {
+                rebuilt = problem
+                try stateStore.reset()
+            } else {
+                from = applied
+            }
+        }
+        try store.forEach(from: from) { index, bytesOfRecord in
             bytes += bytesOfRecord.count
             do {
                 // A failure stops the open, so a state left partial does not matter here.
@@ -115,7 +150,29 @@ public final class Ledger {
             }
         }
         let seconds = Double(LedgerTime.monotonicNanoseconds() - start) / 1e9
-        openStats = OpenStats(blocks: state.blockCount, bytes: bytes, seconds: seconds)
+        openStats = OpenStats(blocks: state.blockCount - from, bytes: bytes, seconds: seconds, fromCheckpoint: from,
+                              rebuilt: rebuilt)
+    }
+
+    /// Why the state store's checkpoint (its block count and last block hash)
+    /// does not match the journal, or nil.
+    func checkpointProblem(appliedBlocks applied: Int) -> String? {
+        guard applied <= store.count else {
+            return "it holds \(applied) blocks, the journal \(store.count)"
+        }
+        guard let summary = state.blockSummary(applied - 1) else { return "its checkpoint block is missing" }
+        do {
+            let block = try Ledger.decodeRecord(store.read(applied - 1), sequenceNo: applied - 1)
+            guard block.address == BlockAddress(strandId: strandId, sequenceNo: applied - 1) else {
+                return "its checkpoint is block \(applied - 1) of another strand"
+            }
+            guard block.blockHash == summary.blockHash else {
+                return "its checkpoint hash differs from the journal's block \(applied - 1)"
+            }
+        } catch {
+            return "the journal's block \(applied - 1) does not read (\(error))"
+        }
+        return nil
     }
 
     /// Why `admit` refused a record: it does not decode, is not the next block,
@@ -185,7 +242,13 @@ public final class Ledger {
     }
 
     /// Makes every applied block durable (the caller batches: group commit).
-    public func sync() throws { try store.sync() }
+    public func sync() throws {
+        try store.sync()
+        try stateStore.sync()
+    }
+
+    /// Closes the state store (the journal store belongs to the caller).
+    public func close() { stateStore.close() }
 
     /// Starts an OCC transaction over the current committed state.
     public func begin() -> LedgerTransaction { LedgerTransaction(ledger: self, id: ids.next(), startMs: clock()) }

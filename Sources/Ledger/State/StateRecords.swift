@@ -79,7 +79,9 @@ struct BlockSummary: Sendable, Equatable {
     var entriesHashList: [[UInt8]]
     var revisionHashes: [[UInt8]]
     var documentIds: [String]
+}
 
+extension BlockSummary {
     init(_ block: Block) {
         transactionId = block.transactionId
         timestampMs = block.timestampMs

@@ -6,6 +6,11 @@ protocol StateStore: AnyObject {
     var view: any StateView { get }
     func snapshot() -> any StateView
     func apply(_ block: Block) throws
+    /// Empties the store (before a rebuild from the journal).
+    func reset() throws
+    /// Makes applied blocks durable (with the journal's sync).
+    func sync() throws
+    func close()
 }
 
 /// A state value behind a reference, so the ledger and its statements can
@@ -36,4 +41,7 @@ final class MemoryStateStore: StateStore {
     var view: any StateView { box }
     func snapshot() -> any StateView { StateBox(box.state) }
     func apply(_ block: Block) throws { try box.state.apply(block) }
+    func reset() throws { box.state = LedgerState() }
+    func sync() throws {}
+    func close() {}
 }

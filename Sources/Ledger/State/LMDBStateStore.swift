@@ -1,0 +1,125 @@
+import Foundation
+import LMDB
+
+/// The state on disk, in LMDB: documents, every revision, tables, index
+/// entries, block summaries and the journal Merkle tree's nodes, with the
+/// counters and the checkpoint (the block count; the last block's hash is its
+/// summary's). It is derived from the journal and checked against it at open
+/// (`Ledger.open`): commits are not fsynced on their own (`noSync`); `sync()`
+/// flushes them when the journal syncs, and a store found behind the journal
+/// replays the difference, one ahead of it or unreadable is rebuilt.
+///
+/// Reads: `view` is a read transaction renewed after every apply, for the
+/// ledger's thread; `snapshot()` is a read transaction of its own that a
+/// statement may hold on another thread (LMDB's MVCC: it never blocks the
+/// writer). A read that fails (a corrupt page) stops the process rather than
+/// serve a wrong answer; the next open rebuilds the store.
+final class LMDBStateStore: StateStore {
+    struct Databases {
+        let meta, tables, heads, revisions, tableDocuments, indexes, blocks, merkle: Database
+
+        init(_ env: Environment) throws {
+            meta = try env.openDatabase("meta")
+            tables = try env.openDatabase("tables")
+            heads = try env.openDatabase("heads")
+            revisions = try env.openDatabase("revisions")
+            tableDocuments = try env.openDatabase("tableDocuments")
+            indexes = try env.openDatabase("indexes")
+            blocks = try env.openDatabase("blocks")
+            merkle = try env.openDatabase("merkle")
+        }
+
+        var all: [Database] { [meta, tables, heads, revisions, tableDocuments, indexes, blocks, merkle] }
+    }
+
+    let directory: String
+    let marker: StoreSyncMarker
+    /// True when the store may hold pages a system crash left half-written:
+    /// it was being written (not synced) when the machine last went down.
+    let mayBeTorn: Bool
+    let env: Environment
+    let dbs: Databases
+    private var current: LMDBStateView
+
+    init(directory: String) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        var options = Environment.Options()
+        options.durability = .noSync
+        options.mapSize = 1 << 34
+        self.directory = directory
+        marker = StoreSyncMarker(path: directory + "/synced")
+        mayBeTorn = marker.wasDirtyInAnotherBoot
+        if mayBeTorn {
+            // Never read pages a system crash may have torn: start empty, rebuild from the journal.
+            for file in ["data.mdb", "lock.mdb"] { try? FileManager.default.removeItem(atPath: directory + "/" + file) }
+            try marker.markClean()
+        }
+        let env = try Environment(path: directory, options: options)
+        let dbs = try Databases(env)
+        try env.write { txn in
+            if try txn.get(dbs.meta, Array("format".utf8)) == nil {
+                try txn.put(dbs.meta, Array("format".utf8), Key.int64(LMDBStateLayout.format))
+            }
+        }
+        self.env = env
+        self.dbs = dbs
+        current = try LMDBStateView(env.beginRead(), dbs)
+        guard let format = try current.txn.get(dbs.meta, Array("format".utf8)).flatMap({ Key.readInt64($0) }),
+              format == LMDBStateLayout.format else {
+            throw LedgerDecodingError("state store format is not \(LMDBStateLayout.format)")
+        }
+    }
+
+    var view: any StateView { current }
+
+    func snapshot() -> any StateView {
+        do {
+            return try LMDBStateView(env.beginRead(), dbs)
+        } catch {
+            preconditionFailure("state store: cannot begin a read transaction: \(error)")
+        }
+    }
+
+    func apply(_ block: Block) throws {
+        current.end()
+        defer { renew() }
+        try marker.markDirty()
+        try env.write { txn in
+            var writer = LMDBStateWriter(txn: txn, dbs: dbs)
+            try writer.apply(block)
+            if let failure = writer.failure { throw failure }
+        }
+    }
+
+    /// Empties every database (before a rebuild from the journal).
+    func reset() throws {
+        current.end()
+        defer { renew() }
+        try env.write { txn in
+            for db in dbs.all where db != dbs.meta { try txn.clear(db) }
+            try txn.delete(dbs.meta, Array("counters".utf8))
+            try txn.delete(dbs.meta, Array("tableOrder".utf8))
+        }
+    }
+
+    /// Flushes committed applies to disk (called when the journal syncs).
+    func sync() throws {
+        guard marker.isDirty else { return }
+        try env.sync(force: true)
+        try marker.markClean()
+    }
+
+    func close() {
+        current.end()
+        try? sync()
+        _ = env.close()
+    }
+
+    private func renew() {
+        do {
+            current = try LMDBStateView(env.beginRead(), dbs)
+        } catch {
+            preconditionFailure("state store: cannot begin a read transaction: \(error)")
+        }
+    }
+}

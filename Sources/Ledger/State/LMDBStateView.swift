@@ -1,0 +1,263 @@
+import Ion
+import LMDB
+
+/// Reads of the state through one LMDB transaction: a snapshot, or the
+/// writer's own (which sees what it wrote so far).
+struct LMDBStateReads {
+    let txn: Transaction
+    let dbs: LMDBStateStore.Databases
+
+    /// A failed read means a damaged store: stop rather than serve a wrong answer.
+    func get(_ db: Database, _ key: [UInt8]) -> [UInt8]? {
+        do {
+            return try txn.get(db, key)
+        } catch {
+            preconditionFailure("state store read failed (\(error)); the store is rebuilt from the journal at the next start")
+        }
+    }
+
+    func scan(_ db: Database, prefix: [UInt8], _ visit: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Bool) {
+        do {
+            try txn.scan(db, prefix: prefix) { key, value in visit(key, value) }
+        } catch {
+            preconditionFailure("state store scan failed (\(error)); the store is rebuilt from the journal at the next start")
+        }
+    }
+
+    func decoded<T>(_ what: String, _ body: () throws -> T) -> T {
+        do {
+            return try body()
+        } catch {
+            preconditionFailure("state store holds a malformed \(what) (\(error)); the store is rebuilt at the next start")
+        }
+    }
+
+    static let countersKey = Array("counters".utf8)
+    static let tableOrderKey = Array("tableOrder".utf8)
+
+    var counters: StateCounters {
+        guard let bytes = get(dbs.meta, Self.countersKey) else { return StateCounters() }
+        return decoded("counters") { try LMDBStateLayout.decodeCounters(bytes) }
+    }
+
+    var tableOrder: [String] {
+        guard let bytes = get(dbs.meta, Self.tableOrderKey) else { return [] }
+        return decoded("table order") { try LMDBStateLayout.decodeStrings(bytes) }
+    }
+
+    func tableRecord(_ id: String) -> (table: TableState, documentCount: Int)? {
+        guard let bytes = get(dbs.tables, Array(id.utf8)) else { return nil }
+        return decoded("table") { try LMDBStateLayout.decodeTable(bytes) }
+    }
+
+    func head(_ id: String) -> (tableId: String, version: Int)? {
+        guard let bytes = get(dbs.heads, Array(id.utf8)) else { return nil }
+        return decoded("document head") { try LMDBStateLayout.parseHead(bytes) }
+    }
+
+    func revision(of documentId: String, version: Int) -> Revision? {
+        guard version >= 0, let bytes = get(dbs.revisions, LMDBStateLayout.revisionKey(documentId, version)) else { return nil }
+        return decoded("revision") { try Revision(ion: BlockCodec.decode(bytes)) }
+    }
+
+    func document(_ id: String) -> DocumentState? {
+        guard let head = head(id), let latest = revision(of: id, version: head.version) else { return nil }
+        return DocumentState(id: id, tableId: head.tableId, latest: latest)
+    }
+
+    func revisions(of documentId: String) -> [Revision] {
+        var out: [Revision] = []
+        scan(dbs.revisions, prefix: Array(documentId.utf8)) { _, value in
+            out.append(decoded("revision") { try Revision(ion: BlockCodec.decode(Array(value))) })
+            return true
+        }
+        return out
+    }
+
+    func documentIds(inTable tableId: String) -> [String] {
+        var out: [String] = []
+        scan(dbs.tableDocuments, prefix: Array(tableId.utf8)) { _, value in
+            out.append(String(decoding: value, as: UTF8.self))
+            return true
+        }
+        return out
+    }
+
+    /// Index entries are keyed indexId + key + documentId: ids come back in id order.
+    func indexedDocumentIds(indexId: String, key: [UInt8]) -> [String] {
+        let prefix = LMDBStateLayout.indexPrefix(indexId, key)
+        var out: [String] = []
+        scan(dbs.indexes, prefix: prefix) { k, _ in
+            out.append(String(decoding: k[prefix.count...], as: UTF8.self))
+            return true
+        }
+        return out
+    }
+
+    func indexContents(indexId: String) -> [[UInt8]: [String]] {
+        let idLength = indexId.utf8.count
+        var out: [[UInt8]: [String]] = [:]
+        scan(dbs.indexes, prefix: Array(indexId.utf8)) { k, _ in
+            guard k.count > idLength + 22 else { return true }
+            let key = Array(k[idLength..<(k.count - 22)])
+            out[key, default: []].append(String(decoding: k[(k.count - 22)...], as: UTF8.self))
+            return true
+        }
+        return out
+    }
+
+    func blockSummary(_ sequenceNo: Int) -> BlockSummary? {
+        guard sequenceNo >= 0, let bytes = get(dbs.blocks, Key.uint64(UInt64(sequenceNo))) else { return nil }
+        return decoded("block summary") { try LMDBStateLayout.decodeSummary(bytes) }
+    }
+
+    func merkleNode(_ height: Int, _ index: Int) -> [UInt8] {
+        guard let bytes = get(dbs.merkle, LMDBStateLayout.merkleKey(height, index)) else {
+            preconditionFailure("state store has no Merkle node \(height)/\(index)")
+        }
+        return bytes
+    }
+}
+
+/// A read-only view of the state store at one commit.
+final class LMDBStateView: StateView, @unchecked Sendable {
+    let reads: LMDBStateReads
+    private let read: ReadTransaction
+    private var tables: [String: TableState?] = [:]
+    private lazy var cachedCounters = reads.counters
+    private lazy var cachedOrder = reads.tableOrder
+
+    init(_ txn: ReadTransaction, _ dbs: LMDBStateStore.Databases) {
+        read = txn
+        reads = LMDBStateReads(txn: txn, dbs: dbs)
+    }
+
+    var txn: ReadTransaction { read }
+    func end() { read.end() }
+
+    var tableOrder: [String] { cachedOrder }
+    var counters: StateCounters { cachedCounters }
+
+    func table(_ id: String) -> TableState? {
+        if let cached = tables[id] { return cached }
+        let t = reads.tableRecord(id)?.table
+        tables[id] = .some(t)
+        return t
+    }
+
+    func document(_ id: String) -> DocumentState? { reads.document(id) }
+    func revisions(of documentId: String) -> [Revision] { reads.revisions(of: documentId) }
+    func revision(of documentId: String, version: Int) -> Revision? { reads.revision(of: documentId, version: version) }
+    func documentIds(inTable tableId: String) -> [String] { reads.documentIds(inTable: tableId) }
+    func indexedDocumentIds(indexId: String, key: [UInt8]) -> [String] { reads.indexedDocumentIds(indexId: indexId, key: key) }
+    func indexContents(indexId: String) -> [[UInt8]: [String]] { reads.indexContents(indexId: indexId) }
+    func blockSummary(_ sequenceNo: Int) -> BlockSummary? { reads.blockSummary(sequenceNo) }
+    func merkleNode(_ height: Int, _ index: Int) -> [UInt8] { reads.merkleNode(height, index) }
+}
+
+/// The apply step's writer: one LMDB write transaction for one block.
+struct LMDBStateWriter: StateWriter {
+    let txn: WriteTransaction
+    let reads: LMDBStateReads
+
+    init(txn: WriteTransaction, dbs: LMDBStateStore.Databases) {
+        self.txn = txn
+        reads = LMDBStateReads(txn: txn, dbs: dbs)
+    }
+
+    private var dbs: LMDBStateStore.Databases { reads.dbs }
+
+    /// Writes are in the apply path, whose errors abort the whole transaction.
+    private func put(_ db: Database, _ key: [UInt8], _ value: [UInt8]) {
+        do {
+            try txn.put(db, key, value)
+        } catch {
+            failure = failure ?? error
+        }
+    }
+
+    private func delete(_ db: Database, _ key: [UInt8]) {
+        do {
+            _ = try txn.delete(db, key)
+        } catch {
+            failure = failure ?? error
+        }
+    }
+
+    /// The first write error: `LMDBStateStore.apply` throws it (aborting the transaction).
+    private(set) var failure: Error? {
+        get { failureBox.error }
+        nonmutating set { failureBox.error = newValue }
+    }
+    let failureBox = FailureBox()
+
+    final class FailureBox { var error: Error? }
+
+    var tableOrder: [String] { reads.tableOrder }
+    var counters: StateCounters { reads.counters }
+    func table(_ id: String) -> TableState? { reads.tableRecord(id)?.table }
+    func document(_ id: String) -> DocumentState? { reads.document(id) }
+    func revisions(of documentId: String) -> [Revision] { reads.revisions(of: documentId) }
+    func revision(of documentId: String, version: Int) -> Revision? { reads.revision(of: documentId, version: version) }
+    func documentIds(inTable tableId: String) -> [String] { reads.documentIds(inTable: tableId) }
+    func indexedDocumentIds(indexId: String, key: [UInt8]) -> [String] { reads.indexedDocumentIds(indexId: indexId, key: key) }
+    func indexContents(indexId: String) -> [[UInt8]: [String]] { reads.indexContents(indexId: indexId) }
+    func blockSummary(_ sequenceNo: Int) -> BlockSummary? { reads.blockSummary(sequenceNo) }
+    func merkleNode(_ height: Int, _ index: Int) -> [UInt8] { reads.merkleNode(height, index) }
+
+    mutating func putTable(_ table: TableState) {
+        let existing = reads.tableRecord(table.id)
+        if existing == nil { put(dbs.meta, LMDBStateReads.tableOrderKey, LMDBStateLayout.encode(strings: tableOrder + [table.id])) }
+        put(dbs.tables, Array(table.id.utf8), LMDBStateLayout.encode(table, documentCount: existing?.documentCount ?? 0))
+    }
+
+    mutating func appendDocument(_ documentId: String, toTable tableId: String) {
+        guard let (table, count) = reads.tableRecord(tableId) else {
+            failure = failure ?? LedgerDecodingError("state: document added to unknown table \(tableId)")
+            return
+        }
+        put(dbs.tableDocuments, LMDBStateLayout.tableDocumentKey(tableId, count), Array(documentId.utf8))
+        put(dbs.tables, Array(tableId.utf8), LMDBStateLayout.encode(table, documentCount: count + 1))
+    }
+
+    mutating func appendRevision(_ revision: Revision, tableId: String) {
+        let id = revision.metadata.id
+        put(dbs.revisions, LMDBStateLayout.revisionKey(id, revision.metadata.version), BlockCodec.encode(revision.ion))
+        put(dbs.heads, Array(id.utf8), LMDBStateLayout.headValue(tableId: tableId, version: revision.metadata.version))
+    }
+
+    mutating func replaceRevision(_ revision: Revision) {
+        let key = LMDBStateLayout.revisionKey(revision.metadata.id, revision.metadata.version)
+        guard reads.get(dbs.revisions, key) != nil else { return }
+        put(dbs.revisions, key, BlockCodec.encode(revision.ion))
+    }
+
+    mutating func addIndexEntry(indexId: String, key: [UInt8], documentId: String) {
+        put(dbs.indexes, LMDBStateLayout.indexKey(indexId, key, documentId), [])
+    }
+
+    mutating func removeIndexEntry(indexId: String, key: [UInt8], documentId: String) {
+        delete(dbs.indexes, LMDBStateLayout.indexKey(indexId, key, documentId))
+    }
+
+    mutating func dropIndex(_ indexId: String) {
+        var keys: [[UInt8]] = []
+        reads.scan(dbs.indexes, prefix: Array(indexId.utf8)) { k, _ in
+            keys.append(Array(k))
+            return true
+        }
+        for k in keys { delete(dbs.indexes, k) }
+    }
+
+    mutating func putBlockSummary(_ sequenceNo: Int, _ summary: BlockSummary) {
+        put(dbs.blocks, Key.uint64(UInt64(sequenceNo)), LMDBStateLayout.encode(summary))
+    }
+
+    mutating func putMerkleNode(_ height: Int, _ index: Int, _ hash: [UInt8]) {
+        put(dbs.merkle, LMDBStateLayout.merkleKey(height, index), hash)
+    }
+
+    mutating func setCounters(_ counters: StateCounters) {
+        put(dbs.meta, LMDBStateReads.countersKey, LMDBStateLayout.encode(counters))
+    }
+}
