@@ -114,8 +114,10 @@ public final class LedgerRegistry {
     /// blocks (a create replayed after a restart) is re-verified and kept.
     func open(_ entry: Entry) throws {
         let store = try FileJournalStore.open(directory: journalDirectory(ledgerId: entry.info.ledgerId))
+        var ledgerOptions = options.ledgerOptions
+        ledgerOptions.stateDirectory = "\(options.dataDirectory)/ledgers/\(entry.info.ledgerId)/state"
         do {
-            entry.ledger = try Ledger.open(store: store, strandId: entry.info.strandId, options: options.ledgerOptions)
+            entry.ledger = try Ledger.open(store: store, strandId: entry.info.strandId, options: ledgerOptions)
             entry.store = store
         } catch {
             store.close()
@@ -128,6 +130,7 @@ public final class LedgerRegistry {
     /// Forgets the ledger and removes its files.
     func purge(_ name: String) {
         guard let entry = entries.removeValue(forKey: name) else { return }
+        entry.ledger?.close()
         entry.store?.close()
         entry.store = nil
         entry.ledger = nil
@@ -160,6 +163,7 @@ public final class LedgerRegistry {
     /// Closes every journal (releases the directory locks).
     public func close() {
         for entry in entries.values {
+            entry.ledger?.close()
             entry.store?.close()
             entry.store = nil
         }

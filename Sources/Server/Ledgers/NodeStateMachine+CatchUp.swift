@@ -231,6 +231,7 @@ extension NodeStateMachine: CatchUpSource, CatchUpSink {
         for t in session.targets {
             guard let entry = t.entry else { continue }
             if t.staged {
+                entry.ledger?.close()
                 entry.store?.close()
                 entry.store = nil
                 entry.ledger = nil
