@@ -70,6 +70,15 @@ struct Progress: Sendable {
         return updated
     }
 
+    /// The follower's log ends at `index`, below `match`: it lost acknowledged
+    /// entries. Start over from there, probing.
+    mutating func resetMatch(to index: LogIndex) {
+        precondition(index < match, "resetMatch(to: \(index)) does not lower match \(match)")
+        match = index
+        resetState(.probe)
+        next = index + 1
+    }
+
     /// The follower rejected an append at `rejected`; its log may match up to
     /// `matchHint`. Returns false if the rejection is stale.
     mutating func maybeDecrease(rejected: LogIndex, matchHint: LogIndex) -> Bool {

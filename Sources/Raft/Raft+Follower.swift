@@ -88,8 +88,15 @@ extension Raft {
 
     mutating func handleHeartbeat(_ m: Message) {
         // The leader sends min(its commit, our match), so this is within our
-        // log; a value beyond it can only come from a bad message.
-        if m.commit <= log.lastIndex { log.commit(to: m.commit) }
+        // log unless we lost entries we acknowledged (our data directory was
+        // deleted). Then tell the leader where our log really ends, so that it
+        // lowers our match and probes back (to a snapshot if compacted).
+        guard m.commit <= log.lastIndex else {
+            send(Message(kind: .heartbeatResponse, to: m.from, reject: true, rejectHint: log.lastIndex,
+                         context: m.context))
+            return
+        }
+        log.commit(to: m.commit)
         send(Message(kind: .heartbeatResponse, to: m.from, context: m.context))
     }
 

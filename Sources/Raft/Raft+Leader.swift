@@ -155,6 +155,11 @@ extension Raft {
         case .heartbeatResponse:
             tracker.progress[p].recentActive = true
             tracker.progress[p].probeSent = false
+            if m.reject && m.rejectHint < tracker.progress[p].match {
+                // The follower lost entries it had acknowledged (wiped and
+                // restarted under the same id): believe its log, not our record.
+                tracker.progress[p].resetMatch(to: m.rejectHint)
+            }
             // A full window may be stuck behind lost messages: free one slot.
             if tracker.progress[p].state == .replicate && tracker.progress[p].inflights.isFull {
                 tracker.progress[p].inflights.freeFirst()

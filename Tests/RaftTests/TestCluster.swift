@@ -21,9 +21,18 @@ final class TestCluster {
     var dropKinds: Set<MessageKind> = []
 
     /// `storages` lets a test start nodes from prepared logs.
+    private let preVote: Bool
+    private let checkQuorum: Bool
+    private let electionTick: Int
+    private let maxSizePerMsg: Int
+
     init(size: Int, preVote: Bool = true, checkQuorum: Bool = true, electionTick: Int = 10,
          storages prepared: [NodeID: MemoryStorage] = [:], maxSizePerMsg: Int = 1 << 20) {
         ids = (1...size).map { NodeID($0) }
+        self.preVote = preVote
+        self.checkQuorum = checkQuorum
+        self.electionTick = electionTick
+        self.maxSizePerMsg = maxSizePerMsg
         for id in ids {
             let storage = prepared[id] ?? MemoryStorage(voters: ids)
             storages[id] = storage
@@ -40,6 +49,20 @@ final class TestCluster {
     }
 
     func node(_ id: NodeID) -> RawNode { nodes[id]! }
+
+    /// Replaces `id` with a fresh node over empty storage, as when an operator
+    /// deletes its data directory and starts it again under the same id.
+    func wipe(_ id: NodeID) {
+        let storage = MemoryStorage(voters: ids)
+        storages[id] = storage
+        let config = Config(id: id, peers: ids, electionTick: electionTick, heartbeatTick: 1,
+                            preVote: preVote, checkQuorum: checkQuorum, maxSizePerMsg: maxSizePerMsg,
+                            randomSeed: 43)
+        nodes[id] = try! RawNode(config: config, storage: storage)
+        applied[id] = []
+        readStates[id] = []
+        installedSnapshots[id] = []
+    }
     func storage(_ id: NodeID) -> MemoryStorage { storages[id]! }
 
     /// The nodes that currently consider themselves leader.

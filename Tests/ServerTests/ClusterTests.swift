@@ -105,6 +105,45 @@ final class ClusterTests: XCTestCase {
         XCTAssertTrue(h.waitConverged(count: 215))
     }
 
+    /// The issue: a wiped follower restarted in an idle cluster stayed empty
+    /// while the leader reported it 0 entries behind, until the next write.
+    func testWipedFollowerCatchesUpWithoutNewWrites() throws {
+        let h = try ClusterHarness(tag: "wiped-idle")
+        h.options.compactionThreshold = 40
+        defer { h.stopAll() }
+        for n in h.names { try h.start(n) }
+        guard let leader = h.waitLeader() else { return XCTFail("no leader elected") }
+        for round in 0..<4 { assertAllApplied(leader.proposeAll(commands(0..<50, "w\(round)"))) }
+        XCTAssertTrue(h.waitConverged(count: 200))
+        try leader.on { leader.driver.compactNow() }
+        XCTAssertGreaterThan(try leader.on { leader.driver.logBounds.first }, 100, "leader log was not compacted")
+
+        let wiped = h.names.first { $0 != leader.name }!
+        let wipedID = try ClusterNodeID.require(wiped)
+        h.stop(wiped)
+        try FileManager.default.removeItem(atPath: "\(h.base)/\(wiped)")
+        // Hold the wiped node behind: the leader refuses to serve the journal.
+        try leader.on {
+            leader.driver.transport.setHandler(.catchUp) { _, _, respond in respond(.failure(.remote("held back by the test"))) }
+        }
+        let node = try h.start(wiped)
+        // No write from here on.
+        let last = try leader.on { leader.driver.logBounds.last }
+        XCTAssertTrue(clusterWait(10) { leader.status?.peerLag[wipedID] == last },
+                      "the leader must report the wiped node a whole log behind: \(String(describing: leader.status))")
+        XCTAssertEqual(node.chainState?.count, 0)
+        try leader.on {
+            leader.driver.transport.setHandler(.catchUp) { [weak d = leader.driver] from, payload, respond in
+                d?.serveCatchUp(from: from, payload: payload, respond: respond)
+            }
+        }
+        XCTAssertTrue(h.waitConverged(count: 200, 15),
+                      "wiped node did not catch up in an idle cluster: \(String(describing: node.chainState))")
+        XCTAssertTrue(clusterWait(5) { leader.status?.peerLag[wipedID] == 0 })
+        let stats = try node.on { node.driver.catchUpStats }
+        XCTAssertGreaterThanOrEqual(stats.completed, 1, "catch-up did not go through streaming: \(stats)")
+    }
+
     func testRogueCertificatesCannotJoin() throws {
         let h = try ClusterHarness(tag: "rogue")
         defer { h.stopAll() }

@@ -205,7 +205,11 @@ public final class RaftDriver: Replicator {
         }
         var lag: [UInt64: UInt64] = [:]
         if role == .leader {
-            for p in st.progress where p.id != selfID { lag[p.id] = st.lastIndex >= p.match ? st.lastIndex - p.match : 0 }
+            for p in st.progress where p.id != selfID {
+                // A leader never believes an acknowledgement beyond its own log.
+                assert(p.match <= st.lastIndex, "peer \(p.id) match \(p.match) beyond last index \(st.lastIndex)")
+                lag[p.id] = st.lastIndex - min(p.match, st.lastIndex)
+            }
         }
         return ReplicationStatus(nodeID: selfID, role: role, term: st.hardState.term,
                                  leaderID: st.softState.leader == noNode ? nil : st.softState.leader,
