@@ -42,6 +42,15 @@ public protocol Catalog: AnyObject {
     func dropIndex(table: String, indexID: String) throws -> String
     /// `EXEC REDACT_REVISION blockAddress, tableId, documentId`; returns the request struct.
     func redactRevision(blockAddress: IonValue, tableID: String, documentID: String) throws -> IonValue
+
+    /// The running statement's budget: a catalog that reads many documents for
+    /// one call (a scan, a history) calls `budget.tick()` as it goes, so even
+    /// one large read ends within the statement's time.
+    func bind(budget: StatementBudget?)
+}
+
+extension Catalog {
+    public func bind(budget: StatementBudget?) {}
 }
 
 /// One current document as the engine sees it.

@@ -34,6 +34,8 @@ public struct PartiQLEngine: Sendable {
                         budget: StatementBudget = StatementBudget()) throws -> [IonValue] {
         let ctx = EvalContext(catalog: catalog, globals: [:], parameters: parameters.map { Value(ion: $0) },
                               mode: mode, caseInsensitiveNames: caseInsensitiveNames, budget: budget)
+        catalog.bind(budget: budget)
+        defer { catalog.bind(budget: nil) }
         let ev = Evaluator(ctx: ctx)
         let dml = DML(eval: ev)
         func ddl(_ body: () throws -> String) throws -> [IonValue] {

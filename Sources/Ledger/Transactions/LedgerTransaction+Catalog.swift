@@ -11,6 +11,18 @@ extension LedgerTransaction: Catalog {
         }
     }
 
+    public func bind(budget: StatementBudget?) { self.budget = budget }
+
+    /// The table's current documents, read one by one within the statement's budget.
+    func currentDocuments(of tableId: String) throws -> [DocumentState] {
+        var out: [DocumentState] = []
+        for id in state.documentIds(inTable: tableId) {
+            try budget?.tick()
+            if let doc = state.document(id), doc.current != nil { out.append(doc) }
+        }
+        return out
+    }
+
     public func indexedFields(table: String) throws -> [String] {
         try checkOpen()
         return try requireActiveTable(table).indexes.map(\.field)
@@ -24,7 +36,7 @@ extension LedgerTransaction: Catalog {
         var out: [CatalogDocument] = []
         if let committed = state.table(def.id) {
             readSet.noteScan(def.id, counter: committed.writeCounter)
-            for doc in state.currentDocuments(of: def.id) where writes[doc.id] == nil {
+            for doc in try currentDocuments(of: def.id) where writes[doc.id] == nil {
                 out.append(CatalogDocument(id: doc.id, data: doc.current!, metadata: doc.latest.metadata.ion))
             }
         }
@@ -47,7 +59,7 @@ extension LedgerTransaction: Catalog {
                 // No committed index on the field (yet): fall back to a scan.
                 readSet.noteScan(def.id, counter: state.table(def.id)!.writeCounter)
                 let key = IndexKey.of(value)
-                matches = state.currentDocuments(of: def.id).filter { $0.current?[field: field].map(IndexKey.of) == key }
+                matches = try currentDocuments(of: def.id).filter { $0.current?[field: field].map(IndexKey.of) == key }
             }
             for doc in matches where writes[doc.id] == nil {
                 out.append(CatalogDocument(id: doc.id, data: doc.current!, metadata: doc.latest.metadata.ion))
@@ -77,7 +89,7 @@ extension LedgerTransaction: Catalog {
         let def = try requireActiveTable(table)
         guard let committed = state.table(def.id) else { return [] }
         readSet.noteScan(def.id, counter: committed.writeCounter)
-        return state.currentDocuments(of: def.id).map { $0.latest.ion }
+        return try currentDocuments(of: def.id).map { $0.latest.ion }
     }
 
     public func history(table: String, start: IonTimestamp?, end: IonTimestamp?) throws -> [IonValue] {
@@ -95,7 +107,7 @@ extension LedgerTransaction: Catalog {
         if let startMs, let endMs, startMs > endMs { throw CatalogError("history(): the start time is after the end time") }
         guard let committed = state.table(tableId) else { return [] }
         readSet.noteScan(tableId, counter: committed.writeCounter)
-        return Ledger.historyRows(in: state, tableId: tableId, startMs: startMs, endMs: endMs)
+        return try Ledger.historyRows(in: state, tableId: tableId, startMs: startMs, endMs: endMs) { try budget?.tick() }
     }
 
     public func userTables() throws -> [IonValue] {

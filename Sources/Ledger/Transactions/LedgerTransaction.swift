@@ -52,6 +52,8 @@ public final class LedgerTransaction {
     /// thread while blocks are applied (a copy-on-write snapshot, O(1) to take).
     private var snapshot: (any StateView)?
     private var frozenLimits: LedgerLimits?
+    /// The running statement's budget (see `Catalog.bind(budget:)`).
+    var budget: StatementBudget?
 
     var state: any StateView { snapshot ?? ledger.state }
     var limits: LedgerLimits { frozenLimits ?? ledger.limits }

@@ -7,13 +7,16 @@ extension Ledger {
     /// `txTime` (inclusive), or for ever if it is the latest; a delete's
     /// final revision has metadata and no data; redacted ones show `dataHash`.
     func historyRows(tableId: String, startMs: Int64?, endMs: Int64?) -> [IonValue] {
-        Ledger.historyRows(in: state, tableId: tableId, startMs: startMs, endMs: endMs)
+        Ledger.historyRows(in: state, tableId: tableId, startMs: startMs, endMs: endMs) {}
     }
 
-    static func historyRows(in state: any StateView, tableId: String, startMs: Int64?, endMs: Int64?) -> [IonValue] {
+    /// `tick` is called per document (a statement's budget check).
+    static func historyRows(in state: any StateView, tableId: String, startMs: Int64?, endMs: Int64?,
+                            tick: () throws -> Void) rethrows -> [IonValue] {
         guard state.table(tableId) != nil else { return [] }
         var rows: [IonValue] = []
         for id in state.documentIds(inTable: tableId) {
+            try tick()
             let revisions = state.revisions(of: id)
             for (i, revision) in revisions.enumerated() {
                 if let endMs, revision.metadata.txTimeMs > endMs { break }

@@ -64,7 +64,7 @@ public final class StatementBudget: @unchecked Sendable {
 
     /// Checks the clock and cancellation every 256 calls (work that produces no rows).
     @inline(__always)
-    func tick() throws {
+    public func tick() throws {
         sinceCheck &+= 1
         if sinceCheck >= 256 {
             sinceCheck = 0
