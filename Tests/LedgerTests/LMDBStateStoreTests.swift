@@ -172,3 +172,36 @@ final class LMDBStateStoreTests: XCTestCase {
         ledger.close()
     }
 }
+
+/// Redaction erases the data from the state store's files too (a compacting copy).
+final class LMDBStateStoreRedactionTests: XCTestCase {
+    func testRedactedDataIsGoneFromTheStoreFilesAfterSync() throws {
+        let dir = NSTemporaryDirectory() + "tally-state-redact-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let clock = FakeClock()
+        let ledger = try Ledger.open(store: MemoryJournalStore(), options: Ledger.Options(clock: { clock.now }, stateDirectory: dir))
+        let secret = "SECRET-\(UUID().uuidString)"
+        try ledger.run { tx in _ = try tx.createTable(name: "T", tags: []) }
+        var id = ""
+        try ledger.run { tx in id = try tx.insert(table: "T", document: doc(("ssn", .string(secret)))) }
+        try ledger.run { tx in try tx.update(table: "T", id: id, document: doc(("ssn", .string("redacted later")))) }
+        try ledger.sync()
+        func storeHoldsSecret() throws -> Bool {
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: dir + "/data.mdb"))
+            return bytes.range(of: Data(secret.utf8)) != nil
+        }
+        XCTAssertTrue(try storeHoldsSecret(), "the test must see the data before redaction")
+
+        let first = ledger.state.revision(of: id, version: 0)!
+        try ledger.run { tx in
+            _ = try tx.redactRevision(blockAddress: first.blockAddress.ion, tableID: ledger.state.document(id)!.tableId,
+                                      documentID: id)
+        }
+        try ledger.sync()
+        XCTAssertFalse(try storeHoldsSecret(), "no redacted data may stay readable in the store files")
+        XCTAssertTrue(ledger.state.revision(of: id, version: 0)!.isRedacted)
+        // The store still serves, and reopens.
+        XCTAssertEqual(try ledger.begin().scan(table: "T").count, 1)
+        ledger.close()
+    }
+}

@@ -37,15 +37,21 @@ final class LMDBStateStore: StateStore {
     /// True when the store may hold pages a system crash left half-written:
     /// it was being written (not synced) when the machine last went down.
     let mayBeTorn: Bool
-    let env: Environment
-    let dbs: Databases
+    private(set) var env: Environment
+    private(set) var dbs: Databases
     private var current: LMDBStateView
+    static let compactKey = Array("compactPending".utf8)
 
-    init(directory: String) throws {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    static var environmentOptions: Environment.Options {
         var options = Environment.Options()
         options.durability = .noSync
         options.mapSize = 1 << 34
+        return options
+    }
+
+    init(directory: String) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let options = LMDBStateStore.environmentOptions
         self.directory = directory
         marker = StoreSyncMarker(path: directory + "/synced")
         mayBeTorn = marker.wasDirtyInAnotherBoot
@@ -68,6 +74,7 @@ final class LMDBStateStore: StateStore {
               format == LMDBStateLayout.format else {
             throw LedgerDecodingError("state store format is not \(LMDBStateLayout.format)")
         }
+        if try current.txn.get(dbs.meta, LMDBStateStore.compactKey) != nil { try compact() }
     }
 
     var view: any StateView { current }
@@ -84,12 +91,19 @@ final class LMDBStateStore: StateStore {
         current.end()
         defer { renew() }
         try marker.markDirty()
+        let redacts = !((try? block.redactions()) ?? []).isEmpty
         try env.write { txn in
             var writer = LMDBStateWriter(txn: txn, dbs: dbs)
             try writer.apply(block)
             if let failure = writer.failure { throw failure }
+            // LMDB copies a page on write and keeps the old one as free space: the redacted
+            // data stays in the file until a compacting copy drops every free page.
+            if redacts { try txn.put(dbs.meta, LMDBStateStore.compactKey, [1]) }
         }
+        if redacts { compactionPending = true }
     }
+
+    private var compactionPending = false
 
     /// Empties every database (before a rebuild from the journal).
     func reset() throws {
@@ -107,11 +121,38 @@ final class LMDBStateStore: StateStore {
         guard marker.isDirty else { return }
         try env.sync(force: true)
         try marker.markClean()
+        if compactionPending { try compact() }
+    }
+
+    /// Replaces the data file by a compacting copy (live pages only), so that
+    /// no redacted revision's data remains in the store's files. Needs every
+    /// snapshot ended: with one open it is left pending for the next sync.
+    func compact() throws {
+        let copy = directory + "/compact.tmp"
+        try? FileManager.default.removeItem(atPath: copy)
+        try FileManager.default.createDirectory(atPath: copy, withIntermediateDirectories: true)
+        current.end()
+        try env.copy(to: copy, compact: true)
+        guard env.close() else {
+            // A statement still reads a snapshot: the mark stays, the next sync tries again.
+            renew()
+            return
+        }
+        guard rename(copy + "/data.mdb", directory + "/data.mdb") == 0 else {
+            throw LedgerDecodingError("state store: cannot replace data.mdb (errno \(errno))")
+        }
+        try? FileManager.default.removeItem(atPath: copy)
+        env = try Environment(path: directory, options: LMDBStateStore.environmentOptions)
+        dbs = try Databases(env)
+        try env.write { txn in _ = try txn.delete(dbs.meta, LMDBStateStore.compactKey) }
+        try env.sync(force: true)
+        compactionPending = false
+        renew()
     }
 
     func close() {
-        current.end()
         try? sync()
+        current.end()
         _ = env.close()
     }
 
