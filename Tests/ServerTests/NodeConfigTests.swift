@@ -132,12 +132,25 @@ final class NodeConfigTests: XCTestCase {
             ("[[peers]]\nid = \"node1\"\naddress = \"h:1\"", "peers[0].id 'node1' is used twice (node_id and peer ids must be unique)"),
             ("peers = 1", "peers must be an array of tables ([[peers]]), got int"),
             ("[session\n", "invalid TOML:"),
+            ("[storage]\nstate = \"disk\"", "storage.state must be \"lmdb\" or \"memory\", got \"disk\""),
+            ("[statements]\nthreads = 0", "statements.threads must be greater than 0, got 0"),
+            ("[statements]\nmax_rows = \"many\"", "statements.max_rows must be an integer, got string"),
         ]
         for (text, message) in cases {
             XCTAssertThrowsError(try NodeConfig.parse(text), text) { error in
                 XCTAssertTrue("\(error)".hasPrefix(message), "\(text)\n  got:      \(error)\n  expected: \(message)")
             }
         }
+    }
+
+    func testStorageAndStatementsSections() throws {
+        XCTAssertTrue(try NodeConfig.parse("").storage.stateOnDisk, "LMDB state is the default")
+        let c = try NodeConfig.parse("[storage]\nstate = \"memory\"\n[statements]\nloop_slice_ms = 5\nthreads = 3\nmax_rows = 1000\nmax_result_mib = 16\n")
+        XCTAssertFalse(c.storage.stateOnDisk)
+        XCTAssertEqual(c.statements.loopSliceMilliseconds, 5)
+        XCTAssertEqual(c.statements.threads, 3)
+        XCTAssertEqual(c.statements.limits.maxRows, 1000)
+        XCTAssertEqual(c.statements.limits.maxResultBytes, 16 << 20)
     }
 
     func testStreamsAdminAndExportsSections() throws {

@@ -119,6 +119,14 @@ public struct NodeConfig: Equatable, Sendable {
     public var raft = Raft()
     /// `[statements]`: how PartiQL statements may spend the node.
     public var statements = StatementSettings()
+    /// `[storage]`: where ledger state lives.
+    public var storage = Storage()
+
+    public struct Storage: Equatable, Sendable {
+        /// `state = "lmdb"` (default): on disk, start-up replays only past a checkpoint;
+        /// `"memory"`: rebuilt from the whole journal at every start.
+        public var stateOnDisk = true
+    }
     public var streams = Streams()
     public var admin = Admin()
     public var exports = Exports()

@@ -110,6 +110,15 @@ extension NodeConfig {
                 throw ConfigError("raft.heartbeat_ticks (\(c.raft.heartbeatTicks)) must be less than raft.election_ticks (\(c.raft.electionTicks))")
             }
         }
+        if let t = try top.table("storage") {
+            if let state = try t.string("state") {
+                guard state == "lmdb" || state == "memory" else {
+                    throw ConfigError("storage.state must be \"lmdb\" or \"memory\", got \"\(state)\"")
+                }
+                c.storage.stateOnDisk = state == "lmdb"
+            }
+            try t.finish()
+        }
         if let t = try top.table("statements") {
             c.statements.loopSliceMilliseconds = try t.positiveInt("loop_slice_ms") ?? c.statements.loopSliceMilliseconds
             c.statements.threads = try t.positiveInt("threads") ?? c.statements.threads

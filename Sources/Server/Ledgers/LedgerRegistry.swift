@@ -23,6 +23,9 @@ public final class LedgerRegistry {
         public var metadataInterval: UInt64
         /// Options for every `Ledger` opened (limits, id generator, clock).
         public var ledgerOptions: Ledger.Options
+        /// Keep each ledger's state in LMDB under its directory (the default),
+        /// or in memory, rebuilt from the whole journal at every start.
+        public var stateOnDisk = true
 
         public init(dataDirectory: String, region: String = "us-east-1", account: String = "000000000000",
                     maxLedgers: Int = 20, maxConcurrentExports: Int = 2, metadataInterval: UInt64 = 1024,
@@ -115,7 +118,7 @@ public final class LedgerRegistry {
     func open(_ entry: Entry) throws {
         let store = try FileJournalStore.open(directory: journalDirectory(ledgerId: entry.info.ledgerId))
         var ledgerOptions = options.ledgerOptions
-        ledgerOptions.stateDirectory = "\(options.dataDirectory)/ledgers/\(entry.info.ledgerId)/state"
+        ledgerOptions.stateDirectory = options.stateOnDisk ? "\(options.dataDirectory)/ledgers/\(entry.info.ledgerId)/state" : nil
         do {
             entry.ledger = try Ledger.open(store: store, strandId: entry.info.strandId, options: ledgerOptions)
             entry.store = store

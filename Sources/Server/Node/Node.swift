@@ -36,8 +36,9 @@ public final class Node {
         }
         adminToken = try AdminToken.loadOrCreate(path: config.adminTokenFile)
         loop = try EventLoop(name: "tally-\(config.nodeID)")
-        stateMachine = try NodeStateMachine(options: LedgerRegistry.Options(
-            dataDirectory: config.dataDirectory + "/ledgers"))
+        var registry = LedgerRegistry.Options(dataDirectory: config.dataDirectory + "/ledgers")
+        registry.stateOnDisk = config.storage.stateOnDisk
+        stateMachine = try NodeStateMachine(options: registry)
         metrics = TallyMetrics(nodeID: ClusterNodeID.numeric(config.nodeID), version: Node.version)
     }
 
