@@ -47,10 +47,20 @@ public protocol Catalog: AnyObject {
     /// one call (a scan, a history) calls `budget.tick()` as it goes, so even
     /// one large read ends within the statement's time.
     func bind(budget: StatementBudget?)
+
+    /// `history(...)` of one document (`WHERE h.metadata.id = 'id'`): a
+    /// catalog with an index on document ids reads only that document's revisions.
+    func history(table: String, start: IonTimestamp?, end: IonTimestamp?, documentId: String) throws -> [IonValue]
 }
 
 extension Catalog {
     public func bind(budget: StatementBudget?) {}
+
+    public func history(table: String, start: IonTimestamp?, end: IonTimestamp?, documentId: String) throws -> [IonValue] {
+        try history(table: table, start: start, end: end).filter {
+            $0[field: "metadata"]?[field: "id"] == .string(documentId)
+        }
+    }
 }
 
 /// One current document as the engine sees it.

@@ -92,22 +92,36 @@ extension LedgerTransaction: Catalog {
         return try currentDocuments(of: def.id).map { $0.latest.ion }
     }
 
+    /// `history()`'s first argument: an active table's name, or any table's id.
+    func historyTableId(_ table: String) throws -> String {
+        if let def = activeTable(named: table) { return def.id }
+        if state.table(table) != nil { return table }
+        throw CatalogError("No such table: \(table)")
+    }
+
     public func history(table: String, start: IonTimestamp?, end: IonTimestamp?) throws -> [IonValue] {
         try checkOpen()
-        let tableId: String
-        if let def = activeTable(named: table) {
-            tableId = def.id
-        } else if state.table(table) != nil {
-            tableId = table
-        } else {
-            throw CatalogError("No such table: \(table)")
-        }
+        let tableId = try historyTableId(table)
         let startMs = start.map(LedgerTime.milliseconds(of:))
         let endMs = end.map(LedgerTime.milliseconds(of:))
         if let startMs, let endMs, startMs > endMs { throw CatalogError("history(): the start time is after the end time") }
         guard let committed = state.table(tableId) else { return [] }
         readSet.noteScan(tableId, counter: committed.writeCounter)
         return try Ledger.historyRows(in: state, tableId: tableId, startMs: startMs, endMs: endMs) { try budget?.tick() }
+    }
+
+    public func history(table: String, start: IonTimestamp?, end: IonTimestamp?, documentId: String) throws -> [IonValue] {
+        try checkOpen()
+        let tableId = try historyTableId(table)
+        let startMs = start.map(LedgerTime.milliseconds(of:))
+        let endMs = end.map(LedgerTime.milliseconds(of:))
+        if let startMs, let endMs, startMs > endMs { throw CatalogError("history(): the start time is after the end time") }
+        guard state.table(tableId) != nil else { return [] }
+        // The rows depend on this one document only: a conflict is a new revision of it.
+        let doc = state.document(documentId)
+        readSet.noteDocument(documentId, version: doc?.version)
+        guard doc?.tableId == tableId else { return [] }
+        return Ledger.activeRevisions(state.revisions(of: documentId), startMs: startMs, endMs: endMs)
     }
 
     public func userTables() throws -> [IonValue] {

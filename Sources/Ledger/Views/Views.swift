@@ -17,12 +17,18 @@ extension Ledger {
         var rows: [IonValue] = []
         for id in state.documentIds(inTable: tableId) {
             try tick()
-            let revisions = state.revisions(of: id)
-            for (i, revision) in revisions.enumerated() {
-                if let endMs, revision.metadata.txTimeMs > endMs { break }
-                if let startMs, i + 1 < revisions.count, revisions[i + 1].metadata.txTimeMs < startMs { continue }
-                rows.append(revision.ion)
-            }
+            rows += activeRevisions(state.revisions(of: id), startMs: startMs, endMs: endMs)
+        }
+        return rows
+    }
+
+    /// The revisions of one document active at some instant of [start, end].
+    static func activeRevisions(_ revisions: [Revision], startMs: Int64?, endMs: Int64?) -> [IonValue] {
+        var rows: [IonValue] = []
+        for (i, revision) in revisions.enumerated() {
+            if let endMs, revision.metadata.txTimeMs > endMs { break }
+            if let startMs, i + 1 < revisions.count, revisions[i + 1].metadata.txTimeMs < startMs { continue }
+            rows.append(revision.ion)
         }
         return rows
     }

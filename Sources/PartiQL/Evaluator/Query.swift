@@ -114,7 +114,8 @@ struct Query {
                 if let plan = plans[i] {
                     for d in try read(plan, row) { items.append((Value(ion: d.data), .missing, d.id)) }
                 } else {
-                    let v = try eval.eval(s.expr, row)
+                    let v = try historyOfOneDocument(s.expr, alias: alias, sources: sources, whereClause: whereClause, row)
+                        ?? eval.eval(s.expr, row)
                     if s.unpivot {
                         if case .struct(let fields) = v {
                             for f in fields { items.append((f.value, .string(f.name), nil)) }
@@ -157,6 +158,34 @@ struct Query {
             rows = next
         }
         return rows
+    }
+
+    /// `FROM history(T) AS h WHERE h.metadata.id = 'id'` (a literal or a
+    /// parameter): only that document's revisions are read. WHERE still
+    /// filters the rows, so this changes what is read, never the result.
+    func historyOfOneDocument(_ source: Expr, alias: String, sources: [(FromSource, Expr?)], whereClause: Expr?,
+                              _ row: Scope) throws -> Value? {
+        guard case .call("HISTORY", let args, let pos) = source else { return nil }
+        var predicates = Planner.conjuncts(whereClause)
+        for (_, on) in sources { predicates += Planner.conjuncts(on) }
+        func isDocumentId(_ e: Expr) -> Bool {
+            guard case .path(.variable(let v, _, false), let steps) = e, v == alias, steps.count == 2,
+                  case .field("metadata", _) = steps[0], case .field("id", _) = steps[1] else { return false }
+            return true
+        }
+        func isConstant(_ e: Expr) -> Bool {
+            switch e {
+            case .literal, .parameter: return true
+            default: return false
+            }
+        }
+        for p in predicates {
+            guard case .binary(.eq, let l, let r) = p else { continue }
+            let key = isDocumentId(l) && isConstant(r) ? r : isDocumentId(r) && isConstant(l) ? l : nil
+            guard let key, let id = try eval.eval(key, row).text else { continue }
+            return try Builtins.history(args, pos, row, eval, documentId: id)
+        }
+        return nil
     }
 
     func run(_ q: SelectQuery, _ outer: Scope) throws -> Value {

@@ -128,7 +128,8 @@ enum Builtins {
     }
 
     /// `history(table | 'tableId' [, start [, end]])`.
-    static func history(_ args: [Expr], _ pos: SourcePosition, _ scope: Scope, _ ev: Evaluator) throws -> Value {
+    static func history(_ args: [Expr], _ pos: SourcePosition, _ scope: Scope, _ ev: Evaluator,
+                        documentId: String? = nil) throws -> Value {
         try arity("HISTORY", args, 1...3, pos)
         guard let catalog = ev.ctx.catalog else { throw PartiQLError.eval("history() needs a ledger") }
         let table: String
@@ -151,7 +152,12 @@ enum Builtins {
         if let s = times[0], let e = times[1], Compare.instant(s).compare(Compare.instant(e)) > 0 {
             throw PartiQLError.eval("history() start time must not be after end time")
         }
-        let rows = try ev.ctx.catalogCall { try catalog.history(table: table, start: times[0], end: times[1]) }
+        let rows = try ev.ctx.catalogCall {
+            if let documentId {
+                return try catalog.history(table: table, start: times[0], end: times[1], documentId: documentId)
+            }
+            return try catalog.history(table: table, start: times[0], end: times[1])
+        }
         return .bag(rows.map { Value(ion: $0) })
     }
 }
