@@ -250,11 +250,22 @@ struct Query {
         case .value(let e):
             return try eval.evalPreserving(e, row)
         case .star:
+            // PartiQL: the tuple union of the FROM clause's bindings. A source's
+            // value contributes its fields (a non-struct is `_n`); an AT or BY
+            // variable contributes itself, `{alias: value}` — which is how code
+            // written for QLDB reads a document id with `SELECT * … BY id`.
             var fields: [Value.Field] = []
             var n = 0
-            for (name, v) in zip(row.names, row.values) where isSourceAlias(name, q) {
-                n += 1
-                if case .struct(let fs) = v { fields += fs } else if !v.isMissing { fields.append(.init("_\(n)", v)) }
+            for (name, v) in zip(row.names, row.values) {
+                switch bindingKind(name, q) {
+                case .source:
+                    n += 1
+                    if case .struct(let fs) = v { fields += fs } else if !v.isMissing { fields.append(.init("_\(n)", v)) }
+                case .position, .documentId:
+                    if !v.isMissing { fields.append(.init(name, v)) }
+                case nil:
+                    continue
+                }
             }
             return .struct(fields)
         case .items(let items):
@@ -287,12 +298,17 @@ struct Query {
         return "_\(i + 1)"
     }
 
-    private func isSourceAlias(_ name: String, _ q: SelectQuery) -> Bool {
-        guard let from = q.from else { return true }
-        for (i, (s, _)) in Query.flatten(from).enumerated() where (s.asAlias ?? Query.defaultAlias(s.expr, i)) == name {
-            return true
+    enum BindingKind { case source, position, documentId }
+
+    /// What a row's variable is to `SELECT *`: a source's AS alias, its AT or BY variable, or nothing of this query's FROM.
+    private func bindingKind(_ name: String, _ q: SelectQuery) -> BindingKind? {
+        guard let from = q.from else { return .source }
+        for (i, (s, _)) in Query.flatten(from).enumerated() {
+            if (s.asAlias ?? Query.defaultAlias(s.expr, i)) == name { return .source }
+            if s.atAlias == name { return .position }
+            if s.byAlias == name { return .documentId }
         }
-        if !q.groupBy.isEmpty { return true }
-        return false
+        if !q.groupBy.isEmpty { return .source }
+        return nil
     }
 }
