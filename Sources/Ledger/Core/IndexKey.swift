@@ -28,15 +28,16 @@ public enum IndexKey {
                 number(coefficient: d.coefficient, exponent: d.exponent, &out)
             }
         case .timestamp(let t):
-            // Seconds since the epoch as a reduced decimal: the instant.
-            var coefficient = BigInt(t.utcMinuteOfEpoch) * 60 + BigInt(t.second)
-            var exponent = 0
-            if t.precision == .second, let f = t.fraction, f.exponent < 0 {
-                coefficient = coefficient * BigInt(10).power(-f.exponent) + f.coefficient.bigInt
+            // The instant: whole seconds since the epoch, then the reduced fraction
+            // (never scaled up to the seconds, whose exponent can be far out).
+            let seconds = t.utcMinuteOfEpoch * 60 + t.second
+            var fraction = BigInt(0), exponent = 0
+            if t.precision == .second, let f = t.fraction {
+                fraction = f.coefficient.bigInt
                 exponent = f.exponent
             }
-            reduce(&coefficient, &exponent)
-            tagged("t", "\(coefficient)e\(exponent)", &out)
+            reduce(&fraction, &exponent)
+            tagged("t", "\(seconds)+\(DecimalDigits.text(fraction.magnitude))e\(exponent)", &out)
         case .symbol(let s): tagged("s", s.text ?? "$0", &out)
         case .string(let s): tagged("s", s, &out)
         case .clob(let b): tagged("c", Hex.encode(b), &out)
@@ -62,19 +63,20 @@ public enum IndexKey {
         var c = coefficient
         var e = exponent
         reduce(&c, &e)
-        tagged("n", "\(c)e\(e)", &out)
+        tagged("n", (c.sign == .minus ? "-" : "") + DecimalDigits.text(c.magnitude) + "e\(e)", &out)
     }
 
-    /// Strips trailing decimal zeros; zero is 0e0.
+    /// Strips trailing decimal zeros; zero is 0e0. Bounded by the digits: the
+    /// exponent only moves (saturating at Int.max, which no real value reaches).
     private static func reduce(_ c: inout BigInt, _ e: inout Int) {
         if c.isZero {
             e = 0
             return
         }
-        while c % 10 == 0 {
-            c /= 10
-            e += 1
-        }
+        let (stripped, zeros) = DecimalDigits.strippingTrailingZeros(c.magnitude)
+        c = c.sign == .minus ? -BigInt(stripped) : BigInt(stripped)
+        let (sum, overflow) = e.addingReportingOverflow(zeros)
+        e = overflow ? Int.max : sum
     }
 
     /// A float as the decimal of its shortest round-trip text (as PartiQL compares it).

@@ -116,14 +116,18 @@ extension Evaluator {
                     return .missing
                 }
                 if case .int = total, case .int = v {
-                    total = (try? ev.arithmetic(.add, total, v)) ?? .decimal((Compare.numeric(total)! + Compare.numeric(v)!).ion)
+                    if let sum = try? ev.arithmetic(.add, total, v) {
+                        total = sum
+                    } else if let x = Compare.numeric(total), let y = Compare.numeric(v) {
+                        total = .decimal(try Dec.add(x, y).ion)  // past Int64: carry on in decimal
+                    }
                 } else {
                     total = try ev.arithmetic(.add, total, v)
                 }
             }
             if kind == .sum { return total }
             if case .float(let d) = total { return .float(d / Double(values.count)) }
-            guard let t = Compare.numeric(total), let q = Dec.divide(t, Dec(coef: .init(values.count), exp: 0)) else { return .nullValue }
+            guard let t = Compare.numeric(total), let q = try Dec.divide(t, Dec(coef: .init(values.count), exp: 0)) else { return .nullValue }
             return .decimal(q.ion)
         }
     }

@@ -30,11 +30,19 @@ enum Compare {
         }
     }
 
-    static func instant(_ t: IonTimestamp) -> Dec {
-        let minutes = Dec(coef: .init(t.utcMinuteOfEpoch), exp: 0)
-        var seconds = Dec(coef: .init(t.second), exp: 0)
-        if let f = t.fraction, t.precision == .second { seconds = seconds + Dec(f) }
-        return minutes * Dec(coef: 60, exp: 0) + seconds
+    /// Orders two timestamps by instant: whole UTC seconds, then the fractions,
+    /// which `Dec.compare` orders without expanding a far-out exponent.
+    static func compareInstants(_ x: IonTimestamp, _ y: IonTimestamp) -> Int {
+        let (sx, fx) = instant(x), (sy, fy) = instant(y)
+        if sx != sy { return sx < sy ? -1 : 1 }
+        return fx.compare(fy)
+    }
+
+    /// Whole seconds since the epoch (UTC) and the fraction of the second.
+    static func instant(_ t: IonTimestamp) -> (seconds: Int, fraction: Dec) {
+        let seconds = t.utcMinuteOfEpoch * 60 + t.second
+        guard let f = t.fraction, t.precision == .second else { return (seconds, Dec(coef: 0, exp: 0)) }
+        return (seconds, Dec(f))
     }
 
     /// PartiQL `=` on two non-absent values (numbers by value, text by content).
@@ -46,7 +54,7 @@ enum Compare {
         case (.string(let x), .string(let y)), (.symbol(let x), .symbol(let y)),
              (.string(let x), .symbol(let y)), (.symbol(let x), .string(let y)):
             return x == y
-        case (.timestamp(let x), .timestamp(let y)): return instant(x).compare(instant(y)) == 0
+        case (.timestamp(let x), .timestamp(let y)): return compareInstants(x, y) == 0
         case (.clob(let x), .clob(let y)), (.blob(let x), .blob(let y)): return x == y
         case (.list(let x), .list(let y)), (.sexp(let x), .sexp(let y)):
             return x.count == y.count && zip(x, y).allSatisfy { equal($0, $1) }
@@ -107,7 +115,7 @@ enum Compare {
         if ra != rb { return ra < rb ? -1 : 1 }
         switch (a, b) {
         case (.bool(let x), .bool(let y)): return x == y ? 0 : (x ? 1 : -1)
-        case (.timestamp(let x), .timestamp(let y)): return instant(x).compare(instant(y))
+        case (.timestamp(let x), .timestamp(let y)): return compareInstants(x, y)
         case (.clob(let x), .clob(let y)), (.blob(let x), .blob(let y)), (.clob(let x), .blob(let y)), (.blob(let x), .clob(let y)):
             return x.lexicographicallyPrecedes(y) ? -1 : (x == y ? 0 : 1)
         case (.list(let x), .list(let y)), (.sexp(let x), .sexp(let y)), (.bag(let x), .bag(let y)):
@@ -150,8 +158,10 @@ enum Compare {
         case .bool(let b): out += b ? "T;" : "F;"
         case .int, .decimal, .float:
             if case .float(let f) = v, !f.isFinite { out += "f\(f);"; return }
-            if let d = numeric(v) { out += "n" + d.stripped().description + ";" }
-        case .timestamp(let t): out += "t" + instant(t).stripped().description + ";"
+            if let d = numeric(v) { out += "n" + d.canonicalText + ";" }
+        case .timestamp(let t):
+            let (seconds, fraction) = instant(t)
+            out += "t\(seconds)+" + fraction.canonicalText + ";"
         case .string(let s), .symbol(let s): out += "s\(s.utf8.count):" + s + ";"
         case .clob(let b), .blob(let b): out += "b" + b.map { String($0) }.joined(separator: ",") + ";"
         case .list(let x): out += "["; x.forEach { appendKey($0, &out) }; out += "]"

@@ -1,7 +1,9 @@
 import BigInt
 import Ion
 
-/// Arbitrary-precision decimal arithmetic on (coefficient, exponent) pairs.
+/// A decimal `coef × 10^exp`. Comparison, rounding and conversions cost what
+/// the coefficient digits cost, never what the exponent says: `1d200000` is
+/// never expanded. Arithmetic is in DecimalArithmetic.swift.
 struct Dec {
     var coef: BigInt
     var exp: Int
@@ -28,8 +30,9 @@ struct Dec {
         self = parsed
     }
 
+    /// 10^n; callers keep `n` bounded by digit counts.
     static func pow10(_ n: Int) -> BigInt {
-        BigInt(10).power(n)
+        BigInt(BigUInt(10).power(n))
     }
 
     /// Parses `123`, `-1.50`, `1e5`, `1.2d-3`.
@@ -43,63 +46,60 @@ struct Dec {
             exp = x
             s = s[..<e]
         }
-        var digits = ""
-        if let dot = s.firstIndex(of: ".") {
-            let frac = s[s.index(after: dot)...]
-            digits = String(s[..<dot]) + frac
-            exp -= frac.count
-        } else {
-            digits = String(s)
+        var digits = Array(s.utf8)
+        if let dot = digits.firstIndex(of: UInt8(ascii: ".")) {
+            digits.remove(at: dot)
+            let (e, overflow) = exp.subtractingReportingOverflow(digits.count - dot)
+            guard !overflow else { return nil }
+            exp = e
         }
-        if digits.isEmpty { digits = "0" }
-        guard digits.allSatisfy({ $0.isASCII && $0.isNumber }), let c = BigInt(digits) else { return nil }
+        if digits.isEmpty { digits = [UInt8(ascii: "0")] }
+        guard digits.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else { return nil }
+        guard let c = BigInt(String(decoding: digits, as: UTF8.self)) else { return nil }
         return Dec(coef: negative ? -c : c, exp: exp)
-    }
-
-    func aligned(_ other: Dec) -> (BigInt, BigInt, Int) {
-        if exp == other.exp { return (coef, other.coef, exp) }
-        if exp < other.exp {
-            return (coef, other.coef * Dec.pow10(other.exp - exp), exp)
-        }
-        return (coef * Dec.pow10(exp - other.exp), other.coef, other.exp)
-    }
-
-    static func + (a: Dec, b: Dec) -> Dec {
-        let (x, y, e) = a.aligned(b)
-        return Dec(coef: x + y, exp: e)
-    }
-
-    static func - (a: Dec, b: Dec) -> Dec {
-        let (x, y, e) = a.aligned(b)
-        return Dec(coef: x - y, exp: e)
-    }
-
-    static func * (a: Dec, b: Dec) -> Dec {
-        Dec(coef: a.coef * b.coef, exp: a.exp + b.exp)
-    }
-
-    func compare(_ other: Dec) -> Int {
-        let (x, y, _) = aligned(other)
-        return x < y ? -1 : (x > y ? 1 : 0)
     }
 
     var isZero: Bool { coef.isZero }
 
-    var digitCount: Int {
-        coef.magnitude.description.count
+    var digitCount: Int { DecimalDigits.count(coef.magnitude) }
+
+    /// Three-way comparison by value. Magnitudes are told apart by their adjusted
+    /// exponents (digits + exponent) first; coefficients are aligned only when those
+    /// are equal, which bounds the shift by the digit counts.
+    func compare(_ other: Dec) -> Int {
+        let sa = coef.signum(), sb = other.coef.signum()
+        if sa != sb { return sa < sb ? -1 : 1 }
+        if sa == 0 { return 0 }
+        let m = Dec.compareMagnitudes(self, other)
+        return sa > 0 ? m : -m
+    }
+
+    /// Compares |a| and |b|, both non-zero.
+    static func compareMagnitudes(_ a: Dec, _ b: Dec) -> Int {
+        let (expDiff, overflow) = a.exp.subtractingReportingOverflow(b.exp)
+        if overflow { return a.exp > b.exp ? 1 : -1 }
+        // adjusted(a) > adjusted(b) ⇔ a.exp - b.exp > digits(b) - digits(a)
+        let digitDiff = b.digitCount - a.digitCount
+        if expDiff != digitDiff { return expDiff > digitDiff ? 1 : -1 }
+        let x = a.coef.magnitude, y = b.coef.magnitude
+        let (p, q) = expDiff >= 0 ? (x * BigUInt(10).power(expDiff), y) : (x, y * BigUInt(10).power(-expDiff))
+        return p < q ? -1 : (p > q ? 1 : 0)
     }
 
     /// Rounds to at most `digits` significant digits, half-even.
     func rounded(toSignificant digits: Int) -> Dec {
         let n = digitCount
         if n <= digits { return self }
-        let drop = n - digits
-        return shifted(drop: drop)
+        let r = shifted(drop: n - digits)
+        // Rounding 99…9 up carries into one more digit: 10^digits, which divides exactly.
+        return r.digitCount > digits ? r.shifted(drop: 1) : r
     }
 
-    /// Divides the coefficient by 10^drop with half-even rounding.
+    /// Divides the coefficient by 10^drop with half-even rounding (exponent + drop).
     func shifted(drop: Int) -> Dec {
         guard drop > 0 else { return self }
+        // Below half of 10^drop: rounds to zero without building 10^drop.
+        if drop > digitCount { return Dec(coef: 0, exp: Dec.saturating(exp, plus: drop)) }
         let divisor = Dec.pow10(drop)
         let (q, r) = coef.quotientAndRemainder(dividingBy: divisor)
         var quotient = q
@@ -108,78 +108,84 @@ struct Dec {
         if twice > d || (twice == d && !(quotient % 2).isZero) {
             quotient += coef.sign == .minus ? -1 : 1
         }
-        return Dec(coef: quotient, exp: exp + drop)
+        return Dec(coef: quotient, exp: Dec.saturating(exp, plus: drop))
     }
 
-    /// Rounds to `scale` digits after the point, half-even (or half-up).
+    /// Rounds to `scale` digits after the point, half-even.
     func rounded(scale: Int) -> Dec {
-        if -exp <= scale { return self }
-        return shifted(drop: -exp - scale)
+        if exp >= -scale { return self }
+        let (drop, overflow) = (-scale).subtractingReportingOverflow(exp)
+        return overflow ? Dec(coef: 0, exp: -scale) : shifted(drop: drop)
     }
 
-    /// Removes trailing zeros (keeping exponent ≤ 0 when `keepInteger`).
+    /// a + b (b ≥ 0), clamped at Int.max: only exponents outside the arithmetic
+    /// range (`maxExponent`) can get there, and those are refused.
+    static func saturating(_ a: Int, plus b: Int) -> Int {
+        let (sum, overflow) = a.addingReportingOverflow(b)
+        return overflow ? Int.max : sum
+    }
+
+    /// Without trailing zeros in the coefficient (zero is `0e0`): equal values
+    /// give equal (coef, exp), so this is a canonical key.
     func stripped() -> Dec {
-        if coef.isZero { return Dec(coef: 0, exp: min(exp, 0) == exp ? 0 : 0) }
-        var c = coef
-        var e = exp
-        while e < 0 {
-            let (q, r) = c.quotientAndRemainder(dividingBy: 10)
-            if !r.isZero { break }
-            c = q
-            e += 1
-        }
-        return Dec(coef: c, exp: e)
+        if coef.isZero { return Dec(coef: 0, exp: 0) }
+        let (c, zeros) = DecimalDigits.strippingTrailingZeros(coef.magnitude)
+        return Dec(coef: coef.sign == .minus ? -BigInt(c) : BigInt(c), exp: Dec.saturating(exp, plus: zeros))
     }
 
-    /// Quotient with 34 significant digits (DECIMAL128), half-even.
-    static func divide(_ a: Dec, _ b: Dec) -> Dec? {
-        if b.coef.isZero { return nil }
-        if a.coef.isZero { return Dec(coef: 0, exp: a.exp - b.exp) }
-        let precision = 38
-        // Scale a so the integer quotient has ≥ precision+1 digits.
-        let extra = max(0, precision + 2 + b.digitCount - a.digitCount)
-        let num = a.coef * pow10(extra)
-        let (q, r) = num.quotientAndRemainder(dividingBy: b.coef)
-        var result = Dec(coef: q, exp: a.exp - extra - b.exp)
-        if !r.isZero {
-            // Sticky digit so half-even rounding sees the remainder.
-            result = Dec(coef: result.coef * 10 + (q.sign == .minus || (q.isZero && (a.coef.sign != b.coef.sign)) ? -1 : 1), exp: result.exp - 1)
-            return result.rounded(toSignificant: precision)
-        }
-        // Exact: prefer scale a.exp - b.exp where possible.
-        var exact = result.rounded(toSignificant: precision)
-        let preferred = a.exp - b.exp
-        while exact.exp < preferred {
-            let (q2, r2) = exact.coef.quotientAndRemainder(dividingBy: 10)
-            if !r2.isZero { break }
-            exact = Dec(coef: q2, exp: exact.exp + 1)
-        }
-        return exact
+    /// `coefficient e exponent` of `stripped()`: equal values, equal text; as
+    /// long as the digits, whatever the exponent.
+    var canonicalText: String {
+        let s = stripped()
+        return (s.coef.sign == .minus ? "-" : "") + DecimalDigits.text(s.coef.magnitude) + "e" + String(s.exp)
     }
 
     var ion: IonDecimal {
         IonDecimal(coefficient: IonInt(coef), exponent: exp)
     }
 
+    /// Nearest Double (±inf / 0 far out); reads at most 40 digits of the coefficient.
     var double: Double {
-        Double(description) ?? .nan
+        let digits = digitCount
+        let d = digits > 40 ? shifted(drop: digits - 40) : self
+        let sign = d.coef.sign == .minus ? "-" : ""
+        return Double(sign + DecimalDigits.text(d.coef.magnitude) + "e" + String(d.exp)) ?? .nan
     }
 
-    /// Plain text, e.g. `-12.50`.
+    /// Widest run of zeros `description` writes out before switching to `E` notation.
+    static let plainZeroLimit = 100
+
+    /// Plain text, e.g. `-12.50`, or `1E+200000` / `1E-200000` when the plain
+    /// form would need more than `plainZeroLimit` padding zeros.
     var description: String {
-        var digits = coef.magnitude.description
+        var digits = DecimalDigits.text(coef.magnitude)
         let sign = coef.sign == .minus && !coef.isZero ? "-" : ""
-        if exp >= 0 { return sign + digits + String(repeating: "0", count: exp) }
+        if exp >= 0 {
+            if exp <= Dec.plainZeroLimit { return sign + digits + String(repeating: "0", count: exp) }
+            return sign + digits + "E+" + String(exp)
+        }
+        if exp == Int.min || -exp > digits.count + Dec.plainZeroLimit { return sign + digits + "E" + String(exp) }
         let places = -exp
         if digits.count <= places { digits = String(repeating: "0", count: places - digits.count + 1) + digits }
         let split = digits.index(digits.endIndex, offsetBy: -places)
         return sign + digits[..<split] + "." + digits[split...]
     }
 
-    /// Truncates toward zero to an integer.
-    var truncatedInteger: BigInt {
+    /// Truncated toward zero, or nil when the integer has more than `maxDigits` digits.
+    func integer(maxDigits: Int) -> BigInt? {
+        if coef.isZero { return 0 }
+        let digits = digitCount
+        let (adjusted, overflow) = exp.addingReportingOverflow(digits)
+        if overflow { return exp < 0 ? 0 : nil }
+        if adjusted <= 0 { return 0 }
+        guard adjusted <= maxDigits else { return nil }
         if exp >= 0 { return coef * Dec.pow10(exp) }
-        return coef / Dec.pow10(-exp)
+        return coef / Dec.pow10(-exp)  // -exp < digits here
+    }
+
+    /// Truncated toward zero if it fits in an Int64.
+    var int64: Int64? {
+        integer(maxDigits: 19).flatMap { Int64(exactly: $0) }
     }
 }
 

@@ -149,16 +149,15 @@ extension Evaluator {
             if case .float(let f) = b, !f.isFinite { return .float(f) }
             guard let x = Compare.numeric(a), let y = Compare.numeric(b) else { break }
             switch op {
-            case .add: return .decimal((x + y).ion)
-            case .sub: return .decimal((x - y).ion)
-            case .mul: return .decimal((x * y).ion)
+            case .add: return .decimal(try Dec.add(x, y).ion)
+            case .sub: return .decimal(try Dec.subtract(x, y).ion)
+            case .mul: return .decimal(try Dec.multiply(x, y).ion)
             case .div:
-                guard let q = Dec.divide(x, y) else { throw PartiQLError.eval("division by zero") }
+                guard let q = try Dec.divide(x, y) else { throw PartiQLError.eval("division by zero") }
                 return .decimal(q.ion)
             default:
-                if y.isZero { throw PartiQLError.eval("division by zero") }
-                let (p, q, e) = x.aligned(y)
-                return .decimal(Dec(coef: p % q, exp: e).ion)
+                guard let r = try Dec.remainder(x, y) else { throw PartiQLError.eval("division by zero") }
+                return .decimal(r.ion)
             }
         }
         return try ctx.typeError("operator \(op.rawValue) requires numbers, found \(a.typeName) and \(b.typeName)")
@@ -167,7 +166,7 @@ extension Evaluator {
     func double(_ v: Value) -> Double? {
         switch v {
         case .float(let d): return d
-        case .int(let i): return i.int64.map(Double.init) ?? Double(i.description)
+        case .int(let i): return i.int64.map(Double.init) ?? Dec(i).double
         case .decimal(let d): return Dec(d).double
         default: return nil
         }

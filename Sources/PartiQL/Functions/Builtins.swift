@@ -149,7 +149,7 @@ enum Builtins {
             }
             times[i - 1] = t
         }
-        if let s = times[0], let e = times[1], Compare.instant(s).compare(Compare.instant(e)) > 0 {
+        if let s = times[0], let e = times[1], Compare.compareInstants(s, e) > 0 {
             throw PartiQLError.eval("history() start time must not be after end time")
         }
         let rows = try ev.ctx.catalogCall {

@@ -81,7 +81,7 @@ enum Cast {
                 }
                 return .int(.small(i))
             case .decimal(let d):
-                guard let i = Int64(exactly: Dec(d).rounded(scale: 0).truncatedInteger) else { throw PartiQLError.eval("integer overflow in CAST") }
+                guard let i = Dec(d).rounded(scale: 0).int64 else { throw PartiQLError.eval("integer overflow in CAST: value out of range for INT") }
                 return .int(.small(i))
             case .string(let s), .symbol(let s):
                 return try parseInt(s.trimmedSpaces(), v, t)
@@ -91,7 +91,7 @@ enum Cast {
             switch v {
             case .bool(let b): return .float(b ? 1 : 0)
             case .float: return v
-            case .int(let i): return .float(i.int64.map(Double.init) ?? Double(i.description) ?? .nan)
+            case .int(let i): return .float(i.int64.map(Double.init) ?? Dec(i).double)
             case .decimal(let d): return .float(Dec(d).double)
             case .string(let s), .symbol(let s):
                 let x = s.trimmedSpaces()
@@ -161,12 +161,15 @@ enum Cast {
             radix = 2
             text = text.dropFirst(2)
         }
-        guard !text.isEmpty, let mag = BigInt(String(text), radix: radix) else {
+        guard !text.isEmpty, text.allSatisfy({ $0.isHexDigit && Int(String($0), radix: radix) != nil }) else {
             // Decimal text truncates.
-            if let d = Dec.parse(s), let i = Int64(exactly: d.truncatedInteger) { return .int(.small(i)) }
+            if let d = Dec.parse(s), let i = d.int64 { return .int(.small(i)) }
             throw fail(v, t)
         }
-        guard let i = Int64(exactly: neg ? -mag : mag) else { throw fail(v, t) }
+        // Past 64 significant digits no radix fits an Int64: refuse before BigInt parses it.
+        let significant = text.drop { $0 == "0" }
+        guard significant.count <= 64, let mag = BigInt(String(significant.isEmpty ? "0" : significant), radix: radix),
+              let i = Int64(exactly: neg ? -mag : mag) else { throw fail(v, t) }
         return .int(.small(i))
     }
 

@@ -33,7 +33,7 @@ enum DateTime {
         case "minute": return .integer(t.minute)
         case "second":
             var d = Dec(coef: BigInt(t.second), exp: 0)
-            if let f = t.fraction, t.precision == .second { d = d + Dec(f) }
+            if let f = t.fraction, t.precision == .second { d = try Dec.add(d, Dec(f)) }
             return .decimal(d.ion)
         case "timezone_hour": return .integer((t.offsetMinutes ?? 0) / 60)
         case "timezone_minute": return .integer((t.offsetMinutes ?? 0) % 60)
@@ -96,23 +96,25 @@ enum DateTime {
         switch part {
         case "year", "month":
             var months = (ub.y * 12 + ub.m) - (ua.y * 12 + ua.m)
-            let restA = ua.rest, restB = ub.rest
-            if months > 0 && restB.compare(restA) < 0 { months -= 1 }
-            if months < 0 && restB.compare(restA) > 0 { months += 1 }
+            let order = ub.rest != ua.rest ? (ub.rest < ua.rest ? -1 : 1) : ub.fraction.compare(ua.fraction)
+            if months > 0 && order < 0 { months -= 1 }
+            if months < 0 && order > 0 { months += 1 }
             return .integer(part == "year" ? months / 12 : months)
         default:
-            let diff = Compare.instant(b) - Compare.instant(a)
+            let (sa, fa) = Compare.instant(a), (sb, fb) = Compare.instant(b)
+            // Truncate (sb - sa) + (fb - fa) toward zero; the fractions differ by less than 1.
+            var seconds = sb - sa
+            let fractionOrder = fb.compare(fa)
+            if seconds > 0 && fractionOrder < 0 { seconds -= 1 } else if seconds < 0 && fractionOrder > 0 { seconds += 1 }
             let unit: Int = part == "day" ? 86400 : part == "hour" ? 3600 : part == "minute" ? 60 : 1
-            let seconds = diff.truncatedInteger
-            return .int(IonInt(seconds / BigInt(unit)))
+            return .integer(seconds / unit)
         }
     }
 
-    /// UTC fields; `rest` orders the position within a month.
-    private static func utc(_ t: IonTimestamp) -> (y: Int, m: Int, rest: Dec) {
+    /// UTC fields; `rest` (seconds into the month) then `fraction` order the position within a month.
+    private static func utc(_ t: IonTimestamp) -> (y: Int, m: Int, rest: Int, fraction: Dec) {
         let f = t.utcFields
-        var rest = Dec(coef: BigInt(((f.day * 24 + f.hour) * 60 + f.minute) * 60 + t.second), exp: 0)
-        if let fr = t.fraction, t.precision == .second { rest = rest + Dec(fr) }
-        return (f.year, f.month, rest)
+        let rest = ((f.day * 24 + f.hour) * 60 + f.minute) * 60 + t.second
+        return (f.year, f.month, rest, Compare.instant(t).fraction)
     }
 }

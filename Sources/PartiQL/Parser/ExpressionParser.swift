@@ -222,8 +222,8 @@ extension Parser {
             return (try intLiteral(digits), 1)
         case .decimal(let text):
             _ = advance()
-            guard let d = Dec.parse(text) else { throw error("a number", at: t) }
-            return (.literal(.decimal(d.rounded(toSignificant: 38).ion)), 1)
+            guard let d = Dec.parse(text), d.inArithmeticRange else { throw error("a number", at: t) }
+            return (.literal(.decimal(d.rounded(toSignificant: Dec.precision).ion)), 1)
         case .string(let s):
             _ = advance()
             return (.literal(.string(s)), 1)
