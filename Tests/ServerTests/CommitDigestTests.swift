@@ -2,6 +2,7 @@ import Foundation
 import Ion
 import XCTest
 @testable import Server
+@testable import QLDBWire
 
 /// PROTOCOL.md §1.7.5 V1–V6: the manager computes the driver's digest from
 /// wire-format requests (IonBinary parameters exactly as pyqldb encodes them,

@@ -2,6 +2,7 @@ import Foundation
 import Ion
 import XCTest
 @testable import Server
+@testable import QLDBWire
 
 enum Fixtures {
     static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")

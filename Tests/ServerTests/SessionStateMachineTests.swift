@@ -2,6 +2,7 @@ import Foundation
 import Ion
 import XCTest
 @testable import Server
+@testable import QLDBWire
 
 final class SessionStateMachineTests: XCTestCase {
     var backend = FakeBackend()

@@ -5,6 +5,7 @@ import Net
 import PartiQL
 import XCTest
 @testable import Server
+@testable import QLDBWire
 
 /// Statements are bounded: a slice of the loop, then a statement thread, the
 /// transaction timeout, and row and memory budgets (issue: a 2-way join held

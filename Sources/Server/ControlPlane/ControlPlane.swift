@@ -2,6 +2,7 @@ import Foundation
 import Ion
 import Ledger
 import Net
+import QLDBWire
 
 /// QLDB's control plane (`qldb`, REST JSON; PROTOCOL.md §2) over the node's
 /// `NodeStateMachine`. Mutations are `NodeCommand`s proposed through the

@@ -1,4 +1,5 @@
 import Net
+import QLDBWire
 
 /// A control-plane error as QLDB's REST JSON protocol sends it (PROTOCOL.md §2.4):
 /// `x-amzn-ErrorType: <code>` and `{"Message", "ResourceType", "ResourceName"}`

@@ -1,5 +1,6 @@
 import Foundation
 import Net
+import QLDBWire
 
 /// The client port's handler: QLDB's session API (`POST /` with
 /// `X-Amz-Target: QLDBSession.SendCommand`) and control plane (REST paths)

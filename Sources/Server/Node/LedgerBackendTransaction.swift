@@ -1,6 +1,7 @@
 import Ion
 import Ledger
 import PartiQL
+import QLDBWire
 
 /// One session transaction over a `LedgerTransaction`. A statement runs on
 /// the loop for at most one slice; one that needs longer is undone and run

@@ -1,6 +1,7 @@
 import Ion
 import Ledger
 import PartiQL
+import QLDBWire
 
 /// What the session API needs from the node: its ledgers, and a way to get a
 /// prepared transaction committed (replicated, applied, durable).

@@ -1,4 +1,5 @@
 import Ledger
+import QLDBWire
 
 /// The session API's view of the node: ledgers from the state machine,
 /// commits through Raft.

@@ -1,6 +1,7 @@
 import Foundation
 import Ledger
 import Net
+import QLDBWire
 
 /// One Tally node: the replicated ledgers (`NodeStateMachine` behind a
 /// `RaftDriver`), the client port (QLDB session API and control plane over

@@ -1,4 +1,5 @@
 import Ion
+import QLDBWire
 
 /// What the session layer needs from the ledger + PartiQL engine.
 ///

@@ -1,4 +1,5 @@
 import Foundation
+import QLDBWire
 
 /// `POST /` with `X-Amz-Target: QLDBSession.SendCommand`, from raw request to
 /// raw response, independent of the HTTP implementation:

@@ -1,6 +1,7 @@
 import Foundation
 import Ion
 import PartiQL
+import QLDBWire
 
 extension SessionManager {
     /// Runs one command inside the session's queue.

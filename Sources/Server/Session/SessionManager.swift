@@ -1,5 +1,6 @@
 import Foundation
 import Ion
+import QLDBWire
 
 /// The QLDB session/transaction state machine (PROTOCOL.md §1.5) over a
 /// `SessionBackend`. Transport-independent and thread-safe: `send` may be
