@@ -80,6 +80,10 @@ public final class Node {
             self.metrics.ledger(ledger).recordIOs(reads: Int(reads), writes: Int(writes))
         }
         sessions = SessionManager(backend: backend, settings: config.session)
+        sessions.onCommand = { [weak self] record in
+            guard let self, self.stateMachine.state(of: record.ledger) != nil else { return }
+            self.metrics.ledger(record.ledger).record(record)
+        }
         let authenticator = try makeAuthenticator()
         controlPlane = ControlPlane(
             stateMachine: stateMachine, replicator: driver,

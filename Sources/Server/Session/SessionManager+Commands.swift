@@ -147,7 +147,7 @@ extension SessionManager {
             return
         }
         let digest = txn.digest
-        txn.backend.commit(commitDigest: digest) { outcome in
+        txn.backend.commit { outcome in
             switch outcome {
             case .success(let done):
                 completion(.success(.commitTransaction(transactionID: id, commitDigest: digest,
