@@ -37,9 +37,16 @@ public final class Node {
         }
         adminToken = try AdminToken.loadOrCreate(path: config.adminTokenFile)
         loop = try EventLoop(name: "tally-\(config.nodeID)")
-        stateMachine = try NodeStateMachine(options: LedgerRegistry.Options(
-            dataDirectory: config.dataDirectory + "/ledgers"))
+        stateMachine = try NodeStateMachine(options: Node.registryOptions(config))
         metrics = TallyMetrics(nodeID: ClusterNodeID.numeric(config.nodeID), version: Node.version)
+    }
+
+    /// Where the ledgers live and how they are opened: a ledger transaction
+    /// lives as long as the session layer lets it (`session.transaction_timeout_seconds`).
+    static func registryOptions(_ config: NodeConfig) -> LedgerRegistry.Options {
+        var ledgers = Ledger.Options()
+        ledgers.limits.transactionLifetimeMs = Int64((config.session.transactionTimeout * 1000).rounded(.up))
+        return LedgerRegistry.Options(dataDirectory: config.dataDirectory + "/ledgers", ledgerOptions: ledgers)
     }
 
     /// Starts every listener and the Raft driver; returns once they are bound.
