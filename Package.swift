@@ -34,14 +34,16 @@ let package = Package(
         .executableTarget(name: "raft-sim", dependencies: ["RaftSimulator"]),
         .target(name: "Net", dependencies: ["CLibUV", "COpenSSL", "CHTTPParser", "Checksum"],
                 swiftSettings: [.swiftLanguageMode(.v5)]),
+        // The QLDB wire: JSON, SigV4, SendCommand and the service errors, shared by the server and the client.
+        .target(name: "QLDBWire", dependencies: ["Ion", "COpenSSL"], swiftSettings: [.swiftLanguageMode(.v5)]),
         .target(name: "Server", dependencies: [
-            "Ion", "COpenSSL", "Checksum", "PartiQL", "Ledger", "Raft", "Net",
+            "Ion", "QLDBWire", "COpenSSL", "Checksum", "PartiQL", "Ledger", "Raft", "Net",
             .product(name: "TOMLKit", package: "TOMLKit"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: [.swiftLanguageMode(.v5)]),
         .executableTarget(name: "tally", dependencies: [
-            "Ion", "Ledger", "Net", "Server",
+            "Ion", "PartiQL", "Ledger", "Net", "QLDBWire", "Server",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: [.swiftLanguageMode(.v5)]),
@@ -52,7 +54,9 @@ let package = Package(
         .testTarget(name: "RaftTests", dependencies: ["Raft", "RaftSimulator"]),
         .testTarget(name: "NetTests", dependencies: ["Net", "Checksum"]),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB"]),
-        .testTarget(name: "ServerTests", dependencies: ["Server", "Ion", "Net"], exclude: ["Fixtures"],
+        .testTarget(name: "QLDBWireTests", dependencies: ["QLDBWire", "Ion"], exclude: ["Fixtures"],
+                    swiftSettings: [.swiftLanguageMode(.v5)]),
+        .testTarget(name: "ServerTests", dependencies: ["Server", "QLDBWire", "Ion", "Net"], exclude: ["Fixtures"],
                     swiftSettings: [.swiftLanguageMode(.v5)]),
     ]
 )

@@ -4,6 +4,7 @@ import Ledger
 import Net
 import XCTest
 @testable import Server
+@testable import QLDBWire
 
 final class ControlPlaneJournalTests: XCTestCase {
     func ionHolder(_ v: JSONValue?) -> String? { stringMember(v, "IonText") }

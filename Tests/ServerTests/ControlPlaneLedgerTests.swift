@@ -50,8 +50,7 @@ final class ControlPlaneLedgerTests: XCTestCase {
         XCTAssertEqual(stringMember(jsonBody(r), "ResourceType"), "LEDGER")
         XCTAssertEqual(node.machine.state(of: "cars"), .active)
         // Also enforced by the state machine itself (a command proposed anyway).
-        guard case .rejected(let code, _) = try node.propose(.deleteLedger(name: "cars")) else { return XCTFail() }
-        XCTAssertEqual(code, "ResourcePreconditionNotMetException")
+        guard case .rejected(.preconditionNotMet) = try node.propose(.deleteLedger(name: "cars")) else { return XCTFail() }
         XCTAssertEqual(node.call("PATCH", "/ledgers/cars", #"{"DeletionProtection":false}"#).status, 200)
         XCTAssertEqual(node.call("DELETE", "/ledgers/cars").status, 200)
         XCTAssertNil(node.machine.state(of: "cars"))

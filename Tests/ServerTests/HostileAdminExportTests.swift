@@ -4,6 +4,7 @@ import Ledger
 import Net
 import XCTest
 @testable import Server
+@testable import QLDBWire
 
 /// The admin endpoint needs the node's token; exports are quota'd, confined and off the loop.
 final class HostileAdminExportTests: XCTestCase {

@@ -18,8 +18,7 @@ final class LedgersStateMachineTests: XCTestCase {
             .tagResource(arn: "arn:aws:qldb:us-east-1:000000000000:ledger/cars", tags: [ResourceTag(key: "k", value: "v")]),
             .untagResource(arn: "arn:aws:qldb:us-east-1:000000000000:ledger/cars", keys: ["k", "j"]),
             .transaction(.init(ledgerName: "cars", proposal: [1, 2, 3],
-                               checkpoint: LedgerCheckpoint(sequenceNo: 4, blockHash: Array(repeating: 7, count: 32)),
-                               commitDigest: [9])),
+                               checkpoint: LedgerCheckpoint(sequenceNo: 4, blockHash: Array(repeating: 7, count: 32)))),
             .transaction(.init(ledgerName: "cars", proposal: [1], checkpoint: nil)),
             .exportJournal(.init(exportId: "E", ledgerName: "cars", inclusiveStartMs: 1, exclusiveEndMs: 2, bucket: "b", prefix: "p/",
                                  objectEncryptionType: "SSE_S3", kmsKeyArn: nil, roleArn: "arn:aws:iam::1:role/r",
@@ -80,8 +79,7 @@ final class LedgersStateMachineTests: XCTestCase {
         for i in 0..<4 { replies.append(try node!.insert("cars", car("V\(i)")).reply) }
         // One refused command in the middle (a stale duplicate of the last insert).
         let stale = try NodeCommand.decode(node!.replicator.log.last!)
-        guard case .rejected(let code, _) = try node!.propose(stale) else { return XCTFail("duplicate applied") }
-        XCTAssertEqual(code, "OccConflictException")
+        guard case .rejected(.occConflict) = try node!.propose(stale) else { return XCTFail("duplicate applied") }
         replies.append(try node!.insert("cars", car("V4")).reply)
         XCTAssertEqual(node!.machine.durableIndex, recorded, "transactions alone do not rewrite ledgers.ion")
         let digest = try node!.machine.digest(ledger: "cars")!
@@ -133,8 +131,7 @@ final class LedgersStateMachineTests: XCTestCase {
         let proposal = try tx.commit()!
         let bad = LedgerCheckpoint(sequenceNo: ledger.tip!.sequenceNo, blockHash: Array(repeating: 0xAB, count: 32))
         let result = try node.propose(.transaction(.init(ledgerName: "cars", proposal: proposal.encoded(), checkpoint: bad)))
-        guard case .rejected(let code, let message) = result else { return XCTFail("applied despite divergence") }
-        XCTAssertEqual(code, "LedgerDivergedException")
+        guard case .rejected(.diverged(let message)) = result else { return XCTFail("applied despite divergence") }
         XCTAssertTrue(message.contains("DIVERGENCE"), message)
         XCTAssertNotNil(node.machine.divergence["cars"])
         XCTAssertNil(node.machine.ledger(named: "cars"), "sessions no longer get the diverged ledger")
@@ -144,8 +141,7 @@ final class LedgersStateMachineTests: XCTestCase {
         try tx2.recordStatement(text: "INSERT INTO Cars ?", parameters: [])
         _ = try tx2.insert(table: "Cars", document: car("V3"))
         let again = try node.propose(node.machine.transactionCommand(ledger: "cars", proposal: try tx2.commit()!))
-        guard case .rejected(let againCode, _) = again else { return XCTFail("diverged ledger applied") }
-        XCTAssertEqual(againCode, "LedgerDivergedException")
+        guard case .rejected(.diverged) = again else { return XCTFail("diverged ledger applied") }
         XCTAssertEqual(try node.insert("boats", car("B2")).reply.sequenceNo, 1)
         // A checkpoint beyond this node's journal is divergence as well.
         XCTAssertNil(node.machine.divergence["boats"])
@@ -155,6 +151,14 @@ final class LedgersStateMachineTests: XCTestCase {
         let ahead = LedgerCheckpoint(sequenceNo: 99, blockHash: Array(repeating: 1, count: 32))
         _ = try node.propose(.transaction(.init(ledgerName: "boats", proposal: try tx3.commit()!.encoded(), checkpoint: ahead)))
         XCTAssertNotNil(node.machine.divergence["boats"])
+    }
+
+    func testLogEntriesWithACommitDigestStillDecode() throws {
+        // Older nodes wrote an (unused) `commitDigest` blob into transaction commands.
+        let legacy = IonValue.struct([("op", .string("transaction")), ("ledger", .string("cars")), ("proposal", .blob([1, 2])),
+                                      ("commitDigest", .blob([9, 9]))])
+        XCTAssertEqual(try NodeCommand.decode(Ion.writeBinary([legacy])),
+                       .transaction(.init(ledgerName: "cars", proposal: [1, 2], checkpoint: nil)))
     }
 
     func testStaleProposalIsRejectedAsOccConflict() throws {
@@ -173,8 +177,7 @@ final class LedgersStateMachineTests: XCTestCase {
         guard case .applied = try node.propose(firstCommand) else { return XCTFail("first update refused") }
         // The same proposal again is stale: every node refuses it alike.
         let result = try node.propose(firstCommand)
-        guard case .rejected(let code, _) = result else { return XCTFail("stale proposal applied") }
-        XCTAssertEqual(code, "OccConflictException")
+        guard case .rejected(.occConflict) = result else { return XCTFail("stale proposal applied") }
         XCTAssertEqual(ledger.blockCount, 2)
     }
 
@@ -182,9 +185,8 @@ final class LedgersStateMachineTests: XCTestCase {
         let node = try TestNode(dir: makeTempDirectory(self))
         let proposal = BlockProposal(transactionId: "T", timestampMs: 1, statements: [], writes: [], redactions: [])
         let r = try node.propose(.transaction(.init(ledgerName: "nope", proposal: proposal.encoded(), checkpoint: nil)))
-        XCTAssertEqual(r, .rejected(code: "ResourceNotFoundException", message: "Ledger nope does not exist"))
-        guard case .rejected(let code, _) = node.machine.apply(index: 99, command: [1, 2, 3]) else { return XCTFail() }
-        XCTAssertEqual(code, "InvalidParameterException")
+        XCTAssertEqual(r, .rejected(.notFound("Ledger nope does not exist")))
+        guard case .rejected(.invalidParameter) = node.machine.apply(index: 99, command: [1, 2, 3]) else { return XCTFail() }
         XCTAssertEqual(node.machine.appliedIndex, 99)
         // An index already applied is not applied again.
         XCTAssertEqual(node.machine.apply(index: 99, command: [1, 2, 3]), .applied(reply: []))

@@ -4,6 +4,7 @@ import Ledger
 import Net
 import XCTest
 @testable import Server
+@testable import QLDBWire
 
 /// An in-memory `Replicator`: a one-node log that applies every proposal to
 /// the state machine at once (and syncs it), as a committed single-member log would.

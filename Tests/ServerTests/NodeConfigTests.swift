@@ -1,6 +1,8 @@
 import Foundation
+import Net
 import XCTest
 @testable import Server
+@testable import QLDBWire
 
 final class NodeConfigTests: XCTestCase {
     func testEmptyFileIsAllDefaults() throws {

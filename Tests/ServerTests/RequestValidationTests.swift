@@ -2,6 +2,7 @@ import Foundation
 import Ion
 import XCTest
 @testable import Server
+@testable import QLDBWire
 
 /// Every malformed `SendCommand` body gets a 400 BadRequestException naming
 /// the problem, and nothing changes.

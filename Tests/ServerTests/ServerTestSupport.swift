@@ -2,6 +2,7 @@ import Foundation
 import Ion
 import XCTest
 @testable import Server
+@testable import QLDBWire
 
 enum Fixtures {
     static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
@@ -50,7 +51,7 @@ final class FakeTransaction: BackendTransaction, @unchecked Sendable {
     let ledger: String
     unowned let backend: FakeBackend
     var executed: [(statement: String, parameters: [IonValue])] = []
-    var committedDigest: [UInt8]?
+    var committed = false
     var aborted = 0
     var commitCalls = 0
     var pendingCommit: ((Result<CommitOutcome, ServiceError>) -> Void)?
@@ -68,17 +69,17 @@ final class FakeTransaction: BackendTransaction, @unchecked Sendable {
             .mapError { $0 as? ServiceError ?? .internalFailure("\($0)") })
     }
 
-    func commit(commitDigest: [UInt8], completion: @escaping (Result<CommitOutcome, ServiceError>) -> Void) {
+    func commit(completion: @escaping (Result<CommitOutcome, ServiceError>) -> Void) {
         commitCalls += 1
         switch backend.commitMode {
         case .succeed:
-            committedDigest = commitDigest
+            committed = true
             completion(.success(CommitOutcome(consumedIOs: IOUsage(readIOs: 0, writeIOs: Int64(executed.count)))))
         case .fail(let e):
             completion(.failure(e))
         case .deferred:
             pendingCommit = { [self] r in
-                if case .success = r { committedDigest = commitDigest }
+                if case .success = r { committed = true }
                 completion(r)
             }
         }

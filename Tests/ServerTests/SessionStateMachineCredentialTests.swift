@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Server
+@testable import QLDBWire
 
 /// Sessions belong to the access key that started them: a per-key limit, and
 /// a token no other key can use.

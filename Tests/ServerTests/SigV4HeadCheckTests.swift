@@ -3,6 +3,7 @@ import Ion
 import Logging
 import XCTest
 @testable import Server
+@testable import QLDBWire
 
 /// What is checked from the headers before a body is read, the optional
 /// region, and the rate-limited failure log.

@@ -5,6 +5,7 @@ import Net
 import PartiQL
 import XCTest
 @testable import Server
+@testable import QLDBWire
 
 /// Statements are bounded: a slice of the loop, then a statement thread, the
 /// transaction timeout, and row and memory budgets (issue: a 2-way join held
@@ -49,10 +50,10 @@ final class StatementBudgetTests: XCTestCase {
 
         func availability(of ledgerName: String) -> LedgerAvailability { .active }
         func ledger(named ledgerName: String) -> Ledger? { ledger }
-        func commit(ledgerName: String, proposal: BlockProposal, completion: @escaping (Result<Void, ServiceError>) -> Void) {
-            completion(Result { _ = try ledger.apply(proposal) }.mapError { .internalFailure("\($0)") })
+        func commit(ledgerName: String, proposal: BlockProposal, completion: @escaping (Result<Void, CommitFailure>) -> Void) {
+            completion(Result { _ = try ledger.apply(proposal) }.mapError { .storageFailed("\($0)") })
         }
-        func confirmLeadership(completion: @escaping (Result<Void, ServiceError>) -> Void) { completion(.success(())) }
+        func confirmLeadership(completion: @escaping (Result<Void, CommitFailure>) -> Void) { completion(.success(())) }
 
         /// Runs one statement in `tx` on the loop; waits for its outcome.
         func run(_ tx: BackendTransaction, _ statement: String, _ parameters: [IonValue] = [],
@@ -145,7 +146,7 @@ final class StatementBudgetTests: XCTestCase {
         XCTAssertEqual(updated.values.count, 3000)
         let done = DispatchSemaphore(value: 0)
         var committed: Result<CommitOutcome, ServiceError>!
-        h.loop.execute { tx.commit(commitDigest: []) { committed = $0; done.signal() } }
+        h.loop.execute { tx.commit { committed = $0; done.signal() } }
         done.wait()
         guard case .success = committed else { return XCTFail("commit failed: \(committed!)") }
         let check = try h.begin()

@@ -1,4 +1,4 @@
-"""The committed SigV4 fixture (Tests/ServerTests/Fixtures/sigv4_vectors.json,
+"""The committed SigV4 fixture (Tests/QLDBWireTests/Fixtures/sigv4_vectors.json,
 verified by the Swift ServerTests) still agrees with the installed botocore:
 each accepted request is re-signed from scratch with botocore's SigV4Auth at
 the fixture's time and must get the same Authorization header."""
@@ -13,7 +13,7 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-FIXTURE = pathlib.Path(__file__).resolve().parents[1] / "ServerTests" / "Fixtures" / "sigv4_vectors.json"
+FIXTURE = pathlib.Path(__file__).resolve().parents[1] / "QLDBWireTests" / "Fixtures" / "sigv4_vectors.json"
 
 
 def _frozen(when):

@@ -1,5 +1,7 @@
 import Foundation
 import TOMLKit
+import Net
+import QLDBWire
 
 /// A configuration problem, naming the key (`session.page_size`).
 public struct ConfigError: Error, Equatable, CustomStringConvertible {

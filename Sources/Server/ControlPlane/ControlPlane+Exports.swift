@@ -2,6 +2,7 @@ import Foundation
 import Ion
 import Ledger
 import Net
+import QLDBWire
 
 /// ExportJournalToS3, DescribeJournalS3Export, ListJournalS3Exports(ForLedger).
 /// A bucket is a directory under `options.exportRoot`; the export is written in

@@ -1,6 +1,7 @@
 import Ion
 import Ledger
 import Net
+import QLDBWire
 
 /// GetDigest, GetBlock, GetRevision — payloads exactly as PROTOCOL.md §3.6.
 extension ControlPlane {

@@ -1,6 +1,7 @@
 import Ion
 import Ledger
 import Net
+import QLDBWire
 
 /// CreateLedger, DescribeLedger, ListLedgers, UpdateLedger,
 /// UpdateLedgerPermissionsMode, DeleteLedger, and the tag operations.

@@ -1,6 +1,7 @@
 import Ion
 import Ledger
 import Net
+import QLDBWire
 
 /// StreamJournalToKinesis, DescribeJournalKinesisStream,
 /// ListJournalKinesisStreamsForLedger, CancelJournalKinesisStream.

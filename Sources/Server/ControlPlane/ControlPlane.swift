@@ -2,6 +2,7 @@ import Foundation
 import Ion
 import Ledger
 import Net
+import QLDBWire
 
 /// QLDB's control plane (`qldb`, REST JSON; PROTOCOL.md §2) over the node's
 /// `NodeStateMachine`. Mutations are `NodeCommand`s proposed through the
@@ -154,11 +155,8 @@ public final class ControlPlane: HTTPHandler {
             switch result {
             case .success(.applied(let reply)):
                 do { respond(ControlPlane.ok(try then(reply))) } catch { respond(self.errorResponse(error)) }
-            case .success(.rejected(let code, let message)):
-                let e = code == "InvalidParameterException" || code == "LimitExceededException"
-                    ? ControlPlaneError(code: code, message: message, resourceType: code == "LimitExceededException" ? resource.type : nil)
-                    : ControlPlaneError(code: code, message: message, resourceType: resource.type, resourceName: resource.name)
-                respond(e.response)
+            case .success(.rejected(let rejection)):
+                respond(ControlPlaneError(rejection, resource: resource).response)
             case .failure(let error):
                 self.replicationFailed(error, request, respond)
             }

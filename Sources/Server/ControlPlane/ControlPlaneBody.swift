@@ -2,6 +2,7 @@ import Foundation
 import Ion
 import Ledger
 import Net
+import QLDBWire
 
 /// Typed, validated access to a REST JSON request body. Every problem is an
 /// `InvalidParameterException` naming the member.

@@ -1,4 +1,5 @@
 import Net
+import QLDBWire
 
 /// A control-plane error as QLDB's REST JSON protocol sends it (PROTOCOL.md §2.4):
 /// `x-amzn-ErrorType: <code>` and `{"Message", "ResourceType", "ResourceName"}`
@@ -44,6 +45,27 @@ public struct ControlPlaneError: Error, Equatable, CustomStringConvertible {
         headers.add("x-amzn-ErrorType", code)
         headers.add("Content-Type", "application/json")
         return HTTPResponse(status: status, headers: headers, body: Array(JSONValue.object(body).text.utf8))
+    }
+
+    /// A command the state machine refused, about `resource`: the one place
+    /// an `ApplyRejection` becomes a control-plane error.
+    init(_ rejection: ApplyRejection, resource: (type: String, name: String)) {
+        let code: String
+        switch rejection {
+        case .invalidParameter: code = "InvalidParameterException"
+        case .limitExceeded: code = "LimitExceededException"
+        case .notFound: code = "ResourceNotFoundException"
+        case .preconditionNotMet: code = "ResourcePreconditionNotMetException"
+        case .inUse: code = "ResourceInUseException"
+        case .alreadyExists: code = "ResourceAlreadyExistsException"
+        case .occConflict: code = "OccConflictException"
+        case .diverged, .storageFailed: code = "InternalFailure"
+        }
+        switch rejection {
+        case .invalidParameter: self.init(code: code, message: rejection.message)
+        case .limitExceeded: self.init(code: code, message: rejection.message, resourceType: resource.type)
+        default: self.init(code: code, message: rejection.message, resourceType: resource.type, resourceName: resource.name)
+        }
     }
 
     // MARK: - Common errors

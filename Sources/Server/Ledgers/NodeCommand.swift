@@ -57,14 +57,11 @@ public enum NodeCommand: Equatable, Sendable {
         public var proposal: [UInt8]
         /// nil when the proposer's ledger had no block yet.
         public var checkpoint: LedgerCheckpoint?
-        /// Echoed in the reply so the session layer can answer.
-        public var commitDigest: [UInt8]?
 
-        public init(ledgerName: String, proposal: [UInt8], checkpoint: LedgerCheckpoint?, commitDigest: [UInt8]? = nil) {
+        public init(ledgerName: String, proposal: [UInt8], checkpoint: LedgerCheckpoint?) {
             self.ledgerName = ledgerName
             self.proposal = proposal
             self.checkpoint = checkpoint
-            self.commitDigest = commitDigest
         }
     }
 
@@ -203,7 +200,8 @@ public enum NodeCommand: Equatable, Sendable {
             if let cp = t.checkpoint {
                 b.add("checkpoint", .struct([("sequenceNo", .int(cp.sequenceNo)), ("blockHash", .blob(cp.blockHash))]))
             }
-            b.addOptional("commitDigest", blob: t.commitDigest)
+            // Older entries may carry a `commitDigest` blob; it is ignored. The session layer checks the
+            // client's commit digest before proposing, so the log does not carry it.
         case .exportJournal(let e):
             b.add("op", "exportJournal")
             b.add("export", e.ion)
@@ -270,7 +268,7 @@ public enum NodeCommand: Equatable, Sendable {
                 checkpoint = LedgerCheckpoint(sequenceNo: try c.int("sequenceNo"), blockHash: try c.blob("blockHash"))
             }
             self = .transaction(Transaction(ledgerName: try s.string("ledger"), proposal: try s.blob("proposal"),
-                                            checkpoint: checkpoint, commitDigest: try s.optionalBlob("commitDigest")))
+                                            checkpoint: checkpoint))
         case "exportJournal":
             self = .exportJournal(try ExportJournal(ion: s.field("export")))
         case "finishExport":

@@ -26,7 +26,7 @@ extension NodeStateMachine {
         case .updatePermissionsMode(let name, let mode):
             guard let e = liveEntry(name) else { return notFound(name) }
             guard NodeStateMachine.permissionsModes.contains(mode) else {
-                return .rejected(code: "InvalidParameterException", message: "PermissionsMode must be ALLOW_ALL or STANDARD")
+                return .rejected(.invalidParameter("PermissionsMode must be ALLOW_ALL or STANDARD"))
             }
             e.info.permissionsMode = mode
             return .applied(reply: [])
@@ -34,13 +34,12 @@ extension NodeStateMachine {
             guard let e = registry.entry(named: name) else { return notFound(name) }
             switch e.info.state {
             case .deleting:
-                return .rejected(code: "ResourceInUseException", message: "Ledger \(name) is already being deleted")
+                return .rejected(.inUse("Ledger \(name) is already being deleted"))
             case .creating:
-                return .rejected(code: "ResourceInUseException", message: "Ledger \(name) is still being created")
+                return .rejected(.inUse("Ledger \(name) is still being created"))
             case .active:
                 guard !e.info.deletionProtection else {
-                    return .rejected(code: "ResourcePreconditionNotMetException",
-                                     message: "Ledger \(name) has deletion protection enabled; disable it with UpdateLedger first")
+                    return .rejected(.preconditionNotMet("Ledger \(name) has deletion protection enabled; disable it with UpdateLedger first"))
                 }
                 e.info.state = .deleting
                 return .applied(reply: [])
@@ -68,7 +67,7 @@ extension NodeStateMachine {
             return startExport(e)
         case .finishExport(let id, let status, let message):
             guard NodeStateMachine.exportStatuses.contains(status) else {
-                return .rejected(code: "InvalidParameterException", message: "bad export status \(status)")
+                return .rejected(.invalidParameter("bad export status \(status)"))
             }
             if registry.exports[id]?.status == "IN_PROGRESS" {
                 registry.exports[id]?.status = status
@@ -79,7 +78,7 @@ extension NodeStateMachine {
             guard let e = liveEntry(s.ledgerName) else { return notFound(s.ledgerName) }
             guard e.info.state == .active else { return notActive(s.ledgerName) }
             guard registry.streams[s.streamId] == nil else {
-                return .rejected(code: "ResourceAlreadyExistsException", message: "Stream \(s.streamId) already exists")
+                return .rejected(.alreadyExists("Stream \(s.streamId) already exists"))
             }
             registry.streams[s.streamId] = StreamInfo(spec: s)
             return .applied(reply: [])
@@ -93,13 +92,13 @@ extension NodeStateMachine {
             return .applied(reply: [])
         case .finishStream(let ledger, let id, let status, let cause):
             guard NodeStateMachine.streamStatuses.contains(status), status != "ACTIVE" else {
-                return .rejected(code: "InvalidParameterException", message: "bad stream status \(status)")
+                return .rejected(.invalidParameter("bad stream status \(status)"))
             }
             guard let st = registry.streams[id], st.spec.ledgerName == ledger else {
-                return .rejected(code: "ResourceNotFoundException", message: "Stream \(id) of ledger \(ledger) does not exist")
+                return .rejected(.notFound("Stream \(id) of ledger \(ledger) does not exist"))
             }
             guard st.isDelivering else {
-                return .rejected(code: "ResourcePreconditionNotMetException", message: "Stream \(id) is \(st.status), not ACTIVE")
+                return .rejected(.preconditionNotMet("Stream \(id) is \(st.status), not ACTIVE"))
             }
             registry.streams[id]?.status = status
             registry.streams[id]?.errorCause = cause
@@ -112,23 +111,22 @@ extension NodeStateMachine {
     private func createLedger(_ c: NodeCommand.CreateLedger) -> ApplyResult {
         if let existing = registry.entry(named: c.name) {
             if existing.info.state == .deleting {
-                return .rejected(code: "ResourceInUseException", message: "Ledger \(c.name) is being deleted; retry later")
+                return .rejected(.inUse("Ledger \(c.name) is being deleted; retry later"))
             }
-            return .rejected(code: "ResourceAlreadyExistsException", message: "Ledger \(c.name) already exists")
+            return .rejected(.alreadyExists("Ledger \(c.name) already exists"))
         }
         guard registry.entries.count < registry.options.maxLedgers else {
-            return .rejected(code: "LimitExceededException",
-                             message: "The limit of \(registry.options.maxLedgers) ledgers has been reached")
+            return .rejected(.limitExceeded("The limit of \(registry.options.maxLedgers) ledgers has been reached"))
         }
         guard NodeStateMachine.permissionsModes.contains(c.permissionsMode) else {
-            return .rejected(code: "InvalidParameterException", message: "PermissionsMode must be ALLOW_ALL or STANDARD")
+            return .rejected(.invalidParameter("PermissionsMode must be ALLOW_ALL or STANDARD"))
         }
         let entry = LedgerRegistry.Entry(info: LedgerInfo(create: c))
         do {
             try registry.open(entry)
         } catch {
             storageFailure = "creating ledger \(c.name): \(error)"
-            return .rejected(code: "InternalFailure", message: "cannot create the journal of ledger \(c.name): \(error)")
+            return .rejected(.storageFailed("cannot create the journal of ledger \(c.name): \(error)"))
         }
         if let count = entry.ledger?.blockCount, count > 0 { entry.replayTail = 0..<count }
         registry.add(entry)
@@ -139,12 +137,11 @@ extension NodeStateMachine {
         guard let e = liveEntry(x.ledgerName), let ledger = e.ledger else { return notFound(x.ledgerName) }
         guard e.info.state == .active else { return notActive(x.ledgerName) }
         guard registry.exports[x.exportId] == nil else {
-            return .rejected(code: "ResourceAlreadyExistsException", message: "Export \(x.exportId) already exists")
+            return .rejected(.alreadyExists("Export \(x.exportId) already exists"))
         }
         let running = registry.exports.values.filter { $0.spec.ledgerName == x.ledgerName && $0.status == "IN_PROGRESS" }.count
         guard running < registry.options.maxConcurrentExports else {
-            return .rejected(code: "LimitExceededException",
-                             message: "Ledger \(x.ledgerName) already has \(running) journal exports in progress")
+            return .rejected(.limitExceeded("Ledger \(x.ledgerName) already has \(running) journal exports in progress"))
         }
         var spec = x
         spec.inclusiveStartMs = max(spec.inclusiveStartMs, e.info.creationTimeMs)
@@ -182,13 +179,13 @@ extension NodeStateMachine {
             e.info.tags = tags
         case .stream(let ledger, let id)?:
             guard let st = registry.streams[id], st.spec.ledgerName == ledger else {
-                return .rejected(code: "ResourceNotFoundException", message: "Stream \(id) of ledger \(ledger) does not exist")
+                return .rejected(.notFound("Stream \(id) of ledger \(ledger) does not exist"))
             }
             let tags = change(st.tags)
             guard tags.count <= ResourceTags.maxPerResource else { return tooManyTags(arn) }
             registry.streams[id]?.tags = tags
         case nil:
-            return .rejected(code: "InvalidParameterException", message: "\(arn) is not a QLDB ledger or stream ARN")
+            return .rejected(.invalidParameter("\(arn) is not a QLDB ledger or stream ARN"))
         }
         return .applied(reply: [])
     }
@@ -200,15 +197,14 @@ extension NodeStateMachine {
     }
 
     private func notFound(_ name: String) -> ApplyResult {
-        .rejected(code: "ResourceNotFoundException", message: "Ledger \(name) does not exist")
+        .rejected(.notFound("Ledger \(name) does not exist"))
     }
 
     private func notActive(_ name: String) -> ApplyResult {
-        .rejected(code: "ResourcePreconditionNotMetException", message: "Ledger \(name) is not ACTIVE yet")
+        .rejected(.preconditionNotMet("Ledger \(name) is not ACTIVE yet"))
     }
 
     private func tooManyTags(_ arn: String) -> ApplyResult {
-        .rejected(code: "InvalidParameterException",
-                  message: "\(arn) would have more than \(ResourceTags.maxPerResource) tags")
+        .rejected(.invalidParameter("\(arn) would have more than \(ResourceTags.maxPerResource) tags"))
     }
 }

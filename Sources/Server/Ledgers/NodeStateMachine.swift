@@ -44,7 +44,7 @@ public final class NodeStateMachine: ReplicatedStateMachine {
         do {
             command = try NodeCommand.decode(bytes)
         } catch {
-            return .rejected(code: "InvalidParameterException", message: "malformed node command: \(error)")
+            return .rejected(.invalidParameter("malformed node command: \(error)"))
         }
         switch command {
         case .transaction(let t):
@@ -81,25 +81,24 @@ public final class NodeStateMachine: ReplicatedStateMachine {
 
     func applyTransaction(_ t: NodeCommand.Transaction, index: UInt64) -> ApplyResult {
         guard let entry = registry.entry(named: t.ledgerName), entry.info.state != .deleting, let ledger = entry.ledger else {
-            return .rejected(code: "ResourceNotFoundException", message: "Ledger \(t.ledgerName) does not exist")
+            return .rejected(.notFound("Ledger \(t.ledgerName) does not exist"))
         }
         let proposal: BlockProposal
         do {
             proposal = try BlockProposal.decode(t.proposal)
         } catch {
-            return .rejected(code: "InvalidParameterException", message: "malformed block proposal: \(error)")
+            return .rejected(.invalidParameter("malformed block proposal: \(error)"))
         }
         if let divergence = entry.info.divergence {
             ledger.abandon(transactionId: proposal.transactionId)
-            return .rejected(code: "LedgerDivergedException",
-                             message: "Ledger \(t.ledgerName) stopped applying on this node: \(divergence)")
+            return .rejected(.diverged("Ledger \(t.ledgerName) stopped applying on this node: \(divergence)"))
         }
         guard entry.info.state == .active else {
             ledger.abandon(transactionId: proposal.transactionId)
-            return .rejected(code: "ResourcePreconditionNotMetException", message: "Ledger \(t.ledgerName) is not ACTIVE")
+            return .rejected(.preconditionNotMet("Ledger \(t.ledgerName) is not ACTIVE"))
         }
         if let tail = entry.replayTail {
-            return claimReplayed(entry, ledger, tail, proposal, t.commitDigest)
+            return claimReplayed(entry, ledger, tail, proposal)
         }
         if let cp = t.checkpoint {
             let mine = entry.blockHash(cp.sequenceNo)
@@ -109,43 +108,40 @@ public final class NodeStateMachine: ReplicatedStateMachine {
                 entry.info.divergence = "DIVERGENCE at log index \(index): \(why)"
                 metadataDirty = true
                 ledger.abandon(transactionId: proposal.transactionId)
-                return .rejected(code: "LedgerDivergedException", message: "Ledger \(t.ledgerName): \(entry.info.divergence!)")
+                return .rejected(.diverged("Ledger \(t.ledgerName): \(entry.info.divergence!)"))
             }
         }
         let block: Block
         do {
             block = try ledger.apply(proposal)
         } catch LedgerError.invalidProposal(_, let reason) {
-            return .rejected(code: "OccConflictException",
-                             message: "Optimistic concurrency control conflict in transaction \(proposal.transactionId): \(reason)")
+            return .rejected(.occConflict("Optimistic concurrency control conflict in transaction \(proposal.transactionId): \(reason)"))
         } catch {
             storageFailure = "ledger \(t.ledgerName): \(error)"
-            return .rejected(code: "InternalFailure", message: "journal write failed: \(error)")
+            return .rejected(.storageFailed("journal write failed: \(error)"))
         }
         entry.recentHashes.record(block.address.sequenceNo, block.blockHash)
         touched.insert(t.ledgerName)
         onTransactionApplied?(t.ledgerName, block)
         return .applied(reply: TransactionReply(transactionId: block.transactionId, strandId: block.address.strandId,
-                                                sequenceNo: block.address.sequenceNo, blockHash: block.blockHash,
-                                                commitDigest: t.commitDigest).encoded())
+                                                sequenceNo: block.address.sequenceNo, blockHash: block.blockHash).encoded())
     }
 
     /// A transaction replayed after a restart while the journal already holds
     /// blocks past the recorded index: the next such block is this command's
     /// if the transaction ids match; otherwise this command was refused the first time.
     private func claimReplayed(_ entry: LedgerRegistry.Entry, _ ledger: Ledger, _ tail: Range<Int>,
-                               _ proposal: BlockProposal, _ commitDigest: [UInt8]?) -> ApplyResult {
+                               _ proposal: BlockProposal) -> ApplyResult {
         ledger.abandon(transactionId: proposal.transactionId)
         let seq = tail.lowerBound
         guard let block = try? ledger.block(at: BlockAddress(strandId: ledger.strandId, sequenceNo: seq)),
               block.transactionId == proposal.transactionId else {
-            return .rejected(code: "OccConflictException",
-                             message: "transaction \(proposal.transactionId) was refused before the restart")
+            return .rejected(.occConflict("transaction \(proposal.transactionId) was refused before the restart"))
         }
         entry.replayTail = tail.count > 1 ? (seq + 1)..<tail.upperBound : nil
         entry.recentHashes.record(seq, block.blockHash)
         return .applied(reply: TransactionReply(transactionId: block.transactionId, strandId: block.address.strandId,
-                                                sequenceNo: seq, blockHash: block.blockHash, commitDigest: commitDigest).encoded())
+                                                sequenceNo: seq, blockHash: block.blockHash).encoded())
     }
 
     // MARK: - Read accessors (session layer, control plane, metrics, /status)
@@ -197,8 +193,7 @@ public final class NodeStateMachine: ReplicatedStateMachine {
     }
 
     /// The command to propose for a prepared transaction (checkpoint filled in).
-    public func transactionCommand(ledger name: String, proposal: BlockProposal, commitDigest: [UInt8]? = nil) -> NodeCommand {
-        .transaction(.init(ledgerName: name, proposal: proposal.encoded(), checkpoint: checkpoint(ledger: name),
-                           commitDigest: commitDigest))
+    public func transactionCommand(ledger name: String, proposal: BlockProposal) -> NodeCommand {
+        .transaction(.init(ledgerName: name, proposal: proposal.encoded(), checkpoint: checkpoint(ledger: name)))
     }
 }

@@ -170,14 +170,12 @@ public struct TransactionReply: Equatable, Sendable {
     public var strandId: String
     public var sequenceNo: Int
     public var blockHash: [UInt8]
-    public var commitDigest: [UInt8]?
 
-    public init(transactionId: String, strandId: String, sequenceNo: Int, blockHash: [UInt8], commitDigest: [UInt8]?) {
+    public init(transactionId: String, strandId: String, sequenceNo: Int, blockHash: [UInt8]) {
         self.transactionId = transactionId
         self.strandId = strandId
         self.sequenceNo = sequenceNo
         self.blockHash = blockHash
-        self.commitDigest = commitDigest
     }
 
     public func encoded() -> [UInt8] {
@@ -185,7 +183,6 @@ public struct TransactionReply: Equatable, Sendable {
         b.add("transactionId", transactionId)
         b.add("blockAddress", .struct([("strandId", .string(strandId)), ("sequenceNo", .int(sequenceNo))]))
         b.add("blockHash", blob: blockHash)
-        b.addOptional("commitDigest", blob: commitDigest)
         return Ion.writeBinary([b.value])
     }
 
@@ -195,7 +192,6 @@ public struct TransactionReply: Equatable, Sendable {
         let s = try NodeRecordReader(values[0])
         let address = try NodeRecordReader(s.field("blockAddress"))
         return TransactionReply(transactionId: try s.string("transactionId"), strandId: try address.string("strandId"),
-                                sequenceNo: try address.int("sequenceNo"), blockHash: try s.blob("blockHash"),
-                                commitDigest: try s.optionalBlob("commitDigest"))
+                                sequenceNo: try address.int("sequenceNo"), blockHash: try s.blob("blockHash"))
     }
 }

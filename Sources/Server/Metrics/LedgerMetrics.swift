@@ -53,10 +53,16 @@ public final class LedgerMetrics: @unchecked Sendable {
         histogram(command)?.record(duration)
     }
 
-    /// A request that ended in `OccConflictException` (`tally_occ_conflict_exceptions_total`).
-    /// It is a 400 as well: also call `recordSessionException(httpStatus: 400)`
-    /// (or use its `occConflict:` flag, which counts both).
-    public func recordOCCConflict() { occConflicts.increment() }
+    /// One session command: its latency, and the error it ended with (once
+    /// each: `tally_session_4xx/5xx_exceptions_total`, and for OCC conflicts and
+    /// rate limiting `tally_occ_conflict_exceptions_total` /
+    /// `tally_session_rate_exceeded_exceptions_total`).
+    public func record(_ r: SessionCommandRecord) {
+        if let command = MetricsCommand(rawValue: r.command) { recordCommand(command, duration: r.duration) }
+        if let e = r.error {
+            recordSessionException(httpStatus: e.status, occConflict: e.isOCCConflict, rateExceeded: e.isRateExceeded)
+        }
+    }
 
     /// Disk I/Os done for this ledger (`tally_read_ios_total`, `tally_write_ios_total`).
     public func recordIOs(reads: Int = 0, writes: Int = 0) {

@@ -1,3 +1,5 @@
+import QLDBWire
+
 /// The largest request body each kind of client request may announce, checked
 /// from the headers before the body is read (`ClientRouter.shouldAccept`).
 struct ClientBodyLimits {

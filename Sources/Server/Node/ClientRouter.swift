@@ -1,5 +1,6 @@
 import Foundation
 import Net
+import QLDBWire
 
 /// The client port's handler: QLDB's session API (`POST /` with
 /// `X-Amz-Target: QLDBSession.SendCommand`) and control plane (REST paths)
@@ -64,9 +65,9 @@ final class ClientRouter: HTTPHandler {
         if status.role != .leader {
             if forwarded {
                 // The sender thought we lead; we no longer do. It will retry.
-                respond(ClientRouter.error(Node.serviceError(.notLeader(leaderID: status.leaderID)), sessionAPI: isSession))
+                respond(ClientRouter.error(CommitFailure.notLeader(leaderID: status.leaderID).serviceError, sessionAPI: isSession))
             } else if !forward(request, respond: respond) {
-                respond(ClientRouter.error(Node.serviceError(.notLeader(leaderID: nil)), sessionAPI: isSession))
+                respond(ClientRouter.error(CommitFailure.notLeader(leaderID: nil).serviceError, sessionAPI: isSession))
             }
             return
         }
@@ -83,31 +84,16 @@ final class ClientRouter: HTTPHandler {
 
     private func serveSession(_ request: HTTPRequest, node: Node, label: StuckRequestWatch.Label,
                               respond: @escaping (HTTPResponse) -> Void) {
-        let started = ContinuousClock.now
-        var decoded: SendCommandRequest?
-        var ledger: String?
+        // Labels for the stuck-request watch; metrics come from the session layer (`SessionManager.onCommand`).
         session.handle(ClientRouter.signed(request), decoded: { d in
-            decoded = d
             if case .startSession(let name) = d.command {
-                ledger = name
-            } else {
-                ledger = d.sessionToken.flatMap { node.sessions.ledger(forToken: $0) }
-                label.session = d.sessionToken.flatMap { node.sessions.sessionID(forToken: $0) } ?? ""
+                label.ledger = name
+            } else if let token = d.sessionToken {
+                label.ledger = node.sessions.ledger(forToken: token) ?? ""
+                label.session = node.sessions.sessionID(forToken: token) ?? ""
             }
             label.command = d.command.name
-            label.ledger = ledger ?? ""
         }) { response in
-            if let ledger, let decoded, let command = MetricsCommand(rawValue: decoded.command.name),
-               node.stateMachine.state(of: ledger) != nil {
-                let metrics = node.metrics.ledger(ledger)
-                metrics.recordCommand(command, duration: ContinuousClock.now - started)
-                if response.status >= 400 {
-                    let type = response.header("x-amzn-ErrorType") ?? ""
-                    metrics.recordSessionException(httpStatus: response.status,
-                                                   occConflict: type.hasPrefix("OccConflictException"),
-                                                   rateExceeded: type.hasPrefix("RateExceededException"))
-                }
-            }
             respond(ClientRouter.http(response))
         }
     }

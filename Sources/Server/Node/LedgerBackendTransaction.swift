@@ -1,6 +1,7 @@
 import Ion
 import Ledger
 import PartiQL
+import QLDBWire
 
 /// One session transaction over a `LedgerTransaction`. A statement runs on
 /// the loop for at most one slice; one that needs longer is undone and run
@@ -91,7 +92,7 @@ final class LedgerBackendTransaction: BackendTransaction {
         return StatementResult(values: encoded, consumedIOs: IOUsage(readIOs: reads, writeIOs: writes))
     }
 
-    func commit(commitDigest: [UInt8], completion: @escaping (Result<CommitOutcome, ServiceError>) -> Void) {
+    func commit(completion: @escaping (Result<CommitOutcome, ServiceError>) -> Void) {
         let proposal: BlockProposal?
         do {
             proposal = try transaction.commit()
@@ -101,20 +102,21 @@ final class LedgerBackendTransaction: BackendTransaction {
             return
         }
         guard let directory else {
-            completion(.failure(.capacityExceeded("Node is shutting down")))
+            completion(.failure(CommitFailure.shuttingDown.serviceError))
             return
         }
         guard let proposal else {
             // Read-only: nothing to journal, but a deposed leader must not
             // answer from stale state.
             directory.confirmLeadership { result in
-                completion(result.map { CommitOutcome(consumedIOs: IOUsage(readIOs: 1, writeIOs: 0)) })
+                completion(result.map { CommitOutcome(consumedIOs: IOUsage(readIOs: 1, writeIOs: 0)) }.mapError(\.serviceError))
             }
             return
         }
         let writes = Int64(proposal.writes.count)
         directory.commit(ledgerName: ledgerName, proposal: proposal) { result in
-            completion(result.map { CommitOutcome(consumedIOs: IOUsage(readIOs: 0, writeIOs: max(1, writes))) })
+            completion(result.map { CommitOutcome(consumedIOs: IOUsage(readIOs: 0, writeIOs: max(1, writes))) }
+                .mapError(\.serviceError))
         }
     }
 
@@ -129,7 +131,7 @@ final class LedgerBackendTransaction: BackendTransaction {
         case let e as ServiceError: return e
         case let e as PartiQLError: return .badRequest(e.message)
         case let e as CatalogError: return .badRequest(e.message)
-        case let e as OccConflict: return .occConflict(e.description)
+        case let e as OccConflict: return CommitFailure.staleReads(e.description).serviceError
         case let e as LimitExceeded: return .badRequest(e.message)
         case let e as TransactionClosed: return .badRequest(e.description)
         case let e as IonError: return .badRequest(e.description)

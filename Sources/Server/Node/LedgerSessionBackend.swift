@@ -1,6 +1,7 @@
 import Ion
 import Ledger
 import PartiQL
+import QLDBWire
 
 /// What the session API needs from the node: its ledgers, and a way to get a
 /// prepared transaction committed (replicated, applied, durable).
@@ -10,10 +11,10 @@ public protocol LedgerDirectory: AnyObject {
     func ledger(named ledgerName: String) -> Ledger?
     /// Replicates `proposal` and completes once this node has applied it and
     /// made it durable — the only point at which a commit may be acknowledged.
-    func commit(ledgerName: String, proposal: BlockProposal, completion: @escaping (Result<Void, ServiceError>) -> Void)
+    func commit(ledgerName: String, proposal: BlockProposal, completion: @escaping (Result<Void, CommitFailure>) -> Void)
     /// Read index: completes once this node is confirmed as the leader with
     /// everything committed applied, so a read-only commit is never stale.
-    func confirmLeadership(completion: @escaping (Result<Void, ServiceError>) -> Void)
+    func confirmLeadership(completion: @escaping (Result<Void, CommitFailure>) -> Void)
 }
 
 /// How statements may spend the node: a slice of the loop first, then a

@@ -1,6 +1,7 @@
 import Foundation
 import Ledger
 import Net
+import QLDBWire
 
 /// One Tally node: the replicated ledgers (`NodeStateMachine` behind a
 /// `RaftDriver`), the client port (QLDB session API and control plane over
@@ -36,10 +37,18 @@ public final class Node {
         }
         adminToken = try AdminToken.loadOrCreate(path: config.adminTokenFile)
         loop = try EventLoop(name: "tally-\(config.nodeID)")
-        var registry = LedgerRegistry.Options(dataDirectory: config.dataDirectory + "/ledgers")
-        registry.stateOnDisk = config.storage.stateOnDisk
-        stateMachine = try NodeStateMachine(options: registry)
+        stateMachine = try NodeStateMachine(options: Node.registryOptions(config))
         metrics = TallyMetrics(nodeID: ClusterNodeID.numeric(config.nodeID), version: Node.version)
+    }
+
+    /// Where the ledgers live and how they are opened: a ledger transaction
+    /// lives as long as the session layer lets it (`session.transaction_timeout_seconds`).
+    static func registryOptions(_ config: NodeConfig) -> LedgerRegistry.Options {
+        var ledgers = Ledger.Options()
+        ledgers.limits.transactionLifetimeMs = Int64((config.session.transactionTimeout * 1000).rounded(.up))
+        var options = LedgerRegistry.Options(dataDirectory: config.dataDirectory + "/ledgers", ledgerOptions: ledgers)
+        options.stateOnDisk = config.storage.stateOnDisk
+        return options
     }
 
     /// Starts every listener and the Raft driver; returns once they are bound.
@@ -80,6 +89,10 @@ public final class Node {
             self.metrics.ledger(ledger).recordIOs(reads: Int(reads), writes: Int(writes))
         }
         sessions = SessionManager(backend: backend, settings: config.session)
+        sessions.onCommand = { [weak self] record in
+            guard let self, self.stateMachine.state(of: record.ledger) != nil else { return }
+            self.metrics.ledger(record.ledger).record(record)
+        }
         let authenticator = try makeAuthenticator()
         controlPlane = ControlPlane(
             stateMachine: stateMachine, replicator: driver,

@@ -47,8 +47,8 @@ public protocol ReplicatedStateMachine: AnyObject {
 public enum ApplyResult: Sendable, Equatable {
     /// Applied; `reply` is the state machine's answer (e.g. an encoded block summary).
     case applied(reply: [UInt8])
-    /// Refused deterministically on every node; the message is for the client.
-    case rejected(code: String, message: String)
+    /// Refused deterministically on every node.
+    case rejected(ApplyRejection)
 }
 
 public enum ReplicationError: Error, Sendable, Equatable, CustomStringConvertible {

@@ -1,4 +1,5 @@
 import Foundation
+import QLDBWire
 
 /// A token bucket per caller: `ratePerSecond` tokens are added each second up
 /// to `burst`; each request takes one. Excess requests get

@@ -1,4 +1,5 @@
 import Ion
+import QLDBWire
 
 /// What the session layer needs from the ledger + PartiQL engine.
 ///
@@ -44,12 +45,12 @@ public protocol BackendTransaction: AnyObject {
     func execute(statement: String, parameters: [IonValue], deadline: UInt64,
                  completion: @escaping (Result<StatementResult, ServiceError>) -> Void)
 
-    /// Validates (OCC) and commits; `commitDigest` is the digest the manager
-    /// verified against the client's (PROTOCOL.md §1.7), for the journal.
+    /// Validates (OCC) and commits. The manager has already checked the
+    /// client's commit digest (PROTOCOL.md §1.7); the journal does not keep it.
     /// Asynchronous because the real commit waits for Raft; `completion` must
     /// be called exactly once, from any thread. On failure the transaction is
     /// gone (the manager does not call `abort` afterwards).
-    func commit(commitDigest: [UInt8], completion: @escaping (Result<CommitOutcome, ServiceError>) -> Void)
+    func commit(completion: @escaping (Result<CommitOutcome, ServiceError>) -> Void)
 
     /// Discards the transaction. Must not fail; may be called while the
     /// transaction has expired.

@@ -1,4 +1,5 @@
 import Foundation
+import QLDBWire
 
 /// `POST /` with `X-Amz-Target: QLDBSession.SendCommand`, from raw request to
 /// raw response, independent of the HTTP implementation:
@@ -24,7 +25,7 @@ public final class SessionEndpoint: @unchecked Sendable {
     /// Authenticates, checks the operation, decodes, runs, encodes. Every
     /// response carries `x-amzn-RequestId`; errors are PROTOCOL.md §1.4 shaped.
     /// `decoded` (optional) sees the decoded command before it runs, e.g. to
-    /// label metrics without decoding the body twice.
+    /// label a request in the stuck-request watch without decoding the body twice.
     public func handle(_ request: SignedRequest, decoded: ((SendCommandRequest) -> Void)? = nil,
                        completion: @escaping (ProtocolResponse) -> Void) {
         let requestID = Identifiers.requestID()

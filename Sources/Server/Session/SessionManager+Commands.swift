@@ -1,6 +1,7 @@
 import Foundation
 import Ion
 import PartiQL
+import QLDBWire
 
 extension SessionManager {
     /// Runs one command inside the session's queue.
@@ -146,7 +147,7 @@ extension SessionManager {
             return
         }
         let digest = txn.digest
-        txn.backend.commit(commitDigest: digest) { outcome in
+        txn.backend.commit { outcome in
             switch outcome {
             case .success(let done):
                 completion(.success(.commitTransaction(transactionID: id, commitDigest: digest,

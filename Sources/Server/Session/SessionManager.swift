@@ -1,5 +1,6 @@
 import Foundation
 import Ion
+import QLDBWire
 
 /// The QLDB session/transaction state machine (PROTOCOL.md §1.5) over a
 /// `SessionBackend`. Transport-independent and thread-safe: `send` may be
@@ -11,6 +12,9 @@ public final class SessionManager: @unchecked Sendable {
     public let clock: any ServerClock
     let rateLimiter: TokenBucketRateLimiter
     let pager: Pager
+    /// Told of every command that names a ledger, once it has finished (metrics).
+    /// Set before the first `send`.
+    public var onCommand: ((SessionCommandRecord) -> Void)?
 
     let lock = NSLock()
     var sessions: [String: SessionState] = [:]
@@ -36,32 +40,44 @@ public final class SessionManager: @unchecked Sendable {
     /// exactly once, possibly on another thread (commits wait for the backend).
     public func send(_ request: SendCommandRequest, caller: String, requestID: String = Identifiers.requestID(),
                      completion: @escaping (Result<SessionResult, ServiceError>) -> Void) {
+        let started = ContinuousClock.now
+        let finish = { [onCommand] (ledger: String?, result: Result<SessionResult, ServiceError>) in
+            if let ledger, let onCommand {
+                var error: ServiceError?
+                if case .failure(let e) = result { error = e }
+                onCommand(SessionCommandRecord(ledger: ledger, command: request.command.name,
+                                               duration: ContinuousClock.now - started, error: error))
+            }
+            completion(result)
+        }
         guard rateLimiter.tryAcquire(caller) else {
-            completion(.failure(.rateExceeded("Rate exceeded for \(caller)")))
+            var ledger = request.sessionToken.flatMap(ledger(forToken:))
+            if case .startSession(let name) = request.command { ledger = name }
+            finish(ledger, .failure(.rateExceeded("Rate exceeded for \(caller)")))
             return
         }
         if case .startSession(let ledger) = request.command {
-            completion(startSession(ledger: ledger, sessionID: requestID, caller: caller))
+            finish(ledger, startSession(ledger: ledger, sessionID: requestID, caller: caller))
             return
         }
         guard let token = request.sessionToken else {
-            completion(.failure(.badRequest("SessionToken is required for \(request.command.name)")))
+            finish(nil, .failure(.badRequest("SessionToken is required for \(request.command.name)")))
             return
         }
         let session: SessionState
         switch lookup(token, caller: caller) {
         case .missing:
-            completion(.failure(.invalidSession("No such session")))
+            finish(nil, .failure(.invalidSession("No such session")))
             return
         case .expired(let s):
-            completion(.failure(s.expiredError))
+            finish(s.ledger, .failure(s.expiredError))
             return
         case .live(let s):
             session = s
         }
         session.queue.submit { [self] done in
             run(request.command, in: session) { result in
-                completion(result)
+                finish(session.ledger, result)
                 done()
             }
         }
@@ -87,7 +103,7 @@ public final class SessionManager: @unchecked Sendable {
         for s in toCheck { s.queue.submit { [self] done in expireIfNeeded(s); done() } }
     }
 
-    /// The ledger a live session token belongs to (for per-ledger metrics).
+    /// The ledger a session token belongs to (for per-ledger labels).
     public func ledger(forToken token: String) -> String? {
         lock.withLock { sessions[token]?.ledger }
     }

@@ -1,7 +1,6 @@
 import Foundation
 import Ion
 import Net
-import Server
 
 /// Access keys for `tally bench load`: an INI credentials file (`[default]`
 /// `aws_access_key_id` / `aws_secret_access_key`), or the AWS_* variables.

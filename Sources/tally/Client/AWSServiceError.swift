@@ -1,6 +1,6 @@
 import Foundation
 import Net
-import Server
+import QLDBWire
 
 /// An error answer from Tally (or any AWS-shaped service): the code from
 /// `__type` (the part after `#`) or `x-amzn-ErrorType` (before `:`), and the

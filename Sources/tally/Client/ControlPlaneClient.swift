@@ -1,6 +1,6 @@
 import Foundation
 import Net
-import Server
+import QLDBWire
 
 /// QLDB's control plane (`qldb`, REST JSON; PROTOCOL.md §2), signed with
 /// SigV4. Every call is synchronous; service errors throw `AWSServiceError`.

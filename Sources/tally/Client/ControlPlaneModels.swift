@@ -1,5 +1,5 @@
 import Foundation
-import Server
+import QLDBWire
 
 /// DescribeLedger / CreateLedger / UpdateLedger answers (PROTOCOL.md §2.2).
 struct LedgerDescription {

@@ -1,7 +1,7 @@
 import Foundation
 import Ion
 import Net
-import Server
+import QLDBWire
 
 /// QLDB's session API (`QLDBSession.SendCommand`, AWS JSON 1.0;
 /// PROTOCOL.md §1) for one ledger: one session, at most one open

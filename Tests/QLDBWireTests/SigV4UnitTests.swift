@@ -1,7 +1,7 @@
 import Foundation
 import Ion
 import XCTest
-@testable import Server
+@testable import QLDBWire
 
 final class SigV4UnitTests: XCTestCase {
     func testHMACSHA256RFC4231Case2() {

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import QLDBWire
 
 /// Why a request failed authentication, as logged (`reason=`).
 public enum AuthFailureReason: String, Sendable {

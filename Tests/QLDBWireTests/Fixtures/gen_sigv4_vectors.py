@@ -2,7 +2,7 @@
 """Generates sigv4_vectors.json: requests signed by the REAL botocore.
 
 Run from the repository root with the project's venv:
-    .venv/bin/python Tests/ServerTests/Fixtures/gen_sigv4_vectors.py
+    .venv/bin/python Tests/QLDBWireTests/Fixtures/gen_sigv4_vectors.py
 The output is committed, so the Swift tests never need Python.
 
 Two sources of vectors:
@@ -174,7 +174,7 @@ def main():
                   secret="not-the-secret", expect="InvalidSignatureException"))
     v.extend(captured_client_vectors())
     doc = {
-        "generator": "Tests/ServerTests/Fixtures/gen_sigv4_vectors.py",
+        "generator": "Tests/QLDBWireTests/Fixtures/gen_sigv4_vectors.py",
         "botocore_version": botocore.__version__,
         "credentials": {AKID: SECRET},
         "vectors": v,

@@ -44,6 +44,12 @@ public struct AuthenticatedCaller: Equatable, Sendable {
     /// The region the client signed for ("" when not signed).
     public var region: String
 
+    public init(accessKeyID: String, principal: String, region: String) {
+        self.accessKeyID = accessKeyID
+        self.principal = principal
+        self.region = region
+    }
+
     public static let anonymous = AuthenticatedCaller(accessKeyID: "anonymous", principal: "anonymous", region: "")
 }
 

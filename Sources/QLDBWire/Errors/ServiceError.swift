@@ -59,6 +59,10 @@ public struct ServiceError: Error, Equatable, Sendable, CustomStringConvertible 
     public static func invalidSignature(_ message: String) -> ServiceError {
         ServiceError(code: "InvalidSignatureException", message: message, status: 403)
     }
+    /// The outcomes metrics count by name.
+    public var isOCCConflict: Bool { code == Self.occConflict("").code }
+    public var isRateExceeded: Bool { code == Self.rateExceeded().code }
+
     public static let signatureMismatchMessage =
         "The request signature we calculated does not match the signature you provided. "
         + "Check your AWS Secret Access Key and signing method. Consult the service documentation for details."

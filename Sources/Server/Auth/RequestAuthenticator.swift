@@ -1,4 +1,5 @@
 import Foundation
+import QLDBWire
 
 /// The node's authentication policy: SigV4, or (explicitly configured) none.
 public struct RequestAuthenticator: Sendable {

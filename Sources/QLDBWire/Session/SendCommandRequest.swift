@@ -141,7 +141,7 @@ public struct SendCommandRequest: Equatable, Sendable {
         }
     }
 
-    static func isAlphanumericOrDash(_ b: UInt8) -> Bool {
+    public static func isAlphanumericOrDash(_ b: UInt8) -> Bool {
         isTokenCharacter(b) && b != UInt8(ascii: "+") && b != UInt8(ascii: "/") && b != UInt8(ascii: "=")
     }
 
