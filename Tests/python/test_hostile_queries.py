@@ -162,3 +162,39 @@ def test_sigterm_stops_a_node_that_is_running_a_long_statement(tally_bin, tmp_pa
         if proc.poll() is None:
             proc.kill()
         log.close()
+
+
+def test_decimal_with_a_huge_exponent_costs_its_digits_not_its_exponent(node):
+    started = time.monotonic()
+    with HealthProbe(node) as probe:
+        result = run_statement(node, "SELECT VALUE ? + 1 FROM Big WHERE n = 1", Decimal("1E+200000"))
+        ordered = run_statement(node, "SELECT VALUE n FROM Big WHERE n < ? AND n < 3", Decimal("1E+200000"))
+    elapsed = time.monotonic() - started
+    assert len(result) == 1 and result[0] == Decimal("1E+200000"), result
+    assert sorted(ordered) == [0, 1, 2]
+    assert elapsed < 10, f"took {elapsed:.1f} s"
+    assert probe.worst < 0.1, f"/health took {probe.worst * 1000:.0f} ms"
+
+
+def test_a_million_digit_integer_parameter_is_refused_at_once(node):
+    """The probe of the issue: IonText with a 1 M-digit int (the node parsed it in quadratic time)."""
+    digits = "1" + "7" * 999_999
+    with environment(node):
+        client = boto3.client("qldb-session")
+        token = client.send_command(StartSession={"LedgerName": "hostile"})["StartSession"]["SessionToken"]
+        txn = client.send_command(SessionToken=token, StartTransaction={})["StartTransaction"]["TransactionId"]
+        with HealthProbe(node) as probe:
+            started = time.monotonic()
+            with pytest.raises(ClientError) as failure:
+                client.send_command(SessionToken=token, ExecuteStatement={
+                    "TransactionId": txn, "Statement": "SELECT VALUE ? FROM Big WHERE n = 1",
+                    "Parameters": [{"IonText": digits}]})
+            elapsed = time.monotonic() - started
+        error = failure.value.response["Error"]
+        assert error["Code"] == "BadRequestException", error
+        assert "1000000 digits; the limit is 4000" in error["Message"], error["Message"][:300]
+        client.send_command(SessionToken=token, AbortTransaction={})
+    assert run_statement(node, "SELECT VALUE n FROM Big WHERE n = 1") == [1]
+    assert elapsed < 5, f"the refusal took {elapsed:.1f} s"
+    assert probe.worst < 0.1, f"/health took {probe.worst * 1000:.0f} ms"
+

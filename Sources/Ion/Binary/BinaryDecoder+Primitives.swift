@@ -62,7 +62,10 @@ extension BinaryDecoder {
     /// An int from the big-endian magnitude in `buf[from..<to]`. With
     /// `signBitInFirstByte` (the Int field of decimals and timestamps) the first
     /// byte's high bit is a sign bit and is not part of the magnitude.
-    func makeInt(negative: Bool, from: Int, to: Int, signBitInFirstByte: Bool) -> IonInt {
+    func makeInt(negative: Bool, from: Int, to: Int, signBitInFirstByte: Bool) throws(IonError) -> IonInt {
+        guard to - from <= maxIntegerBytes else {
+            throw IonError("a number of \(to - from) magnitude bytes; the limit is \(maxIntegerBytes)", offset: from)
+        }
         var index = from
         var magnitude: UInt64 = 0
         if signBitInFirstByte, index < to {

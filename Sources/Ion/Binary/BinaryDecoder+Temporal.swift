@@ -6,7 +6,7 @@ extension BinaryDecoder {
         guard pos < end else { return IonDecimal(coefficient: 0, exponent: 0) }
         let (exponent, _) = try readVarInt(end: end)
         let negative = pos < end && buf[pos] & 0x80 != 0
-        let coefficient = makeInt(negative: negative, from: pos, to: end, signBitInFirstByte: true)
+        let coefficient = try makeInt(negative: negative, from: pos, to: end, signBitInFirstByte: true)
         pos = end
         return IonDecimal(coefficient: coefficient, exponent: exponent, isNegativeZero: negative)
     }
@@ -75,7 +75,7 @@ extension BinaryDecoder {
     private mutating func readFraction(end: Int, start: Int) throws(IonError) -> IonDecimal? {
         let (exponent, _) = try readVarInt(end: end)
         let negative = pos < end && buf[pos] & 0x80 != 0
-        let coefficient = makeInt(negative: negative, from: pos, to: end, signBitInFirstByte: true)
+        let coefficient = try makeInt(negative: negative, from: pos, to: end, signBitInFirstByte: true)
         pos = end
         if coefficient.isZero {
             return exponent < 0 ? IonDecimal(coefficient: 0, exponent: exponent) : nil

@@ -7,6 +7,8 @@ struct BinaryDecoder {
     var pos: Int = 0
     var symbols = SymbolTable()
     let maxDepth: Int
+    /// Magnitude bytes of one int or decimal coefficient (see `IonReadOptions.maxIntegerDigits`).
+    var maxIntegerBytes = Int.max
 
     init(_ buf: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
         self.buf = buf
@@ -60,7 +62,7 @@ struct BinaryDecoder {
         case 2, 3:
             if lengthCode == 15 { return .null(.int) }
             let length = try readLength(lengthCode, start: start, end: end)
-            let value = makeInt(negative: type == 3, from: pos, to: pos + length, signBitInFirstByte: false)
+            let value = try makeInt(negative: type == 3, from: pos, to: pos + length, signBitInFirstByte: false)
             if type == 3 && value.isZero {
                 throw IonError("negative int with a zero magnitude", offset: start)
             }

@@ -15,8 +15,11 @@ public struct IonBinaryReader: Sendable {
     /// Every top-level user value of the stream, in order.
     public func readAll() throws(IonError) -> [IonValue] {
         let maxDepth = options.maxDepth
+        // A decimal digit is log2(10) ≈ 3.32 bits: bytes = digits × 0.415, rounded up.
+        let maxIntegerBytes = options.maxIntegerDigits == .max ? Int.max : options.maxIntegerDigits * 415 / 1000 + 1
         let result: Result<[IonValue], IonError> = bytes.withUnsafeBufferPointer { buffer in
             var decoder = BinaryDecoder(buffer, maxDepth: maxDepth)
+            decoder.maxIntegerBytes = maxIntegerBytes
             do throws(IonError) {
                 return .success(try decoder.readStream())
             } catch {

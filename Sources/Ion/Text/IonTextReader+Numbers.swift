@@ -79,17 +79,26 @@ extension IonTextReader {
             }
             let (adjusted, overflow) = exponent.subtractingReportingOverflow(digits.count - integerCount)
             guard !overflow else { throw fail("decimal exponent too large", at: start) }
+            try checkDigitCount(digits.count, start: start)
             let coefficient = IonTextReader.makeInt(digits, radix: 10, negative: negative)
             return .decimal(IonDecimal(coefficient: coefficient, exponent: adjusted,
                                        isNegativeZero: negative && coefficient.isZero))
         }
+        try checkDigitCount(digits.count, start: start)
         return .int(IonTextReader.makeInt(digits, radix: 10, negative: negative))
+    }
+
+    private func checkDigitCount(_ count: Int, start: Int) throws(IonError) {
+        guard count <= options.maxIntegerDigits else {
+            throw fail("a number of \(count) digits; the limit is \(options.maxIntegerDigits)", at: start)
+        }
     }
 
     private mutating func readRadixInt(radix: Int, negative: Bool, start: Int) throws(IonError) -> IonInt {
         var digits: [UInt8] = []
         try scanDigits(radix: radix, underscores: true, into: &digits)
         try expectNumericStop(radix == 16 ? "hexadecimal int" : "binary int")
+        try checkDigitCount(digits.count, start: start)
         return IonTextReader.makeInt(digits, radix: radix, negative: negative)
     }
 

@@ -208,7 +208,7 @@ public struct SendCommandRequest: Equatable, Sendable {
         }
         let values: [IonValue]
         do {
-            values = try Ion.read(bytes)
+            values = try Ion.read(bytes, options: .untrusted)
         } catch let error as IonError {
             throw ServiceError.badRequest("\(path) is not valid Ion: \(error.description)")
         } catch {
