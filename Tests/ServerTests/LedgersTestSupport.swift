@@ -38,6 +38,10 @@ final class InMemoryReplicator: Replicator {
         completion(role == .leader ? .success(()) : .failure(.notLeader(leaderID: 2)))
     }
 
+    func awaitSettledLeadership(completion: @escaping (Result<Void, ReplicationError>) -> Void) {
+        confirmLeadership(completion: completion)
+    }
+
     func transferLeadership(to nodeID: UInt64) throws {}
 
     var status: ReplicationStatus {

@@ -36,6 +36,7 @@ extension Ledger {
         var timestamp = max(clock(), state.lastTimestampMs)
         for p in pending.values { timestamp = max(timestamp, p.timestampMs) }
         summary.timestampMs = timestamp
+        summary.generation = pendingGeneration
         pending[tx.transactionID] = summary
         return BlockProposal(transactionId: tx.transactionID, timestampMs: timestamp, statements: tx.statements,
                              writes: writes, redactions: tx.redactions)

@@ -57,7 +57,13 @@ public final class Ledger {
         var tableNames: Set<String> = []
         var redactions: Set<RedactionRequest> = []
         var timestampMs: Int64 = .min
+        /// The leadership period it was prepared in (see `startPendingGeneration`).
+        var generation = 0
     }
+
+    /// Bumped when this node becomes leader: proposals prepared before may
+    /// never be applied (their leader lost its office before they committed).
+    private(set) var pendingGeneration = 0
 
     public let strandId: String
     public var limits: LedgerLimits
@@ -255,6 +261,22 @@ public final class Ledger {
 
     /// Forgets a prepared proposal that will never be applied (e.g. its Raft entry was lost).
     public func abandon(transactionId: String) { pending[transactionId] = nil }
+
+    /// A new leadership period starts; returns its generation.
+    public func startPendingGeneration() -> Int {
+        pendingGeneration += 1
+        return pendingGeneration
+    }
+
+    /// Forgets proposals prepared before `generation`: called once the new
+    /// leader has applied its term's first entry, when every earlier entry has
+    /// either been applied (and cleared its own) or is gone for good.
+    public func abandonPending(before generation: Int) {
+        pending = pending.filter { $0.value.generation >= generation }
+    }
+
+    /// Proposals prepared and not yet applied (for tests and metrics).
+    public var pendingCount: Int { pending.count }
 
     /// The block at `address` as stored, with redacted revisions shown redacted.
     public func block(at address: BlockAddress) throws -> Block {

@@ -47,6 +47,10 @@ public final class RaftDriver: Replicator {
     private var lastLeader: UInt64 = 0
     private var leaderChanges: UInt64 = 0
     private var wasLeader = false
+    /// The index of this leader's first entry of its term; nil when not leader.
+    private var settleIndex: UInt64?
+    private var settled = false
+    private var settleWaiters: [(Result<Void, ReplicationError>) -> Void] = []
     /// Leader: last catch-up activity per peer in snapshot state (monotonic seconds).
     var snapshotActivity: [UInt64: Double] = [:]
     /// Follower: the stream in progress, and committed entries held back meanwhile.
@@ -147,6 +151,9 @@ public final class RaftDriver: Replicator {
         proposals = [:]
         let r = reads
         reads = [:]
+        let w = settleWaiters
+        settleWaiters = []
+        for done in w { done(.failure(error)) }
         for (_, done) in q { done(.failure(error)) }
         for (_, v) in p.sorted(by: { $0.key < $1.key }) { v.done(.failure(error)) }
         for (_, v) in r { v.done(.failure(error)) }
@@ -347,11 +354,40 @@ public final class RaftDriver: Replicator {
             proposals = [:]
             let r = reads
             reads = [:]
+            let w = settleWaiters
+            settleWaiters = []
+            settleIndex = nil
+            settled = false
             for (_, v) in p.sorted(by: { $0.key < $1.key }) { v.done(.failure(.leadershipLost)) }
             for (_, v) in r { v.done(.failure(.leadershipLost)) }
+            for done in w { done(.failure(.leadershipLost)) }
             snapshotActivity = [:]
         }
+        if isLeader && !wasLeader {
+            // The core appended this term's first (empty) entry on becoming leader.
+            settleIndex = node.lastIndex
+            settled = false
+            stateMachine.leadershipStarted()
+        }
         wasLeader = isLeader
+    }
+
+    /// Once this leader has applied its term's first entry: earlier proposals
+    /// that were not applied never will be, and transactions may be checked.
+    private func settleIfApplied() {
+        guard !settled, let index = settleIndex, smApplied >= index else { return }
+        settled = true
+        stateMachine.leadershipSettled()
+        let w = settleWaiters
+        settleWaiters = []
+        for done in w { done(.success(())) }
+    }
+
+    public func awaitSettledLeadership(completion: @escaping (Result<Void, ReplicationError>) -> Void) {
+        guard isRunning else { return completion(.failure(stoppedError)) }
+        guard node.role == .leader else { return completion(.failure(.notLeader(leaderID: knownLeader))) }
+        if settled { return completion(.success(())) }
+        settleWaiters.append(completion)
     }
 
     /// Applies committed entries in order, syncs the state machine, then
@@ -378,6 +414,7 @@ public final class RaftDriver: Replicator {
         }
         if appliedNormal { stateMachineDirty = true }
         for (d, r) in done { d(r) }
+        settleIfApplied()
     }
 
     /// Makes the state machine durable (journal fsync) if it applied anything since.

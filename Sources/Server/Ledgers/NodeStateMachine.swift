@@ -17,6 +17,8 @@ public final class NodeStateMachine: ReplicatedStateMachine {
     public let registry: LedgerRegistry
     public internal(set) var appliedIndex: UInt64
     public var durableIndex: UInt64 { registry.recordedIndex }
+    /// Per ledger, the pending generation this node's current leadership started.
+    private var pendingGenerations: [String: Int] = [:]
     /// Set when a journal write failed; `sync()` then throws and the node must stop taking writes.
     public internal(set) var storageFailure: String?
     /// Called after each transaction this node applies (ledger name, the new block):
@@ -36,6 +38,20 @@ public final class NodeStateMachine: ReplicatedStateMachine {
     }
 
     // MARK: - ReplicatedStateMachine
+
+    public func leadershipStarted() {
+        pendingGenerations = [:]
+        for name in registry.entries.keys {
+            if let ledger = registry.entry(named: name)?.ledger { pendingGenerations[name] = ledger.startPendingGeneration() }
+        }
+    }
+
+    public func leadershipSettled() {
+        for (name, generation) in pendingGenerations {
+            registry.entry(named: name)?.ledger?.abandonPending(before: generation)
+        }
+        pendingGenerations = [:]
+    }
 
     public func apply(index: UInt64, command bytes: [UInt8]) -> ApplyResult {
         guard index > appliedIndex else { return .applied(reply: []) }

@@ -93,6 +93,23 @@ final class LedgerBackendTransaction: BackendTransaction {
     }
 
     func commit(completion: @escaping (Result<CommitOutcome, ServiceError>) -> Void) {
+        guard let directory else {
+            completion(.failure(CommitFailure.shuttingDown.serviceError))
+            return
+        }
+        // A leader new to its term may not have applied every entry committed
+        // before it: the OCC check waits for that (reads it missed would pass).
+        directory.awaitSettledLeadership { [self] settled in
+            switch settled {
+            case .success: prepareAndPropose(completion: completion)
+            case .failure(let failure):
+                transaction.abort()
+                completion(.failure(failure.serviceError))
+            }
+        }
+    }
+
+    private func prepareAndPropose(completion: @escaping (Result<CommitOutcome, ServiceError>) -> Void) {
         let proposal: BlockProposal?
         do {
             proposal = try transaction.commit()

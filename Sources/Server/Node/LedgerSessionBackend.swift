@@ -15,6 +15,16 @@ public protocol LedgerDirectory: AnyObject {
     /// Read index: completes once this node is confirmed as the leader with
     /// everything committed applied, so a read-only commit is never stale.
     func confirmLeadership(completion: @escaping (Result<Void, CommitFailure>) -> Void)
+    /// Completes once this node leads with every entry of earlier terms
+    /// applied: only then may a transaction be checked (OCC) and proposed.
+    func awaitSettledLeadership(completion: @escaping (Result<Void, CommitFailure>) -> Void)
+}
+
+extension LedgerDirectory {
+    /// A directory with no replication (one process, tests) is always settled.
+    public func awaitSettledLeadership(completion: @escaping (Result<Void, CommitFailure>) -> Void) {
+        completion(.success(()))
+    }
 }
 
 /// How statements may spend the node: a slice of the loop first, then a

@@ -20,6 +20,12 @@ extension Node: LedgerDirectory {
         }
     }
 
+    public func awaitSettledLeadership(completion: @escaping (Result<Void, CommitFailure>) -> Void) {
+        driver.awaitSettledLeadership { result in
+            completion(result.mapError(CommitFailure.init))
+        }
+    }
+
     public func confirmLeadership(completion: @escaping (Result<Void, CommitFailure>) -> Void) {
         driver.confirmLeadership { result in
             completion(result.mapError(CommitFailure.init))

@@ -19,6 +19,11 @@ public protocol Replicator: AnyObject {
     /// applied everything committed before the call.
     func confirmLeadership(completion: @escaping (Result<Void, ReplicationError>) -> Void)
 
+    /// Completes once this node leads and has applied its term's first entry,
+    /// so its state holds every entry committed before its term: a transaction
+    /// must not be checked (OCC) against a leader's state before that.
+    func awaitSettledLeadership(completion: @escaping (Result<Void, ReplicationError>) -> Void)
+
     /// Hands leadership to `nodeID` (planned failover).
     func transferLeadership(to nodeID: UInt64) throws
 
@@ -42,6 +47,17 @@ public protocol ReplicatedStateMachine: AnyObject {
     /// The index of the last command whose effects are durable in the state
     /// machine's own storage (the journal); the log may be compacted up to it.
     var durableIndex: UInt64 { get }
+
+    /// This node became leader: what it prepared before may never be applied.
+    func leadershipStarted()
+    /// The leader applied its term's first entry: every entry of earlier terms
+    /// is applied or gone, so what was prepared before can be forgotten.
+    func leadershipSettled()
+}
+
+extension ReplicatedStateMachine {
+    public func leadershipStarted() {}
+    public func leadershipSettled() {}
 }
 
 public enum ApplyResult: Sendable, Equatable {
