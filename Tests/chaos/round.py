@@ -8,6 +8,7 @@ import threading
 import time
 
 from .audit import audit
+from .broken import StaleReader
 from .history import History, counts, operations
 from .nemesis import faults as nemesis
 from .nemesis import schedule
@@ -33,7 +34,7 @@ def _setup_ledger(cluster, ledger, workload, endpoint):
     d.close()
 
 
-def _run_faults(cluster, plan, start, stop_at, log):
+def _run_faults(cluster, plan, start, stop_at, log, hooks=None):
     """Runs the schedule; every fault is healed before returning, whatever happens."""
     for fault in plan:
         wait = start + fault["at"] - time.monotonic()
@@ -41,6 +42,8 @@ def _run_faults(cluster, plan, start, stop_at, log):
             time.sleep(wait)
         if time.monotonic() + fault["hold"] > stop_at:
             break
+        if hooks:
+            hooks.before_fault(fault)
         t0 = time.monotonic() - start
         desc, heal = nemesis.inject(cluster, fault)
         entry = {"kind": fault["kind"], "what": desc, "start": round(t0, 2)}
@@ -50,6 +53,8 @@ def _run_faults(cluster, plan, start, stop_at, log):
         finally:
             heal()
             entry["end"] = round(time.monotonic() - start, 2)
+            if hooks:
+                hooks.after_fault(fault)
 
 
 def _final_reads(workload, ledger, endpoints, history, deadline):
@@ -68,7 +73,7 @@ def _final_reads(workload, ledger, endpoints, history, deadline):
 
 
 def run_round(cluster, number, seed, workload_name, kinds, seconds, clients, max_ops, max_proofs, out, keep_all,
-              election_timeout_max):
+              election_timeout_max, broken=None):
     workload = WORKLOADS[workload_name]()
     ledger = f"chaos{number}"
     plan = schedule.plan(seed, kinds, len(cluster.names), seconds, election_timeout_max)
@@ -77,6 +82,7 @@ def run_round(cluster, number, seed, workload_name, kinds, seconds, clients, max
     endpoints = [cluster.endpoint(n) for n in cluster.names]
     history = History()
     fault_log = []
+    hooks = None
     try:
         cluster.ensure_up()
         leader = cluster.c.wait(cluster.leader, 60, "a leader")
@@ -89,10 +95,14 @@ def run_round(cluster, number, seed, workload_name, kinds, seconds, clients, max
                                     args=(p, workload, ledger, endpoints, history, random.Random(seed * 31 + p),
                                           deadline, max_ops, p))
                    for p in range(clients)]
+        hooks = None
+        if broken == "stale-reads" and workload_name == "register":
+            hooks = StaleReader(ledger, endpoints)
+            threads.append(threading.Thread(target=hooks.run, args=(history, deadline), daemon=True))
         for t in threads:
             t.start()
         try:
-            _run_faults(cluster, plan, start, deadline, fault_log)
+            _run_faults(cluster, plan, start, deadline, fault_log, hooks)
         finally:
             cluster.heal_network()
             cluster.ensure_up()
@@ -117,6 +127,8 @@ def run_round(cluster, number, seed, workload_name, kinds, seconds, clients, max
         result["ledger"] = {k: v for k, v in led.items() if k not in ("anomalies", "valid")}
     except Exception as e:  # noqa: BLE001 - an infrastructure failure fails the round, visibly
         result["anomalies"].append({"type": "round-error", "error": f"{type(e).__name__}: {e}"[:500]})
+    if hooks is not None and hooks.errors:
+        result["broken_reader_errors"] = hooks.errors[:5]
     result["faults"] = fault_log
     result["faults_by_kind"] = {}
     for f in fault_log:

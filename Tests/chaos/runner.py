@@ -27,6 +27,7 @@ def parse(argv):
     p.add_argument("--max-proofs", type=int, default=400, help="GetRevision proofs checked per round")
     p.add_argument("--out", default="chaos-out")
     p.add_argument("--tally", default=os.environ.get("TALLY_BIN", ""))
+    p.add_argument("--broken", choices=["stale-reads"], help="a deliberately broken reader (broken.py): must be caught")
     p.add_argument("--keep-all", action="store_true", help="keep histories of passing rounds too")
     return p.parse_args(argv)
 
@@ -83,7 +84,7 @@ def main(argv=None):
         for r in range(args.start_round, args.start_round + args.rounds):
             res = run_round(cluster, r, args.seed * 1_000_003 + r, workloads[r % len(workloads)], kinds,
                             args.round_seconds, args.clients or args.nodes + 1, args.max_ops, args.max_proofs,
-                            out, args.keep_all, ELECTION_TIMEOUT_MAX)
+                            out, args.keep_all, ELECTION_TIMEOUT_MAX, args.broken)
             results.append(res)
             print(f"round {r} {res['workload']}: {res['ops']} faults {res['faults_by_kind']} "
                   f"anomalies {len(res['anomalies'])}" + (f" -> kept in {res['kept']}" if res.get("kept") else ""),

@@ -25,3 +25,20 @@ def test_short_mixed_campaign_on_three_nodes_finds_no_anomaly(tally_bin, tmp_pat
     assert total["anomalies"] == 0, [r["anomalies"][:3] for r in summary["rounds"]]
     assert all(r["proved"] > 0 for r in summary["rounds"])
     assert proc.returncode == 0
+
+
+def test_a_deliberately_stale_reader_is_caught(tally_bin, tmp_path):
+    """`--broken stale-reads` adds a client that, while a node is paused, reports reads
+    from a snapshot taken just before the SIGSTOP (what a paused old leader serving
+    its own state would answer): the register checker must flag it and the run fail."""
+    out = tmp_path / "broken"
+    proc = subprocess.run([sys.executable, "-m", "chaos.runner", "--nodes", "3", "--rounds", "1",
+                           "--round-seconds", "16", "--seed", "5", "--nemesis", "pause", "--workload", "register",
+                           "--broken", "stale-reads", "--tally", tally_bin, "--out", str(out)],
+                          cwd=ROOT / "Tests", env={"PYTHONPATH": str(ROOT / "Tests"), "PATH": "/usr/bin:/bin"},
+                          capture_output=True, text=True, timeout=200)
+    summary = json.loads((out / "summary.json").read_text())
+    kinds = {a["type"] for a in summary["rounds"][0]["anomalies"]}
+    assert kinds == {"nonlinearizable"}, summary["rounds"][0]["anomalies"][:3]
+    assert (out / "round-000/history.jsonl").exists() and (out / "round-000/node1.log").exists()
+    assert proc.returncode == 1
