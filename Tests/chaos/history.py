@@ -69,3 +69,13 @@ def counts(events):
         if e["type"] in c:
             c[e["type"]] += 1
     return c
+
+
+def error_kinds(events):
+    """(completion type, exception class) -> count, for the fail and info completions."""
+    c = {}
+    for e in events:
+        if e["type"] in ("fail", "info"):
+            key = f'{e["type"]}:{(e.get("error") or "?").split(":")[0]}'
+            c[key] = c.get(key, 0) + 1
+    return dict(sorted(c.items(), key=lambda kv: -kv[1]))

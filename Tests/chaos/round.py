@@ -9,7 +9,7 @@ import time
 
 from .audit import audit
 from .broken import StaleReader
-from .history import History, counts, operations
+from .history import History, counts, error_kinds, operations
 from .nemesis import faults as nemesis
 from .nemesis import schedule
 from .workloads import WORKLOADS
@@ -109,6 +109,7 @@ def run_round(cluster, number, seed, workload_name, kinds, seconds, clients, max
         for t in threads:
             t.join(timeout=max(1.0, deadline - time.monotonic()) + 30)
         result["ops"] = counts(history.events)
+        result["errors"] = error_kinds(history.events)
         try:
             cluster.wait_converged(ledger, 90)
         except TimeoutError:

@@ -42,8 +42,10 @@ def tally_binary(given):
 
 def summarize(results, seconds):
     faults, ops, anomalies = {}, {"ok": 0, "fail": 0, "info": 0}, 0
-    lost = 0
+    lost, errors = 0, {}
     for r in results:
+        for k, v in r.get("errors", {}).items():
+            errors[k] = errors.get(k, 0) + v
         for k, v in r["faults_by_kind"].items():
             faults[k] = faults.get(k, 0) + v
         for k in ops:
@@ -51,7 +53,7 @@ def summarize(results, seconds):
         anomalies += len(r["anomalies"])
         lost += sum(1 for a in r["anomalies"] if a.get("type") == "acknowledged-write-lost")
     return {"rounds": len(results), "seconds": round(seconds, 1), "faults": faults, "ops": ops,
-            "anomalies": anomalies, "acknowledged_writes_lost": lost,
+            "anomalies": anomalies, "acknowledged_writes_lost": lost, "errors": errors,
             "failed_rounds": [r["round"] for r in results if r["anomalies"]]}
 
 
