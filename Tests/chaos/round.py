@@ -17,6 +17,10 @@ from .workloads import client
 from .workloads.client import attempt, make_driver
 
 
+class RoundStuck(Exception):
+    pass
+
+
 def _setup_ledger(cluster, ledger, workload, endpoint):
     import boto3
     qldb = boto3.session.Session().client("qldb", endpoint_url=endpoint)
@@ -45,8 +49,9 @@ def _run_faults(cluster, plan, start, stop_at, log, hooks=None):
         if hooks:
             hooks.before_fault(fault)
         t0 = time.monotonic() - start
+        leader = cluster.leader()
         desc, heal = nemesis.inject(cluster, fault)
-        entry = {"kind": fault["kind"], "what": desc, "start": round(t0, 2)}
+        entry = {"kind": fault["kind"], "what": desc, "start": round(t0, 2), "leader_before": leader}
         log.append(entry)
         try:
             time.sleep(fault["hold"])
@@ -58,18 +63,23 @@ def _run_faults(cluster, plan, start, stop_at, log, hooks=None):
 
 
 def _final_reads(workload, ledger, endpoints, history, deadline):
-    """Final reads by a fresh client, retried (each attempt recorded) until each succeeds."""
+    """Final reads by a fresh client, retried (each attempt recorded) until each succeeds.
+    Returns an anomaly if one never succeeds: the healed cluster did not serve the ledger."""
     for f, value in workload.final_ops():
-        node = 0
-        while time.monotonic() < deadline:
+        node, last = 0, None
+        while True:
+            if time.monotonic() >= deadline:
+                return {"type": "unavailable-after-heal", "f": f, "last_error": last}
             d = make_driver(ledger, endpoints[node % len(endpoints)])
             history.invoke(999, f, value)
             kind, result = attempt(d, lambda tx: workload.execute(tx, f, value))
             history.complete(999, kind, f, result if kind == "ok" else None, error=None if kind == "ok" else result)
             if kind == "ok":
                 break
+            last = result
             node += 1
             time.sleep(0.5)
+    return None
 
 
 def run_round(cluster, number, seed, workload_name, kinds, seconds, clients, max_ops, max_proofs, out, keep_all,
@@ -82,6 +92,7 @@ def run_round(cluster, number, seed, workload_name, kinds, seconds, clients, max
     endpoints = [cluster.endpoint(n) for n in cluster.names]
     history = History()
     fault_log = []
+    result["wall_start"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     hooks = None
     try:
         cluster.ensure_up()
@@ -115,7 +126,10 @@ def run_round(cluster, number, seed, workload_name, kinds, seconds, clients, max
         except TimeoutError:
             result["anomalies"].append({"type": "no-convergence", "digests": {n: list(v) for n, v in
                                                                               cluster.digests(ledger).items()}})
-        _final_reads(workload, ledger, endpoints, history, time.monotonic() + 60)
+        stuck = _final_reads(workload, ledger, endpoints, history, time.monotonic() + 60)
+        if stuck:
+            result["anomalies"].append(stuck)
+            raise RoundStuck(stuck["last_error"])
         events = list(history.events)
         check = workload.check(events)
         result["anomalies"] += check["anomalies"]
@@ -126,6 +140,8 @@ def run_round(cluster, number, seed, workload_name, kinds, seconds, clients, max
         result["anomalies"] += led["anomalies"]
         result["proved"] = led["proved"]
         result["ledger"] = {k: v for k, v in led.items() if k not in ("anomalies", "valid")}
+    except RoundStuck:
+        pass  # already reported; the checkers cannot run without a final state
     except Exception as e:  # noqa: BLE001 - an infrastructure failure fails the round, visibly
         result["anomalies"].append({"type": "round-error", "error": f"{type(e).__name__}: {e}"[:500]})
     if hooks is not None and hooks.errors:
