@@ -1,30 +1,19 @@
 """The real QLDB clients (pyqldb 3.2.4, boto3/botocore 1.35.99) against a real
 Tally node, with no code change beyond the environment `tally node` writes."""
 import base64
-import hashlib
 import os
 import time
 
 import boto3
 import pytest
-from conftest import environment
+from conftest import ROOT, environment
 from amazon.ion.simpleion import loads
 from botocore.exceptions import ClientError
 from pyqldb.driver.qldb_driver import QldbDriver
 
-
-
-def dot(a, b):
-    """QLDB's hash join, as the published verifier computes it."""
-    if not a:
-        return b
-    if not b:
-        return a
-    for x, y in zip(reversed(a), reversed(b)):
-        sx, sy = (x - 256 if x > 127 else x), (y - 256 if y > 127 else y)
-        if sx != sy:
-            return hashlib.sha256(a + b if sx < sy else b + a).digest()
-    return hashlib.sha256(b + a).digest()
+import sys
+sys.path.insert(0, str(ROOT / "Tests"))
+from chaos.checkers.ledger import dot  # noqa: E402  QLDB's hash join, as the published verifier computes it
 
 
 def wait_active(qldb, name, timeout=30):

@@ -1,0 +1,1 @@
+"""Faults: kill -9 and restart, SIGSTOP/SIGCONT pauses, partitions of peer links."""

@@ -1,0 +1,36 @@
+"""The fault schedule is reproducible and the partition shapes are what they say."""
+import random
+
+from chaos.nemesis import faults, schedule
+
+NAMES = [f"node{i}" for i in range(1, 6)]
+
+
+def test_plan_is_seeded_sequential_and_inside_the_round():
+    a = schedule.plan(7, ["mixed"], 5, 60)
+    assert a == schedule.plan(7, ["mixed"], 5, 60) and a != schedule.plan(8, ["mixed"], 5, 60)
+    assert {f["kind"] for f in a} <= {"kill", "pause", "partition"}
+    for f, g in zip(a, a[1:]):
+        assert f["at"] + f["hold"] < g["at"]
+    assert all(f["hold"] > 2.0 and f["at"] + f["hold"] <= 58 for f in a)
+    assert {f["kind"] for f in schedule.plan(7, ["pause"], 3, 60)} == {"pause"}
+
+
+def neighbours(allowed, n):
+    return {m for pair in allowed if n in pair for m in pair if m != n}
+
+
+def test_partition_shapes():
+    rng = random.Random(1)
+    allowed, _ = faults.components("isolate", NAMES, "node3", rng)
+    assert neighbours(allowed, "node3") == set() and neighbours(allowed, "node1") == {"node2", "node4", "node5"}
+    allowed, groups = faults.components("majority-minority", NAMES, "node1", rng)
+    assert "node1" in groups[0] and len(groups[0]) == 2 and len(groups[1]) == 3
+    allowed, groups = faults.components("ring", NAMES, "node2", rng)
+    assert all(len(neighbours(allowed, n)) == 2 for n in NAMES)
+    allowed, groups = faults.components("bridge", NAMES, "node4", rng)
+    side_a, (bridge,), side_b = groups
+    assert neighbours(allowed, bridge) == set(NAMES) - {bridge}
+    assert all(neighbours(allowed, a).isdisjoint(side_b) for a in side_a)
+    allowed, groups = faults.components("bridge", NAMES[:3], "node1", rng)
+    assert sorted(map(len, groups)) == [1, 1, 1] and len(allowed) == 2

@@ -1,0 +1,55 @@
+"""A short chaos campaign (Tests/chaos): three rounds on a real three-node
+cluster, one per workload (bank, list-append, registers), each under a mixed
+seeded fault schedule (kill -9, SIGSTOP pauses, partitions through the
+relay), checked by the independent checkers and the ledger audit."""
+import json
+import subprocess
+import sys
+
+from conftest import ROOT
+
+
+def test_short_mixed_campaign_on_three_nodes_finds_no_anomaly(tally_bin, tmp_path):
+    out = tmp_path / "chaos"
+    proc = subprocess.run([sys.executable, "-m", "chaos.runner", "--nodes", "3", "--rounds", "3",
+                           "--round-seconds", "12", "--seed", "11", "--nemesis", "mixed",
+                           "--workload", "bank,append,register", "--tally", tally_bin, "--out", str(out)],
+                          cwd=ROOT / "Tests", env={"PYTHONPATH": str(ROOT / "Tests"), "PATH": "/usr/bin:/bin"},
+                          capture_output=True, text=True, timeout=300)
+    print(proc.stdout[-3000:], proc.stderr[-2000:])
+    summary = json.loads((out / "summary.json").read_text())
+    total = summary["total"]
+    assert total["rounds"] == 3
+    assert sum(total["faults"].values()) >= 3, "the schedule injected faults"
+    assert total["ops"]["ok"] > 50
+    anomalies = [a for r in summary["rounds"] for a in r["anomalies"]]
+    unexplained = [a for a in anomalies if not known_liveness_bug(a)]
+    assert unexplained == [], unexplained[:3]
+    if anomalies:  # the pending-write-set leak (test_chaos_findings.py) blocked a table after heal
+        print(f"known liveness bug hit in {len(anomalies)} round(s): {anomalies}")
+    assert all(r.get("proved", 0) > 0 for r in summary["rounds"] if not r["anomalies"])
+    assert proc.returncode == (1 if anomalies else 0)
+
+
+def known_liveness_bug(anomaly):
+    """Docs/reliability.md, Findings: a table stays refused with OCC conflicts after heal.
+    Tolerated here until fixed (test_chaos_findings.py reproduces it); every safety anomaly fails."""
+    text = json.dumps(anomaly)
+    return anomaly["type"] in ("unavailable-after-heal", "round-error") and "by a committing transaction" in text
+
+
+def test_a_deliberately_stale_reader_is_caught(tally_bin, tmp_path):
+    """`--broken stale-reads` adds a client that, while a node is paused, reports reads
+    from a snapshot taken just before the SIGSTOP (what a paused old leader serving
+    its own state would answer): the register checker must flag it and the run fail."""
+    out = tmp_path / "broken"
+    proc = subprocess.run([sys.executable, "-m", "chaos.runner", "--nodes", "3", "--rounds", "1",
+                           "--round-seconds", "16", "--seed", "5", "--nemesis", "pause", "--workload", "register",
+                           "--broken", "stale-reads", "--tally", tally_bin, "--out", str(out)],
+                          cwd=ROOT / "Tests", env={"PYTHONPATH": str(ROOT / "Tests"), "PATH": "/usr/bin:/bin"},
+                          capture_output=True, text=True, timeout=200)
+    summary = json.loads((out / "summary.json").read_text())
+    kinds = {a["type"] for a in summary["rounds"][0]["anomalies"]}
+    assert kinds == {"nonlinearizable"}, summary["rounds"][0]["anomalies"][:3]
+    assert (out / "round-000/history.jsonl").exists() and (out / "round-000/node1.log").exists()
+    assert proc.returncode == 1
