@@ -23,19 +23,10 @@ def test_short_mixed_campaign_on_three_nodes_finds_no_anomaly(tally_bin, tmp_pat
     assert sum(total["faults"].values()) >= 3, "the schedule injected faults"
     assert total["ops"]["ok"] > 50
     anomalies = [a for r in summary["rounds"] for a in r["anomalies"]]
-    unexplained = [a for a in anomalies if not known_liveness_bug(a)]
-    assert unexplained == [], unexplained[:3]
-    if anomalies:  # the pending-write-set leak (test_chaos_findings.py) blocked a table after heal
-        print(f"known liveness bug hit in {len(anomalies)} round(s): {anomalies}")
-    assert all(r.get("proved", 0) > 0 for r in summary["rounds"] if not r["anomalies"])
-    assert proc.returncode == (1 if anomalies else 0)
-
-
-def known_liveness_bug(anomaly):
-    """Docs/reliability.md, Findings: a table stays refused with OCC conflicts after heal.
-    Tolerated here until fixed (test_chaos_findings.py reproduces it); every safety anomaly fails."""
-    text = json.dumps(anomaly)
-    return anomaly["type"] in ("unavailable-after-heal", "round-error") and "by a committing transaction" in text
+    # The pending-write-set leak (Docs/reliability.md, Findings) is fixed: no anomaly is tolerated.
+    assert anomalies == [], anomalies[:3]
+    assert all(r.get("proved", 0) > 0 for r in summary["rounds"])
+    assert proc.returncode == 0
 
 
 def test_a_deliberately_stale_reader_is_caught(tally_bin, tmp_path):
