@@ -41,7 +41,7 @@ function series() {
 
 export function render(main) {
   const table = h('div', { id: 'cluster-nodes', class: 'scroll' }, h('p', { class: 'muted' }, 'Loading…'));
-  const ledgers = h('div', { id: 'cluster-ledgers' });
+  const ledgers = h('div', { id: 'cluster-ledgers', class: 'scroll' });
   const charts = h('div', { class: 'charts', id: 'cluster-charts' });
   main.append(h('h1', {}, 'Cluster'), table, h('h2', {}, 'Ledgers on each node'), ledgers,
     h('h2', {}, 'Last minutes'), charts,

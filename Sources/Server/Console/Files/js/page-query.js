@@ -89,6 +89,7 @@ export function render(main) {
     const statements = splitStatements(editor.value);
     if (!statements.length) return;
     runButton.disabled = true;
+    notice('');
     await settle(pending);
     shown = [];
     results.replaceChildren(h('p', { class: 'muted' }, 'Running…'));

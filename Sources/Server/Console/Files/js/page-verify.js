@@ -14,15 +14,15 @@ export function render(main, { args }) {
     h('input', { type: 'file', id: 'verify-digest-file', accept: '.ion,.json,text/plain', 'aria-label': 'Digest file',
       onchange: async (e) => { const f = e.target.files[0]; if (f) $('#verify-digest').value = await f.text(); } }),
     h('label', { class: 'block', for: 'verify-block-address' }, 'Block address'),
-    h('input', { type: 'text', id: 'verify-block-address', class: 'mono', value: blockAddress, required: true,
+    h('input', { type: 'text', id: 'verify-block-address', class: 'mono wide', value: blockAddress, required: true,
       placeholder: '{strandId:"…",sequenceNo:3}' }),
     h('label', { class: 'block', for: 'verify-document-id' }, 'Document id'),
-    h('input', { type: 'text', id: 'verify-document-id', class: 'mono', value: documentId, required: true }),
+    h('input', { type: 'text', id: 'verify-document-id', class: 'mono wide', value: documentId, required: true }),
     h('div', { class: 'row' }, h('button', { type: 'submit', id: 'verify-button' }, 'Verify')));
   main.append(h('h1', {}, 'Verify a document revision'),
     h('p', { class: 'muted' }, 'The revision hash is recomputed from its metadata and data, and the proof folded with QLDB\'s dot, in this browser; ' +
       'only the digest you give is trusted.'),
-    form, h('h2', {}, 'Steps'), steps, verdict);
+    form, verdict, h('h2', {}, 'Steps'), steps);
 
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
@@ -34,9 +34,11 @@ export function render(main, { args }) {
       step(true, `digest of ledger ${saved.ledger}, tip ${saved.tipAddress}`);
       await verifyRevision(saved, $('#verify-block-address').value.trim(), $('#verify-document-id').value.trim(), step);
       verdict.replaceChildren(h('span', { class: 'verdict good', 'data-verdict': 'verified' }, 'Verified'));
+      verdict.scrollIntoView({ block: 'center' });
     } catch (err) {
       step(false, err.message);
       verdict.replaceChildren(h('span', { class: 'verdict bad', 'data-verdict': 'not-verified' }, 'Not verified: ' + err.message));
+      verdict.scrollIntoView({ block: 'center' });
     }
   });
 }
