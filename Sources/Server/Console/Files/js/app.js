@@ -28,6 +28,7 @@ async function route() {
   if (leaving) { leaving(); leaving = null; }
   notice('');
   const main = $('#main');
+  delete main.dataset.ready;
   main.replaceChildren();
   main.dataset.page = page;
   const mod = await pages[page]();
