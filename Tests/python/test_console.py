@@ -229,11 +229,14 @@ def test_console_end_to_end(cluster, browser, tmp_path):
     digest_hex = browser.find_element("id", "digest-hex").text
     assert digest_hex in digest_text
     browser.find_element("id", "download-digest").click()
-    deadline = time.monotonic() + 10
-    while not list(browser.downloads.glob("*.ion")) and time.monotonic() < deadline:
+    deadline = time.monotonic() + 15
+    downloaded = []
+    while time.monotonic() < deadline:  # Chrome writes a .crdownload and renames it when done
+        downloaded = [p.read_text() for p in browser.downloads.glob("*.ion")]
+        if digest_text in downloaded:
+            break
         time.sleep(0.1)
-    downloaded = list(browser.downloads.glob("*.ion"))
-    assert downloaded and downloaded[0].read_text() == digest_text
+    assert digest_text in downloaded, (downloaded, list(browser.downloads.iterdir()))
     shot(browser, "05-digest")
     # The CLI accepts the console's digest file for the same revision.
     saved = tmp_path / "console-digest.ion"
