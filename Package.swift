@@ -41,7 +41,8 @@ let package = Package(
             .product(name: "TOMLKit", package: "TOMLKit"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Logging", package: "swift-log"),
-        ], swiftSettings: [.swiftLanguageMode(.v5)]),
+        ], resources: [.embedInCode("Console/Files")],   // the web console, compiled in (Docs/console.md)
+        swiftSettings: [.swiftLanguageMode(.v5)]),
         .executableTarget(name: "tally", dependencies: [
             "Ion", "PartiQL", "Ledger", "Net", "QLDBWire", "Server",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -10,7 +10,7 @@ import QLDBWire
 final class ClientRouter: HTTPHandler {
     private weak var node: Node?
     private let session: SessionEndpoint
-    private let authenticator: RequestAuthenticator
+    let authenticator: RequestAuthenticator
     let limits: ClientBodyLimits
     let stuck: StuckRequestWatch
 
@@ -32,6 +32,10 @@ final class ClientRouter: HTTPHandler {
     /// than this kind of request needs. A refusal is answered without reading
     /// the body, and the connection closes.
     func shouldAccept(_ head: HTTPRequest, contentLength: Int?) -> HTTPHeadDecision {
+        if ConsoleStaticRoute.matches(head.path) {
+            // The console's static files: nothing to authenticate, no body to read.
+            return .accept(maxBodyBytes: 0)
+        }
         let isSession = ClientRouter.isSession(head)
         do {
             try authenticator.checkHead(ClientRouter.signed(head))
@@ -53,6 +57,9 @@ final class ClientRouter: HTTPHandler {
     private func serve(_ request: HTTPRequest, forwarded: Bool, respond answer: @escaping (HTTPResponse) -> Void) {
         guard let node else {
             answer(ClientRouter.error(.capacityExceeded("Node is shutting down"), sessionAPI: true))
+            return
+        }
+        if serveConsole(request, node: node, forwarded: forwarded, respond: answer) {
             return
         }
         let isSession = ClientRouter.isSession(request)
