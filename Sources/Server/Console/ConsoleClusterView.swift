@@ -1,4 +1,5 @@
 import Foundation
+import QLDBWire
 import Net
 
 /// `GET /console/api/cluster` on the client port: a read-only JSON view of

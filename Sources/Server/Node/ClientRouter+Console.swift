@@ -1,4 +1,5 @@
 import Foundation
+import QLDBWire
 import Net
 
 /// The console on the client port: static files (no authentication, served
