@@ -32,15 +32,19 @@ def test_short_mixed_campaign_on_three_nodes_finds_no_anomaly(tally_bin, tmp_pat
 def test_a_deliberately_stale_reader_is_caught(tally_bin, tmp_path):
     """`--broken stale-reads` adds a client that, while a node is paused, reports reads
     from a snapshot taken just before the SIGSTOP (what a paused old leader serving
-    its own state would answer): the register checker must flag it and the run fail."""
+    its own state would answer): the register checker must flag it and the run fail.
+    A stale read only shows once a newer write completed during the pause, which a
+    single round does not always see: up to three rounds, and at least one must catch it."""
     out = tmp_path / "broken"
-    proc = subprocess.run([sys.executable, "-m", "chaos.runner", "--nodes", "3", "--rounds", "1",
+    proc = subprocess.run([sys.executable, "-m", "chaos.runner", "--nodes", "3", "--rounds", "3",
                            "--round-seconds", "16", "--seed", "5", "--nemesis", "pause", "--workload", "register",
                            "--broken", "stale-reads", "--tally", tally_bin, "--out", str(out)],
                           cwd=ROOT / "Tests", env={"PYTHONPATH": str(ROOT / "Tests"), "PATH": "/usr/bin:/bin"},
-                          capture_output=True, text=True, timeout=200)
+                          capture_output=True, text=True, timeout=400)
     summary = json.loads((out / "summary.json").read_text())
-    kinds = {a["type"] for a in summary["rounds"][0]["anomalies"]}
-    assert kinds == {"nonlinearizable"}, summary["rounds"][0]["anomalies"][:3]
-    assert (out / "round-000/history.jsonl").exists() and (out / "round-000/node1.log").exists()
+    kinds = [{a["type"] for a in r["anomalies"]} for r in summary["rounds"]]
+    assert all(k <= {"nonlinearizable"} for k in kinds), summary["rounds"]
+    caught = [i for i, k in enumerate(kinds) if k]
+    assert caught, "no round caught the stale reader"
+    assert (out / f"round-{caught[0]:03d}/history.jsonl").exists() and (out / f"round-{caught[0]:03d}/node1.log").exists()
     assert proc.returncode == 1
