@@ -106,6 +106,12 @@ public struct NodeConfig: Equatable, Sendable {
         public var maxConcurrentPerCredential = 2
     }
 
+    /// `[scrub]`: the background re-verification of every ledger's journal.
+    public struct Scrub: Equatable, Sendable {
+        /// Journal bytes re-verified per second, all ledgers together; 0 turns the scrubber off.
+        public var megabytesPerSecond: Double = 20
+    }
+
     public var nodeID = "node1"
     public var dataDirectory = "data"
     public var listen = Listen()
@@ -122,6 +128,7 @@ public struct NodeConfig: Equatable, Sendable {
     public var streams = Streams()
     public var admin = Admin()
     public var exports = Exports()
+    public var scrub = Scrub()
 
     public init() {}
 
