@@ -20,6 +20,9 @@ struct BenchScale: ParsableCommand {
     @Option(help: "Blocks between syncs while loading.")
     var syncEvery: Int = 10_000
 
+    @Option(help: "Blocks per state-store write transaction while loading (1 = one per block).")
+    var batch: Int = 1
+
     @Option(help: "Samples per query percentile.")
     var samples: Int = 20_000
 
@@ -29,7 +32,7 @@ struct BenchScale: ParsableCommand {
     func run() throws {
         switch phase {
         case .load:
-            print(try ScaleBenchmark.load(count: revisions, directory: dir, syncEvery: syncEvery) { line in
+            print(try ScaleBenchmark.load(count: revisions, directory: dir, syncEvery: syncEvery, batch: batch) { line in
                 FileHandle.standardError.write(Data((line + "\n").utf8))
             })
         case .open: print(try ScaleBenchmark.reopen(directory: dir))

@@ -28,8 +28,10 @@ public enum ScaleBenchmark {
         .struct([("k", .string("k\(i)")), ("n", .int(i)), ("pad", .string("0123456789abcdef0123456789abcdef"))])
     }
 
-    /// Loads `count` revisions (one INSERT per transaction and block), syncing every `syncEvery` blocks.
-    public static func load(count: Int, directory: String, syncEvery: Int = 10_000,
+    /// Loads `count` revisions (one INSERT per transaction and block), syncing
+    /// every `syncEvery` blocks; with `batch` > 1 the state store commits once
+    /// per `batch` blocks (`Ledger.beginBatch`).
+    public static func load(count: Int, directory: String, syncEvery: Int = 10_000, batch: Int = 1,
                             progress: (String) -> Void = { _ in }) throws -> String {
         try? FileManager.default.removeItem(atPath: directory)
         let (store, ledger) = try open(directory)
@@ -41,6 +43,10 @@ public enum ScaleBenchmark {
         let start = LedgerTime.monotonicNanoseconds()
         var last = start
         for i in 0..<count {
+            if batch > 1 && i % batch == 0 {
+                try ledger.flushBatch()
+                try ledger.beginBatch()
+            }
             let tx = ledger.begin()
             try tx.recordStatement(text: "INSERT INTO \(table) ?", parameters: [])
             _ = try tx.insert(table: table, document: document(i))
@@ -58,7 +64,8 @@ public enum ScaleBenchmark {
         try ledger.sync()
         let seconds = Double(LedgerTime.monotonicNanoseconds() - start) / 1e9
         return [
-            "load: \(count) revisions in \(fmt(seconds)) s = \(Int(Double(count) / seconds)) revisions/s",
+            "load: \(count) revisions in \(fmt(seconds)) s = \(Int(Double(count) / seconds)) revisions/s"
+                + (batch > 1 ? " (state store batches of \(batch) blocks)" : " (one state store commit per block)"),
             "journal: \(DiskUsage.of(journalDirectory(directory)).description)",
             "state store: \(DiskUsage.of(stateDirectory(directory)).description)",
             "RssAnon after load: \(ProcessMemory.anonymousMB()) MB",

@@ -39,7 +39,9 @@ final class LMDBStateStore: StateStore {
     let mayBeTorn: Bool
     let env: Environment
     let dbs: Databases
-    private var current: LMDBStateView
+    var current: LMDBStateView
+    /// An open batch (`beginBatch`): applies write into it until `flush`.
+    var batch: WriteBatch?
 
     init(directory: String) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -73,6 +75,7 @@ final class LMDBStateStore: StateStore {
     var view: any StateView { current }
 
     func snapshot() -> any StateView {
+        precondition(batch == nil, "state store: flush the batch before taking a snapshot")
         do {
             return try LMDBStateView(env.beginRead(), dbs)
         } catch {
@@ -81,6 +84,7 @@ final class LMDBStateStore: StateStore {
     }
 
     func apply(_ block: Block) throws {
+        if let batch { return try apply(block, in: batch) }
         current.end()
         defer { renew() }
         try marker.markDirty()
@@ -93,6 +97,7 @@ final class LMDBStateStore: StateStore {
 
     /// Empties every database (before a rebuild from the journal).
     func reset() throws {
+        try flush()
         current.end()
         defer { renew() }
         try env.write { txn in
@@ -104,18 +109,20 @@ final class LMDBStateStore: StateStore {
 
     /// Flushes committed applies to disk (called when the journal syncs).
     func sync() throws {
+        try flush()
         guard marker.isDirty else { return }
         try env.sync(force: true)
         try marker.markClean()
     }
 
     func close() {
+        try? flush()
         current.end()
         try? sync()
         _ = env.close()
     }
 
-    private func renew() {
+    func renew() {
         do {
             current = try LMDBStateView(env.beginRead(), dbs)
         } catch {
