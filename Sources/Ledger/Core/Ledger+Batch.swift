@@ -1,4 +1,7 @@
 extension Ledger {
+    /// Blocks per state-store transaction when `open` replays the journal.
+    static let replayBatchBlocks = 1000
+
     /// Bulk loads: from here to `flushBatch()` (or `sync()`, `close()`) the
     /// state store applies every block in one write transaction — one set of
     /// page writes for the batch instead of one per block. The ledger's own

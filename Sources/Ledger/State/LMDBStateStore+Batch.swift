@@ -9,12 +9,20 @@ import LMDB
 /// fails leaves the batch unusable: it is aborted, dropping every block of it
 /// from the store (the journal has them; the next open replays them), and the
 /// error thrown — as for an unbatched apply, which the ledger treats as fatal.
-/// The map cannot grow inside a batch: keep batches well below the map size.
+/// The map cannot grow inside a batch, so a batch begins only with
+/// `batchHeadroom` bytes of map to spare (the map is doubled first if need be).
 extension LMDBStateStore {
+    /// Map space a batch may use: far more than a batch of a few thousand blocks writes.
+    static let batchHeadroom = 1 << 30
+
     func beginBatch() throws {
         guard batch == nil else { return }
         current.end()
         do {
+            let info = try env.info()
+            if info.mapSize - info.usedBytes < Self.batchHeadroom {
+                try env.resize(to: max(info.mapSize * 2, info.usedBytes + 2 * Self.batchHeadroom))
+            }
             try marker.markDirty()
             let b = try env.beginBatch()
             batch = b
