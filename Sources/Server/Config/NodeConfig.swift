@@ -109,7 +109,9 @@ public struct NodeConfig: Equatable, Sendable {
     /// `[scrub]`: the background re-verification of every ledger's journal.
     public struct Scrub: Equatable, Sendable {
         /// Journal bytes re-verified per second, all ledgers together; 0 turns the scrubber off.
-        public var megabytesPerSecond: Double = 20
+        /// Re-verification runs at about 25 MB/s per core (Docs/performance.md), so 5 MB/s
+        /// takes about a fifth of a core.
+        public var megabytesPerSecond: Double = 5
     }
 
     public var nodeID = "node1"
