@@ -29,6 +29,9 @@ public final class JournalScrubber: @unchecked Sendable {
         public var mismatchesTotal = 0
         /// The most recent mismatch (`block N: what`), if any.
         public var lastMismatch: String?
+        /// Why the last step stopped early without finding damage (the store
+        /// was closed, an I/O error): the pass starts again.
+        public var lastError: String?
 
         public init() {}
     }
@@ -88,6 +91,13 @@ public final class JournalScrubber: @unchecked Sendable {
         } catch is Budget {
         } catch let m as JournalChainVerifier.Mismatch {
             found.append(m)   // the chain cannot be followed past it: start again
+            passEnded = true
+        } catch let e as JournalStoreError {
+            if case .corrupt = e {
+                found.append(.init(sequenceNo: verifier.verified, reason: "journal record does not read (\(e))"))
+            } else {
+                progress.lastError = "\(e)"   // closed under it, or an I/O error: not damage it can name
+            }
             passEnded = true
         } catch {
             found.append(.init(sequenceNo: verifier.verified, reason: "journal record does not read (\(error))"))

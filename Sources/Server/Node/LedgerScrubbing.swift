@@ -25,12 +25,18 @@ final class LedgerScrubbing {
     let loop: EventLoop
     let bytesPerSecond: Int
     let logger: Logger
+    /// Whether `ledger` is still the open ledger of that name (a step's result
+    /// for a ledger closed or replaced while it ran is dropped: its reads may
+    /// have failed because the journal was closed under them).
+    let isOpen: (String, Ledger) -> Bool
     private var entries: [String: Entry] = [:]
 
-    init(loop: EventLoop, megabytesPerSecond: Double, logger: Logger) {
+    init(loop: EventLoop, megabytesPerSecond: Double, logger: Logger,
+         isOpen: @escaping (String, Ledger) -> Bool = { _, _ in true }) {
         self.loop = loop
         bytesPerSecond = Int(megabytesPerSecond * 1_048_576)
         self.logger = logger
+        self.isOpen = isOpen
     }
 
     /// Loop thread, once a second: `ledgers` are the node's open, active ledgers.
@@ -58,7 +64,7 @@ final class LedgerScrubbing {
                 guard let self, let entry else { return }
                 entry.running = false
                 // A ledger closed or replaced while the step ran: its result means nothing.
-                guard self.entries[name] === entry else { return }
+                guard self.entries[name] === entry, self.isOpen(name, entry.ledger) else { return }
                 entry.progress = result.1
                 for m in result.0 {
                     self.logger.error("scrub mismatch", metadata: ["ledger": .string(name), "block": .stringConvertible(m.sequenceNo),
