@@ -51,7 +51,7 @@ let package = Package(
 
         .testTarget(name: "IonTests", dependencies: ["Ion"]),
         .testTarget(name: "PartiQLTests", dependencies: ["PartiQL", "Ion"]),
-        .testTarget(name: "LedgerTests", dependencies: ["Ledger", "PartiQL", "Ion", "Checksum"]),
+        .testTarget(name: "LedgerTests", dependencies: ["Ledger", "PartiQL", "Ion", "Checksum", "LMDB"]),
         .testTarget(name: "RaftTests", dependencies: ["Raft", "RaftSimulator"]),
         .testTarget(name: "NetTests", dependencies: ["Net", "Checksum"]),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB"]),

@@ -8,7 +8,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Micro-benchmarks (see scripts/bench-*).",
-        subcommands: [BenchIon.self, BenchLedger.self, BenchPartiQL.self, BenchLoad.self]
+        subcommands: [BenchIon.self, BenchLedger.self, BenchPartiQL.self, BenchLoad.self, BenchScale.self]
     )
 }
 

@@ -343,12 +343,15 @@ final class StorageTests: XCTestCase {
         }
     }
 
+    /// Without segment index files every segment is scanned at open (see
+    /// `testSealedSegmentsAreNotScannedAtOpen` for the indexed case).
     func testCorruptSyncedRecordRefusesToOpen() throws {
         let directory = makeDirectory()
         let store = try FileJournalStore.open(directory: directory, segmentSize: 1024)
         for i in 0..<60 { try store.append(record(i, length: 50)) }
         try store.sync()
         store.close()
+        removeSegmentIndexes(directory)
         let all = try frames(directory)
         // A record in the middle of a segment (not first, not last in its file).
         let target = try XCTUnwrap((1..<59).first { i in
@@ -358,7 +361,7 @@ final class StorageTests: XCTestCase {
 
         // A flipped payload byte.
         try flipByte(frame.file, at: frame.offset + 8 + 17)
-        XCTAssertThrowsError(try FileJournalStore.open(directory: directory, segmentSize: 1024)) { error in
+        XCTAssertThrowsError(try openScanning(directory, segmentSize: 1024)) { error in
             guard case let .corrupt(file, offset, record, reason)? = error as? JournalStoreError else {
                 return XCTFail("unexpected \(error)")
             }
@@ -375,7 +378,7 @@ final class StorageTests: XCTestCase {
 
         // A damaged length field.
         try flipByte(frame.file, at: frame.offset + 1, mask: 0x01)
-        XCTAssertThrowsError(try FileJournalStore.open(directory: directory, segmentSize: 1024)) { error in
+        XCTAssertThrowsError(try openScanning(directory, segmentSize: 1024)) { error in
             guard case let .corrupt(file, offset, record, _)? = error as? JournalStoreError else {
                 return XCTFail("unexpected \(error)")
             }
@@ -387,12 +390,12 @@ final class StorageTests: XCTestCase {
 
         // A stored CRC byte.
         try flipByte(frame.file, at: frame.offset + 5)
-        XCTAssertThrowsError(try FileJournalStore.open(directory: directory, segmentSize: 1024))
+        XCTAssertThrowsError(try openScanning(directory, segmentSize: 1024))
         try flipByte(frame.file, at: frame.offset + 5)
 
         // A segment header.
         try flipByte(frame.file, at: 3)
-        XCTAssertThrowsError(try FileJournalStore.open(directory: directory, segmentSize: 1024)) { error in
+        XCTAssertThrowsError(try openScanning(directory, segmentSize: 1024)) { error in
             guard case let .corrupt(file, offset, _, reason)? = error as? JournalStoreError else {
                 return XCTFail("unexpected \(error)")
             }
@@ -405,7 +408,7 @@ final class StorageTests: XCTestCase {
         // Truncated inside the synced prefix.
         let lastFile = all[59].file
         truncate(lastFile, to: all[59].offset + 10)
-        XCTAssertThrowsError(try FileJournalStore.open(directory: directory, segmentSize: 1024)) { error in
+        XCTAssertThrowsError(try openScanning(directory, segmentSize: 1024)) { error in
             guard case let .corrupt(file, _, record, _)? = error as? JournalStoreError else {
                 return XCTFail("unexpected \(error)")
             }
@@ -413,7 +416,7 @@ final class StorageTests: XCTestCase {
             XCTAssertEqual(record, 59)
         }
         truncate(lastFile, to: all[59].offset)
-        XCTAssertThrowsError(try FileJournalStore.open(directory: directory, segmentSize: 1024)) { error in
+        XCTAssertThrowsError(try openScanning(directory, segmentSize: 1024)) { error in
             guard case let .corrupt(_, _, record, reason)? = error as? JournalStoreError else {
                 return XCTFail("unexpected \(error)")
             }
@@ -423,7 +426,70 @@ final class StorageTests: XCTestCase {
         // A whole segment of synced records missing.
         let files = try segmentFiles(directory)
         try FileManager.default.removeItem(atPath: files[1])
-        XCTAssertThrowsError(try FileJournalStore.open(directory: directory, segmentSize: 1024))
+        XCTAssertThrowsError(try openScanning(directory, segmentSize: 1024))
+    }
+
+    /// Removes `journal-*.idx`, so the next open scans every segment.
+    func removeSegmentIndexes(_ directory: String) {
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] where name.hasSuffix(".idx") {
+            try? FileManager.default.removeItem(atPath: directory + "/" + name)
+        }
+    }
+
+    func openScanning(_ directory: String, segmentSize: Int) throws -> FileJournalStore {
+        removeSegmentIndexes(directory)
+        return try FileJournalStore.open(directory: directory, segmentSize: segmentSize)
+    }
+
+    /// Sealed segments inside the synced prefix are opened from their index
+    /// files, not scanned (open time and memory do not grow with the journal):
+    /// damage in them is found when the record is read (every read re-checks
+    /// the CRC), by the scrubber and by `tally audit`; the last segment is
+    /// still scanned at open.
+    func testSealedSegmentsAreNotScannedAtOpen() throws {
+        let directory = makeDirectory()
+        let store = try FileJournalStore.open(directory: directory, segmentSize: 1024)
+        for i in 0..<60 { try store.append(record(i, length: 50)) }
+        try store.sync()
+        store.close()
+        let all = try frames(directory)
+        let files = try segmentFiles(directory)
+        XCTAssertGreaterThan(files.count, 3)
+        for file in files.dropLast() {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: String(file.dropLast(4)) + ".idx"), file)
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: String(files.last!.dropLast(4)) + ".idx"))
+        let target = try XCTUnwrap((1..<59).first { all[$0].file == files[1] && all[$0 - 1].file == files[1] })
+        let frame = all[target]
+        try flipByte(frame.file, at: frame.offset + 8 + 17)
+        let reopened = try FileJournalStore.open(directory: directory, segmentSize: 1024)
+        XCTAssertEqual(reopened.count, 60)
+        XCTAssertEqual(try reopened.read(target - 1), record(target - 1, length: 50))
+        XCTAssertThrowsError(try reopened.read(target)) { error in
+            guard case let .corrupt(file, offset, record, reason)? = error as? JournalStoreError else {
+                return XCTFail("unexpected \(error)")
+            }
+            XCTAssertEqual(file, frame.file)
+            XCTAssertEqual(offset, frame.offset)
+            XCTAssertEqual(record, target)
+            XCTAssertTrue(reason.contains("CRC"), reason)
+        }
+        XCTAssertThrowsError(try reopened.forEach(from: 0) { _, _ in })
+        // Appends, reads across segments and a reopen after more segments were sealed.
+        for i in 60..<90 { try reopened.append(record(i, length: 50)) }
+        try reopened.sync()
+        XCTAssertEqual(try reopened.read(85), record(85, length: 50))
+        reopened.close()
+        try flipByte(frame.file, at: frame.offset + 8 + 17)   // repair
+        let again = try FileJournalStore.open(directory: directory, segmentSize: 1024)
+        XCTAssertEqual(try allRecords(again), (0..<90).map { record($0, length: 50) })
+        again.close()
+        // A stale or damaged index is ignored (the segment is scanned).
+        let idx = String(files[1].dropLast(4)) + ".idx"
+        try flipByte(idx, at: 40)
+        let scanned = try FileJournalStore.open(directory: directory, segmentSize: 1024)
+        XCTAssertEqual(try allRecords(scanned), (0..<90).map { record($0, length: 50) })
+        scanned.close()
     }
 
     func testCorruptionFoundOnRead() throws {

@@ -17,6 +17,8 @@ final class MetricsTests: XCTestCase {
         ("tally_active_sessions", "gauge"),
         ("tally_journal_blocks_total", "counter"),
         ("tally_digest_divergence", "gauge"),
+        ("tally_scrub_verified_blocks", "gauge"),
+        ("tally_scrub_mismatches_total", "counter"),
     ]
     static let clusterMetrics: [(String, String)] = [
         ("tally_raft_term", "gauge"),

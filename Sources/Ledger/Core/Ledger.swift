@@ -146,6 +146,8 @@ public final class Ledger {
                 from = applied
             }
         }
+        // Replayed blocks go to the state store in batches (Ledger+Batch); the last is flushed below.
+        try stateStore.beginBatch()
         try store.forEach(from: from) { index, bytesOfRecord in
             bytes += bytesOfRecord.count
             do {
@@ -154,7 +156,12 @@ public final class Ledger {
             } catch let e as BlockRefused {
                 throw LedgerError.corruptJournal(sequenceNo: e.sequenceNo, reason: e.reason)
             }
+            if (index + 1) % Ledger.replayBatchBlocks == 0 {
+                try stateStore.flush()
+                try stateStore.beginBatch()
+            }
         }
+        try stateStore.flush()
         let seconds = Double(LedgerTime.monotonicNanoseconds() - start) / 1e9
         openStats = OpenStats(blocks: state.blockCount - from, bytes: bytes, seconds: seconds, fromCheckpoint: from,
                               rebuilt: rebuilt)

@@ -39,7 +39,9 @@ final class LMDBStateStore: StateStore {
     let mayBeTorn: Bool
     private(set) var env: Environment
     private(set) var dbs: Databases
-    private var current: LMDBStateView
+    var current: LMDBStateView
+    /// An open batch (`beginBatch`): applies write into it until `flush`.
+    var batch: WriteBatch?
     static let compactKey = Array("compactPending".utf8)
 
     static var environmentOptions: Environment.Options {
@@ -80,6 +82,7 @@ final class LMDBStateStore: StateStore {
     var view: any StateView { current }
 
     func snapshot() -> any StateView {
+        precondition(batch == nil, "state store: flush the batch before taking a snapshot")
         do {
             return try LMDBStateView(env.beginRead(), dbs)
         } catch {
@@ -88,6 +91,7 @@ final class LMDBStateStore: StateStore {
     }
 
     func apply(_ block: Block) throws {
+        if let batch { return try apply(block, in: batch) }
         current.end()
         defer { renew() }
         try marker.markDirty()
@@ -103,10 +107,11 @@ final class LMDBStateStore: StateStore {
         if redacts { compactionPending = true }
     }
 
-    private var compactionPending = false
+    var compactionPending = false
 
     /// Empties every database (before a rebuild from the journal).
     func reset() throws {
+        try flush()
         current.end()
         defer { renew() }
         try env.write { txn in
@@ -118,6 +123,7 @@ final class LMDBStateStore: StateStore {
 
     /// Flushes committed applies to disk (called when the journal syncs).
     func sync() throws {
+        try flush()
         guard marker.isDirty else { return }
         try env.sync(force: true)
         try marker.markClean()
@@ -151,12 +157,13 @@ final class LMDBStateStore: StateStore {
     }
 
     func close() {
+        try? flush()
         try? sync()
         current.end()
         _ = env.close()
     }
 
-    private func renew() {
+    func renew() {
         do {
             current = try LMDBStateView(env.beginRead(), dbs)
         } catch {

@@ -119,21 +119,23 @@ struct LMDBStateReads {
     }
 }
 
-/// A read-only view of the state store at one commit.
+/// A read-only view of the state store at one commit (a read transaction),
+/// or of an open batch (its write transaction: `LMDBStateStore+Batch`).
 final class LMDBStateView: StateView, @unchecked Sendable {
     let reads: LMDBStateReads
-    private let read: ReadTransaction
+    private let read: Transaction
     private var tables: [String: TableState?] = [:]
     private lazy var cachedCounters = reads.counters
     private lazy var cachedOrder = reads.tableOrder
 
-    init(_ txn: ReadTransaction, _ dbs: LMDBStateStore.Databases) {
+    init(_ txn: Transaction, _ dbs: LMDBStateStore.Databases) {
         read = txn
         reads = LMDBStateReads(txn: txn, dbs: dbs)
     }
 
-    var txn: ReadTransaction { read }
-    func end() { read.end() }
+    var txn: Transaction { read }
+    /// Ends a read transaction (a batch's write transaction is the batch's to end).
+    func end() { (read as? ReadTransaction)?.end() }
 
     var tableOrder: [String] { cachedOrder }
     var counters: StateCounters { cachedCounters }

@@ -11,6 +11,15 @@ protocol StateStore: AnyObject {
     /// Makes applied blocks durable (with the journal's sync).
     func sync() throws
     func close()
+    /// Groups the next applies into one store transaction until `flush()`
+    /// (see `LMDBStateStore+Batch`); the in-memory store needs none.
+    func beginBatch() throws
+    func flush() throws
+}
+
+extension StateStore {
+    func beginBatch() throws {}
+    func flush() throws {}
 }
 
 /// A state value behind a reference, so the ledger and its statements can

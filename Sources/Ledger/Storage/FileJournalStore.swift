@@ -83,40 +83,64 @@ public final class FileJournalStore: JournalStore, @unchecked Sendable {
         let fd: Int32
         /// Bytes in the file (header + complete frames).
         var size: Int
-        var recordCount: Int
+        /// Frame offsets of a segment still open for appending (or scanned, before it is indexed).
+        var offsets: [UInt32] = []
+        /// A sealed segment's offsets, from its index file (then `offsets` is empty).
+        var sealed: JournalSegmentIndex?
 
-        init(firstIndex: Int, path: String, fd: Int32, size: Int, recordCount: Int) {
+        init(firstIndex: Int, path: String, fd: Int32, size: Int) {
             self.firstIndex = firstIndex
             self.path = path
             self.fd = fd
             self.size = size
-            self.recordCount = recordCount
         }
 
+        var recordCount: Int { sealed?.count ?? offsets.count }
         var endIndex: Int { firstIndex + recordCount }
+
+        /// Byte offset of the frame of the segment's `local`-th record.
+        func frameOffset(_ local: Int) -> Int { sealed.map { $0.offset(local) } ?? Int(offsets[local]) }
+
+        /// Payload length of the `local`-th record: up to the next frame (or the end of the file).
+        func payloadLength(_ local: Int) -> Int {
+            let end = local + 1 < recordCount ? frameOffset(local + 1) : size
+            return end - frameOffset(local) - FileJournalStore.recordHeaderSize
+        }
+
+        /// Replaces the in-memory offsets by the segment's index file (written if needed).
+        func seal(writing: Bool) {
+            guard sealed == nil, !offsets.isEmpty else { return }
+            if writing {
+                guard (try? JournalSegmentIndex.write(segmentPath: path, firstIndex: firstIndex, segmentSize: size,
+                                                      offsets: offsets)) != nil else { return }
+            }
+            if let index = JournalSegmentIndex.load(segmentPath: path, firstIndex: firstIndex, segmentSize: size),
+               index.count == offsets.count {
+                sealed = index
+                offsets = []
+            }
+        }
     }
 
     private let lock = JournalStoreLock()
     private let syncLock = JournalStoreLock()
     // Guarded by `lock`:
     private var segments: [Segment]
-    private var offsets: [Int]        // record → byte offset of its frame in its segment
-    private var lengths: [UInt32]     // record → payload length
+    private var total: Int            // records in all segments
     private var synced: Int
     private var failure: String?      // set by close() or a failed write/fsync
     private let directoryFD: Int32
     private let lockFD: Int32
 
     private init(directory: String, segmentSize: Int, maxRecordSize: Int, report: JournalRecoveryReport,
-                 segments: [Segment], offsets: [Int], lengths: [UInt32], synced: Int,
+                 segments: [Segment], total: Int, synced: Int,
                  directoryFD: Int32, lockFD: Int32) {
         self.directory = directory
         self.segmentSize = segmentSize
         self.maxRecordSize = maxRecordSize
         self.recoveryReport = report
         self.segments = segments
-        self.offsets = offsets
-        self.lengths = lengths
+        self.total = total
         self.synced = synced
         self.directoryFD = directoryFD
         self.lockFD = lockFD
@@ -128,7 +152,7 @@ public final class FileJournalStore: JournalStore, @unchecked Sendable {
 
     // MARK: - JournalStore
 
-    public var count: Int { lock.withLock { offsets.count } }
+    public var count: Int { lock.withLock { total } }
     public var syncedCount: Int { lock.withLock { synced } }
 
     @discardableResult
@@ -166,20 +190,20 @@ public final class FileJournalStore: JournalStore, @unchecked Sendable {
                 throw error
             }
             segment.size += frameSize
-            segment.recordCount += 1
-            offsets.append(offset)
-            lengths.append(UInt32(record.count))
-            return offsets.count - 1
+            segment.offsets.append(UInt32(offset))
+            total += 1
+            return total - 1
         }
     }
 
     public func overwrite(_ index: Int, with record: [UInt8]) throws {
         try lock.withLock {
             try checkUsable()
-            guard index >= 0 && index < offsets.count else {
-                throw JournalStoreError.indexOutOfRange(index: index, count: offsets.count)
+            guard index >= 0 && index < total else {
+                throw JournalStoreError.indexOutOfRange(index: index, count: total)
             }
-            guard record.count == Int(lengths[index]) else {
+            let segment = segmentContaining(index)
+            guard record.count == segment.payloadLength(index - segment.firstIndex) else {
                 throw JournalStoreError.invalidArgument("an overwrite must keep the record's length")
             }
             guard index < synced else { throw JournalStoreError.invalidArgument("only synced records can be overwritten") }
@@ -188,10 +212,10 @@ public final class FileJournalStore: JournalStore, @unchecked Sendable {
             JournalFileIO.appendLE32(UInt32(record.count), to: &frame)
             JournalFileIO.appendLE32(CRC32C.checksum(record), to: &frame)
             frame += record
-            let segment = segmentContaining(index)
             do {
                 try JournalOverwrite.perform(directory: directory, directoryFD: directoryFD, segmentPath: segment.path,
-                                             fd: segment.fd, offset: offsets[index], frame: frame)
+                                             fd: segment.fd, offset: segment.frameOffset(index - segment.firstIndex),
+                                             frame: frame)
             } catch {
                 failure = "an in-place overwrite of record \(index) failed: \(error); reopen to finish it"
                 throw error
@@ -203,7 +227,7 @@ public final class FileJournalStore: JournalStore, @unchecked Sendable {
         try syncLock.withLock {
             let (target, segment, alreadySynced) = try lock.withLock { () throws -> (Int, Segment, Int) in
                 try checkUsable()
-                return (offsets.count, segments[segments.count - 1], synced)
+                return (total, segments[segments.count - 1], synced)
             }
             if target == alreadySynced { return }
             // Segments before the current one were fsynced when they were closed for appending
@@ -223,10 +247,12 @@ public final class FileJournalStore: JournalStore, @unchecked Sendable {
     public func read(_ index: Int) throws -> [UInt8] {
         let (segment, offset, length) = try lock.withLock { () throws -> (Segment, Int, Int) in
             if let failure, failure == Self.closedReason { throw JournalStoreError.unusable(reason: failure) }
-            guard index >= 0 && index < offsets.count else {
-                throw JournalStoreError.indexOutOfRange(index: index, count: offsets.count)
+            guard index >= 0 && index < total else {
+                throw JournalStoreError.indexOutOfRange(index: index, count: total)
             }
-            return (segmentContaining(index), offsets[index], Int(lengths[index]))
+            let segment = segmentContaining(index)
+            let local = index - segment.firstIndex
+            return (segment, segment.frameOffset(local), segment.payloadLength(local))
         }
         var frame = try JournalFileIO.readBytes(segment.fd, length: Self.recordHeaderSize + length, at: offset, path: segment.path)
         try Self.checkFrame(frame[...], expectedLength: length, segment: segment, offset: offset, record: index)
@@ -251,13 +277,14 @@ public final class FileJournalStore: JournalStore, @unchecked Sendable {
                 var bytes = 0
                 var i = index
                 while i < stop {
-                    let frame = Self.recordHeaderSize + Int(lengths[i])
+                    let length = segment.payloadLength(i - segment.firstIndex)
+                    let frame = Self.recordHeaderSize + length
                     if !plan.isEmpty && bytes + frame > chunkTarget { break }
-                    plan.append(Int(lengths[i]))
+                    plan.append(length)
                     bytes += frame
                     i += 1
                 }
-                return (segment, offsets[index], plan)
+                return (segment, segment.frameOffset(index - segment.firstIndex), plan)
             }
             let total = plan.reduce(0) { $0 + Self.recordHeaderSize + $1 }
             let chunk = try JournalFileIO.readBytes(segment.fd, length: total, at: firstOffset, path: segment.path)
@@ -289,6 +316,9 @@ public final class FileJournalStore: JournalStore, @unchecked Sendable {
                             maxRecordSize: Int = defaultMaxRecordSize) throws -> FileJournalStore {
         guard segmentSize > segmentHeaderSize + recordHeaderSize else {
             throw JournalStoreError.invalidArgument("segmentSize \(segmentSize) is too small")
+        }
+        guard segmentSize <= Int(UInt32.max) else {
+            throw JournalStoreError.invalidArgument("segmentSize \(segmentSize) must fit in 32 bits")
         }
         guard maxRecordSize >= 0 && maxRecordSize <= Int(UInt32.max) else {
             throw JournalStoreError.invalidArgument("maxRecordSize \(maxRecordSize) must be in 0...\(UInt32.max)")
@@ -325,22 +355,22 @@ public final class FileJournalStore: JournalStore, @unchecked Sendable {
 
         var report = JournalRecoveryReport()
         report.syncedCountAtOpen = syncedAtOpen
-        var offsets: [Int] = []
-        var lengths: [UInt32] = []
+        var total = 0
         var dropping = false          // a cut was made: every later segment goes
         var directoryChanged = false
         var truncatedSegment: Segment?
 
-        for (first, name) in names {
+        for (position, (first, name)) in names.enumerated() {
             let path = directory + "/" + name
             if dropping {
                 report.bytesDropped += (try? fileSizeAt(path)) ?? 0
+                JournalSegmentIndex.remove(segmentPath: path)
                 try JournalFileIO.unlinkFile(path)
                 report.removedSegments.append(path)
                 directoryChanged = true
                 continue
             }
-            let expected = offsets.count
+            let expected = total
             if first != expected {
                 // A gap or an overlap between segments: records are missing or doubled.
                 if min(first, expected) < syncedAtOpen {
@@ -350,6 +380,7 @@ public final class FileJournalStore: JournalStore, @unchecked Sendable {
                 }
                 dropping = true
                 report.bytesDropped += (try? fileSizeAt(path)) ?? 0
+                JournalSegmentIndex.remove(segmentPath: path)
                 try JournalFileIO.unlinkFile(path)
                 report.removedSegments.append(path)
                 directoryChanged = true
@@ -358,9 +389,29 @@ public final class FileJournalStore: JournalStore, @unchecked Sendable {
 
             let fd = try JournalFileIO.openFile(path, O_RDWR)
             let size: Int
-            let data: [UInt8]
             do {
                 size = try JournalFileIO.fileSize(fd, path: path)
+            } catch {
+                JournalFileIO.closeFile(fd)
+                throw error
+            }
+            // A sealed segment (not the last) inside the synced prefix, with an intact index, is
+            // not scanned: open stays independent of the journal's size. Every read re-checks a
+            // record's CRC, and the scrubber and `tally audit` read them all.
+            if position < names.count - 1,
+               let header = try? JournalFileIO.readBytes(fd, length: segmentHeaderSize, at: 0, path: path),
+               checkSegmentHeader(header, firstIndex: first) == nil,
+               let index = JournalSegmentIndex.load(segmentPath: path, firstIndex: first, segmentSize: size),
+               first + index.count <= syncedAtOpen {
+                let segment = Segment(firstIndex: first, path: path, fd: fd, size: size)
+                segment.sealed = index
+                opened.append(segment)
+                total += index.count
+                continue
+            }
+            JournalSegmentIndex.remove(segmentPath: path)
+            let data: [UInt8]
+            do {
                 data = try JournalFileIO.readBytes(fd, length: size, at: 0, path: path)
             } catch {
                 JournalFileIO.closeFile(fd)
@@ -375,17 +426,19 @@ public final class FileJournalStore: JournalStore, @unchecked Sendable {
                 // Created after the last sync and torn before its header was durable.
                 dropping = true
                 report.bytesDropped += size
+                JournalSegmentIndex.remove(segmentPath: path)
                 try JournalFileIO.unlinkFile(path)
                 report.removedSegments.append(path)
                 directoryChanged = true
                 continue
             }
 
-            let segment = Segment(firstIndex: first, path: path, fd: fd, size: segmentHeaderSize, recordCount: 0)
+            let segment = Segment(firstIndex: first, path: path, fd: fd, size: segmentHeaderSize)
             opened.append(segment)
             var offset = segmentHeaderSize
             let problem: String? = data.withUnsafeBytes { bytes -> String? in
                 while offset < size {
+                    if offset > Int(UInt32.max) { return "segment longer than 4 GiB" }
                     let remaining = size - offset
                     if remaining < recordHeaderSize {
                         return "torn record header: \(remaining) of \(recordHeaderSize) bytes present"
@@ -400,16 +453,15 @@ public final class FileJournalStore: JournalStore, @unchecked Sendable {
                     if computed != stored {
                         return "CRC-32C mismatch: stored \(hex32(stored)), computed \(hex32(computed)) over \(length) payload bytes"
                     }
-                    offsets.append(offset)
-                    lengths.append(UInt32(length))
+                    segment.offsets.append(UInt32(offset))
                     offset += recordHeaderSize + length
                 }
                 return nil
             }
             segment.size = offset
-            segment.recordCount = offsets.count - first
+            total += segment.offsets.count
             if let problem {
-                let record = offsets.count
+                let record = total
                 if record < syncedAtOpen {
                     throw JournalStoreError.corrupt(file: path, offset: offset, record: record, reason: problem)
                 }
@@ -422,7 +474,6 @@ public final class FileJournalStore: JournalStore, @unchecked Sendable {
             }
         }
 
-        let total = offsets.count
         if total < syncedAtOpen {
             throw JournalStoreError.corrupt(
                 file: opened.last?.path ?? directory, offset: opened.last?.size ?? 0, record: total,
@@ -448,10 +499,12 @@ public final class FileJournalStore: JournalStore, @unchecked Sendable {
         }
         report.recordCount = total
         report.unsyncedRecordsKept = total - syncedAtOpen
+        // Every segment but the last is sealed (durable now): index the ones that were scanned.
+        for segment in opened.dropLast() { segment.seal(writing: true) }
 
         success = true
         return FileJournalStore(directory: directory, segmentSize: segmentSize, maxRecordSize: maxRecordSize,
-                                report: report, segments: opened, offsets: offsets, lengths: lengths,
+                                report: report, segments: opened, total: total,
                                 synced: total, directoryFD: directoryFD, lockFD: lockFD)
     }
 
@@ -483,7 +536,10 @@ public final class FileJournalStore: JournalStore, @unchecked Sendable {
             failure = "fsync of a full segment failed: \(error)"
             throw error
         }
-        let segment = try Self.createSegment(directory: directory, firstIndex: offsets.count)
+        // Sealed and durable: its offsets move from memory to its index file
+        // (if that cannot be written, they stay in memory and the next open scans it).
+        current.seal(writing: true)
+        let segment = try Self.createSegment(directory: directory, firstIndex: total)
         do {
             try JournalFileIO.syncFile(directoryFD, path: directory)
         } catch {
@@ -509,7 +565,7 @@ public final class FileJournalStore: JournalStore, @unchecked Sendable {
             _ = try? JournalFileIO.unlinkFile(path)
             throw error
         }
-        return Segment(firstIndex: firstIndex, path: path, fd: fd, size: segmentHeaderSize, recordCount: 0)
+        return Segment(firstIndex: firstIndex, path: path, fd: fd, size: segmentHeaderSize)
     }
 
     /// Nil when the header is valid for a segment named for `firstIndex`, else what is wrong.

@@ -76,6 +76,14 @@ public struct NodeConfig: Equatable, Sendable {
         public var maxConcurrentPerCredential = 2
     }
 
+    /// `[scrub]`: the background re-verification of every ledger's journal.
+    public struct Scrub: Equatable, Sendable {
+        /// Journal bytes re-verified per second, all ledgers together; 0 turns the scrubber off.
+        /// Re-verification runs at about 25 MB/s per core (Docs/performance.md), so 5 MB/s
+        /// takes about a fifth of a core.
+        public var megabytesPerSecond: Double = 5
+    }
+
     public var nodeID = "node1"
     public var dataDirectory = "data"
     public var listen = Listen()
@@ -100,6 +108,7 @@ public struct NodeConfig: Equatable, Sendable {
     public var streams = Streams()
     public var admin = Admin()
     public var exports = Exports()
+    public var scrub = Scrub()
 
     public init() {}
 

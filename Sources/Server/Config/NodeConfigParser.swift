@@ -133,6 +133,10 @@ extension NodeConfig {
             c.admin.tokenFile = try t.string("token_file")
             try t.finish()
         }
+        if let t = try top.table("scrub") {
+            c.scrub.megabytesPerSecond = try t.number("megabytes_per_second", allowZero: true) ?? c.scrub.megabytesPerSecond
+            try t.finish()
+        }
         if let t = try top.table("exports") {
             c.exports.maxConcurrentPerCredential = try t.positiveInt("max_concurrent_per_credential")
                 ?? c.exports.maxConcurrentPerCredential

@@ -23,6 +23,8 @@ public final class LedgerMetrics: @unchecked Sendable {
     let indexedBytes: Gauge
     let divergence: Gauge
     let blocks: MirroredCounter
+    let scrubVerifiedBlocks: Gauge
+    let scrubMismatches: MirroredCounter
 
     private let lock = NSLock()
     private var latency: [MetricsCommand: DurationHistogram] = [:]
@@ -44,6 +46,8 @@ public final class LedgerMetrics: @unchecked Sendable {
         indexedBytes = r.makeGauge(descriptor: TallyMetricNames.indexedStorage, labels: labels)
         divergence = r.makeGauge(descriptor: TallyMetricNames.digestDivergence, labels: labels)
         blocks = MirroredCounter(r.makeCounter(descriptor: TallyMetricNames.journalBlocks, labels: labels))
+        scrubVerifiedBlocks = r.makeGauge(descriptor: TallyMetricNames.scrubVerifiedBlocks, labels: labels)
+        scrubMismatches = MirroredCounter(r.makeCounter(descriptor: TallyMetricNames.scrubMismatches, labels: labels))
     }
 
     // MARK: Recording
@@ -107,15 +111,18 @@ public final class LedgerMetrics: @unchecked Sendable {
         indexedBytes.set(to: Double(s.indexedBytes))
         divergence.set(to: s.divergence ? 1 : 0)
         blocks.update(s.blocks)
+        scrubVerifiedBlocks.set(to: Double(s.scrubVerifiedBlocks))
+        scrubMismatches.update(s.scrubMismatches)
         if let n = s.activeSessions { activeSessions.set(to: Double(n)) }
     }
 
     func unregister() {
         let r = owner.registry
-        for c in [occConflicts, readIOs, writeIOs, session4xx, session5xx, sessionRateExceeded, blocks.counter] {
+        for c in [occConflicts, readIOs, writeIOs, session4xx, session5xx, sessionRateExceeded, blocks.counter,
+                  scrubMismatches.counter] {
             r.unregisterCounter(c)
         }
-        for g in [activeSessions, journalBytes, indexedBytes, divergence] { r.unregisterGauge(g) }
+        for g in [activeSessions, journalBytes, indexedBytes, divergence, scrubVerifiedBlocks] { r.unregisterGauge(g) }
         lock.lock()
         let hs = latency.values
         latency.removeAll()

@@ -33,9 +33,16 @@ public struct LedgerMetricsSnapshot: Sendable, Equatable {
     /// If set, `tally_active_sessions` is set to it at scrape time; if nil the
     /// gauge follows `LedgerMetrics.sessionOpened()/sessionClosed()`.
     public var activeSessions: Int?
+    /// Blocks the scrubber verified in its current pass (`tally_scrub_verified_blocks`).
+    public var scrubVerifiedBlocks: UInt64
+    /// Mismatches the scrubber found since the node started (`tally_scrub_mismatches_total`).
+    public var scrubMismatches: UInt64
 
     public init(name: String, journalBytes: UInt64, indexedBytes: UInt64, blocks: UInt64,
-                divergence: Bool = false, activeSessions: Int? = nil) {
+                divergence: Bool = false, activeSessions: Int? = nil,
+                scrubVerifiedBlocks: UInt64 = 0, scrubMismatches: UInt64 = 0) {
+        self.scrubVerifiedBlocks = scrubVerifiedBlocks
+        self.scrubMismatches = scrubMismatches
         self.name = name
         self.journalBytes = journalBytes
         self.indexedBytes = indexedBytes

@@ -92,12 +92,32 @@ public struct LedgerStatusReport: Sendable, Equatable, Codable {
     /// The ledger digest at the tip, lowercase hex; nil with no block yet.
     public var digest: String?
     public var divergent: Bool
+    /// The background scrubber's progress (nil when it is off or has not run yet).
+    public var scrub: Scrub?
 
-    public init(name: String, tipAddress: TipAddress?, digest: [UInt8]?, divergent: Bool = false) {
+    /// What the scrubber re-verified of the journal, and what it found.
+    public struct Scrub: Sendable, Equatable, Codable {
+        /// Passes over the whole journal completed since the node started.
+        public var passes: Int
+        /// Blocks verified in the current pass.
+        public var verifiedBlocks: Int
+        public var mismatches: Int
+        public var lastMismatch: String?
+
+        public init(passes: Int, verifiedBlocks: Int, mismatches: Int, lastMismatch: String?) {
+            self.passes = passes
+            self.verifiedBlocks = verifiedBlocks
+            self.mismatches = mismatches
+            self.lastMismatch = lastMismatch
+        }
+    }
+
+    public init(name: String, tipAddress: TipAddress?, digest: [UInt8]?, divergent: Bool = false, scrub: Scrub? = nil) {
         self.name = name
         self.tipAddress = tipAddress
         self.digest = digest.map(LedgerStatusReport.hex)
         self.divergent = divergent
+        self.scrub = scrub
     }
 
     static func hex(_ bytes: [UInt8]) -> String {
@@ -111,7 +131,7 @@ public struct LedgerStatusReport: Sendable, Equatable, Codable {
         return String(decoding: out, as: UTF8.self)
     }
 
-    enum CodingKeys: String, CodingKey { case name, tipAddress, digest, divergent }
+    enum CodingKeys: String, CodingKey { case name, tipAddress, digest, divergent, scrub }
 
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -119,6 +139,7 @@ public struct LedgerStatusReport: Sendable, Equatable, Codable {
         try c.encode(tipAddress, forKey: .tipAddress)
         try c.encode(digest, forKey: .digest)
         try c.encode(divergent, forKey: .divergent)
+        try c.encodeIfPresent(scrub, forKey: .scrub)
     }
 }
 

@@ -28,6 +28,10 @@ enum TallyMetricNames {
     static let journalBlocks = d("tally_journal_blocks_total", "Journal blocks committed to the ledger.")
     static let digestDivergence = d("tally_digest_divergence",
         "1 when this node's digest of the ledger disagrees with the cluster's, else 0.")
+    static let scrubVerifiedBlocks = d("tally_scrub_verified_blocks",
+        "Journal blocks the background scrubber re-verified in its current pass over the ledger.")
+    static let scrubMismatches = d("tally_scrub_mismatches_total",
+        "Journal records or state the background scrubber found not to verify.")
 
     // Cluster.
     static let raftTerm = d("tally_raft_term", "Current Raft term of this node.")

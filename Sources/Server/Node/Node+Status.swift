@@ -1,6 +1,7 @@
 import Foundation
 import Ion
 import Net
+import Ledger
 
 extension Node: MetricsSource, NodeStatusSource {
     public func snapshot() -> NodeMetricsSnapshot {
@@ -10,8 +11,10 @@ extension Node: MetricsSource, NodeStatusSource {
                                   journalBytes: UInt64(stateMachine.journalBytes(ledger: info.name) ?? 0),
                                   indexedBytes: UInt64(stateMachine.ledger(named: info.name)?.indexedStorageBytes ?? 0),
                                   blocks: UInt64(stateMachine.ledger(named: info.name)?.blockCount ?? 0),
-                                  divergence: divergence[info.name] != nil,
-                                  activeSessions: sessions?.liveSessionCount(ledger: info.name))
+                                  divergence: divergence[info.name] != nil || scrubMismatches(info.name) > 0,
+                                  activeSessions: sessions?.liveSessionCount(ledger: info.name),
+                                  scrubVerifiedBlocks: UInt64(scrubbing?.progress(of: info.name)?.verifiedBlocks ?? 0),
+                                  scrubMismatches: UInt64(scrubMismatches(info.name)))
         }
         return NodeMetricsSnapshot(replication: driver.status, ledgers: ledgers)
     }
@@ -24,10 +27,23 @@ extension Node: MetricsSource, NodeStatusSource {
                 name: info.name,
                 tipAddress: digest.map { .init(strandId: $0.tip.strandId, sequenceNo: UInt64($0.tip.sequenceNo)) },
                 digest: digest?.digest,
-                divergent: divergence[info.name] != nil)
+                divergent: divergence[info.name] != nil || scrubMismatches(info.name) > 0,
+                scrub: scrubbing?.progress(of: info.name).map(LedgerStatusReport.Scrub.init))
         }
         return NodeStatusReport(replication: driver.status, ledgers: ledgers, version: Node.version,
                                 storageError: storageError)
+    }
+
+    func scrubMismatches(_ ledger: String) -> Int { scrubbing?.progress(of: ledger)?.mismatchesTotal ?? 0 }
+
+    /// Loop thread, once a second: a scrub step for each open, active ledger.
+    func scrubTick() {
+        guard let scrubbing else { return }
+        let ledgers = stateMachine.registry.ledgerInfos.compactMap { info -> (name: String, ledger: Ledger)? in
+            guard stateMachine.state(of: info.name) == .active, let l = stateMachine.ledger(named: info.name) else { return nil }
+            return (info.name, l)
+        }
+        scrubbing.tick(ledgers: ledgers)
     }
 
     /// Planned failover: hands leadership to `target` ("node2"), or to the
@@ -54,5 +70,11 @@ extension Node: MetricsSource, NodeStatusSource {
         } catch {
             return .text("transfer failed: \(error)\n", status: 500)
         }
+    }
+}
+
+extension LedgerStatusReport.Scrub {
+    init(_ p: JournalScrubber.Progress) {
+        self.init(passes: p.passes, verifiedBlocks: p.verifiedBlocks, mismatches: p.mismatchesTotal, lastMismatch: p.lastMismatch)
     }
 }

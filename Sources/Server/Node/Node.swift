@@ -24,6 +24,8 @@ public final class Node {
     private var metricsServer: HTTPServer?
     private var router: ClientRouter!
     private var timers: [TimerHandle] = []
+    /// The background journal scrubber (nil when `[scrub] megabytes_per_second = 0`).
+    private(set) var scrubbing: LedgerScrubbing?
     private var statementRunner: PooledStatementRunner?
     private let authFailures = AuthFailureLog()
     public private(set) var storageError: String?
@@ -141,7 +143,12 @@ public final class Node {
         timers.append(loop.scheduleTimer(after: .seconds(5), repeating: .seconds(5)) { [weak self] in
             self?.sessions.sweep()
         })
+        if config.scrub.megabytesPerSecond > 0 {
+            scrubbing = LedgerScrubbing(loop: loop, megabytesPerSecond: config.scrub.megabytesPerSecond, logger: NodeLog.node,
+                                        isOpen: { [weak self] name, ledger in self?.stateMachine.ledger(named: name) === ledger })
+        }
         timers.append(loop.scheduleTimer(after: .seconds(1), repeating: .seconds(1)) { [weak self] in
+            self?.scrubTick()
             self?.controlPlane.reconcile()
             self?.router.stuck.scan()
             self?.authFailures.flush()

@@ -1,0 +1,61 @@
+import LMDB
+
+/// Batching: between `beginBatch()` and `flush()` every applied block writes
+/// into one LMDB write transaction, committed at `flush()` — one set of page
+/// writes for the whole batch instead of one per block (bulk loads). The
+/// ledger's own reads (`view`) go through that transaction, so they see the
+/// batch's blocks; `snapshot()` (another thread's view) is refused until the
+/// flush. `sync()`, `reset()` and `close()` flush first. A block whose apply
+/// fails leaves the batch unusable: it is aborted, dropping every block of it
+/// from the store (the journal has them; the next open replays them), and the
+/// error thrown — as for an unbatched apply, which the ledger treats as fatal.
+/// The map cannot grow inside a batch, so a batch begins only with
+/// `batchHeadroom` bytes of map to spare (the map is doubled first if need be).
+extension LMDBStateStore {
+    /// Map space a batch may use: far more than a batch of a few thousand blocks writes.
+    static let batchHeadroom = 1 << 30
+
+    func beginBatch() throws {
+        guard batch == nil else { return }
+        current.end()
+        do {
+            let info = try env.info()
+            if info.mapSize - info.usedBytes < Self.batchHeadroom {
+                try env.resize(to: max(info.mapSize * 2, info.usedBytes + 2 * Self.batchHeadroom))
+            }
+            try marker.markDirty()
+            let b = try env.beginBatch()
+            batch = b
+            current = LMDBStateView(b.txn, dbs)
+        } catch {
+            renew()
+            throw error
+        }
+    }
+
+    func apply(_ block: Block, in batch: WriteBatch) throws {
+        var writer = LMDBStateWriter(txn: batch.txn, dbs: dbs)
+        do {
+            try writer.apply(block)
+            if let failure = writer.failure { throw failure }
+            if !((try? block.redactions()) ?? []).isEmpty {
+                try batch.txn.put(dbs.meta, LMDBStateStore.compactKey, [1])
+                compactionPending = true
+            }
+        } catch {
+            self.batch = nil
+            batch.abort()
+            renew()
+            throw error
+        }
+        current = LMDBStateView(batch.txn, dbs)   // a fresh view: no cached table or counters
+    }
+
+    /// Commits the open batch, if any.
+    func flush() throws {
+        guard let b = batch else { return }
+        batch = nil
+        defer { renew() }
+        try b.commit()
+    }
+}

@@ -1,0 +1,44 @@
+import ArgumentParser
+import Foundation
+import Ledger
+
+/// `tally bench scale`: one phase of scripts/bench-scale (a ledger of N
+/// one-document revisions on a FileJournalStore + LMDB state store).
+struct BenchScale: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "scale",
+        abstract: "Ledger-size figures: load, open, rebuild, query, audit (see scripts/bench-scale).")
+
+    enum Phase: String, ExpressibleByArgument, CaseIterable { case load, open, rebuild, query, audit }
+
+    @Option(help: "load | open | rebuild | query | audit.")
+    var phase: Phase
+
+    @Option(help: "Revisions to load (one INSERT per block).")
+    var revisions: Int = 1_000_000
+
+    @Option(help: "Blocks between syncs while loading.")
+    var syncEvery: Int = 10_000
+
+    @Option(help: "Blocks per state-store write transaction while loading (1 = one per block).")
+    var batch: Int = 1
+
+    @Option(help: "Samples per query percentile.")
+    var samples: Int = 20_000
+
+    @Option(help: "Scratch directory (journal/ and state/ inside).")
+    var dir: String
+
+    func run() throws {
+        switch phase {
+        case .load:
+            print(try ScaleBenchmark.load(count: revisions, directory: dir, syncEvery: syncEvery, batch: batch) { line in
+                FileHandle.standardError.write(Data((line + "\n").utf8))
+            })
+        case .open: print(try ScaleBenchmark.reopen(directory: dir))
+        case .rebuild: print(try ScaleBenchmark.reopen(directory: dir, rebuild: true))
+        case .query: print(try ScaleBenchmark.query(directory: dir, samples: samples))
+        case .audit: print(try ScaleBenchmark.audit(directory: dir))
+        }
+    }
+}
