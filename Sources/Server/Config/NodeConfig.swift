@@ -86,6 +86,8 @@ public struct NodeConfig: Equatable, Sendable {
         public var electionTicks = 10
         public var heartbeatTicks = 1
         public var compactionThreshold = 10_000
+        /// An fsync (Raft log or journal) at least this slow is logged (`slow fsync`, warning).
+        public var slowFsyncMilliseconds = 100
     }
 
     /// `[streams]`: which Kinesis stream ARNs deliver where (StreamJournalToKinesis).

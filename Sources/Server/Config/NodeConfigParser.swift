@@ -105,6 +105,7 @@ extension NodeConfig {
             c.raft.electionTicks = try t.positiveInt("election_ticks") ?? c.raft.electionTicks
             c.raft.heartbeatTicks = try t.positiveInt("heartbeat_ticks") ?? c.raft.heartbeatTicks
             c.raft.compactionThreshold = try t.positiveInt("compaction_threshold") ?? c.raft.compactionThreshold
+            c.raft.slowFsyncMilliseconds = try t.positiveInt("slow_fsync_ms") ?? c.raft.slowFsyncMilliseconds
             try t.finish()
             guard c.raft.heartbeatTicks < c.raft.electionTicks else {
                 throw ConfigError("raft.heartbeat_ticks (\(c.raft.heartbeatTicks)) must be less than raft.election_ticks (\(c.raft.electionTicks))")

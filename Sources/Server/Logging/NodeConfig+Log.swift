@@ -14,6 +14,11 @@ extension NodeConfig {
             "transaction_timeout_seconds": "\(session.transactionTimeout)",
             "max_connections": "\(http.maxConnections)",
             "election_ticks": "\(raft.electionTicks)", "tick_ms": "\(raft.tickMilliseconds)",
+            "heartbeat_ticks": "\(raft.heartbeatTicks)", "compaction_threshold": "\(raft.compactionThreshold)",
+            "slow_fsync_ms": "\(raft.slowFsyncMilliseconds)", "state": "\(storage.stateOnDisk ? "lmdb" : "memory")",
+            "tls_cert": "\(tls?.certificateFile ?? "-")", "tls_ca": "\(tls?.caFile ?? "-")",
+            "credentials_file": "\(auth.mode == .sigv4 ? auth.credentialsFile : "-")",
+            "admin_token_file": "\(adminTokenFile)", "statement_threads": "\(statements.threads)",
         ]
     }
 }

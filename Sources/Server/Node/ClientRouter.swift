@@ -71,7 +71,7 @@ final class ClientRouter: HTTPHandler {
             return
         }
         if isSession {
-            serveSession(request, node: node, label: label, respond: respond)
+            serveSession(request, node: node, label: label, forwarded: forwarded, respond: respond)
         } else {
             if let (command, ledger) = MetricsCommand.controlPlane(method: request.method, path: request.path) {
                 label.command = command.rawValue
@@ -81,7 +81,7 @@ final class ClientRouter: HTTPHandler {
         }
     }
 
-    private func serveSession(_ request: HTTPRequest, node: Node, label: StuckRequestWatch.Label,
+    private func serveSession(_ request: HTTPRequest, node: Node, label: StuckRequestWatch.Label, forwarded: Bool,
                               respond: @escaping (HTTPResponse) -> Void) {
         let started = ContinuousClock.now
         var decoded: SendCommandRequest?
@@ -108,7 +108,13 @@ final class ClientRouter: HTTPHandler {
                                                    rateExceeded: type.hasPrefix("RateExceededException"))
                 }
             }
-            respond(ClientRouter.http(response))
+            var http = ClientRouter.http(response)
+            if forwarded, let decoded {
+                // For the follower's `tally_forwarded_command_latency_seconds` (it strips these).
+                http.headers.set(ForwardedHTTP.commandHeader, decoded.command.name)
+                if let ledger { http.headers.set(ForwardedHTTP.ledgerHeader, ledger) }
+            }
+            respond(http)
         }
     }
 
@@ -145,11 +151,25 @@ final class ClientRouter: HTTPHandler {
             return false
         }
         let isSession = ClientRouter.isSession(request)
+        let started = ContinuousClock.now
         node.driver.transport.request(to: leader, channel: .forward, payload: ForwardedHTTP.encode(request),
-                                      timeout: .seconds(35)) { result in
+                                      timeout: .seconds(35)) { [weak node] result in
             switch result {
             case .success(let bytes):
-                if let response = ForwardedHTTP.decodeResponse(bytes) {
+                if var response = ForwardedHTTP.decodeResponse(bytes) {
+                    var command: MetricsCommand?
+                    var ledger: String?
+                    if isSession {
+                        command = response.headers[ForwardedHTTP.commandHeader].flatMap(MetricsCommand.init(rawValue:))
+                        ledger = response.headers[ForwardedHTTP.ledgerHeader]
+                        response.headers.remove(ForwardedHTTP.commandHeader)
+                        response.headers.remove(ForwardedHTTP.ledgerHeader)
+                    } else if let (c, l) = MetricsCommand.controlPlane(method: request.method, path: request.path) {
+                        (command, ledger) = (c, l)
+                    }
+                    if let node, let command {
+                        node.recordForwarded(command, ledger: ledger, duration: ContinuousClock.now - started)
+                    }
                     respond(response)
                 } else {
                     respond(ClientRouter.error(.internalFailure("malformed forwarded response"), sessionAPI: isSession))

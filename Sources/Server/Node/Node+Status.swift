@@ -56,3 +56,14 @@ extension Node: MetricsSource, NodeStatusSource {
         }
     }
 }
+
+extension Node {
+    /// A command this follower forwarded to the leader (`tally_forwarded_command_latency_seconds`).
+    func recordForwarded(_ command: MetricsCommand, ledger: String?, duration: Duration) {
+        if let ledger, stateMachine.state(of: ledger) != nil {
+            metrics.ledger(ledger).recordForwardedCommand(command, duration: duration)
+        } else {
+            metrics.recordUnscopedForwardedCommand(command, duration: duration)
+        }
+    }
+}

@@ -27,6 +27,12 @@ public final class Node {
     private let authFailures = AuthFailureLog()
     public private(set) var storageError: String?
     private let adminToken: String
+    /// A hot backup is copying (one at a time). Loop thread.
+    var backupRunning = false
+    /// The credentials file as SigV4 verifies against it (re-read on `reload()`).
+    private(set) var credentialStore: ReloadableCredentialStore?
+    /// The client listener, for certificate rotation (`Node+Reload.swift`).
+    var clientListener: HTTPServer? { clientServer }
 
     public init(config: NodeConfig) throws {
         self.config = config
@@ -63,6 +69,7 @@ public final class Node {
                 o.electionTicks = config.raft.electionTicks
                 o.heartbeatTicks = config.raft.heartbeatTicks
                 o.compactionThreshold = UInt64(config.raft.compactionThreshold)
+                o.slowFsyncThreshold = .milliseconds(config.raft.slowFsyncMilliseconds)
                 return o
             }())
         // The log is compacted only up to `durableIndex` (what ledgers.ion records): record it at
@@ -158,14 +165,16 @@ public final class Node {
         case .none:
             return RequestAuthenticator(mode: .none, verifier: SigV4Verifier(credentials: StaticCredentialStore([])))
         case .sigv4:
-            var verifier = SigV4Verifier(credentials: try CredentialsFile.load(path: config.auth.credentialsFile))
+            let store = try ReloadableCredentialStore(path: config.auth.credentialsFile)
+            credentialStore = store
+            var verifier = SigV4Verifier(credentials: store)
             verifier.maxClockSkew = config.auth.maxClockSkew
             verifier.region = config.auth.region
             return RequestAuthenticator(mode: .sigv4, verifier: verifier, failureLog: authFailures)
         }
     }
 
-    private func makeClientTLS() throws -> TLSContext? {
+    func makeClientTLS() throws -> TLSContext? {
         guard let tls = config.tls else { return nil }
         return try TLSContext(.server(certificateChain: .file(tls.certificateFile), privateKey: .file(tls.privateKeyFile)),
                               role: .server)
