@@ -153,6 +153,12 @@ final class NodeConfigTests: XCTestCase {
         XCTAssertEqual(c.statements.limits.maxResultBytes, 16 << 20)
     }
 
+    func testRaftSlowFsyncThreshold() throws {
+        XCTAssertEqual(try NodeConfig.parse("").raft.slowFsyncMilliseconds, 100)
+        XCTAssertEqual(try NodeConfig.parse("[raft]\nslow_fsync_ms = 25\n").raft.slowFsyncMilliseconds, 25)
+        XCTAssertThrowsError(try NodeConfig.parse("[raft]\nslow_fsync_ms = 0\n"))
+    }
+
     func testStreamsAdminAndExportsSections() throws {
         let c = try NodeConfig.parse("""
         data_dir = "d"

@@ -124,6 +124,19 @@ def test_followers_record_the_latency_of_what_they_forward(cluster):
     assert sum(counts.values()) > 0
 
 
+def test_node_logs_tell_the_story_of_the_kills(cluster):
+    """Elections with terms, leader changes and peer links, as logfmt lines; nothing per request."""
+    logs = {n: (cluster.dir / f"local/{n}.log").read_text() for n in cluster.names}
+    everything = "\n".join(logs.values())
+    for event in ['msg="elected leader"', 'msg="leader changed"', 'msg="election started"',
+                  'msg="peer connected"', 'msg="peer disconnected"', 'msg=configuration']:
+        assert event in everything, event
+    elected = [l for l in everything.splitlines() if 'msg="elected leader"' in l]
+    assert all(" term=" in l for l in elected) and any(" term=1" not in l for l in elected), elected
+    # Hundreds of commits went through: at info level, none of them was logged.
+    assert len(everything.splitlines()) < 150, len(everything.splitlines())
+
+
 def test_cluster_status_and_down_include_the_load_balancer(cluster):
     out = cluster.tally("cluster", "status", "--dir", str(cluster.dir)).stdout
     assert f"load balancer 127.0.0.1:{cluster.lb_port}: running" in out, out

@@ -33,6 +33,9 @@ extension Node {
         if !incremental, previous != nil || !((try? FileManager.default.contentsOfDirectory(atPath: target)) ?? []).isEmpty {
             return fail(409, "\(target) is not empty; a full backup needs an empty or new directory (or use incremental)")
         }
+        guard driver.catchUp == nil else {
+            return fail(409, "this node is catching up from the leader; retry when it is done (or back up another node)")
+        }
         let diverged = stateMachine.divergence
         guard diverged.isEmpty else {
             return fail(409, "ledger(s) \(diverged.keys.sorted().joined(separator: ", ")) diverged on this node; back up another node")
