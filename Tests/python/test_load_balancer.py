@@ -25,6 +25,14 @@ def cluster(tally_bin, tmp_path_factory):
         c.down()
 
 
+def insert_once(tx, doc_id, writer):
+    """Idempotent, as QLDB asks of a transaction a driver may retry: a commit whose
+    answer was lost (its node died) may have committed, and the retry must see it.
+    One table per writer, so that writers do not conflict with each other."""
+    if not list(tx.execute_statement(f"SELECT id FROM Docs{writer} WHERE id = ?", doc_id)):
+        tx.execute_statement(f"INSERT INTO Docs{writer} ?", {"id": doc_id})
+
+
 class Load:
     """WRITERS threads inserting unique documents through one endpoint; every
     acknowledgement is timestamped."""
@@ -38,12 +46,15 @@ class Load:
         self.threads = [threading.Thread(target=self.run, args=(i,)) for i in range(WRITERS)]
 
     def run(self, n):
-        d = driver(self.ledger)
+        # pyqldb's default retry policy (4 retries, 10 ms base): the nodes hold requests
+        # through an election ([http] leader_wait_seconds), so the defaults suffice.
+        from pyqldb.driver.qldb_driver import QldbDriver
+        d = QldbDriver(self.ledger)
         deadline = time.monotonic() + 240
         while not self.stop.is_set() and time.monotonic() < deadline:
             doc_id = str(uuid.uuid4())
             try:
-                d.execute_lambda(lambda tx: tx.execute_statement("INSERT INTO Docs ?", {"id": doc_id, "writer": n}))
+                d.execute_lambda(lambda tx: insert_once(tx, doc_id, n))
                 with self.lock:
                     self.acks.append((time.monotonic(), doc_id))
             except Exception as e:  # not acknowledged: may or may not have committed
@@ -76,8 +87,9 @@ def test_clients_keep_committing_through_the_load_balancer_while_nodes_are_kille
     with environment(cluster.lb_env()):
         create_ledger("lb")
         d = driver("lb")
-        d.execute_lambda(lambda tx: tx.execute_statement("CREATE TABLE Docs"))
-        d.execute_lambda(lambda tx: tx.execute_statement("CREATE INDEX ON Docs (id)"))
+        for n in range(WRITERS):
+            d.execute_lambda(lambda tx: tx.execute_statement(f"CREATE TABLE Docs{n}"))
+            d.execute_lambda(lambda tx: tx.execute_statement(f"CREATE INDEX ON Docs{n} (id)"))
         load = Load("lb")
         for t in load.threads:
             t.start()
@@ -97,7 +109,8 @@ def test_clients_keep_committing_through_the_load_balancer_while_nodes_are_kille
             for t in load.threads:
                 t.join(timeout=120)
         assert not any(t.is_alive() for t in load.threads)
-        stored = d.execute_lambda(lambda tx: [r["id"] for r in tx.execute_statement("SELECT id FROM Docs")])
+        stored = [i for n in range(WRITERS) for i in
+                  d.execute_lambda(lambda tx: [r["id"] for r in tx.execute_statement(f"SELECT id FROM Docs{n}")])]
         d.close()
     acknowledged = [i for _, i in load.acks]
     missing = set(acknowledged) - set(stored)

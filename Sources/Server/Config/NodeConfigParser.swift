@@ -98,6 +98,7 @@ extension NodeConfig {
             c.http.maxConnections = try t.positiveInt("max_connections") ?? c.http.maxConnections
             c.http.maxBufferedBodyBytes = try t.positiveInt("max_buffered_body_bytes") ?? c.http.maxBufferedBodyBytes
             c.http.stuckRequestSeconds = try t.seconds("stuck_request_seconds") ?? c.http.stuckRequestSeconds
+            c.http.leaderWaitSeconds = try t.seconds("leader_wait_seconds", allowZero: true) ?? c.http.leaderWaitSeconds
             try t.finish()
         }
         if let t = try top.table("raft") {

@@ -12,7 +12,7 @@ extension NodeConfig {
             "max_sessions_per_credential": "\(session.maxSessionsPerCredential)",
             "max_body_bytes": "\(http.maxBodyBytes)", "max_buffered_body_bytes": "\(http.maxBufferedBodyBytes)",
             "transaction_timeout_seconds": "\(session.transactionTimeout)",
-            "max_connections": "\(http.maxConnections)",
+            "max_connections": "\(http.maxConnections)", "leader_wait_seconds": "\(http.leaderWaitSeconds)",
             "election_ticks": "\(raft.electionTicks)", "tick_ms": "\(raft.tickMilliseconds)",
             "heartbeat_ticks": "\(raft.heartbeatTicks)", "compaction_threshold": "\(raft.compactionThreshold)",
             "slow_fsync_ms": "\(raft.slowFsyncMilliseconds)", "state": "\(storage.stateOnDisk ? "lmdb" : "memory")",

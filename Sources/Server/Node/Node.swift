@@ -100,7 +100,8 @@ public final class Node {
         let stuck = StuckRequestWatch(threshold: .milliseconds(Int(config.http.stuckRequestSeconds * 1000)))
         router = ClientRouter(node: self, session: SessionEndpoint(manager: sessions, authenticator: authenticator),
                               authenticator: authenticator,
-                              limits: ClientBodyLimits(sessionAPI: config.http.maxBodyBytes), stuck: stuck)
+                              limits: ClientBodyLimits(sessionAPI: config.http.maxBodyBytes), stuck: stuck,
+                              leaderWait: .milliseconds(Int(config.http.leaderWaitSeconds * 1000)))
         controlPlane.forwardToLeader = { [weak self] request, _, respond in
             guard let self else { return false }
             return self.router.forward(request, respond: respond)
