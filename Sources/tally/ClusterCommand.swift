@@ -71,6 +71,8 @@ struct ClusterCommand: ParsableCommand {
             Endpoint \(environment.endpoint) (\(endpointNote)).
               tally cluster status              # roles, terms, commit index, digests
               tally cluster failover [--to N]   # hand leadership on
+              tally cluster reload              # SIGHUP: re-read credentials and TLS certificates
+              tally backup --config \(cluster.members[0].configPath) --to DIR [--incremental]
               tally cluster down                # stop all nodes
             Metrics: \(cluster.members.map { "http://\($0.config.listen.metrics)/metrics" }.joined(separator: " "))
             """)
