@@ -5,6 +5,7 @@ import os
 import signal
 import ssl
 import subprocess
+import threading
 import time
 
 import pytest
@@ -82,15 +83,48 @@ def test_sighup_rotates_certificates_and_credentials_without_dropping_the_cluste
     before = {n: served_certificate(cluster.ports[n]["client"]) for n in cluster.names}
     rotated = {n: rotate_certificate(certs, n) for n in cluster.names}
     new_key, new_secret = "AKIAROTATED000000001", "rotatedsecretrotatedsecretrotatedsecret0"
-    (cluster.dir / "local/credentials").write_text(
-        f"[default]\naws_access_key_id = {new_key}\naws_secret_access_key = {new_secret}\n")
+    creds = cluster.dir / "local/credentials"
+    old_file = creds.read_text()
 
+    # Step 1, under load with the old key: new certificates, and the new key added next to the old one.
+    creds.write_text(old_file + f"[rotated]\naws_access_key_id = {new_key}\naws_secret_access_key = {new_secret}\n")
+    acked, errors, stop = [], [], threading.Event()
+
+    def writer():
+        with environment(env):
+            d = driver("hup")
+            deadline = time.monotonic() + 60
+            while not stop.is_set() and time.monotonic() < deadline:
+                try:
+                    d.execute_lambda(lambda tx: tx.execute_statement("INSERT INTO T ?", {"during": "reload"}))
+                    acked.append(time.monotonic())
+                except Exception as e:
+                    errors.append(repr(e))
+            d.close()
+
+    t = threading.Thread(target=writer)
+    t.start()
+    try:
+        cluster.wait(lambda: len(acked) >= 20, 30, "20 commits before the reload")
+        hup_all(cluster)
+        for n in cluster.names:
+            wait_log(cluster, n, "reloaded TLS certificate")
+            wait_log(cluster, n, "reloaded credentials")
+            after = served_certificate(cluster.ports[n]["client"])
+            assert after == rotated[n] and after != before[n], f"{n} still serves its old certificate"
+        at_reload = len(acked)
+        cluster.wait(lambda: len(acked) >= at_reload + 20, 30, "20 commits after the reload")
+    finally:
+        stop.set()
+        t.join(timeout=60)
+    assert errors == [], errors  # the client on its old connection and key never noticed
+    print(f"{len(acked)} commits across the reload, no error")
+
+    # Step 2: the old key removed.
+    creds.write_text(f"[rotated]\naws_access_key_id = {new_key}\naws_secret_access_key = {new_secret}\n")
     hup_all(cluster)
     for n in cluster.names:
-        wait_log(cluster, n, "reloaded TLS certificate")
-        wait_log(cluster, n, "reloaded credentials")
-        after = served_certificate(cluster.ports[n]["client"])
-        assert after == rotated[n] and after != before[n], f"{n} still serves its old certificate"
+        wait_log(cluster, n, "reloaded credentials", count=2)
 
     # The new key works (through a follower too: it checks the key before forwarding), the old one does not.
     import botocore.exceptions
