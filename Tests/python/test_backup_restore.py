@@ -209,4 +209,5 @@ def test_restore_recomputes_every_hash_and_refuses_a_tampered_backup(source, tal
     target = LocalCluster(tally_bin, tmp_path / "t", nodes=1)
     r = target.tally("restore", "--from", str(b), "--config", str(target.dir / "node1.toml"), check=False)
     assert r.returncode != 0
+    print(r.stderr.strip())
     assert "ledger tamper: block" in r.stderr and "does not verify" in r.stderr, r.stderr
