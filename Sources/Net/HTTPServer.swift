@@ -65,6 +65,12 @@ public final class HTTPServer {
         connections[ObjectIdentifier(c)] = c
     }
 
+    /// The TLS context for connections accepted from now on (certificate
+    /// rotation); open connections keep the one they were accepted with.
+    public func replaceTLS(_ tls: TLSContext?) {
+        configuration.tls = tls
+    }
+
     /// Stops listening and closes every connection.
     public func stop() {
         listener?.close()

@@ -10,7 +10,8 @@ public final class PeerConnection {
     public let loop: EventLoop
     public let host: String
     public let port: Int
-    let tls: TLSContext?
+    /// Used for the next dial: replacing it (certificate rotation) leaves the current link as it is.
+    public var tls: TLSContext?
     let expectedPeerName: String?
     public var backoff: Backoff
     public var connectTimeout: Duration = .seconds(5)

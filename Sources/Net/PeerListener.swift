@@ -3,7 +3,8 @@
 public final class PeerListener {
     public let loop: EventLoop
     private var listener: TCPListener?
-    private let tls: TLSContext?
+    /// Used for the next handshake: replacing it (certificate rotation) leaves accepted links as they are.
+    public var tls: TLSContext?
     private let maxFrameSize: Int
     private let handshakeTimeout: Duration
     private let authorize: ((PeerCertificate?) -> String?)?

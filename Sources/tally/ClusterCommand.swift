@@ -7,7 +7,7 @@ struct ClusterCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cluster",
         abstract: "Run the local cluster described by cluster/node*.toml.",
-        subcommands: [Up.self, Status.self, Failover.self, Down.self])
+        subcommands: [Up.self, Status.self, Failover.self, Reload.self, Down.self])
 
     struct Options: ParsableArguments {
         @Option(help: "Directory holding node*.toml (runtime state goes in its local/ folder).")
@@ -16,7 +16,7 @@ struct ClusterCommand: ParsableCommand {
 
     struct Up: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Start every node that is not running, wait for a leader, write cluster/local/env.")
+            abstract: "Start every node that is not running, wait for a leader, start HAProxy if cluster/haproxy.cfg exists, write cluster/local/env.")
 
         @OptionGroup var options: Options
 
@@ -50,16 +50,29 @@ struct ClusterCommand: ParsableCommand {
             guard let leader else {
                 throw CLIError("no leader within \(timeout) s; see the logs in \(cluster.localDirectory)")
             }
-            let first = cluster.members[0].config
-            try ClientEnvironment(config: first).write(to: cluster.envPath)
             print("leader: \(leader.name)")
+            var environment = ClientEnvironment(config: cluster.members[0].config)
+            var endpointNote = "node \(cluster.members[0].name); any node works: followers forward to the leader"
+            if let lb = cluster.loadBalancer {
+                if let pid = lb.runningPID() {
+                    print("haproxy: already running (pid \(pid)) on \(lb.host):\(lb.port)")
+                } else {
+                    let pid = try lb.start()
+                    print("haproxy: started (pid \(pid)) on \(lb.host):\(lb.port), log \(lb.logPath)")
+                }
+                environment.endpoint = lb.endpoint
+                endpointNote = "HAProxy in front of every node, health-checked on /health"
+            }
+            try environment.write(to: cluster.envPath)
             print("""
 
             The cluster is up. To connect unmodified QLDB clients (pyqldb, boto3):
               source \(cluster.envPath)
-            Endpoint \(ClientEnvironment(config: first).endpoint) (any node works: followers forward to the leader).
+            Endpoint \(environment.endpoint) (\(endpointNote)).
               tally cluster status              # roles, terms, commit index, digests
               tally cluster failover [--to N]   # hand leadership on
+              tally cluster reload              # SIGHUP: re-read credentials and TLS certificates
+              tally backup --config \(cluster.members[0].configPath) --to DIR [--incremental]
               tally cluster down                # stop all nodes
             Metrics: \(cluster.members.map { "http://\($0.config.listen.metrics)/metrics" }.joined(separator: " "))
             """)
@@ -75,6 +88,10 @@ struct ClusterCommand: ParsableCommand {
             let cluster = try LocalCluster(directory: options.dir)
             let rows = ClusterStatusRow.poll(cluster, http: try BlockingHTTP())
             ClusterStatusRow.printTable(rows)
+            if let lb = cluster.loadBalancer {
+                let state = lb.runningPID().map { "running (pid \($0))" } ?? "down"
+                print("load balancer \(lb.host):\(lb.port): \(state)")
+            }
         }
     }
 
@@ -121,8 +138,27 @@ struct ClusterCommand: ParsableCommand {
         }
     }
 
+    struct Reload: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Send SIGHUP to every running node: re-read the credentials file and TLS certificates.")
+
+        @OptionGroup var options: Options
+
+        func run() throws {
+            let cluster = try LocalCluster(directory: options.dir)
+            for m in cluster.members {
+                if let pid = cluster.runningPID(m) {
+                    kill(pid, SIGHUP)
+                    print("\(m.name): SIGHUP sent (see \(cluster.logPath(m)))")
+                } else {
+                    print("\(m.name): not running")
+                }
+            }
+        }
+    }
+
     struct Down: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Stop every running node (SIGTERM, then SIGKILL).")
+        static let configuration = CommandConfiguration(abstract: "Stop every running node and the load balancer (SIGTERM, then SIGKILL).")
 
         @OptionGroup var options: Options
 
@@ -143,6 +179,7 @@ struct ClusterCommand: ParsableCommand {
                 print("\(name): stopped")
             }
             if pids.isEmpty { print("no node was running") }
+            if let lb = cluster.loadBalancer, lb.stop() { print("haproxy: stopped") }
         }
     }
 }

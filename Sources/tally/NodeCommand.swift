@@ -29,6 +29,9 @@ struct NodeRunCommand: ParsableCommand {
     }
 
     func run() throws {
+        // Before any thread starts, so that every thread inherits the mask and
+        // only `waitForTerminationSignal` receives these signals.
+        blockNodeSignals()
         let nodeConfig = try config.map { try NodeConfig.load(path: $0) } ?? NodeConfig()
         NodeLog.bootstrap(level: Logger.Level(rawValue: logLevel)!, node: nodeConfig.nodeID)
         NodeLog.node.info("configuration", metadata: nodeConfig.logMetadata)
@@ -40,7 +43,7 @@ struct NodeRunCommand: ParsableCommand {
         if let envFile {
             try ClientEnvironment(config: nodeConfig).write(to: envFile)
         }
-        waitForTerminationSignal()
+        waitForTerminationSignal(onHangup: { node.reload() })
         NodeLog.node.notice("stopping", metadata: ["timeout_seconds": "\(stopTimeout)"])
         // A node whose loop is busy must still stop: everything acknowledged is already
         // fsynced (Raft log and journal), so exiting without the clean path loses nothing.
@@ -55,15 +58,29 @@ struct NodeRunCommand: ParsableCommand {
     }
 }
 
-/// Blocks until SIGINT or SIGTERM.
-func waitForTerminationSignal() {
+/// Blocks SIGINT, SIGTERM and SIGHUP in the calling thread (and the threads it starts later).
+@discardableResult
+func blockNodeSignals() -> sigset_t {
     var set = sigset_t()
     sigemptyset(&set)
     sigaddset(&set, SIGINT)
     sigaddset(&set, SIGTERM)
+    sigaddset(&set, SIGHUP)
     pthread_sigmask(SIG_BLOCK, &set, nil)
-    var signal: Int32 = 0
-    sigwait(&set, &signal)
+    return set
+}
+
+/// Blocks until SIGINT or SIGTERM; each SIGHUP meanwhile runs `onHangup`
+/// (the node re-reads its credentials file and TLS certificates).
+func waitForTerminationSignal(onHangup: () -> Void = {}) {
+    var set = blockNodeSignals()
+    while true {
+        var signal: Int32 = 0
+        sigwait(&set, &signal)
+        guard signal == SIGHUP else { return }
+        NodeLog.node.notice("SIGHUP: reloading credentials and TLS certificates")
+        onHangup()
+    }
 }
 
 /// The AWS environment variables that point unmodified QLDB clients at a node.

@@ -8,6 +8,6 @@ struct Tally: ParsableCommand {
         commandName: "tally",
         abstract: "Tally: a self-hosted, verifiable ledger database that speaks QLDB's protocol.",
         version: version,
-        subcommands: [NodeRunCommand.self, ClusterCommand.self, LedgerCommand.self, ShellCommand.self, DigestCommand.self, VerifyCommand.self, ExportCommand.self, IonCommand.self, LedgerDemoCommand.self, VerifyExportCommand.self, AuditCommand.self, BenchCommand.self, VersionCommand.self]
+        subcommands: [NodeRunCommand.self, ClusterCommand.self, BackupCommand.self, RestoreCommand.self, LedgerCommand.self, ShellCommand.self, DigestCommand.self, VerifyCommand.self, ExportCommand.self, IonCommand.self, LedgerDemoCommand.self, VerifyExportCommand.self, AuditCommand.self, BenchCommand.self, VersionCommand.self]
     )
 }

@@ -155,6 +155,14 @@ final class NodeConfigTests: XCTestCase {
         XCTAssertEqual(c.statements.limits.maxResultBytes, 16 << 20)
     }
 
+    func testSlowFsyncThresholdAndLeaderWait() throws {
+        XCTAssertEqual(try NodeConfig.parse("").http.leaderWaitSeconds, 4)
+        XCTAssertEqual(try NodeConfig.parse("[http]\nleader_wait_seconds = 0\n").http.leaderWaitSeconds, 0)
+        XCTAssertEqual(try NodeConfig.parse("").raft.slowFsyncMilliseconds, 100)
+        XCTAssertEqual(try NodeConfig.parse("[raft]\nslow_fsync_ms = 25\n").raft.slowFsyncMilliseconds, 25)
+        XCTAssertThrowsError(try NodeConfig.parse("[raft]\nslow_fsync_ms = 0\n"))
+    }
+
     func testStreamsAdminAndExportsSections() throws {
         let c = try NodeConfig.parse("""
         data_dir = "d"

@@ -13,14 +13,20 @@ from conftest import ROOT, free_port, read_env_file
 
 
 class LocalCluster:
-    def __init__(self, tally_bin, directory, nodes=3, extra_config="", peer_address=None):
+    def __init__(self, tally_bin, directory, nodes=3, extra_config="", peer_address=None, load_balancer=False):
         """`extra_config`: TOML text appended to every node's config (e.g. a `[raft]` section).
         `peer_address(n, m, port)`: the address node n dials to reach peer m (default: m's own
-        peer port), so a test can route links through a proxy it controls."""
+        peer port), so a test can route links through a proxy it controls.
+        `load_balancer`: also write haproxy.cfg (the shipped cluster/haproxy.cfg with this
+        cluster's ports), which `tally cluster up` then starts."""
         self.bin = tally_bin
         self.dir = pathlib.Path(directory)
         self.names = [f"node{i}" for i in range(1, nodes + 1)]
         self.ports = {n: {"client": free_port(), "peer": free_port(), "metrics": free_port()} for n in self.names}
+        self.lb_port = None
+        if load_balancer:
+            self.lb_port = free_port()
+            (self.dir / "haproxy.cfg").write_text(haproxy_config(self.lb_port, [self.ports[n] for n in self.names]))
         subprocess.run([str(ROOT / "scripts/gen-certs"), "--dir", str(self.dir / "local"), str(nodes)],
                        check=True, capture_output=True)
         for n in self.names:
@@ -52,7 +58,21 @@ credentials_file = "local/credentials"
         return self.tally("cluster", "up", "--dir", str(self.dir))
 
     def down(self):
-        self.tally("cluster", "down", "--dir", str(self.dir), check=False)
+        try:
+            self.tally("cluster", "down", "--dir", str(self.dir), check=False)
+        finally:
+            # Whatever `cluster down` could not stop (it failed, timed out): nodes and haproxy.
+            for pidfile in (self.dir / "local").glob("*.pid"):
+                try:
+                    os.kill(int(pidfile.read_text()), signal.SIGKILL)
+                except (OSError, ValueError):
+                    pass
+
+    def lb_env(self):
+        """The client environment through the load balancer (what `cluster/local/env` holds)."""
+        env = read_env_file(self.dir / "local/env")
+        assert env["AWS_ENDPOINT_URL_QLDB"] == f"https://127.0.0.1:{self.lb_port}", env
+        return env
 
     def env(self, node=None):
         env = read_env_file(self.dir / "local/env")
@@ -111,6 +131,17 @@ credentials_file = "local/credentials"
             d = self.digests(ledger)
             return d if len(d) == len(self.names) and len(set(d.values())) == 1 else None
         return self.wait(converged, timeout, f"all nodes agreeing on {ledger}")
+
+
+def haproxy_config(lb_port, node_ports):
+    """cluster/haproxy.cfg with the local cluster's ports (8442; 8443+i client, 9464+i metrics) replaced."""
+    text = (ROOT / "cluster/haproxy.cfg").read_text()
+    text = text.replace("127.0.0.1:8442", f"127.0.0.1:{lb_port}")
+    for i, p in enumerate(node_ports):
+        text = text.replace(f"127.0.0.1:{8443 + i} check port {9464 + i}",
+                            f"127.0.0.1:{p['client']} check port {p['metrics']}")
+    assert "8442" not in text and "9464" not in text, "cluster/haproxy.cfg no longer has the expected server lines"
+    return text
 
 
 def driver(ledger):

@@ -118,16 +118,28 @@ public final class PeerTransport {
 
     public func setHandler(_ channel: Channel, _ handler: RequestHandler?) { handlers[channel] = handler }
 
+    /// The server (inbound) and client (outbound) contexts from the PEM files, read now.
+    private func makeTLS() throws -> (server: TLSContext?, client: TLSContext?) {
+        guard let f = tlsFiles else { return (nil, nil) }
+        let server = try TLSContext(.server(certificateChain: .file(f.certificateFile), privateKey: .file(f.privateKeyFile),
+                                            clientCA: .file(f.caFile)), role: .server)
+        let client = try TLSContext(.client(trustRoots: .file(f.caFile), certificateChain: .file(f.certificateFile),
+                                            privateKey: .file(f.privateKeyFile)), role: .client)
+        return (server, client)
+    }
+
+    /// Re-reads the certificate, key and CA files for links made from now on
+    /// (certificate rotation); links up now stay up. Throws, changing nothing,
+    /// when the files do not make a valid context. Loop thread.
+    public func reloadTLS() throws {
+        let (serverTLS, clientTLS) = try makeTLS()
+        listener?.tls = serverTLS
+        for c in outbound.values { c.tls = clientTLS }
+    }
+
     /// Binds the listener and starts dialling every peer. Loop thread.
     public func start() throws {
-        var serverTLS: TLSContext?
-        var clientTLS: TLSContext?
-        if let f = tlsFiles {
-            serverTLS = try TLSContext(.server(certificateChain: .file(f.certificateFile), privateKey: .file(f.privateKeyFile),
-                                               clientCA: .file(f.caFile)), role: .server)
-            clientTLS = try TLSContext(.client(trustRoots: .file(f.caFile), certificateChain: .file(f.certificateFile),
-                                               privateKey: .file(f.privateKeyFile)), role: .client)
-        }
+        let (serverTLS, clientTLS) = try makeTLS()
         let names = Set(peers.map(\.name))
         listener = try PeerListener(loop: loop, host: listenHost, port: listenPort, tls: serverTLS,
                                     authorize: PeerListener.allowing(names)) { [weak self] link in
@@ -138,8 +150,13 @@ public final class PeerTransport {
                                    expectedPeerName: tlsFiles == nil ? nil : p.name, backoff: backoff)
             c.connectTimeout = connectTimeout
             c.onFrame = { [weak self] payload in self?.outboundFrame(payload, from: p.id) }
-            c.onConnect = { [weak self] _ in self?.onPeerConnected?(p.id) }
-            c.onDisconnect = { [weak self] _ in
+            c.onConnect = { [weak self] _ in
+                NodeLog.raft.info("peer connected", metadata: ["peer": "\(p.name)", "address": "\(p.host):\(p.port)"])
+                self?.onPeerConnected?(p.id)
+            }
+            c.onDisconnect = { [weak self] error in
+                NodeLog.raft.warning("peer disconnected", metadata: [
+                    "peer": "\(p.name)", "address": "\(p.host):\(p.port)", "reason": "\(error.map { "\($0)" } ?? "closed")"])
                 self?.failPending(peer: p.id, .disconnected)
                 self?.onPeerDisconnected?(p.id)
             }

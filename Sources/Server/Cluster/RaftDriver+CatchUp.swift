@@ -39,6 +39,7 @@ extension RaftDriver {
         }
         catchUpGeneration &+= 1
         catchUp = CatchUpProgress(message: m, leader: m.from, generation: catchUpGeneration)
+        logCatchUpStarted(leader: m.from, index: meta.index, term: meta.term)
         do {
             if let cursor = try sink.beginCatchUp(manifest: snap.data) {
                 fetchChunk(cursor)
@@ -69,6 +70,7 @@ extension RaftDriver {
                     self.catchUp?.chunks += 1
                     self.catchUp?.bytes += data.count
                     self.catchUpStats.chunksReceived += 1
+                    if let progress = self.catchUp { self.logCatchUpProgress(progress) }
                     if let next { self.fetchChunk(next) } else { self.finishCatchUp() }
                 } catch {
                     self.abortCatchUp("chunk from node \(c.leader): \(error)")
@@ -88,6 +90,7 @@ extension RaftDriver {
         catchUp = nil
         smApplied = max(smApplied, index)
         catchUpStats.completed += 1
+        logCatchUpFinished(c)
         if isRunning { node.step(c.message) }
         applyDeferred()
         pump()
@@ -113,6 +116,7 @@ extension RaftDriver {
     private func noteCatchUpFailure(_ why: String) {
         catchUpStats.failed += 1
         catchUpStats.lastFailure = why
+        logCatchUpFailed(why)
         lastError = why
     }
 

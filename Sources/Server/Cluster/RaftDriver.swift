@@ -51,6 +51,9 @@ public final class RaftDriver: Replicator {
     private var settleIndex: UInt64?
     private var settled = false
     private var settleWaiters: [(Result<Void, ReplicationError>) -> Void] = []
+    /// Role and leader as last logged (`RaftDriver+Logging.swift`).
+    private var loggedRole: Role?
+    private var loggedLeader: UInt64 = 0
     /// Leader: last catch-up activity per peer in snapshot state (monotonic seconds).
     var snapshotActivity: [UInt64: Double] = [:]
     /// Follower: the stream in progress, and committed entries held back meanwhile.
@@ -139,6 +142,7 @@ public final class RaftDriver: Replicator {
 
     func storageFailed(_ error: Error) {
         let why = "\(error)"
+        logStorageFailure(why)
         lastError = why
         runState = .failed(why)
         halt(.storageFailed(why))
@@ -311,7 +315,7 @@ public final class RaftDriver: Replicator {
         }, then: { [weak self] outcome in
             guard let self else { return }
             let (error, elapsed) = outcome
-            if error == nil, rd.mustSync { self.onFsync?(elapsed) }
+            if error == nil, rd.mustSync { self.noteFsync("raft_log", elapsed) }
             self.persisting = false
             guard self.isRunning else { self.storage.close(); return }
             if let error { return self.storageFailed(error) }
@@ -321,7 +325,10 @@ public final class RaftDriver: Replicator {
 
     private func afterPersist(_ rd: Ready) {
         for m in rd.messages {
-            if m.kind == .snapshot { snapshotActivity[m.to] = clusterMonotonicNow() }
+            if m.kind == .snapshot {
+                snapshotActivity[m.to] = clusterMonotonicNow()
+                logSnapshotSent(to: m.to, index: m.snapshot?.metadata.index ?? 0)
+            }
             if !transport.send(m) {
                 node.reportUnreachable(m.to)
                 if m.kind == .snapshot { node.reportSnapshot(to: m.to, failed: true) }
@@ -345,6 +352,9 @@ public final class RaftDriver: Replicator {
     }
 
     private func softStateChanged(_ ss: SoftState) {
+        logSoftState(ss, previousRole: loggedRole, previousLeader: loggedLeader, lastKnownLeader: lastLeader)
+        loggedRole = ss.role
+        loggedLeader = ss.leader
         if ss.leader != noNode && ss.leader != lastLeader { leaderChanges += 1 }
         if ss.leader != noNode { lastLeader = ss.leader }
         let isLeader = ss.role == .leader
@@ -424,7 +434,7 @@ public final class RaftDriver: Replicator {
         do {
             try stateMachine.sync()
             stateMachineDirty = false
-            onFsync?(ContinuousClock.now - started)
+            noteFsync("journal", ContinuousClock.now - started)
         } catch {
             storageFailed(error)
         }
@@ -451,6 +461,7 @@ public final class RaftDriver: Replicator {
             try storage.createSnapshot(at: target, confState: ConfState(voters: configuration.voters),
                                        data: source.catchUpManifest())
             try storage.compact(upTo: target)
+            logCompaction(snapshotIndex: target, firstIndex: storage.firstIndex, lastIndex: storage.lastIndex)
         } catch {
             if let f = storage.failure { storageFailed(f) }
         }

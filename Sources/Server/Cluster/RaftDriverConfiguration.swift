@@ -28,6 +28,10 @@ public struct RaftDriverOptions: Sendable {
     public var stateMachineSyncInterval: Duration = .milliseconds(200)
     /// nil: random per start.
     public var randomSeed: UInt64?
+    /// An fsync (Raft log or journal) taking at least this long is logged at warning level.
+    public var slowFsyncThreshold: Duration = .milliseconds(100)
+    /// A follower's catch-up logs its progress every this many chunks.
+    public var catchUpLogEveryChunks = 16
 
     public init() {}
 }

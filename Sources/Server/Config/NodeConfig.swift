@@ -48,6 +48,9 @@ public struct NodeConfig: Equatable, Sendable {
         public var maxBufferedBodyBytes = 64 * 1024 * 1024
         /// A request unanswered this long is logged once at `warning`.
         public var stuckRequestSeconds: TimeInterval = 5
+        /// A follower holds a client request this long while no leader is known
+        /// or reachable (an election) before answering 503; 0 answers at once.
+        public var leaderWaitSeconds: TimeInterval = 4
     }
 
     /// Raft timing and log compaction (`RaftDriverOptions`).
@@ -56,6 +59,8 @@ public struct NodeConfig: Equatable, Sendable {
         public var electionTicks = 10
         public var heartbeatTicks = 1
         public var compactionThreshold = 10_000
+        /// An fsync (Raft log or journal) at least this slow is logged (`slow fsync`, warning).
+        public var slowFsyncMilliseconds = 100
     }
 
     /// `[streams]`: which Kinesis stream ARNs deliver where (StreamJournalToKinesis).

@@ -100,6 +100,7 @@ extension NodeConfig {
             c.http.maxConnections = try t.positiveInt("max_connections") ?? c.http.maxConnections
             c.http.maxBufferedBodyBytes = try t.positiveInt("max_buffered_body_bytes") ?? c.http.maxBufferedBodyBytes
             c.http.stuckRequestSeconds = try t.seconds("stuck_request_seconds") ?? c.http.stuckRequestSeconds
+            c.http.leaderWaitSeconds = try t.seconds("leader_wait_seconds", allowZero: true) ?? c.http.leaderWaitSeconds
             try t.finish()
         }
         if let t = try top.table("raft") {
@@ -107,6 +108,7 @@ extension NodeConfig {
             c.raft.electionTicks = try t.positiveInt("election_ticks") ?? c.raft.electionTicks
             c.raft.heartbeatTicks = try t.positiveInt("heartbeat_ticks") ?? c.raft.heartbeatTicks
             c.raft.compactionThreshold = try t.positiveInt("compaction_threshold") ?? c.raft.compactionThreshold
+            c.raft.slowFsyncMilliseconds = try t.positiveInt("slow_fsync_ms") ?? c.raft.slowFsyncMilliseconds
             try t.finish()
             guard c.raft.heartbeatTicks < c.raft.electionTicks else {
                 throw ConfigError("raft.heartbeat_ticks (\(c.raft.heartbeatTicks)) must be less than raft.election_ticks (\(c.raft.electionTicks))")

@@ -1,6 +1,7 @@
 import Foundation
 import Ion
 import Ledger
+import Logging
 
 /// Catch-up by journal streaming (`Sources/Server/Cluster/CatchUp.swift`): the
 /// journal *is* the snapshot.
@@ -208,7 +209,13 @@ extension NodeStateMachine: CatchUpSource, CatchUpSink {
             let entry = t.entry!
             if let old = registry.entries[m.info.name], old !== entry { registry.purge(old.info.name) }
             var info = m.info
-            if let d = t.divergence { info.divergence = d }
+            if let d = t.divergence {
+                info.divergence = d
+                if entry.info.divergence != d {
+                    NodeLog.storage.critical("ledger diverged; this node stops applying it", metadata: [
+                        "ledger": "\(m.info.name)", "log_index": "\(manifest.appliedIndex)", "reason": "\(d)"])
+                }
+            }
             entry.info = info
             let count = entry.ledger!.blockCount
             entry.replayTail = t.divergence == nil && count > m.blocks ? m.blocks..<count : nil

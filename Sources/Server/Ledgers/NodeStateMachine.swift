@@ -1,6 +1,7 @@
 import Foundation
 import Ion
 import Ledger
+import Logging
 
 /// The node's replicated state: every committed `NodeCommand`, in log order,
 /// on every node. Deterministic — no clock, no randomness: what varies
@@ -122,6 +123,8 @@ public final class NodeStateMachine: ReplicatedStateMachine {
                 let why = mine.map { "block \(cp.sequenceNo) hashes to \(Hex.encode($0)) here, \(Hex.encode(cp.blockHash)) on the proposer" }
                     ?? "the proposer's block \(cp.sequenceNo) does not exist here (\(ledger.blockCount) blocks)"
                 entry.info.divergence = "DIVERGENCE at log index \(index): \(why)"
+                NodeLog.storage.critical("ledger diverged; this node stops applying it", metadata: [
+                    "ledger": "\(t.ledgerName)", "log_index": "\(index)", "reason": "\(why)"])
                 metadataDirty = true
                 ledger.abandon(transactionId: proposal.transactionId)
                 return .rejected(.diverged("Ledger \(t.ledgerName): \(entry.info.divergence!)"))
@@ -134,6 +137,8 @@ public final class NodeStateMachine: ReplicatedStateMachine {
             return .rejected(.occConflict("Optimistic concurrency control conflict in transaction \(proposal.transactionId): \(reason)"))
         } catch {
             storageFailure = "ledger \(t.ledgerName): \(error)"
+            NodeLog.storage.critical("journal write failed; this node refuses writes", metadata: [
+                "ledger": "\(t.ledgerName)", "log_index": "\(index)", "error": "\(error)"])
             return .rejected(.storageFailed("journal write failed: \(error)"))
         }
         entry.recentHashes.record(block.address.sequenceNo, block.blockHash)

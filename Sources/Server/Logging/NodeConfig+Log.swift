@@ -12,8 +12,13 @@ extension NodeConfig {
             "max_sessions_per_credential": "\(session.maxSessionsPerCredential)",
             "max_body_bytes": "\(http.maxBodyBytes)", "max_buffered_body_bytes": "\(http.maxBufferedBodyBytes)",
             "transaction_timeout_seconds": "\(session.transactionTimeout)",
-            "max_connections": "\(http.maxConnections)",
+            "max_connections": "\(http.maxConnections)", "leader_wait_seconds": "\(http.leaderWaitSeconds)",
             "election_ticks": "\(raft.electionTicks)", "tick_ms": "\(raft.tickMilliseconds)",
+            "heartbeat_ticks": "\(raft.heartbeatTicks)", "compaction_threshold": "\(raft.compactionThreshold)",
+            "slow_fsync_ms": "\(raft.slowFsyncMilliseconds)", "state": "\(storage.stateOnDisk ? "lmdb" : "memory")",
+            "tls_cert": "\(tls?.certificateFile ?? "-")", "tls_ca": "\(tls?.caFile ?? "-")",
+            "credentials_file": "\(auth.mode == .sigv4 ? auth.credentialsFile : "-")",
+            "admin_token_file": "\(adminTokenFile)", "statement_threads": "\(statements.threads)",
         ]
     }
 }

@@ -28,6 +28,7 @@ public final class LedgerMetrics: @unchecked Sendable {
 
     private let lock = NSLock()
     private var latency: [MetricsCommand: DurationHistogram] = [:]
+    private var forwardedLatency: [MetricsCommand: DurationHistogram] = [:]
     private var removed = false
 
     init(name: String, owner: TallyMetrics) {
@@ -68,6 +69,13 @@ public final class LedgerMetrics: @unchecked Sendable {
         }
     }
 
+    /// A command this node (a follower) forwarded to the leader, from receipt to
+    /// response, the hop included (`tally_forwarded_command_latency_seconds`). The
+    /// leader records the same command in `tally_command_latency_seconds`.
+    public func recordForwardedCommand(_ command: MetricsCommand, duration: Duration) {
+        histogram(command, forwarded: true)?.record(duration)
+    }
+
     /// Disk I/Os done for this ledger (`tally_read_ios_total`, `tally_write_ios_total`).
     public func recordIOs(reads: Int = 0, writes: Int = 0) {
         if reads > 0 { readIOs.increment(by: Int64(reads)) }
@@ -93,16 +101,16 @@ public final class LedgerMetrics: @unchecked Sendable {
 
     // MARK: Internals
 
-    private func histogram(_ command: MetricsCommand) -> DurationHistogram? {
+    private func histogram(_ command: MetricsCommand, forwarded: Bool = false) -> DurationHistogram? {
         lock.lock()
         defer { lock.unlock() }
-        if let h = latency[command] { return h }
+        if let h = forwarded ? forwardedLatency[command] : latency[command] { return h }
         if removed { return nil }
         let h = owner.registry.makeDurationHistogram(
-            descriptor: TallyMetricNames.commandLatency,
+            descriptor: forwarded ? TallyMetricNames.forwardedCommandLatency : TallyMetricNames.commandLatency,
             labels: [("ledger", name), ("command", command.rawValue)],
             buckets: TallyMetrics.commandLatencyBuckets)
-        latency[command] = h
+        if forwarded { forwardedLatency[command] = h } else { latency[command] = h }
         return h
     }
 
@@ -124,8 +132,9 @@ public final class LedgerMetrics: @unchecked Sendable {
         }
         for g in [activeSessions, journalBytes, indexedBytes, divergence, scrubVerifiedBlocks] { r.unregisterGauge(g) }
         lock.lock()
-        let hs = latency.values
+        let hs = Array(latency.values) + Array(forwardedLatency.values)
         latency.removeAll()
+        forwardedLatency.removeAll()
         removed = true
         lock.unlock()
         for h in hs { r.unregisterDurationHistogram(h) }

@@ -10,6 +10,8 @@ enum TallyMetricNames {
     // Per ledger (label `ledger`), QLDB's CloudWatch set.
     static let commandLatency = d("tally_command_latency_seconds",
         "Latency of data-plane commands and control-plane operations, by ledger and command.")
+    static let forwardedCommandLatency = d("tally_forwarded_command_latency_seconds",
+        "Latency of commands a follower forwarded to the leader, as its client saw it (the hop included), by ledger and command.")
     static let occConflicts = d("tally_occ_conflict_exceptions_total",
         "Requests that ended in OccConflictException.")
     static let journalStorage = d("tally_journal_storage_bytes",

@@ -37,6 +37,7 @@ public final class TallyMetrics: @unchecked Sendable {
     private var ledgers: [String: LedgerMetrics] = [:]
     private let unscopedLock = NSLock()
     private var unscopedLatency: [MetricsCommand: DurationHistogram] = [:]
+    private var unscopedForwardedLatency: [MetricsCommand: DurationHistogram] = [:]
 
     /// Serializes scrapes: mirrored counters and series add/remove.
     private let scrapeLock = NSLock()
@@ -72,18 +73,23 @@ public final class TallyMetrics: @unchecked Sendable {
     /// ListJournalS3Exports, …, or a request for a ledger that does not
     /// exist): recorded with `ledger=""`, which Prometheus treats as no label.
     public func recordUnscopedCommand(_ command: MetricsCommand, duration: Duration) {
+        unscopedHistogram(command, forwarded: false).record(duration)
+    }
+
+    /// A forwarded operation that names no ledger (`tally_forwarded_command_latency_seconds{ledger=""}`).
+    public func recordUnscopedForwardedCommand(_ command: MetricsCommand, duration: Duration) {
+        unscopedHistogram(command, forwarded: true).record(duration)
+    }
+
+    private func unscopedHistogram(_ command: MetricsCommand, forwarded: Bool) -> DurationHistogram {
         unscopedLock.lock()
-        let h: DurationHistogram
-        if let existing = unscopedLatency[command] {
-            h = existing
-        } else {
-            h = registry.makeDurationHistogram(descriptor: TallyMetricNames.commandLatency,
-                                               labels: [("ledger", ""), ("command", command.rawValue)],
-                                               buckets: TallyMetrics.commandLatencyBuckets)
-            unscopedLatency[command] = h
-        }
-        unscopedLock.unlock()
-        h.record(duration)
+        defer { unscopedLock.unlock() }
+        if let existing = forwarded ? unscopedForwardedLatency[command] : unscopedLatency[command] { return existing }
+        let h = registry.makeDurationHistogram(
+            descriptor: forwarded ? TallyMetricNames.forwardedCommandLatency : TallyMetricNames.commandLatency,
+            labels: [("ledger", ""), ("command", command.rawValue)], buckets: TallyMetrics.commandLatencyBuckets)
+        if forwarded { unscopedForwardedLatency[command] = h } else { unscopedLatency[command] = h }
+        return h
     }
 
     /// One journal fsync (`tally_journal_fsync_duration_seconds`).

@@ -2,9 +2,10 @@ import Foundation
 import Net
 
 /// The metrics port: `/metrics`, `/health`, `/status`, plus the operator's
-/// `POST /admin/transfer-leadership?to=nodeN` (planned failover), which is
-/// answered only for loopback clients that send `Authorization: Bearer <token>`
-/// with the node's admin token (`AdminToken`); 401 otherwise.
+/// `POST /admin/transfer-leadership?to=nodeN` (planned failover) and
+/// `POST /admin/backup?to=DIR[&incremental=1]` (hot backup, `Node+Backup.swift`),
+/// which are answered only for loopback clients that send
+/// `Authorization: Bearer <token>` with the node's admin token (`AdminToken`); 401 otherwise.
 final class AdminEndpoint: HTTPHandler {
     private weak var node: Node?
     private let metrics: MetricsEndpoint
@@ -17,7 +18,7 @@ final class AdminEndpoint: HTTPHandler {
     }
 
     func handle(_ request: HTTPRequest, respond: @escaping (HTTPResponse) -> Void) {
-        guard request.path == "/admin/transfer-leadership" else {
+        guard request.path == "/admin/transfer-leadership" || request.path == "/admin/backup" else {
             metrics.handle(request, respond: respond)
             return
         }
@@ -40,6 +41,11 @@ final class AdminEndpoint: HTTPHandler {
             return
         }
         let target = AdminEndpoint.queryValue("to", in: request.query)
+        if request.path == "/admin/backup" {
+            guard let target else { return respond(.text("name the backup directory: /admin/backup?to=DIR\n", status: 400)) }
+            let incremental = ["1", "true"].contains(AdminEndpoint.queryValue("incremental", in: request.query) ?? "")
+            return node.backup(to: target, incremental: incremental, respond: respond)
+        }
         respond(node.transferLeadership(to: target))
     }
 

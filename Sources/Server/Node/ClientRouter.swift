@@ -5,22 +5,27 @@ import QLDBWire
 /// The client port's handler: QLDB's session API (`POST /` with
 /// `X-Amz-Target: QLDBSession.SendCommand`) and control plane (REST paths)
 /// on one listener, as PROTOCOL.md §5 requires. A follower forwards every
-/// request to the leader over the peer link; while there is no leader,
-/// clients get a retryable 503 `CapacityExceededException`.
+/// request to the leader over the peer link; while there is no leader (or it
+/// cannot be reached) it holds the request up to `[http] leader_wait_seconds`
+/// for the election to finish, then clients get a retryable 503
+/// `CapacityExceededException`.
 final class ClientRouter: HTTPHandler {
     private weak var node: Node?
     private let session: SessionEndpoint
     let authenticator: RequestAuthenticator
     let limits: ClientBodyLimits
     let stuck: StuckRequestWatch
+    /// How long a follower holds a request while no leader is reachable.
+    let leaderWait: Duration
 
     init(node: Node, session: SessionEndpoint, authenticator: RequestAuthenticator, limits: ClientBodyLimits,
-         stuck: StuckRequestWatch) {
+         stuck: StuckRequestWatch, leaderWait: Duration = .zero) {
         self.node = node
         self.session = session
         self.authenticator = authenticator
         self.limits = limits
         self.stuck = stuck
+        self.leaderWait = leaderWait
     }
 
     func handle(_ request: HTTPRequest, respond: @escaping (HTTPResponse) -> Void) {
@@ -62,24 +67,43 @@ final class ClientRouter: HTTPHandler {
         if serveConsole(request, node: node, forwarded: forwarded, respond: answer) {
             return
         }
-        let isSession = ClientRouter.isSession(request)
         let label = stuck.begin(method: request.method, path: request.path)
         let respond: (HTTPResponse) -> Void = { [stuck] response in
             stuck.end(label)
             answer(response)
         }
+        route(request, forwarded: forwarded, label: label, deadline: ContinuousClock.now + leaderWait, respond: respond)
+    }
+
+    /// Serves here when this node leads; otherwise forwards to the leader, or —
+    /// while none is known or reachable, until `deadline` — waits for one.
+    private func route(_ request: HTTPRequest, forwarded: Bool, label: StuckRequestWatch.Label,
+                       deadline: ContinuousClock.Instant, respond: @escaping (HTTPResponse) -> Void) {
+        guard let node else {
+            return respond(ClientRouter.error(.capacityExceeded("Node is shutting down"), sessionAPI: true))
+        }
+        let isSession = ClientRouter.isSession(request)
         let status = node.driver.status
         if status.role != .leader {
             if forwarded {
                 // The sender thought we lead; we no longer do. It will retry.
-                respond(ClientRouter.error(CommitFailure.notLeader(leaderID: status.leaderID).serviceError, sessionAPI: isSession))
-            } else if !forward(request, respond: respond) {
+                return respond(ClientRouter.error(CommitFailure.notLeader(leaderID: status.leaderID).serviceError,
+                                                  sessionAPI: isSession))
+            }
+            let retry: () -> Bool = { [weak self, weak node] in
+                guard let self, let node, ContinuousClock.now < deadline else { return false }
+                node.loop.scheduleTimer(after: .milliseconds(50)) { [weak self] in
+                    self?.route(request, forwarded: false, label: label, deadline: deadline, respond: respond)
+                }
+                return true
+            }
+            if !forward(request, whileUnreachable: retry, respond: respond), !retry() {
                 respond(ClientRouter.error(CommitFailure.notLeader(leaderID: nil).serviceError, sessionAPI: isSession))
             }
             return
         }
         if isSession {
-            serveSession(request, node: node, label: label, respond: respond)
+            serveSession(request, node: node, label: label, forwarded: forwarded, respond: respond)
         } else {
             if let (command, ledger) = MetricsCommand.controlPlane(method: request.method, path: request.path) {
                 label.command = command.rawValue
@@ -89,7 +113,7 @@ final class ClientRouter: HTTPHandler {
         }
     }
 
-    private func serveSession(_ request: HTTPRequest, node: Node, label: StuckRequestWatch.Label,
+    private func serveSession(_ request: HTTPRequest, node: Node, label: StuckRequestWatch.Label, forwarded: Bool,
                               respond: @escaping (HTTPResponse) -> Void) {
         // Labels for the stuck-request watch; metrics come from the session layer (`SessionManager.onCommand`).
         session.handle(ClientRouter.signed(request), decoded: { d in
@@ -101,7 +125,13 @@ final class ClientRouter: HTTPHandler {
             }
             label.command = d.command.name
         }) { response in
-            respond(ClientRouter.http(response))
+            var http = ClientRouter.http(response)
+            if forwarded, !label.command.isEmpty {
+                // For the follower's `tally_forwarded_command_latency_seconds` (it strips these).
+                http.headers.set(ForwardedHTTP.commandHeader, label.command)
+                if !label.ledger.isEmpty { http.headers.set(ForwardedHTTP.ledgerHeader, label.ledger) }
+            }
+            respond(http)
         }
     }
 
@@ -132,22 +162,42 @@ final class ClientRouter: HTTPHandler {
     // MARK: - Forwarding to the leader
 
     /// Sends `request` to the leader over the peer link; false when no
-    /// leader is known (the caller answers 503).
-    func forward(_ request: HTTPRequest, respond: @escaping (HTTPResponse) -> Void) -> Bool {
-        guard let node, let leader = node.driver.status.leaderID, leader != node.driver.status.nodeID else {
+    /// leader is known or the link to it is down (the caller answers 503 or
+    /// waits). `whileUnreachable` is asked first when the request could not be
+    /// sent at all (the link went down): true means it took the request over.
+    func forward(_ request: HTTPRequest, whileUnreachable: @escaping () -> Bool = { false },
+                 respond: @escaping (HTTPResponse) -> Void) -> Bool {
+        guard let node, let leader = node.driver.status.leaderID, leader != node.driver.status.nodeID,
+              node.driver.transport.isConnected(to: leader) else {
             return false
         }
         let isSession = ClientRouter.isSession(request)
+        let started = ContinuousClock.now
         node.driver.transport.request(to: leader, channel: .forward, payload: ForwardedHTTP.encode(request),
-                                      timeout: .seconds(35)) { result in
+                                      timeout: .seconds(35)) { [weak node] result in
             switch result {
             case .success(let bytes):
-                if let response = ForwardedHTTP.decodeResponse(bytes) {
+                if var response = ForwardedHTTP.decodeResponse(bytes) {
+                    var command: MetricsCommand?
+                    var ledger: String?
+                    if isSession {
+                        command = response.headers[ForwardedHTTP.commandHeader].flatMap(MetricsCommand.init(rawValue:))
+                        ledger = response.headers[ForwardedHTTP.ledgerHeader]
+                        response.headers.remove(ForwardedHTTP.commandHeader)
+                        response.headers.remove(ForwardedHTTP.ledgerHeader)
+                    } else if let (c, l) = MetricsCommand.controlPlane(method: request.method, path: request.path) {
+                        (command, ledger) = (c, l)
+                    }
+                    if let node, let command {
+                        node.recordForwarded(command, ledger: ledger, duration: ContinuousClock.now - started)
+                    }
                     respond(response)
                 } else {
                     respond(ClientRouter.error(.internalFailure("malformed forwarded response"), sessionAPI: isSession))
                 }
-            case .failure:
+            case .failure(let error):
+                // Never sent: safe to try the next leader. Sent but unanswered: the outcome is unknown; the client decides.
+                if case .notConnected = error, whileUnreachable() { return }
                 respond(ClientRouter.error(.capacityExceeded("The leader could not be reached; retry"), sessionAPI: isSession))
             }
         }

@@ -6,6 +6,11 @@ import Net
 /// response = u32 status, u32 headerCount, (str name, str value)*, bytes body
 /// where str/bytes = u32 length + bytes. Anything malformed decodes to nil.
 enum ForwardedHTTP {
+    /// Set by the leader on a forwarded session response (the command and the
+    /// session's ledger) for the follower's metrics; the follower removes them.
+    static let commandHeader = "X-Tally-Forwarded-Command"
+    static let ledgerHeader = "X-Tally-Forwarded-Ledger"
+
     static func encode(_ request: HTTPRequest) -> [UInt8] {
         var out: [UInt8] = []
         put(request.method, &out)

@@ -78,3 +78,14 @@ extension LedgerStatusReport.Scrub {
         self.init(passes: p.passes, verifiedBlocks: p.verifiedBlocks, mismatches: p.mismatchesTotal, lastMismatch: p.lastMismatch)
     }
 }
+
+extension Node {
+    /// A command this follower forwarded to the leader (`tally_forwarded_command_latency_seconds`).
+    func recordForwarded(_ command: MetricsCommand, ledger: String?, duration: Duration) {
+        if let ledger, stateMachine.state(of: ledger) != nil {
+            metrics.ledger(ledger).recordForwardedCommand(command, duration: duration)
+        } else {
+            metrics.recordUnscopedForwardedCommand(command, duration: duration)
+        }
+    }
+}

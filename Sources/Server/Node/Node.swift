@@ -30,6 +30,12 @@ public final class Node {
     private let authFailures = AuthFailureLog()
     public private(set) var storageError: String?
     private let adminToken: String
+    /// A hot backup is copying (one at a time). Loop thread.
+    var backupRunning = false
+    /// The credentials file as SigV4 verifies against it (re-read on `reload()`).
+    private(set) var credentialStore: ReloadableCredentialStore?
+    /// The client listener, for certificate rotation (`Node+Reload.swift`).
+    var clientListener: HTTPServer? { clientServer }
 
     public init(config: NodeConfig) throws {
         self.config = config
@@ -74,6 +80,7 @@ public final class Node {
                 o.electionTicks = config.raft.electionTicks
                 o.heartbeatTicks = config.raft.heartbeatTicks
                 o.compactionThreshold = UInt64(config.raft.compactionThreshold)
+                o.slowFsyncThreshold = .milliseconds(config.raft.slowFsyncMilliseconds)
                 return o
             }())
         // The log is compacted only up to `durableIndex` (what ledgers.ion records): record it at
@@ -108,7 +115,8 @@ public final class Node {
         let stuck = StuckRequestWatch(threshold: .milliseconds(Int(config.http.stuckRequestSeconds * 1000)))
         router = ClientRouter(node: self, session: SessionEndpoint(manager: sessions, authenticator: authenticator),
                               authenticator: authenticator,
-                              limits: ClientBodyLimits(sessionAPI: config.http.maxBodyBytes), stuck: stuck)
+                              limits: ClientBodyLimits(sessionAPI: config.http.maxBodyBytes), stuck: stuck,
+                              leaderWait: .milliseconds(Int(config.http.leaderWaitSeconds * 1000)))
         controlPlane.forwardToLeader = { [weak self] request, _, respond in
             guard let self else { return false }
             return self.router.forward(request, respond: respond)
@@ -178,14 +186,16 @@ public final class Node {
         case .none:
             return RequestAuthenticator(mode: .none, verifier: SigV4Verifier(credentials: StaticCredentialStore([])))
         case .sigv4:
-            var verifier = SigV4Verifier(credentials: try CredentialsFile.load(path: config.auth.credentialsFile))
+            let store = try ReloadableCredentialStore(path: config.auth.credentialsFile)
+            credentialStore = store
+            var verifier = SigV4Verifier(credentials: store)
             verifier.maxClockSkew = config.auth.maxClockSkew
             verifier.region = config.auth.region
             return RequestAuthenticator(mode: .sigv4, verifier: verifier, failureLog: authFailures)
         }
     }
 
-    private func makeClientTLS() throws -> TLSContext? {
+    func makeClientTLS() throws -> TLSContext? {
         guard let tls = config.tls else { return nil }
         return try TLSContext(.server(certificateChain: .file(tls.certificateFile), privateKey: .file(tls.privateKeyFile)),
                               role: .server)
