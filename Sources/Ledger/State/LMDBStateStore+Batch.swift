@@ -37,6 +37,7 @@ extension LMDBStateStore {
         var writer = LMDBStateWriter(txn: batch.txn, dbs: dbs)
         do {
             try writer.apply(block)
+            writer.finish()
             if let failure = writer.failure { throw failure }
             if !((try? block.redactions()) ?? []).isEmpty {
                 try batch.txn.put(dbs.meta, LMDBStateStore.compactKey, [1])

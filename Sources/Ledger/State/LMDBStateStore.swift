@@ -99,6 +99,7 @@ final class LMDBStateStore: StateStore {
         try env.write { txn in
             var writer = LMDBStateWriter(txn: txn, dbs: dbs)
             try writer.apply(block)
+            writer.finish()
             if let failure = writer.failure { throw failure }
             // LMDB copies a page on write and keeps the old one as free space: the redacted
             // data stays in the file until a compacting copy drops every free page.

@@ -188,16 +188,42 @@ struct LMDBStateWriter: StateWriter {
 
     /// The first write error: `LMDBStateStore.apply` throws it (aborting the transaction).
     private(set) var failure: Error? {
-        get { failureBox.error }
-        nonmutating set { failureBox.error = newValue }
+        get { pending.error }
+        nonmutating set { pending.error = newValue }
     }
-    let failureBox = FailureBox()
 
-    final class FailureBox { var error: Error? }
+    /// What a block changes in the small, often-rewritten records (the counters,
+    /// the table order, table records): kept decoded while the block applies
+    /// and written once, by `finish()`, instead of decoded and re-encoded at
+    /// every document.
+    final class Pending {
+        var error: Error?
+        var counters: StateCounters?
+        var tableOrder: [String]?
+        var tables: [String: (table: TableState, documentCount: Int)] = [:]
+    }
+    let pending = Pending()
 
-    var tableOrder: [String] { reads.tableOrder }
-    var counters: StateCounters { reads.counters }
-    func table(_ id: String) -> TableState? { reads.tableRecord(id)?.table }
+    /// Writes the records kept decoded; call once the block has applied.
+    func finish() {
+        if let c = pending.counters { put(dbs.meta, LMDBStateReads.countersKey, LMDBStateLayout.encode(c)) }
+        if let order = pending.tableOrder { put(dbs.meta, LMDBStateReads.tableOrderKey, LMDBStateLayout.encode(strings: order)) }
+        for (id, record) in pending.tables {
+            put(dbs.tables, Array(id.utf8), LMDBStateLayout.encode(record.table, documentCount: record.documentCount))
+        }
+        pending.counters = nil
+        pending.tableOrder = nil
+        pending.tables = [:]
+    }
+
+    private func tableRecord(_ id: String) -> (table: TableState, documentCount: Int)? {
+        if let record = pending.tables[id] { return record }
+        return reads.tableRecord(id)
+    }
+
+    var tableOrder: [String] { pending.tableOrder ?? reads.tableOrder }
+    var counters: StateCounters { pending.counters ?? reads.counters }
+    func table(_ id: String) -> TableState? { tableRecord(id)?.table }
     func document(_ id: String) -> DocumentState? { reads.document(id) }
     func revisions(of documentId: String) -> [Revision] { reads.revisions(of: documentId) }
     func revision(of documentId: String, version: Int) -> Revision? { reads.revision(of: documentId, version: version) }
@@ -208,18 +234,18 @@ struct LMDBStateWriter: StateWriter {
     func merkleNode(_ height: Int, _ index: Int) -> [UInt8] { reads.merkleNode(height, index) }
 
     mutating func putTable(_ table: TableState) {
-        let existing = reads.tableRecord(table.id)
-        if existing == nil { put(dbs.meta, LMDBStateReads.tableOrderKey, LMDBStateLayout.encode(strings: tableOrder + [table.id])) }
-        put(dbs.tables, Array(table.id.utf8), LMDBStateLayout.encode(table, documentCount: existing?.documentCount ?? 0))
+        let existing = tableRecord(table.id)
+        if existing == nil { pending.tableOrder = tableOrder + [table.id] }
+        pending.tables[table.id] = (table, existing?.documentCount ?? 0)
     }
 
     mutating func appendDocument(_ documentId: String, toTable tableId: String) {
-        guard let (table, count) = reads.tableRecord(tableId) else {
+        guard let (table, count) = tableRecord(tableId) else {
             failure = failure ?? LedgerDecodingError("state: document added to unknown table \(tableId)")
             return
         }
         put(dbs.tableDocuments, LMDBStateLayout.tableDocumentKey(tableId, count), Array(documentId.utf8))
-        put(dbs.tables, Array(tableId.utf8), LMDBStateLayout.encode(table, documentCount: count + 1))
+        pending.tables[tableId] = (table, count + 1)
     }
 
     mutating func appendRevision(_ revision: Revision, tableId: String) {
@@ -260,6 +286,6 @@ struct LMDBStateWriter: StateWriter {
     }
 
     mutating func setCounters(_ counters: StateCounters) {
-        put(dbs.meta, LMDBStateReads.countersKey, LMDBStateLayout.encode(counters))
+        pending.counters = counters
     }
 }
