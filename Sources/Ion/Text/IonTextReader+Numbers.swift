@@ -67,15 +67,18 @@ extension IonTextReader {
         if isDecimal {
             var exponent = 0
             if !exponentText.isEmpty {
-                var magnitude = 0
-                var sign = 1
-                for d in exponentText {
-                    if d == UInt8(ascii: "-") { sign = -1; continue }
-                    if d == UInt8(ascii: "+") { continue }
-                    guard magnitude < 100_000_000_000_000_000 else { throw fail("decimal exponent too large", at: start) }
-                    magnitude = magnitude * 10 + Int(d - 0x30)
+                // Any Int exponent (the binary reader's range, down to Int.min,
+                // which the writer prints in d-notation): accumulate with the
+                // sign applied so the most negative value does not overflow.
+                let negativeExponent = exponentText.first == UInt8(ascii: "-")
+                for d in exponentText where d != UInt8(ascii: "-") && d != UInt8(ascii: "+") {
+                    let digit = Int(d - 0x30)
+                    let (shifted, o1) = exponent.multipliedReportingOverflow(by: 10)
+                    let (next, o2) = negativeExponent ? shifted.subtractingReportingOverflow(digit)
+                                                      : shifted.addingReportingOverflow(digit)
+                    guard !o1, !o2 else { throw fail("decimal exponent too large", at: start) }
+                    exponent = next
                 }
-                exponent = sign * magnitude
             }
             let (adjusted, overflow) = exponent.subtractingReportingOverflow(digits.count - integerCount)
             guard !overflow else { throw fail("decimal exponent too large", at: start) }
