@@ -11,13 +11,13 @@ import QLDBWire
 /// seed corpora in `FuzzTargetsTests` and drive `tally-fuzz` (Docs/reliability.md, "Fuzzing").
 public enum FuzzTargets {
     public static let all: [(name: String, run: @Sendable ([UInt8]) -> Void)] = [
-        ("ion-binary", ionBinary),
-        ("ion-text", ionText),
-        ("partiql", partiql),
-        ("sigv4", sigv4Authorization),
-        ("send-command", sendCommand),
-        ("journal", journalRecord),
-        ("http", httpRequest),
+        ("ion-binary", { ionBinary($0) }),
+        ("ion-text", { ionText($0) }),
+        ("partiql", { partiql($0) }),
+        ("sigv4", { sigv4Authorization($0) }),
+        ("send-command", { sendCommand($0) }),
+        ("journal", { journalRecord($0) }),
+        ("http", { httpRequest($0) }),
     ]
 
     public static func target(named name: String) -> (@Sendable ([UInt8]) -> Void)? {

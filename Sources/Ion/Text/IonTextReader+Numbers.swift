@@ -67,9 +67,9 @@ extension IonTextReader {
         if isDecimal {
             var exponent = 0
             if !exponentText.isEmpty {
-                // Any Int exponent (the binary reader's range, down to Int.min,
-                // which the writer prints in d-notation): accumulate with the
-                // sign applied so the most negative value does not overflow.
+                // Exponents in the binary reader's range, ±Int.max (a binary
+                // decimal read back as text must read): accumulate with the
+                // sign applied; Int.min is refused below, as binary refuses it.
                 let negativeExponent = exponentText.first == UInt8(ascii: "-")
                 for d in exponentText where d != UInt8(ascii: "-") && d != UInt8(ascii: "+") {
                     let digit = Int(d - 0x30)
@@ -81,7 +81,7 @@ extension IonTextReader {
                 }
             }
             let (adjusted, overflow) = exponent.subtractingReportingOverflow(digits.count - integerCount)
-            guard !overflow else { throw fail("decimal exponent too large", at: start) }
+            guard !overflow, adjusted != .min else { throw fail("decimal exponent too large", at: start) }
             try checkDigitCount(digits.count, start: start)
             let coefficient = IonTextReader.makeInt(digits, radix: 10, negative: negative)
             return .decimal(IonDecimal(coefficient: coefficient, exponent: adjusted,
