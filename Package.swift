@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "Ion", targets: ["Ion"]),
         .library(name: "Raft", targets: ["Raft"]),
         .executable(name: "raft-sim", targets: ["raft-sim"]),
+        .executable(name: "tally-fuzz", targets: ["tally-fuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -48,6 +49,11 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: [.swiftLanguageMode(.v5)]),
+        // Fuzz targets (Docs/reliability.md, "Fuzzing"): scripts/fuzz builds tally-fuzz with libFuzzer;
+        // a plain build makes it a replay tool and FuzzTargetsTests runs the seed corpora.
+        .target(name: "FuzzTargets", dependencies: ["Ion", "PartiQL", "Ledger", "Net", "QLDBWire"],
+                swiftSettings: [.swiftLanguageMode(.v5)]),
+        .executableTarget(name: "tally-fuzz", dependencies: ["FuzzTargets"], swiftSettings: [.swiftLanguageMode(.v5)]),
 
         .testTarget(name: "IonTests", dependencies: ["Ion"]),
         .testTarget(name: "PartiQLTests", dependencies: ["PartiQL", "Ion"]),
@@ -57,6 +63,7 @@ let package = Package(
         .testTarget(name: "LMDBTests", dependencies: ["LMDB"]),
         .testTarget(name: "QLDBWireTests", dependencies: ["QLDBWire", "Ion"], exclude: ["Fixtures"],
                     swiftSettings: [.swiftLanguageMode(.v5)]),
+        .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets"], swiftSettings: [.swiftLanguageMode(.v5)]),
         .testTarget(name: "ServerTests", dependencies: ["Server", "QLDBWire", "Ion", "Net"], exclude: ["Fixtures"],
                     swiftSettings: [.swiftLanguageMode(.v5)]),
     ]

@@ -62,6 +62,11 @@ extension BinaryDecoder {
                     break
                 }
             }
+            // A top-level symbol value `$ion_1_0` (SID 2) is not a version
+            // marker but a no-op system value, as in text (`'$ion_1_0'`, `$2`).
+            if value.annotations.isEmpty, case .symbol(let symbol) = value.content, symbol.text == "$ion_1_0" {
+                continue
+            }
             values.append(value)
         }
         return values

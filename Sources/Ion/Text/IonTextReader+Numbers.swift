@@ -67,18 +67,21 @@ extension IonTextReader {
         if isDecimal {
             var exponent = 0
             if !exponentText.isEmpty {
-                var magnitude = 0
-                var sign = 1
-                for d in exponentText {
-                    if d == UInt8(ascii: "-") { sign = -1; continue }
-                    if d == UInt8(ascii: "+") { continue }
-                    guard magnitude < 100_000_000_000_000_000 else { throw fail("decimal exponent too large", at: start) }
-                    magnitude = magnitude * 10 + Int(d - 0x30)
+                // Exponents in the binary reader's range, ±Int.max (a binary
+                // decimal read back as text must read): accumulate with the
+                // sign applied; Int.min is refused below, as binary refuses it.
+                let negativeExponent = exponentText.first == UInt8(ascii: "-")
+                for d in exponentText where d != UInt8(ascii: "-") && d != UInt8(ascii: "+") {
+                    let digit = Int(d - 0x30)
+                    let (shifted, o1) = exponent.multipliedReportingOverflow(by: 10)
+                    let (next, o2) = negativeExponent ? shifted.subtractingReportingOverflow(digit)
+                                                      : shifted.addingReportingOverflow(digit)
+                    guard !o1, !o2 else { throw fail("decimal exponent too large", at: start) }
+                    exponent = next
                 }
-                exponent = sign * magnitude
             }
             let (adjusted, overflow) = exponent.subtractingReportingOverflow(digits.count - integerCount)
-            guard !overflow else { throw fail("decimal exponent too large", at: start) }
+            guard !overflow, adjusted != .min else { throw fail("decimal exponent too large", at: start) }
             try checkDigitCount(digits.count, start: start)
             let coefficient = IonTextReader.makeInt(digits, radix: 10, negative: negative)
             return .decimal(IonDecimal(coefficient: coefficient, exponent: adjusted,

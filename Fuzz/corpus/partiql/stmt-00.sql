@@ -1,0 +1,1 @@
+SELECT * FROM Vehicle AS v WHERE v.VIN = ?

@@ -1,0 +1,1 @@
+INSERT INTO Person << {'a': 1}, {'b': `2019-01-01T`} >>

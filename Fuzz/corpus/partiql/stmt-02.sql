@@ -1,0 +1,1 @@
+UPDATE Person AS p SET p.x = 1.5e3 WHERE p.id IN (1, 2, 3)

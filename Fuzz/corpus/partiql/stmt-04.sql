@@ -1,0 +1,1 @@
+CREATE TABLE t WITH (aws_tags = `{x: "y"}`)

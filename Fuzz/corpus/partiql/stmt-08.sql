@@ -1,0 +1,1 @@
+SELECT r.data, r.metadata FROM _ql_committed_t AS r BY id WHERE id = 'abc'

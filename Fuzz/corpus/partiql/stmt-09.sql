@@ -1,0 +1,1 @@
+SELECT * FROM history(t, `2000T`, `2100T`) AS h

@@ -1,0 +1,1 @@
+FROM t AS x SET x.a = 1

@@ -1,0 +1,1 @@
+FROM t AS x INSERT INTO x VALUE {'k': [1, {'z': NULL}]}

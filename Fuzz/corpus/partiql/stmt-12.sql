@@ -1,0 +1,1 @@
+FROM t AS x REMOVE x.a[0]

@@ -1,0 +1,1 @@
+EXEC redact_revision `{blockAddress:{strandId:"A",sequenceNo:1}}`, 'tid', 'did'

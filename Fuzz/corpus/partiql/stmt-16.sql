@@ -1,0 +1,1 @@
+SELECT VALUE {'a': x.* } FROM t x, @x.y AS z AT i UNPIVOT x AS v AT k

@@ -1,0 +1,1 @@
+COLL_COUNT(ALL a)

@@ -1,0 +1,1 @@
+CASE WHEN name = 'zoe' THEN 1 ELSE 0 END

@@ -1,0 +1,1 @@
+extract(timezone_minute from a)

@@ -1,0 +1,1 @@
+COLL_SUM(DISTINCT a)

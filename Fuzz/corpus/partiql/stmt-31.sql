@@ -1,0 +1,1 @@
+a = b AND NOT c != d OR e <> f AND g > h OR NOT NOT i < j AND k >= l OR m <= n

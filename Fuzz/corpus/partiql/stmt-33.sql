@@ -1,0 +1,1 @@
+COLL_EVERY(ALL a)

@@ -1,0 +1,1 @@
+substring('test', 100)

@@ -1,0 +1,1 @@
+SELECT a FROM table1, table2, table3

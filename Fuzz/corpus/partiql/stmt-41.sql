@@ -1,0 +1,1 @@
+SELECT DISTINCT a FROM table1

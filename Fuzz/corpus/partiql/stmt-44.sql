@@ -1,0 +1,1 @@
+a LIKE b ESCAPE x.c
