@@ -17,6 +17,7 @@ import urllib.error
 import urllib.request
 
 import pytest
+from selenium.common.exceptions import StaleElementReferenceException
 
 from cluster_support import LocalCluster
 from conftest import FIXTURES
@@ -272,9 +273,12 @@ def test_console_end_to_end(cluster, browser, tmp_path):
     while time.monotonic() < deadline:
         # The page replaces the verdict while it verifies again: it may be briefly absent.
         found = browser.find_elements("css selector", "#verify-verdict .verdict")
-        if found and found[0].get_attribute("data-verdict") == "not-verified":
-            verdict = found[0]
-            break
+        try:
+            if found and found[0].get_attribute("data-verdict") == "not-verified":
+                verdict = found[0]
+                break
+        except StaleElementReferenceException:
+            pass
         time.sleep(0.1)
     assert verdict is not None, "no not-verified verdict within 30 s"
     assert "folding the" in verdict.text and "but the saved digest is" in verdict.text, verdict.text
