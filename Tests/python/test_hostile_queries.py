@@ -43,9 +43,15 @@ transaction_timeout_seconds = {transaction_timeout}
     log = open(work / "node.log", "w")
     proc = subprocess.Popen([tally_bin, "node", "--config", str(work / "node.toml"), "--env-file", str(work / "env")],
                             stdout=log, stderr=subprocess.STDOUT)
-    wait_for_port(client, proc)
-    wait_for_port(metrics, proc)
-    env = read_env_file(work / "env")
+    try:
+        wait_for_port(client, proc)
+        wait_for_port(metrics, proc)
+        env = read_env_file(work / "env")
+    except BaseException:
+        proc.kill()  # a node that did not come up must not outlive the test
+        proc.wait()
+        log.close()
+        raise
     env["TALLY_METRICS_URL"] = f"http://127.0.0.1:{metrics}"
     return proc, log, env
 
