@@ -1,11 +1,8 @@
 import Foundation
 
-/// Locates the conformance data in `Tests/Fixtures` (or `$TALLY_SHARED_DIR/testdata`).
+/// Locates the conformance data in the repository's `Tests/Fixtures`.
 enum SharedTestData {
     static var root: URL {
-        if let dir = ProcessInfo.processInfo.environment["TALLY_SHARED_DIR"] {
-            return URL(fileURLWithPath: dir).appendingPathComponent("testdata")
-        }
         // …/Tests/<Target>/<File>.swift → Tests/Fixtures (the data ships with the repository)
         return URL(fileURLWithPath: #filePath)
             .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures")

@@ -5,11 +5,8 @@ import Ion
 /// Shared helpers for the Ion text tests: locating the conformance data and
 /// comparing values with NaN and unknown-symbol-id normalisation.
 enum TextTestSupport {
-    /// `$TALLY_SHARED_DIR/testdata/ion`, else the repository's `Tests/Fixtures/ion`.
+    /// The repository's `Tests/Fixtures/ion`.
     static func ionTestDataDirectory(filePath: String = #filePath) -> URL {
-        if let shared = ProcessInfo.processInfo.environment["TALLY_SHARED_DIR"], !shared.isEmpty {
-            return URL(fileURLWithPath: shared).appendingPathComponent("testdata/ion")
-        }
         return URL(fileURLWithPath: filePath)
             .deletingLastPathComponent()
             .appendingPathComponent("../Fixtures/ion")

@@ -2,12 +2,9 @@ import Foundation
 import Ion
 @testable import PartiQL
 
-/// Locates the conformance data in `Tests/Fixtures` (or `$TALLY_SHARED_DIR/testdata`).
+/// Locates the conformance data in the repository's `Tests/Fixtures`.
 enum SharedData {
     static var root: URL {
-        if let dir = ProcessInfo.processInfo.environment["TALLY_SHARED_DIR"] {
-            return URL(fileURLWithPath: dir).appendingPathComponent("testdata")
-        }
         // …/Tests/<Target>/<File>.swift → Tests/Fixtures (the data ships with the repository)
         return URL(fileURLWithPath: #filePath)
             .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures")

@@ -15,7 +15,7 @@ final class ConformanceTests: XCTestCase {
     func testConformanceSuite() throws {
         let folder = SharedData.root.appendingPathComponent("partiql")
         XCTAssertTrue(FileManager.default.fileExists(atPath: folder.path),
-                      "conformance data not found at \(folder.path) (set TALLY_SHARED_DIR)")
+                      "conformance data not found at \(folder.path)")
         var tally = Tally()
         var perFile: [(String, Int, Int)] = []
         for url in SharedData.ionFiles(under: "partiql") {

@@ -6,8 +6,8 @@ import subprocess
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-# The conformance data ships in Tests/Fixtures; TALLY_SHARED_DIR (a folder holding testdata/) overrides it.
-FIXTURES = pathlib.Path(os.environ["TALLY_SHARED_DIR"]) / "testdata" if os.environ.get("TALLY_SHARED_DIR") else ROOT / "Tests/Fixtures"
+# The conformance data the tests read ships with the repository.
+FIXTURES = ROOT / "Tests/Fixtures"
 
 
 @pytest.fixture(scope="session")
