@@ -1,4 +1,5 @@
 import Foundation
+import Ledger
 
 /// Why a Raft data directory cannot be opened or written.
 public struct RaftStorageFailure: Error, Sendable, Equatable, CustomStringConvertible {
@@ -26,6 +27,7 @@ enum RaftFileIO {
         while fsync(fd) != 0 {
             if errno != EINTR { throw fail("fsync", path) }
         }
+        FsyncProbe.synced(path)
     }
 
     static func syncDirectory(_ dir: String) throws {
@@ -89,6 +91,7 @@ enum RaftFileIO {
         }
         close(fd)
         guard rename(tmp, path) == 0 else { throw fail("rename", tmp) }
+        FsyncProbe.synced(path)
         try syncDirectory(directory)
     }
 

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Ledger
 
 /// Crash-safe small-file replacement: write a temporary file, fsync it,
 /// rename it over the target, fsync the directory.
@@ -41,6 +42,7 @@ public enum DurableFile {
         }
         close(fd)
         guard rename(tmp, path) == 0 else { throw IOError(operation: "rename", path: tmp, code: errno) }
+        FsyncProbe.synced(path)
         try syncDirectory(of: path)
     }
 
