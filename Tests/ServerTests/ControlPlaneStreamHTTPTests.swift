@@ -46,7 +46,7 @@ final class ControlPlaneStreamHTTPTests: XCTestCase {
             node.createLedger("cars")
             try node.insert("cars", car("V0"))
             let body = #"{"RoleArn":"arn:aws:iam::000000000000:role/stream","InclusiveStartTime":1600000000,"#
-                + #""KinesisConfiguration":{"StreamArn":"arn:aws:kinesis:us-east-1:000000000000:stream/web"},"StreamName":"web"}"#
+                + #""KinesisConfiguration":{"StreamArn":"arn:aws:kinesis:us-east-1:000000000000:stream/web","AggregationEnabled":false},"StreamName":"web"}"#
             XCTAssertEqual(node.call("POST", "/ledgers/cars/journal-kinesis-streams", body).status, 200)
             return node
         }
