@@ -189,7 +189,7 @@ enum ProofVerifier {
             } else if revisionHashes.allSatisfy(entriesHashList.contains) {
                 report.ok("\(recomputed) of \(revisionHashes.count) revision hashes recomputed; each is in entriesHashList")
             } else {
-                throw Failure("the block's revision hashes (nor their Merkle root) are not in entriesHashList")
+                throw Failure("neither the block's revision hashes nor their Merkle root are in entriesHashList")
             }
         }
         let entriesHash = QLDBHash.merkleRoot(entriesHashList)
