@@ -190,6 +190,12 @@ def test_ion_text_receipts_and_a_tally_digest_file(tally_bin, node, receipts, tm
     accepted(tally_bin, receipts / "digest.json", "revision", alone, "--proof", str(proof))
     missing = verify(tally_bin, "--digest", str(receipts / "digest.json"), "--revision", str(alone))
     assert missing.returncode != 0 and "holds no proof" in missing.stdout, missing.stdout
+    binary = tmp_path / "revision.10n"
+    binary.write_bytes(simpleion.dumps([simpleion.loads(doc["Revision"]["IonText"]), simpleion.loads(doc["Proof"]["IonText"])],
+                                       binary=True, sequence_as_stream=True))
+    accepted(tally_bin, receipts / "digest.json", "revision", binary)
+    swapped = verify(tally_bin, "--digest", str(receipts / "digest.json"), "--revision", str(receipts / "block.json"))
+    assert swapped.returncode != 0 and "is a block receipt; give it with --block" in swapped.stdout, swapped.stdout
 
     aws_digest = json.loads((receipts / "digest.json").read_text())
     saved = tmp_path / "tally-digest.ion"

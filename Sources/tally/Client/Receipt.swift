@@ -21,6 +21,10 @@ struct Receipt {
         let values = try readValues(path)
         var value: IonValue?
         var proof: IonValue?
+        let other: Kind = kind == .revision ? .block : .revision
+        if values.count == 1, values[0][field: other.rawValue] != nil {
+            throw ProofVerifier.Failure("\(path) is a \(other.rawValue.lowercased()) receipt; give it with --\(other.rawValue.lowercased())")
+        }
         if values.count == 1, let held = values[0][field: kind.rawValue] {
             value = try unwrap(held, what: "\(path): \(kind.rawValue)")
             if let p = values[0][field: "Proof"] { proof = try unwrap(p, what: "\(path): Proof") }
