@@ -71,7 +71,12 @@ let package = Package(
         .testTarget(name: "IonTests", dependencies: ["Ion"]),
         .testTarget(name: "PartiQLTests", dependencies: ["PartiQL", "Ion"]),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger", "PartiQL", "Ion", "Checksum", "LMDB"]),
-        .testTarget(name: "RaftTests", dependencies: ["Raft", "RaftSimulator"]),
+        .testTarget(name: "RaftTests", dependencies: ["Raft"]),
+        .testTarget(name: "RaftSimulatorTests", dependencies: ["RaftSimulator", "Raft"]),
+        .testTarget(name: "ChecksumTests", dependencies: ["Checksum"]),
+        .testTarget(name: "TallyCLITests", dependencies: [
+            "tally", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], swiftSettings: [.swiftLanguageMode(.v5)]),
         .testTarget(name: "ReplicaSimulatorTests", dependencies: ["ReplicaSimulator", "Replica", "Ledger"],
                     swiftSettings: [.swiftLanguageMode(.v5)]),
         .testTarget(name: "NetTests", dependencies: ["Net", "Checksum"]),
