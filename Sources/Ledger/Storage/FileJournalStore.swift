@@ -240,7 +240,11 @@ public final class FileJournalStore: JournalStore, @unchecked Sendable {
                 lock.withLock { failure = "sync failed: \(error)" }
                 throw error
             }
-            lock.withLock { synced = max(synced, target) }
+            lock.withLock {
+                // The synced prefix only grows, and never past what was appended.
+                assert(target >= alreadySynced && target <= total, "synced \(target) of \(total) records, was \(alreadySynced)")
+                synced = max(synced, target)
+            }
         }
     }
 
