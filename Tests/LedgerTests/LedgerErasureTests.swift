@@ -86,10 +86,7 @@ final class LedgerErasureTests: XCTestCase {
         block.revisions[r] = block.revisions[r].redacted()
         var erased = BlockCodec.encode(block.ion)
         erased += [UInt8](repeating: 0, count: original.count - erased.count)
-        var frame: [UInt8] = []
-        JournalFileIO.appendLE32(UInt32(erased.count), to: &frame)
-        JournalFileIO.appendLE32(CRC32C.checksum(erased), to: &frame)
-        frame += erased
+        let frame = FileJournalStore.frameHeader(erased) + erased
         let segment = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: dir).first { $0.hasSuffix(".seg") })
         var offset = FileJournalStore.segmentHeaderSize
         for i in 0..<address.sequenceNo { offset += FileJournalStore.recordHeaderSize + (try store.read(i)).count }

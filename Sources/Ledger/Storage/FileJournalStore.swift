@@ -161,10 +161,7 @@ public final class FileJournalStore: JournalStore, @unchecked Sendable {
             throw JournalStoreError.recordTooLarge(size: record.count, limit: maxRecordSize)
         }
         let frameSize = Self.recordHeaderSize + record.count
-        var header: [UInt8] = []
-        header.reserveCapacity(Self.recordHeaderSize)
-        JournalFileIO.appendLE32(UInt32(record.count), to: &header)
-        JournalFileIO.appendLE32(CRC32C.checksum(record), to: &header)
+        let header = Self.frameHeader(record)
 
         return try lock.withLock {
             try checkUsable()
@@ -207,11 +204,7 @@ public final class FileJournalStore: JournalStore, @unchecked Sendable {
                 throw JournalStoreError.invalidArgument("an overwrite must keep the record's length")
             }
             guard index < synced else { throw JournalStoreError.invalidArgument("only synced records can be overwritten") }
-            var frame: [UInt8] = []
-            frame.reserveCapacity(Self.recordHeaderSize + record.count)
-            JournalFileIO.appendLE32(UInt32(record.count), to: &frame)
-            JournalFileIO.appendLE32(CRC32C.checksum(record), to: &frame)
-            frame += record
+            let frame = Self.frameHeader(record) + record
             do {
                 try JournalOverwrite.perform(directory: directory, directoryFD: directoryFD, segmentPath: segment.path,
                                              fd: segment.fd, offset: segment.frameOffset(index - segment.firstIndex),
@@ -356,10 +349,12 @@ public final class FileJournalStore: JournalStore, @unchecked Sendable {
     static func createSegment(directory: String, firstIndex: Int) throws -> Segment {
         let path = directory + "/" + segmentName(firstIndex)
         let fd = try JournalFileIO.openFile(path, O_RDWR | O_CREAT | O_EXCL)
-        var header: [UInt8] = segmentMagic
-        JournalFileIO.appendLE32(formatVersion, to: &header)
-        JournalFileIO.appendLE32(UInt32(segmentHeaderSize), to: &header)
-        JournalFileIO.appendLE64(UInt64(firstIndex), to: &header)
+        var w = ByteWriter()
+        w.raw(segmentMagic)
+        w.u32le(formatVersion)
+        w.u32le(UInt32(segmentHeaderSize))
+        w.u64le(UInt64(firstIndex))
+        let header = w.bytes
         do {
             try header.withUnsafeBytes { try JournalFileIO.pwriteAll(fd, $0, at: 0, path: path) }
         } catch {
@@ -376,13 +371,22 @@ public final class FileJournalStore: JournalStore, @unchecked Sendable {
 
     /// Atomically replaces the synced file: write temp, fsync, rename, fsync directory.
     static func writeSyncedFile(directory: String, directoryFD: Int32, count: Int) throws {
-        var bytes = syncedMagic
-        JournalFileIO.appendLE64(UInt64(count), to: &bytes)
-        JournalFileIO.appendLE32(CRC32C.checksum(bytes), to: &bytes)
-        try JournalFileIO.writeAtomically(bytes, to: directory + "/" + syncedFileName, directoryFD: directoryFD)
+        var w = ByteWriter()
+        w.raw(syncedMagic)
+        w.u64le(UInt64(count))
+        w.u32le(CRC32C.checksum(w.bytes))
+        try JournalFileIO.writeAtomically(w.bytes, to: directory + "/" + syncedFileName, directoryFD: directoryFD)
     }
 
     /// `journal-<first record index, 20 digits>.seg`
+    /// A record's frame header: u32 length, u32 CRC-32C of the payload (little-endian).
+    static func frameHeader(_ record: [UInt8]) -> [UInt8] {
+        var w = ByteWriter()
+        w.u32le(UInt32(record.count))
+        w.u32le(CRC32C.checksum(record))
+        return w.bytes
+    }
+
     public static func segmentName(_ firstIndex: Int) -> String {
         let digits = String(firstIndex)
         return "journal-" + String(repeating: "0", count: max(0, 20 - digits.count)) + digits + ".seg"

@@ -180,16 +180,6 @@ enum JournalFileIO {
     // MARK: - Little-endian fields
 
     @inline(__always)
-    static func appendLE32(_ value: UInt32, to bytes: inout [UInt8]) {
-        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
-    }
-
-    @inline(__always)
-    static func appendLE64(_ value: UInt64, to bytes: inout [UInt8]) {
-        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
-    }
-
-    @inline(__always)
     static func loadLE32(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> UInt32 {
         UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
     }

@@ -22,15 +22,16 @@ enum JournalOverwrite {
     static let magic = Array("TALLYOW1".utf8)
 
     static func encodeIntent(segmentName: String, offset: Int, frame: [UInt8]) -> [UInt8] {
-        var bytes = magic
+        var w = ByteWriter()
+        w.raw(magic)
         let name = Array(segmentName.utf8)
-        JournalFileIO.appendLE32(UInt32(name.count), to: &bytes)
-        bytes += name
-        JournalFileIO.appendLE64(UInt64(offset), to: &bytes)
-        JournalFileIO.appendLE32(UInt32(frame.count), to: &bytes)
-        bytes += frame
-        JournalFileIO.appendLE32(CRC32C.checksum(bytes), to: &bytes)
-        return bytes
+        w.u32le(UInt32(name.count))
+        w.raw(name)
+        w.u64le(UInt64(offset))
+        w.u32le(UInt32(frame.count))
+        w.raw(frame)
+        w.u32le(CRC32C.checksum(w.bytes))
+        return w.bytes
     }
 
     /// The intent's segment name, offset and frame, or nil if it is torn or not an intent.

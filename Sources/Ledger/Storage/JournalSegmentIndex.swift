@@ -50,14 +50,15 @@ final class JournalSegmentIndex {
     }
 
     static func encode(firstIndex: Int, segmentSize: Int, offsets: [UInt32]) -> [UInt8] {
-        var bytes = magic
-        bytes.reserveCapacity(headerSize + 4 * offsets.count + 4)
-        JournalFileIO.appendLE64(UInt64(firstIndex), to: &bytes)
-        JournalFileIO.appendLE64(UInt64(offsets.count), to: &bytes)
-        JournalFileIO.appendLE64(UInt64(segmentSize), to: &bytes)
-        for offset in offsets { JournalFileIO.appendLE32(offset, to: &bytes) }
-        JournalFileIO.appendLE32(CRC32C.checksum(bytes), to: &bytes)
-        return bytes
+        var w = ByteWriter()
+        w.bytes.reserveCapacity(headerSize + 4 * offsets.count + 4)
+        w.raw(magic)
+        w.u64le(UInt64(firstIndex))
+        w.u64le(UInt64(offsets.count))
+        w.u64le(UInt64(segmentSize))
+        for offset in offsets { w.u32le(offset) }
+        w.u32le(CRC32C.checksum(w.bytes))
+        return w.bytes
     }
 
     /// Writes the index of a sealed segment (temp file, rename; the CRC covers a torn write).

@@ -1,3 +1,5 @@
+import Checksum
+
 /// Catch-up by journal streaming: in Tally the journal *is* the snapshot.
 ///
 /// When the leader has compacted entries a follower still needs, its Raft core
@@ -58,21 +60,21 @@ public protocol CatchUpSink: AnyObject {
 /// response `blob data, u8 hasNext, [blob next]`.
 enum CatchUpWire {
     static func request(manifest: [UInt8], cursor: [UInt8]) -> [UInt8] {
-        var w = ClusterByteWriter()
+        var w = ByteWriter()
         w.blob(manifest)
         w.blob(cursor)
         return w.bytes
     }
 
     static func parseRequest(_ b: [UInt8]) throws -> (manifest: [UInt8], cursor: [UInt8]) {
-        var r = ClusterByteReader(b)
+        var r = ByteReader(b)
         let m = try r.blob()
         let c = try r.blob()
         return (m, c)
     }
 
     static func response(data: [UInt8], next: [UInt8]?) -> [UInt8] {
-        var w = ClusterByteWriter()
+        var w = ByteWriter()
         w.blob(data)
         w.u8(next == nil ? 0 : 1)
         if let next { w.blob(next) }
@@ -80,7 +82,7 @@ enum CatchUpWire {
     }
 
     static func parseResponse(_ b: [UInt8]) throws -> (data: [UInt8], next: [UInt8]?) {
-        var r = ClusterByteReader(b)
+        var r = ByteReader(b)
         let d = try r.blob()
         let more = try r.u8()
         return (d, more == 0 ? nil : try r.blob())

@@ -1,4 +1,5 @@
 import Foundation
+import Checksum
 import Raft
 
 /// Runs one node's Raft core on its event loop: ticks, the Ready loop
@@ -176,7 +177,7 @@ public final class RaftDriver: Replicator {
         guard isRunning else { return completion(.failure(stoppedError)) }
         guard node.role == .leader else { return completion(.failure(.notLeader(leaderID: knownLeader))) }
         nextReadID += 1
-        var w = ClusterByteWriter()
+        var w = ByteWriter()
         w.u64(nextReadID)
         do {
             try node.readIndex(context: w.bytes)

@@ -1,4 +1,5 @@
 import Raft
+import Checksum
 
 /// Compact binary encoding of Raft `Message`s for the peer link.
 ///
@@ -15,7 +16,7 @@ public enum RaftMessageCodec {
     public static let version: UInt8 = 1
 
     public static func encode(_ m: Message) -> [UInt8] {
-        var w = ClusterByteWriter()
+        var w = ByteWriter()
         w.bytes.reserveCapacity(64 + m.entries.reduce(0) { $0 + $1.data.count + 12 })
         w.u8(version)
         w.u8(m.kind.rawValue)
@@ -48,7 +49,7 @@ public enum RaftMessageCodec {
     }
 
     public static func decode(_ bytes: [UInt8]) throws -> Message {
-        var r = ClusterByteReader(bytes)
+        var r = ByteReader(bytes)
         do {
             let v = try r.u8()
             guard v == version else { throw DecodeError(description: "unknown message version \(v)") }

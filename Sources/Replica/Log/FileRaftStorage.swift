@@ -1,4 +1,5 @@
 import Foundation
+import Checksum
 import Raft
 
 /// The Raft log, hard state and snapshot marker of one node on disk (layout in
@@ -303,7 +304,7 @@ public final class FileRaftStorage: RaftLogStore, @unchecked Sendable {
             }
             let bytes = try RaftFileIO.readAll(path)
             let limit = id == slot.syncedSegment ? Int(slot.syncedOffset) : bytes.count
-            var h = ClusterByteReader(bytes, from: 8)
+            var h = ByteReader(bytes, from: 8)
             guard bytes.count >= limit, limit >= RaftLogFormat.segmentHeaderSize,
                   Array(bytes[0..<8]) == RaftLogFormat.segmentMagic, let first = try? h.u64() else {
                 throw RaftStorageFailure("Raft log segment \(path) is shorter than its synced length \(limit) or has a bad header; refusing to start")

@@ -35,7 +35,7 @@ enum RaftLogFormat {
     }
 
     static func encodeSlot(_ s: StateSlot) -> [UInt8] {
-        var w = ClusterByteWriter()
+        var w = ByteWriter()
         w.raw(stateMagic)
         w.u64(s.seq)
         w.u64(s.hardState.term)
@@ -52,9 +52,9 @@ enum RaftLogFormat {
         let n = slotPayloadSize + 4
         guard bytes.count >= offset + n else { return nil }
         let body = Array(bytes[offset..<offset + slotPayloadSize])
-        var r = ClusterByteReader(bytes, from: offset + slotPayloadSize, to: offset + n)
+        var r = ByteReader(bytes, from: offset + slotPayloadSize, to: offset + n)
         guard let crc = try? r.u32(), crc == CRC32C.checksum(body), Array(body[0..<8]) == stateMagic else { return nil }
-        var b = ClusterByteReader(body, from: 8)
+        var b = ByteReader(body, from: 8)
         guard let seq = try? b.u64(), let term = try? b.u64(), let vote = try? b.u64(), let commit = try? b.u64(),
               let seg = try? b.u64(), let off = try? b.u64() else { return nil }
         return StateSlot(seq: seq, hardState: HardState(term: term, vote: vote, commit: commit),
@@ -62,7 +62,7 @@ enum RaftLogFormat {
     }
 
     static func encodeSnapshot(_ s: Snapshot) -> [UInt8] {
-        var w = ClusterByteWriter()
+        var w = ByteWriter()
         w.raw(snapshotMagic)
         w.u64(s.metadata.index)
         w.u64(s.metadata.term)
@@ -75,13 +75,13 @@ enum RaftLogFormat {
     }
 
     static func decodeSnapshot(_ bytes: [UInt8]) throws -> Snapshot {
-        guard bytes.count >= 8 + 16 + 4 + 4 + 4 else { throw ClusterByteReaderError(description: "snapshot file too short") }
+        guard bytes.count >= 8 + 16 + 4 + 4 + 4 else { throw ByteReaderError(description: "snapshot file too short") }
         let crcAt = bytes.count - 4
-        var c = ClusterByteReader(bytes, from: crcAt)
+        var c = ByteReader(bytes, from: crcAt)
         let crc = try c.u32()
-        guard crc == CRC32C.checksum(Array(bytes[0..<crcAt])) else { throw ClusterByteReaderError(description: "snapshot file checksum mismatch") }
-        var r = ClusterByteReader(bytes, from: 8, to: crcAt)
-        guard Array(bytes[0..<8]) == snapshotMagic else { throw ClusterByteReaderError(description: "not a snapshot file") }
+        guard crc == CRC32C.checksum(Array(bytes[0..<crcAt])) else { throw ByteReaderError(description: "snapshot file checksum mismatch") }
+        var r = ByteReader(bytes, from: 8, to: crcAt)
+        guard Array(bytes[0..<8]) == snapshotMagic else { throw ByteReaderError(description: "not a snapshot file") }
         let index = try r.u64()
         let term = try r.u64()
         let nv = Int(try r.u32())
@@ -94,19 +94,19 @@ enum RaftLogFormat {
     }
 
     static func segmentHeader(first: UInt64) -> [UInt8] {
-        var w = ClusterByteWriter()
+        var w = ByteWriter()
         w.raw(segmentMagic)
         w.u64(first)
         return w.bytes
     }
 
     static func encodeRecord(_ e: Entry) -> [UInt8] {
-        var p = ClusterByteWriter()
+        var p = ByteWriter()
         p.u64(e.index)
         p.u64(e.term)
         p.u8(e.kind.rawValue)
         p.raw(e.data)
-        var w = ClusterByteWriter()
+        var w = ByteWriter()
         w.u32(UInt32(p.bytes.count))
         w.u32(CRC32C.checksum(p.bytes))
         w.raw(p.bytes)
@@ -123,14 +123,14 @@ enum RaftLogFormat {
     static func readRecord(_ bytes: [UInt8], at offset: Int) -> RecordResult {
         if offset == bytes.count { return .end }
         guard bytes.count - offset >= recordHeaderSize else { return .bad("partial record header") }
-        var r = ClusterByteReader(bytes, from: offset)
+        var r = ByteReader(bytes, from: offset)
         let length = Int((try? r.u32()) ?? 0)
         let crc = (try? r.u32()) ?? 0
         guard length >= 17, length <= maxRecordSize else { return .bad("bad record length \(length)") }
         guard bytes.count - r.pos >= length else { return .bad("partial record (\(bytes.count - r.pos) of \(length) bytes)") }
         let payload = Array(bytes[r.pos..<r.pos + length])
         guard CRC32C.checksum(payload) == crc else { return .bad("record checksum mismatch") }
-        var p = ClusterByteReader(payload)
+        var p = ByteReader(payload)
         guard let index = try? p.u64(), let term = try? p.u64(), let k = try? p.u8(),
               let kind = EntryKind(rawValue: k) else { return .bad("malformed record") }
         let data = Array(payload[17...])

@@ -1,4 +1,5 @@
 import Foundation
+import Checksum
 import Ion
 import Ledger
 import Logging
@@ -65,7 +66,7 @@ extension NodeStateMachine: CatchUpSource, CatchUpSink {
     public func catchUpChunk(manifest bytes: [UInt8], cursor: [UInt8]) throws -> (data: [UInt8], next: [UInt8]?) {
         let manifest = try CatchUpManifest(bytes)
         var positions = try CatchUpManifest.parseCursor(cursor, count: manifest.ledgers.count)
-        var w = ClusterByteWriter()
+        var w = ByteWriter()
         var budget = NodeStateMachine.catchUpChunkBytes
         for (i, m) in manifest.ledgers.enumerated() where positions[i] < m.blocks && budget > 0 {
             guard let ledger = registry.entry(ledgerId: m.info.ledgerId)?.ledger, ledger.blockCount >= m.blocks else {
@@ -142,7 +143,7 @@ extension NodeStateMachine: CatchUpSource, CatchUpSink {
     public func applyCatchUpChunk(_ data: [UInt8]) throws {
         guard var session = catchUpSession else { throw NodeCodingError("catch-up chunk without beginCatchUp") }
         defer { catchUpSession = session }
-        var r = ClusterByteReader(data)
+        var r = ByteReader(data)
         while !r.isAtEnd {
             let i = Int(try r.u32())
             var seq = Int(try r.u64())
@@ -310,14 +311,14 @@ struct CatchUpManifest {
     }
 
     static func cursor(_ positions: [Int]) -> [UInt8] {
-        var w = ClusterByteWriter()
+        var w = ByteWriter()
         w.u32(UInt32(positions.count))
         for p in positions { w.u64(UInt64(p)) }
         return w.bytes
     }
 
     static func parseCursor(_ bytes: [UInt8], count: Int) throws -> [Int] {
-        var r = ClusterByteReader(bytes)
+        var r = ByteReader(bytes)
         let n = Int(try r.u32())
         guard n == count else { throw NodeCodingError("catch-up cursor has \(n) ledgers, the manifest \(count)") }
         let positions = try (0..<n).map { _ in Int(try r.u64()) }

@@ -1,4 +1,5 @@
 import Foundation
+import Checksum
 import Net
 import Raft
 import Replica
@@ -169,7 +170,7 @@ public final class PeerTransport: PeerLink {
         }
         let id = nextRequestID
         nextRequestID += 1
-        var w = ClusterByteWriter()
+        var w = ByteWriter()
         w.u8(2)
         w.u64(id)
         w.u8(channel.rawValue)
@@ -220,12 +221,12 @@ public final class PeerTransport: PeerLink {
             }
             onRaftMessage?(m)
         case 2:
-            var r = ClusterByteReader(payload, from: 1)
+            var r = ByteReader(payload, from: 1)
             guard let id = try? r.u64(), let ch = try? r.u8() else { droppedMessages += 1; return }
             let body = Array(payload[r.pos...])
             let respond: Respond = { [weak link] result in
                 guard let link else { return }
-                var w = ClusterByteWriter()
+                var w = ByteWriter()
                 w.u8(3)
                 w.u64(id)
                 switch result {
@@ -246,7 +247,7 @@ public final class PeerTransport: PeerLink {
 
     private func outboundFrame(_ payload: [UInt8], from peer: UInt64) {
         guard payload.first == 3 else { droppedMessages += 1; return }
-        var r = ClusterByteReader(payload, from: 1)
+        var r = ByteReader(payload, from: 1)
         guard let id = try? r.u64(), let status = try? r.u8() else { droppedMessages += 1; return }
         guard let p = pending[id], p.peer == peer else { return }
         let body = Array(payload[r.pos...])

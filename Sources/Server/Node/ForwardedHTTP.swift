@@ -1,3 +1,4 @@
+import Checksum
 import Net
 
 /// An HTTP request or response carried over the peer link when a follower
@@ -12,90 +13,67 @@ enum ForwardedHTTP {
     static let ledgerHeader = "X-Tally-Forwarded-Ledger"
 
     static func encode(_ request: HTTPRequest) -> [UInt8] {
-        var out: [UInt8] = []
-        put(request.method, &out)
-        put(request.target, &out)
-        putHeaders(request.headers, &out)
-        put(request.body, &out)
-        put(request.remoteAddress ?? "", &out)
-        return out
+        var w = ByteWriter()
+        put(request.method, &w)
+        put(request.target, &w)
+        putHeaders(request.headers, &w)
+        put(request.body, &w)
+        put(request.remoteAddress ?? "", &w)
+        return w.bytes
     }
 
     static func encode(_ response: HTTPResponse) -> [UInt8] {
-        var out: [UInt8] = []
-        putU32(UInt32(clamping: response.status), &out)
-        putHeaders(response.headers, &out)
-        put(response.bodyBytes, &out)
-        return out
+        var w = ByteWriter()
+        w.u32(UInt32(clamping: response.status))
+        putHeaders(response.headers, &w)
+        put(response.bodyBytes, &w)
+        return w.bytes
     }
 
     static func decodeRequest(_ bytes: [UInt8]) -> HTTPRequest? {
-        var r = Reader(bytes: bytes)
-        guard let method = r.string(), let target = r.string(), let headers = r.headers(),
-              let body = r.bytes(), let remote = r.string(), r.atEnd else { return nil }
+        var r = ByteReader(bytes)
+        guard let method = try? string(&r), let target = try? string(&r), let headers = try? headers(&r),
+              let body = try? field(&r), let remote = try? string(&r), r.isAtEnd else { return nil }
         return HTTPRequest(method: method, target: target, headers: headers, body: body,
                            remoteAddress: remote.isEmpty ? nil : remote)
     }
 
     static func decodeResponse(_ bytes: [UInt8]) -> HTTPResponse? {
-        var r = Reader(bytes: bytes)
-        guard let status = r.u32(), let headers = r.headers(), let body = r.bytes(), r.atEnd,
+        var r = ByteReader(bytes)
+        guard let status = try? r.u32(), let headers = try? headers(&r), let body = try? field(&r), r.isAtEnd,
               (100...599).contains(status) else { return nil }
         return HTTPResponse(status: Int(status), headers: headers, body: body)
     }
 
-    private static func putU32(_ v: UInt32, _ out: inout [UInt8]) {
-        out += [UInt8(v >> 24), UInt8(v >> 16 & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v & 0xFF)]
+    private static func put(_ bytes: [UInt8], _ w: inout ByteWriter) {
+        w.u32(UInt32(bytes.count))
+        w.raw(bytes)
     }
 
-    private static func put(_ bytes: [UInt8], _ out: inout [UInt8]) {
-        putU32(UInt32(bytes.count), &out)
-        out += bytes
-    }
+    private static func put(_ text: String, _ w: inout ByteWriter) { put(Array(text.utf8), &w) }
 
-    private static func put(_ text: String, _ out: inout [UInt8]) { put(Array(text.utf8), &out) }
-
-    private static func putHeaders(_ headers: HTTPHeaders, _ out: inout [UInt8]) {
-        putU32(UInt32(headers.count), &out)
+    private static func putHeaders(_ headers: HTTPHeaders, _ w: inout ByteWriter) {
+        w.u32(UInt32(headers.count))
         for h in headers {
-            put(h.name, &out)
-            put(h.value, &out)
+            put(h.name, &w)
+            put(h.value, &w)
         }
     }
 
-    private struct Reader {
-        let data: [UInt8]
-        var at = 0
+    private struct Malformed: Error {}
 
-        init(bytes: [UInt8]) { data = bytes }
+    private static func field(_ r: inout ByteReader) throws -> [UInt8] { try r.raw(Int(try r.u32())) }
 
-        var atEnd: Bool { at == data.count }
+    private static func string(_ r: inout ByteReader) throws -> String {
+        guard let s = String(validating: try field(&r), as: UTF8.self) else { throw Malformed() }
+        return s
+    }
 
-        mutating func u32() -> UInt32? {
-            guard data.count - at >= 4 else { return nil }
-            defer { at += 4 }
-            return data[at..<at + 4].reduce(0) { $0 << 8 | UInt32($1) }
-        }
-
-        mutating func bytes() -> [UInt8]? {
-            guard let n = u32(), data.count - at >= Int(n) else { return nil }
-            defer { at += Int(n) }
-            return Array(data[at..<at + Int(n)])
-        }
-
-        mutating func string() -> String? {
-            guard let b = bytes() else { return nil }
-            return String(validating: b, as: UTF8.self)
-        }
-
-        mutating func headers() -> HTTPHeaders? {
-            guard let n = u32(), n <= 10_000 else { return nil }
-            var h = HTTPHeaders()
-            for _ in 0..<n {
-                guard let name = string(), let value = string() else { return nil }
-                h.add(name, value)
-            }
-            return h
-        }
+    private static func headers(_ r: inout ByteReader) throws -> HTTPHeaders {
+        let n = try r.u32()
+        guard n <= 10_000 else { throw Malformed() }
+        var h = HTTPHeaders()
+        for _ in 0..<n { h.add(try string(&r), try string(&r)) }
+        return h
     }
 }
