@@ -73,6 +73,7 @@ extension Raft {
         }
         switch log.maybeAppend(index: m.index, logTerm: m.logTerm, commit: m.commit, entries: m.entries) {
         case .appended(let lastNew):
+            syncConfWithLog(appended: m.entries)
             send(Message(kind: .appendResponse, to: m.from, index: lastNew))
         case .mismatch:
             // Hint the largest index at which our logs may still match: the last
@@ -118,13 +119,13 @@ extension Raft {
             becomeFollower(term: term + 1, leader: noNode)
             return false
         }
-        if !meta.confState.voters.isEmpty && !meta.confState.voters.contains(id) { return false }
         if log.matchTerm(index: meta.index, term: meta.term) {
             // We have the entry: just fast-forward commit.
             log.commit(to: meta.index)
             return false
         }
         log.restore(snap)
+        resetConf(toSnapshot: meta)
         return true
     }
 }

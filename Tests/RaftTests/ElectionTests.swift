@@ -100,7 +100,8 @@ final class ElectionTests: XCTestCase {
         let c = TestCluster(size: 3)
         c.campaign(1)
         c.node(2).step(Message(kind: .append, from: 3, to: 2, term: 0, index: 99, entries: [Entry(term: 0, index: 100)]))
-        c.node(2).step(Message(kind: .heartbeat, from: 9, to: 2, term: 5))  // unknown sender
+        c.node(2).step(Message(kind: .heartbeat, from: noNode, to: 2, term: 5))  // no sender
+        c.node(2).step(Message(kind: .heartbeat, from: 1, to: 3, term: 5))  // not addressed to node 2
         c.node(2).step(Message(kind: .append, from: 1, to: 2, term: 1, logTerm: 1, index: 1, commit: 1_000))
         c.stabilize()
         XCTAssertEqual(c.node(2).term, 1)

@@ -199,7 +199,7 @@ public final class RaftDriver: Replicator {
             case .notLeader(let l): throw ReplicationError.notLeader(leaderID: l == noNode ? nil : l)
             case .leadershipTransferInProgress(let to): throw ReplicationError.notLeader(leaderID: to)
             case .unknownNode(let n): throw UnknownClusterMember(nodeID: n)
-            case .emptyReadContext: throw ReplicationError.leadershipLost
+            case .emptyReadContext, .confChangeRefused: throw ReplicationError.leadershipLost
             }
         }
         pump()
