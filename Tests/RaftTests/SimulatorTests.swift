@@ -24,6 +24,23 @@ final class SimulatorTests: XCTestCase {
         XCTAssertGreaterThan(summary.reads, 0)
     }
 
+    /// Members join as learners, are promoted and removed (leaders included)
+    /// under the same faults; the configuration invariants are checked too.
+    func testMembershipChangesUnderFaultsKeepEverySafetyPropertyAndConverge() {
+        var summary = SimulationSummary()
+        var failures: [String] = []
+        for seed in UInt64(1)...300 {
+            let options = SimulationOptions(nodeCount: seed % 2 == 0 ? 5 : 3, faultTicks: 200, membershipChanges: true)
+            let report = Simulation(seed: seed, options: options).run()
+            summary.add(report)
+            failures += report.violations
+        }
+        print(summary.line)
+        XCTAssertEqual(summary.violations, 0, failures.prefix(5).joined(separator: "\n"))
+        XCTAssertGreaterThan(summary.confChanges, 300)
+        XCTAssertGreaterThan(summary.commits, 3000)
+    }
+
     func testASeedReplaysExactly() {
         let options = SimulationOptions(nodeCount: 5, faultTicks: 200)
         let a = Simulation(seed: 77, options: options).run()
