@@ -31,6 +31,11 @@ let package = Package(
         .target(name: "PartiQL", dependencies: ["Ion", .product(name: "BigInt", package: "BigInt")]),
         .target(name: "Ledger", dependencies: ["Ion", "PartiQL", "Checksum", "LMDB", .product(name: "BigInt", package: "BigInt")]),
         .target(name: "Raft"),
+        // One replica minus its sockets: the Raft driver, the replicated ledger state machine,
+        // catch-up and the Raft log, with the loop, peer link and storage behind protocols.
+        .target(name: "Replica", dependencies: [
+            "Raft", "Ledger", "Ion", "Checksum", .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: [.swiftLanguageMode(.v5)]),
         .target(name: "RaftSimulator", dependencies: ["Raft"]),
         .executableTarget(name: "raft-sim", dependencies: ["RaftSimulator"]),
         .target(name: "Net", dependencies: ["CLibUV", "COpenSSL", "CHTTPParser", "Checksum"],
@@ -38,14 +43,14 @@ let package = Package(
         // The QLDB wire: JSON, SigV4, SendCommand and the service errors, shared by the server and the client.
         .target(name: "QLDBWire", dependencies: ["Ion", "COpenSSL"], swiftSettings: [.swiftLanguageMode(.v5)]),
         .target(name: "Server", dependencies: [
-            "Ion", "QLDBWire", "COpenSSL", "Checksum", "PartiQL", "Ledger", "Raft", "Net",
+            "Ion", "QLDBWire", "COpenSSL", "Checksum", "PartiQL", "Ledger", "Raft", "Replica", "Net",
             .product(name: "TOMLKit", package: "TOMLKit"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Logging", package: "swift-log"),
         ], resources: [.embedInCode("Console/Files")],   // the web console, compiled in (Docs/console.md)
         swiftSettings: [.swiftLanguageMode(.v5)]),
         .executableTarget(name: "tally", dependencies: [
-            "Ion", "PartiQL", "Ledger", "Net", "QLDBWire", "Server",
+            "Ion", "PartiQL", "Ledger", "Net", "QLDBWire", "Replica", "Server",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: [.swiftLanguageMode(.v5)]),
@@ -64,7 +69,7 @@ let package = Package(
         .testTarget(name: "QLDBWireTests", dependencies: ["QLDBWire", "Ion"], exclude: ["Fixtures"],
                     swiftSettings: [.swiftLanguageMode(.v5)]),
         .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets"], swiftSettings: [.swiftLanguageMode(.v5)]),
-        .testTarget(name: "ServerTests", dependencies: ["Server", "QLDBWire", "Ion", "Net"], exclude: ["Fixtures"],
+        .testTarget(name: "ServerTests", dependencies: ["Server", "Replica", "Raft", "QLDBWire", "Ion", "Net"], exclude: ["Fixtures"],
                     swiftSettings: [.swiftLanguageMode(.v5)]),
     ]
 )

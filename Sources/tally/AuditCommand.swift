@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Replica
 import Server
 
 /// `tally audit DATA_DIR`: full re-verification of a stopped node's data directory.

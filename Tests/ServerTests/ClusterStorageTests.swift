@@ -1,6 +1,7 @@
 import Foundation
 import Raft
 import XCTest
+@testable import Replica
 @testable import Server
 
 final class ClusterStorageTests: XCTestCase {

@@ -3,6 +3,7 @@ import Ion
 import Net
 import Raft
 import XCTest
+@testable import Replica
 @testable import Server
 
 /// Polls `condition` every 10 ms for at most `timeout` seconds.

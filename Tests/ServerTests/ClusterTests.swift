@@ -1,6 +1,7 @@
 import Foundation
 import Raft
 import XCTest
+@testable import Replica
 @testable import Server
 
 /// Three `RaftDriver`s in one process, each on its own event loop, over real

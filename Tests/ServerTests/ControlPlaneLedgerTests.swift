@@ -3,6 +3,7 @@ import Ion
 import Ledger
 import Net
 import XCTest
+@testable import Replica
 @testable import Server
 
 final class ControlPlaneLedgerTests: XCTestCase {

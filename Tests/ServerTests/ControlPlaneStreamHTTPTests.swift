@@ -3,6 +3,7 @@ import Ion
 import Ledger
 import Net
 import XCTest
+@testable import Replica
 @testable import Server
 
 /// A stream to an `http://` sink: batches POSTed as Ion text lines, retried after a failure.

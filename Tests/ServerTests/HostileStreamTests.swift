@@ -2,6 +2,7 @@ import Foundation
 import Ion
 import Net
 import XCTest
+@testable import Replica
 @testable import Server
 
 /// Stream targets are operator configuration: a client names a Kinesis ARN, never a path or URL.

@@ -3,6 +3,7 @@ import Ion
 import Ledger
 import Net
 import XCTest
+@testable import Replica
 @testable import Server
 
 /// The node's background scrubber on a real event loop: steps run on the

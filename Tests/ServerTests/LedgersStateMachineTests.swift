@@ -2,6 +2,7 @@ import Foundation
 import Ion
 import Ledger
 import XCTest
+@testable import Replica
 @testable import Server
 
 final class LedgersStateMachineTests: XCTestCase {

@@ -1,6 +1,7 @@
 import Foundation
 import Net
 import XCTest
+@testable import Replica
 @testable import Server
 
 /// Runs the real Prometheus server (Debian package `prometheus`) against a

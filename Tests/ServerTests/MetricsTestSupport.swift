@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+@testable import Replica
 @testable import Server
 
 /// A node as the metrics code sees it: a snapshot and a status, both settable.

@@ -4,6 +4,7 @@ import Ledger
 import Net
 import Raft
 import XCTest
+@testable import Replica
 @testable import Server
 
 /// Catch-up by journal streaming with the real node state machine

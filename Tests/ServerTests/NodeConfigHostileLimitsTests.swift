@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+@testable import Replica
 @testable import Server
 
 /// The settings that bound what one client can take: per-credential

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+@testable import Replica
 @testable import Server
 
 /// SIGHUP's credentials reload: what changed is reported by key id, and a file

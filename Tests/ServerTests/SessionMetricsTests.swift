@@ -3,6 +3,7 @@ import Ion
 import Ledger
 import XCTest
 @testable import QLDBWire
+@testable import Replica
 @testable import Server
 
 /// Session metrics come from one place (`SessionManager.onCommand` →

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+@testable import Replica
 @testable import Server
 @testable import QLDBWire
 

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import QLDBWire
+@testable import Replica
 @testable import Server
 
 /// The node's authentication policy and the session endpoint, over requests

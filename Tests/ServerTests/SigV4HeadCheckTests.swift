@@ -2,6 +2,7 @@ import Foundation
 import Ion
 import Logging
 import XCTest
+@testable import Replica
 @testable import Server
 @testable import QLDBWire
 

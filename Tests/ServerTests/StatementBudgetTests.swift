@@ -4,6 +4,7 @@ import Ledger
 import Net
 import PartiQL
 import XCTest
+@testable import Replica
 @testable import Server
 @testable import QLDBWire
 

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import XCTest
+@testable import Replica
 @testable import Server
 
 final class StuckRequestWatchTests: XCTestCase {

@@ -1,6 +1,7 @@
 import Foundation
 import Ledger
 import XCTest
+@testable import Replica
 @testable import Server
 
 /// `session.transaction_timeout_seconds` bounds a transaction in the ledger

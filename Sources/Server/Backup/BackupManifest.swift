@@ -1,4 +1,5 @@
 import Foundation
+import Replica
 import Ion
 
 /// `backup.ion` in a backup directory: what the backup holds and what a

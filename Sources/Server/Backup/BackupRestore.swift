@@ -1,4 +1,5 @@
 import Foundation
+import Replica
 import Ledger
 
 /// Restore: writes a fresh node data directory from a backup. Every block is

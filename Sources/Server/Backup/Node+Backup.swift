@@ -1,4 +1,5 @@
 import Foundation
+import Replica
 import Ledger
 import Net
 
@@ -33,7 +34,7 @@ extension Node {
         if !incremental, previous != nil || !((try? FileManager.default.contentsOfDirectory(atPath: target)) ?? []).isEmpty {
             return fail(409, "\(target) is not empty; a full backup needs an empty or new directory (or use incremental)")
         }
-        guard driver.catchUp == nil else {
+        guard !driver.isCatchingUp else {
             return fail(409, "this node is catching up from the leader; retry when it is done (or back up another node)")
         }
         let diverged = stateMachine.divergence

@@ -1,6 +1,7 @@
 import Foundation
 import Net
 import Raft
+import Replica
 
 /// One member of the cluster as the transport sees it.
 public struct ClusterPeer: Sendable, Equatable {
@@ -33,24 +34,6 @@ public struct PeerTLSFiles: Sendable, Equatable {
     }
 }
 
-public enum TransportError: Error, Sendable, Equatable, CustomStringConvertible {
-    case notConnected(UInt64)
-    case timedOut
-    case disconnected
-    case remote(String)
-    case stopped
-
-    public var description: String {
-        switch self {
-        case .notConnected(let id): return "no link to node \(id)"
-        case .timedOut: return "peer did not answer in time"
-        case .disconnected: return "peer link closed before the answer"
-        case .remote(let why): return "peer refused: \(why)"
-        case .stopped: return "transport stopped"
-        }
-    }
-}
-
 /// Raft messages and request/response exchanges between nodes over mutually
 /// authenticated TLS (Net's `PeerListener` / `PeerConnection`). Loop thread only.
 ///
@@ -64,15 +47,8 @@ public enum TransportError: Error, Sendable, Equatable, CustomStringConvertible 
 /// ```
 /// A Raft message whose `from` is not the id in the sender's certificate, or
 /// that does not decode, is dropped (`droppedMessages`).
-public final class PeerTransport {
-    /// Request channels on the peer link (leader forwarding, journal catch-up).
-    public enum Channel: UInt8, Sendable {
-        case forward = 1
-        case catchUp = 2
-        case control = 3
-    }
-    public typealias Respond = (Result<[UInt8], TransportError>) -> Void
-    public typealias RequestHandler = (_ from: UInt64, _ payload: [UInt8], _ respond: @escaping Respond) -> Void
+public final class PeerTransport: PeerLink {
+    public typealias Channel = PeerChannel
 
     public let loop: EventLoop
     public let selfName: String

@@ -1,40 +1,7 @@
 import Foundation
 import Raft
-
-/// Timing and sizing knobs of a `RaftDriver`.
-public struct RaftDriverOptions: Sendable {
-    /// One Raft tick.
-    public var tickInterval: Duration = .milliseconds(100)
-    /// Election timeout, randomized in [electionTicks, 2 × electionTicks).
-    public var electionTicks = 10
-    public var heartbeatTicks = 1
-    public var preVote = true
-    public var checkQuorum = true
-    public var maxSizePerMessage = 1 << 20
-    public var maxInflightMessages = 256
-    /// Compact the log once it holds this many applied entries beyond the
-    /// last snapshot point (only with a state machine that is a `CatchUpSource`).
-    public var compactionThreshold: UInt64 = 10_000
-    /// Leader: a peer being caught up that sends no chunk request for this
-    /// long is reported as a failed snapshot (Raft retries).
-    public var snapshotStallTimeout: Duration = .seconds(10)
-    /// Follower: one catch-up chunk request.
-    public var catchUpRequestTimeout: Duration = .seconds(10)
-    /// `confirmLeadership` gives up (with `.leadershipLost`) after this long.
-    public var readIndexTimeout: Duration = .seconds(5)
-    public var segmentSize = 64 << 20
-    /// How often the state machine's journal is fsynced (acknowledgements
-    /// rest on the Raft log's fsync and do not wait for it).
-    public var stateMachineSyncInterval: Duration = .milliseconds(200)
-    /// nil: random per start.
-    public var randomSeed: UInt64?
-    /// An fsync (Raft log or journal) taking at least this long is logged at warning level.
-    public var slowFsyncThreshold: Duration = .milliseconds(100)
-    /// A follower's catch-up logs its progress every this many chunks.
-    public var catchUpLogEveryChunks = 16
-
-    public init() {}
-}
+import Net
+import Replica
 
 /// What a node needs to run its part of the cluster.
 public struct RaftDriverConfiguration: Sendable {
@@ -70,16 +37,46 @@ public struct RaftDriverConfiguration: Sendable {
     public var voters: [UInt64] { Array(Set(peers.map(\.id) + [nodeID])).sorted() }
 }
 
-extension Duration {
-    var clusterSeconds: Double {
-        let c = components
-        return Double(c.seconds) + Double(c.attoseconds) / 1e18
+extension RaftDriverConfiguration {
+    /// What the driver itself needs.
+    public var replica: ReplicaConfiguration {
+        ReplicaConfiguration(nodeName: nodeName, nodeID: nodeID, voters: voters,
+                             memberNames: Dictionary(peers.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a }),
+                             options: options)
     }
 }
 
-/// Monotonic seconds, for stall and timeout bookkeeping.
-func clusterMonotonicNow() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+extension RaftDriver {
+    /// A node's replica: the Raft log in files under `configuration.raftDirectory`
+    /// (opened here, blocking) and the TLS peer link on `loop`.
+    public convenience init(configuration: RaftDriverConfiguration, loop: EventLoop,
+                            stateMachine: ReplicatedStateMachine) throws {
+        let storage = try FileRaftStorage(directory: configuration.raftDirectory, voters: configuration.voters,
+                                          segmentSize: configuration.options.segmentSize)
+        let transport = PeerTransport(loop: loop, selfName: configuration.nodeName, selfID: configuration.nodeID,
+                                      listenHost: configuration.listenHost, listenPort: configuration.listenPort,
+                                      peers: configuration.peers, tls: configuration.tls)
+        do {
+            try self.init(configuration: configuration.replica, loop: loop, link: transport, storage: storage,
+                          stateMachine: stateMachine)
+        } catch {
+            storage.close()
+            throw error
+        }
+    }
+
+    /// The TLS peer link (register `.forward` handlers on it, reload its certificates).
+    public var transport: PeerTransport { link as! PeerTransport }
 }
+
+extension EventLoop: ReplicaLoop {
+    public func run<T>(_ body: @escaping () throws -> T) throws -> T { try submit(body) }
+
+    public func repeating(every interval: Duration, _ body: @escaping () -> Void) -> ReplicaTimer {
+        scheduleTimer(after: interval, repeating: interval, body)
+    }
+
+    public var monotonicNow: Double { clusterMonotonicNow() }
+}
+
+extension TimerHandle: ReplicaTimer {}

@@ -1,3 +1,4 @@
+import Replica
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,3 +1,4 @@
+import Replica
 import Ion
 import Ledger
 import Net

@@ -1,4 +1,5 @@
 import Foundation
+import Replica
 import Ion
 import Ledger
 import Net

@@ -1,3 +1,4 @@
+import Replica
 import Net
 import QLDBWire
 

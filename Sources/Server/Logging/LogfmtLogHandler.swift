@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Replica
 
 /// A swift-log handler that writes one logfmt line per event to standard
 /// error: `ts=2026-12-03T16:03:08.123Z level=info node=node1 msg="…" key=value`.
@@ -99,6 +100,6 @@ public enum NodeLog {
     public static let auth = Logger(label: "tally.auth")
     public static let session = Logger(label: "tally.session")
     public static let streams = Logger(label: "tally.streams")
-    public static let raft = Logger(label: "tally.raft")
-    public static let storage = Logger(label: "tally.storage")
+    public static var raft: Logger { ReplicaLog.raft }
+    public static var storage: Logger { ReplicaLog.storage }
 }

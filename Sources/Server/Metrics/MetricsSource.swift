@@ -1,3 +1,4 @@
+import Replica
 /// What the node hands the metrics registry at scrape time. Gauges that
 /// mirror state (Raft term, storage bytes, …) are refreshed from it, so the
 /// node implements this one method and never pushes those values.

@@ -1,4 +1,5 @@
 import Foundation
+import Replica
 
 /// What `/status` serves, as JSON. The node builds it in `NodeStatusSource`.
 public struct NodeStatusReport: Sendable, Equatable, Codable {

@@ -1,4 +1,5 @@
 import Foundation
+import Replica
 import Prometheus
 
 /// Tally's metrics registry: typed recording methods over swift-prometheus,

@@ -1,4 +1,5 @@
 import Foundation
+import Replica
 #if canImport(Glibc)
 import Glibc
 #endif

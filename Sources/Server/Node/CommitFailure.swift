@@ -1,3 +1,4 @@
+import Replica
 import QLDBWire
 
 /// Why a commit, or a read-only commit's leadership check, did not happen,

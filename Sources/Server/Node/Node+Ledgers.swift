@@ -1,3 +1,4 @@
+import Replica
 import Ledger
 
 /// The session API's view of the node: ledgers from the state machine,

@@ -1,4 +1,5 @@
 import Foundation
+import Replica
 import Ledger
 import Net
 import QLDBWire

@@ -9,7 +9,7 @@ extension RaftDriver {
     /// "node2" for 2 (this node's and the peers' configured names).
     func memberName(_ id: UInt64) -> String {
         if id == selfID { return configuration.nodeName }
-        return configuration.peers.first { $0.id == id }?.name ?? "node\(id)"
+        return configuration.memberNames[id] ?? "node\(id)"
     }
 
     /// A new soft state from the core: role and leader transitions. `previousLeader`
@@ -21,22 +21,22 @@ extension RaftDriver {
         if ss.role != previousRole {
             switch ss.role {
             case .preCandidate:
-                NodeLog.raft.info("pre-vote started", metadata: ["term": "\(term)", "last_leader": "\(last)"])
+                ReplicaLog.raft.info("pre-vote started", metadata: ["term": "\(term)", "last_leader": "\(last)"])
             case .candidate:
-                NodeLog.raft.info("election started", metadata: ["term": "\(term)", "last_leader": "\(last)"])
+                ReplicaLog.raft.info("election started", metadata: ["term": "\(term)", "last_leader": "\(last)"])
             case .leader:
-                NodeLog.raft.notice("elected leader", metadata: ["term": "\(term)", "previous_leader": "\(last)"])
+                ReplicaLog.raft.notice("elected leader", metadata: ["term": "\(term)", "previous_leader": "\(last)"])
             case .follower where previousRole == .leader:
-                NodeLog.raft.notice("stepped down", metadata: ["term": "\(term)", "leader": "\(name(orNone: ss.leader))"])
+                ReplicaLog.raft.notice("stepped down", metadata: ["term": "\(term)", "leader": "\(name(orNone: ss.leader))"])
             case .follower:
                 break
             }
         }
         if ss.leader != previousLeader && ss.role != .leader {
             if ss.leader == noNode {
-                NodeLog.raft.warning("leader lost", metadata: ["term": "\(term)", "previous_leader": "\(last)"])
+                ReplicaLog.raft.warning("leader lost", metadata: ["term": "\(term)", "previous_leader": "\(last)"])
             } else {
-                NodeLog.raft.notice("leader changed", metadata: [
+                ReplicaLog.raft.notice("leader changed", metadata: [
                     "term": "\(term)", "leader": "\(memberName(ss.leader))", "previous_leader": "\(last)"])
             }
         }
@@ -48,46 +48,46 @@ extension RaftDriver {
     func noteFsync(_ what: String, _ elapsed: Duration) {
         onFsync?(elapsed)
         guard elapsed >= options.slowFsyncThreshold else { return }
-        NodeLog.raft.warning("slow fsync", metadata: [
+        ReplicaLog.raft.warning("slow fsync", metadata: [
             "what": "\(what)", "ms": "\(String(format: "%.1f", elapsed.clusterSeconds * 1000))",
             "threshold_ms": "\(String(format: "%.0f", options.slowFsyncThreshold.clusterSeconds * 1000))"])
     }
 
     func logStorageFailure(_ why: String) {
-        NodeLog.storage.critical("storage failed; this node stops taking part in the cluster", metadata: [
-            "error": "\(why)", "raft_dir": "\(configuration.raftDirectory)"])
+        ReplicaLog.storage.critical("storage failed; this node stops taking part in the cluster", metadata: [
+            "error": "\(why)"])
     }
 
     func logCompaction(snapshotIndex: UInt64, firstIndex: UInt64, lastIndex: UInt64) {
-        NodeLog.raft.info("log compacted", metadata: [
+        ReplicaLog.raft.info("log compacted", metadata: [
             "snapshot_index": "\(snapshotIndex)", "first_index": "\(firstIndex)", "last_index": "\(lastIndex)"])
     }
 
     func logCatchUpStarted(leader: UInt64, index: UInt64, term: UInt64) {
-        NodeLog.raft.notice("catch-up started", metadata: [
+        ReplicaLog.raft.notice("catch-up started", metadata: [
             "leader": "\(memberName(leader))", "snapshot_index": "\(index)", "snapshot_term": "\(term)"])
     }
 
     func logCatchUpProgress(_ c: CatchUpProgress) {
         guard options.catchUpLogEveryChunks > 0, c.chunks % options.catchUpLogEveryChunks == 0 else { return }
-        NodeLog.raft.info("catch-up progress", metadata: [
+        ReplicaLog.raft.info("catch-up progress", metadata: [
             "leader": "\(memberName(c.leader))", "chunks": "\(c.chunks)", "bytes": "\(c.bytes)",
             "snapshot_index": "\(c.snapshot.metadata.index)"])
     }
 
     func logCatchUpFinished(_ c: CatchUpProgress) {
-        NodeLog.raft.notice("catch-up finished", metadata: [
+        ReplicaLog.raft.notice("catch-up finished", metadata: [
             "leader": "\(memberName(c.leader))", "chunks": "\(c.chunks)", "bytes": "\(c.bytes)",
             "snapshot_index": "\(c.snapshot.metadata.index)"])
     }
 
     func logCatchUpFailed(_ why: String) {
-        NodeLog.raft.warning("catch-up failed", metadata: ["reason": "\(why)"])
+        ReplicaLog.raft.warning("catch-up failed", metadata: ["reason": "\(why)"])
     }
 
     /// Leader: a follower is behind the compacted log and is sent the snapshot manifest (it then streams the journal).
     func logSnapshotSent(to peer: UInt64, index: UInt64) {
-        NodeLog.raft.info("peer behind the compacted log; catch-up by journal streaming", metadata: [
+        ReplicaLog.raft.info("peer behind the compacted log; catch-up by journal streaming", metadata: [
             "peer": "\(memberName(peer))", "snapshot_index": "\(index)"])
     }
 }

@@ -7,6 +7,7 @@
 public enum ClusterNodeID {
     public struct Invalid: Error, Sendable, Equatable, CustomStringConvertible {
         public let name: String
+        public init(name: String) { self.name = name }
         public var description: String {
             "node id \"\(name)\" has no trailing number (e.g. node1); give it an explicit numeric id"
         }

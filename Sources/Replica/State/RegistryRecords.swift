@@ -24,7 +24,7 @@ public struct LedgerInfo: Equatable, Sendable {
     /// Why this node stopped applying the ledger's transactions (divergence), if it did.
     public var divergence: String?
 
-    var ion: IonValue {
+    public var ion: IonValue {
         var b = NodeRecordBuilder()
         b.add("name", name)
         b.add("ledgerId", ledgerId)
@@ -39,7 +39,7 @@ public struct LedgerInfo: Equatable, Sendable {
         return b.value
     }
 
-    init(ion: IonValue) throws {
+    public init(ion: IonValue) throws {
         let s = try NodeRecordReader(ion)
         name = try s.string("name")
         ledgerId = try s.string("ledgerId")
@@ -54,7 +54,7 @@ public struct LedgerInfo: Equatable, Sendable {
         divergence = try s.optionalString("divergence")
     }
 
-    init(create c: NodeCommand.CreateLedger) {
+    public init(create c: NodeCommand.CreateLedger) {
         name = c.name
         ledgerId = c.ledgerId
         strandId = c.strandId
@@ -79,7 +79,7 @@ public struct ExportInfo: Equatable, Sendable {
     /// Why it was cancelled, if it was.
     public var message: String?
 
-    var ion: IonValue {
+    public var ion: IonValue {
         var b = NodeRecordBuilder()
         b.add("spec", spec.ion)
         b.add("status", status)
@@ -90,7 +90,7 @@ public struct ExportInfo: Equatable, Sendable {
         return b.value
     }
 
-    init(spec: NodeCommand.ExportJournal, status: String, firstSequenceNo: Int?, lastSequenceNo: Int?, strandId: String) {
+    public init(spec: NodeCommand.ExportJournal, status: String, firstSequenceNo: Int?, lastSequenceNo: Int?, strandId: String) {
         self.spec = spec
         self.status = status
         self.firstSequenceNo = firstSequenceNo
@@ -98,7 +98,7 @@ public struct ExportInfo: Equatable, Sendable {
         self.strandId = strandId
     }
 
-    init(ion: IonValue) throws {
+    public init(ion: IonValue) throws {
         let s = try NodeRecordReader(ion)
         spec = try NodeCommand.ExportJournal(ion: s.field("spec"))
         status = try s.string("status")
@@ -122,7 +122,7 @@ public struct StreamInfo: Equatable, Sendable {
     /// ACTIVE or IMPAIRED: the leader keeps delivering (an IMPAIRED stream is retried).
     public var isDelivering: Bool { status == "ACTIVE" || status == "IMPAIRED" }
 
-    var ion: IonValue {
+    public var ion: IonValue {
         var b = NodeRecordBuilder()
         b.add("spec", spec.ion)
         b.add("status", status)
@@ -132,7 +132,7 @@ public struct StreamInfo: Equatable, Sendable {
         return b.value
     }
 
-    init(spec: NodeCommand.StartStream) {
+    public init(spec: NodeCommand.StartStream) {
         self.spec = spec
         status = "ACTIVE"
         errorCause = nil
@@ -140,7 +140,7 @@ public struct StreamInfo: Equatable, Sendable {
         tags = ResourceTags.merge([], spec.tags)
     }
 
-    init(ion: IonValue) throws {
+    public init(ion: IonValue) throws {
         let s = try NodeRecordReader(ion)
         spec = try NodeCommand.StartStream(ion: s.field("spec"))
         status = try s.string("status")
@@ -150,12 +150,12 @@ public struct StreamInfo: Equatable, Sendable {
     }
 }
 
-enum ResourceTags {
+public enum ResourceTags {
     /// QLDB's documented limit per resource.
-    static let maxPerResource = 50
+    public static let maxPerResource = 50
 
     /// `existing` with `added` set over it, sorted by key.
-    static func merge(_ existing: [ResourceTag], _ added: [ResourceTag]) -> [ResourceTag] {
+    public static func merge(_ existing: [ResourceTag], _ added: [ResourceTag]) -> [ResourceTag] {
         var map: [String: String?] = [:]
         for t in existing { map[t.key] = t.value }
         for t in added { map[t.key] = t.value }

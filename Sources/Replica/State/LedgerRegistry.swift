@@ -44,16 +44,16 @@ public final class LedgerRegistry {
     public final class Entry {
         public internal(set) var info: LedgerInfo
         public internal(set) var ledger: Ledger?
-        var store: FileJournalStore?
-        var recentHashes = RecentBlockHashes()
+        public var store: FileJournalStore?
+        public var recentHashes = RecentBlockHashes()
         /// After a restart: journal blocks in this range already hold the effect of
         /// log entries after the recorded index; replayed commands claim them in order.
-        var replayTail: Range<Int>?
+        public var replayTail: Range<Int>?
 
-        init(info: LedgerInfo) { self.info = info }
+        public init(info: LedgerInfo) { self.info = info }
 
         /// The hash of block `sequenceNo`, from the cache or the journal.
-        func blockHash(_ sequenceNo: Int) -> [UInt8]? {
+        public func blockHash(_ sequenceNo: Int) -> [UInt8]? {
             if let h = recentHashes.hash(sequenceNo) { return h }
             guard let ledger, sequenceNo >= 0, sequenceNo < ledger.blockCount else { return nil }
             return try? ledger.block(at: BlockAddress(strandId: ledger.strandId, sequenceNo: sequenceNo)).blockHash
@@ -61,15 +61,15 @@ public final class LedgerRegistry {
     }
 
     /// `metadataInterval` may be lowered after opening (`Node` caps it at the Raft compaction threshold).
-    public internal(set) var options: Options
+    public var options: Options
     public internal(set) var entries: [String: Entry] = [:]
-    public internal(set) var exports: [String: ExportInfo] = [:]
-    public internal(set) var streams: [String: StreamInfo] = [:]
+    public var exports: [String: ExportInfo] = [:]
+    public var streams: [String: StreamInfo] = [:]
     /// The log index `ledgers.ion` reflects (0 = nothing applied yet).
     public private(set) var recordedIndex: UInt64 = 0
     /// What `ledgers.ion` holds now (nil before the first write): the state as of
     /// `recordedIndex` exactly, which the catch-up manifest describes.
-    var savedMetadata: IonValue?
+    public var savedMetadata: IonValue?
 
     public static let fileName = "ledgers.ion"
     public var metadataPath: String { options.dataDirectory + "/" + LedgerRegistry.fileName }
@@ -111,11 +111,11 @@ public final class LedgerRegistry {
         }
     }
 
-    func journalDirectory(ledgerId: String) -> String { "\(options.dataDirectory)/ledgers/\(ledgerId)/journal" }
+    public func journalDirectory(ledgerId: String) -> String { "\(options.dataDirectory)/ledgers/\(ledgerId)/journal" }
 
     /// Opens (creating if needed) the ledger's journal. A journal already holding
     /// blocks (a create replayed after a restart) is re-verified and kept.
-    func open(_ entry: Entry) throws {
+    public func open(_ entry: Entry) throws {
         let store = try FileJournalStore.open(directory: journalDirectory(ledgerId: entry.info.ledgerId))
         var ledgerOptions = options.ledgerOptions
         ledgerOptions.stateDirectory = options.stateOnDisk ? "\(options.dataDirectory)/ledgers/\(entry.info.ledgerId)/state" : nil
@@ -128,10 +128,10 @@ public final class LedgerRegistry {
         }
     }
 
-    func add(_ entry: Entry) { entries[entry.info.name] = entry }
+    public func add(_ entry: Entry) { entries[entry.info.name] = entry }
 
     /// Forgets the ledger and removes its files.
-    func purge(_ name: String) {
+    public func purge(_ name: String) {
         guard let entry = entries.removeValue(forKey: name) else { return }
         entry.ledger?.close()
         entry.store?.close()
@@ -142,7 +142,7 @@ public final class LedgerRegistry {
 
     /// Writes `ledgers.ion` (atomic replace + fsync) recording `appliedIndex`.
     /// Every journal must already be synced up to what it holds.
-    func save(appliedIndex: UInt64) throws {
+    public func save(appliedIndex: UInt64) throws {
         var ledgerValues: [IonValue] = []
         for name in entries.keys.sorted() {
             let entry = entries[name]!
@@ -205,17 +205,17 @@ public final class LedgerRegistry {
 }
 
 /// The hashes of a ledger's most recent blocks, for the divergence check.
-struct RecentBlockHashes {
-    static let capacity = 4096
+public struct RecentBlockHashes {
+    public static let capacity = 4096
     private var hashes: [[UInt8]] = []
     private var first = 0
 
-    func hash(_ sequenceNo: Int) -> [UInt8]? {
+    public func hash(_ sequenceNo: Int) -> [UInt8]? {
         let i = sequenceNo - first
         return i >= 0 && i < hashes.count ? hashes[i] : nil
     }
 
-    mutating func record(_ sequenceNo: Int, _ hash: [UInt8]) {
+    public mutating func record(_ sequenceNo: Int, _ hash: [UInt8]) {
         if sequenceNo != first + hashes.count {
             hashes = []
             first = sequenceNo

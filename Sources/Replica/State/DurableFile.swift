@@ -6,15 +6,20 @@ import Darwin
 
 /// Crash-safe small-file replacement: write a temporary file, fsync it,
 /// rename it over the target, fsync the directory.
-enum DurableFile {
-    struct IOError: Error, CustomStringConvertible {
-        var operation: String
-        var path: String
-        var code: Int32
-        var description: String { "\(operation) \(path) failed: \(String(cString: strerror(code))) (errno \(code))" }
+public enum DurableFile {
+    public struct IOError: Error, CustomStringConvertible {
+        public var operation: String
+        public var path: String
+        public var code: Int32
+        public init(operation: String, path: String, code: Int32) {
+            self.operation = operation
+            self.path = path
+            self.code = code
+        }
+        public var description: String { "\(operation) \(path) failed: \(String(cString: strerror(code))) (errno \(code))" }
     }
 
-    static func replace(_ path: String, with bytes: [UInt8]) throws {
+    public static func replace(_ path: String, with bytes: [UInt8]) throws {
         let tmp = path + ".tmp"
         let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else { throw IOError(operation: "open", path: tmp, code: errno) }
@@ -39,7 +44,7 @@ enum DurableFile {
         try syncDirectory(of: path)
     }
 
-    static func syncDirectory(of path: String) throws {
+    public static func syncDirectory(of path: String) throws {
         let dir = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
         let dirPath = dir.isEmpty ? (path.hasPrefix("/") ? "/" : ".") : dir
         let fd = open(dirPath, O_RDONLY)
@@ -49,7 +54,7 @@ enum DurableFile {
     }
 
     /// The whole file, or nil when it does not exist.
-    static func read(_ path: String) throws -> [UInt8]? {
+    public static func read(_ path: String) throws -> [UInt8]? {
         let fd = open(path, O_RDONLY)
         if fd < 0 {
             if errno == ENOENT { return nil }

@@ -212,7 +212,7 @@ extension NodeStateMachine: CatchUpSource, CatchUpSink {
             if let d = t.divergence {
                 info.divergence = d
                 if entry.info.divergence != d {
-                    NodeLog.storage.critical("ledger diverged; this node stops applying it", metadata: [
+                    ReplicaLog.storage.critical("ledger diverged; this node stops applying it", metadata: [
                         "ledger": "\(m.info.name)", "log_index": "\(manifest.appliedIndex)", "reason": "\(d)"])
                 }
             }

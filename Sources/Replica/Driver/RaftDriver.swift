@@ -1,5 +1,4 @@
 import Foundation
-import Net
 import Raft
 
 /// Runs one node's Raft core on its event loop: ticks, the Ready loop
@@ -10,12 +9,12 @@ import Raft
 /// `init` and `start`/`stop` may be called from any thread; everything else
 /// (the `Replicator` methods, completions, state-machine calls) runs on `loop`.
 public final class RaftDriver: Replicator {
-    public let configuration: RaftDriverConfiguration
-    public let loop: EventLoop
+    public let configuration: ReplicaConfiguration
+    public let loop: ReplicaLoop
     public let stateMachine: ReplicatedStateMachine
-    public let storage: FileRaftStorage
+    public let storage: RaftLogStore
     /// The peer link; register `.forward` (and other) request handlers on it.
-    public let transport: PeerTransport
+    public let link: PeerLink
     let node: RawNode
     let options: RaftDriverOptions
     var selfID: UInt64 { configuration.nodeID }
@@ -29,8 +28,8 @@ public final class RaftDriver: Replicator {
 
     enum RunState { case created, running, stopped, failed(String) }
     var runState = RunState.created
-    private var tickTimer: TimerHandle?
-    private var syncTimer: TimerHandle?
+    private var tickTimer: ReplicaTimer?
+    private var syncTimer: ReplicaTimer?
     private var stateMachineDirty = false
     /// Each fsync on the commit path (the Raft log) and of the state machine, for metrics. Loop thread.
     public var onFsync: ((Duration) -> Void)?
@@ -58,26 +57,28 @@ public final class RaftDriver: Replicator {
     var snapshotActivity: [UInt64: Double] = [:]
     /// Follower: the stream in progress, and committed entries held back meanwhile.
     var catchUp: CatchUpProgress?
+    /// A follower streaming the journal from the leader (see `CatchUp.swift`).
+    public var isCatchingUp: Bool { catchUp != nil }
     var deferred: [Entry] = []
     var catchUpGeneration: UInt64 = 0
     public internal(set) var catchUpStats = CatchUpStats()
     public internal(set) var lastError: String?
 
-    /// Opens the Raft storage under `configuration.raftDirectory` (blocking)
-    /// and builds the core. The state machine must already reflect its
-    /// `durableIndex` (it was reloaded from its own storage).
-    public init(configuration: RaftDriverConfiguration, loop: EventLoop, stateMachine: ReplicatedStateMachine) throws {
+    /// Builds the core over `storage`. The state machine must already reflect
+    /// its `durableIndex` (it was reloaded from its own storage).
+    public init(configuration: ReplicaConfiguration, loop: ReplicaLoop, link: PeerLink, storage: RaftLogStore,
+                stateMachine: ReplicatedStateMachine) throws {
         self.configuration = configuration
         self.loop = loop
+        self.link = link
+        self.storage = storage
         self.stateMachine = stateMachine
         self.options = configuration.options
         let voters = configuration.voters
-        storage = try FileRaftStorage(directory: configuration.raftDirectory, voters: voters,
-                                      segmentSize: configuration.options.segmentSize)
         let snapIndex = storage.firstIndex - 1
         let applied = max(stateMachine.durableIndex, snapIndex)
         if applied > storage.lastIndex {
-            throw RaftStorageFailure("the state machine is at index \(applied) but the Raft log in \(configuration.raftDirectory) ends at \(storage.lastIndex); refusing to start")
+            throw RaftStorageFailure("the state machine is at index \(applied) but the Raft log ends at \(storage.lastIndex); refusing to start")
         }
         storage.raiseCommit(to: applied)
         smApplied = applied
@@ -91,26 +92,22 @@ public final class RaftDriver: Replicator {
         } catch {
             throw RaftStorageFailure("invalid Raft configuration: \(error)")
         }
-        transport = PeerTransport(loop: loop, selfName: configuration.nodeName, selfID: configuration.nodeID,
-                                  listenHost: configuration.listenHost, listenPort: configuration.listenPort,
-                                  peers: configuration.peers, tls: configuration.tls)
     }
 
     /// Binds the peer port, dials the peers and starts ticking. Any thread.
     public func start() throws {
-        try loop.submit { [self] in
+        try loop.run { [self] in
             guard case .created = runState else { return }
-            try transport.start()
-            transport.onRaftMessage = { [weak self] m in self?.received(m) }
-            transport.setHandler(.catchUp) { [weak self] from, payload, respond in
+            try link.start()
+            link.onRaftMessage = { [weak self] m in self?.received(m) }
+            link.setHandler(.catchUp) { [weak self] from, payload, respond in
                 self?.serveCatchUp(from: from, payload: payload, respond: respond)
             }
             runState = .running
-            tickTimer = loop.scheduleTimer(after: options.tickInterval, repeating: options.tickInterval) { [weak self] in
+            tickTimer = loop.repeating(every: options.tickInterval) { [weak self] in
                 self?.onTick()
             }
-            syncTimer = loop.scheduleTimer(after: options.stateMachineSyncInterval,
-                                           repeating: options.stateMachineSyncInterval) { [weak self] in
+            syncTimer = loop.repeating(every: options.stateMachineSyncInterval) { [weak self] in
                 self?.syncStateMachine()
             }
             if configuration.voters.count == 1 { node.campaign() }
@@ -121,7 +118,7 @@ public final class RaftDriver: Replicator {
     /// Stops ticking and closes the peer link; pending requests fail with
     /// `.shuttingDown`. The storage closes once no write is in flight. Any thread.
     public func stop() {
-        _ = try? loop.submit { [self] in
+        _ = try? loop.run { [self] in
             if case .running = runState { runState = .stopped } else if case .created = runState { runState = .stopped }
             halt(.shuttingDown)
         }
@@ -134,7 +131,7 @@ public final class RaftDriver: Replicator {
         tickTimer = nil
         syncTimer?.cancel()
         syncTimer = nil
-        transport.stop()
+        link.stop()
         failAll(error)
         if catchUp != nil { abortCatchUp("node stopped") }
         if !persisting { storage.close() }
@@ -186,7 +183,7 @@ public final class RaftDriver: Replicator {
         } catch {
             return completion(.failure(.notLeader(leaderID: knownLeader)))
         }
-        reads[w.bytes] = Read(done: completion, deadline: clusterMonotonicNow() + options.readIndexTimeout.clusterSeconds)
+        reads[w.bytes] = Read(done: completion, deadline: loop.monotonicNow + options.readIndexTimeout.clusterSeconds)
         pump()
     }
 
@@ -242,7 +239,7 @@ public final class RaftDriver: Replicator {
     private func onTick() {
         guard isRunning else { return }
         node.tick()
-        let now = clusterMonotonicNow()
+        let now = loop.monotonicNow
         if node.role == .leader {
             for p in node.status.progress where p.id != selfID {
                 if p.state == .snapshot {
@@ -326,10 +323,10 @@ public final class RaftDriver: Replicator {
     private func afterPersist(_ rd: Ready) {
         for m in rd.messages {
             if m.kind == .snapshot {
-                snapshotActivity[m.to] = clusterMonotonicNow()
+                snapshotActivity[m.to] = loop.monotonicNow
                 logSnapshotSent(to: m.to, index: m.snapshot?.metadata.index ?? 0)
             }
-            if !transport.send(m) {
+            if !link.send(m) {
                 node.reportUnreachable(m.to)
                 if m.kind == .snapshot { node.reportSnapshot(to: m.to, failed: true) }
             }

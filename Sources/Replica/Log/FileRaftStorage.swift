@@ -13,7 +13,7 @@ import Raft
 ///
 /// Thread-safety: every method takes an internal lock, so the driver may
 /// `save` on a pool thread while Raft reads on the loop thread.
-public final class FileRaftStorage: RaftStorage, @unchecked Sendable {
+public final class FileRaftStorage: RaftLogStore, @unchecked Sendable {
     public let directory: String
     public let segmentSize: Int
     private let logDir: String

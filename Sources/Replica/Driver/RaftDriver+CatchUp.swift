@@ -1,5 +1,4 @@
 import Foundation
-import Net
 import Raft
 
 /// A follower's journal stream in progress (see `CatchUp.swift`).
@@ -56,7 +55,7 @@ extension RaftDriver {
     private func fetchChunk(_ cursor: [UInt8]) {
         guard let c = catchUp else { return }
         let gen = c.generation
-        transport.request(to: c.leader, channel: .catchUp,
+        link.request(to: c.leader, channel: .catchUp,
                           payload: CatchUpWire.request(manifest: c.snapshot.data, cursor: cursor),
                           timeout: options.catchUpRequestTimeout) { [weak self] result in
             guard let self, let c = self.catchUp, c.generation == gen else { return }
@@ -123,11 +122,11 @@ extension RaftDriver {
     // MARK: Leader side
 
     /// Serves one chunk of the journal to a follower being caught up.
-    func serveCatchUp(from peer: UInt64, payload: [UInt8], respond: @escaping PeerTransport.Respond) {
+    func serveCatchUp(from peer: UInt64, payload: [UInt8], respond: @escaping PeerLink.Respond) {
         guard isRunning, let source = stateMachine as? CatchUpSource else {
             return respond(.failure(.remote("this node cannot serve catch-up")))
         }
-        snapshotActivity[peer] = clusterMonotonicNow()
+        snapshotActivity[peer] = loop.monotonicNow
         do {
             let (manifest, cursor) = try CatchUpWire.parseRequest(payload)
             let (data, next) = try source.catchUpChunk(manifest: manifest, cursor: cursor)

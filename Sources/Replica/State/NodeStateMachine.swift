@@ -123,7 +123,7 @@ public final class NodeStateMachine: ReplicatedStateMachine {
                 let why = mine.map { "block \(cp.sequenceNo) hashes to \(Hex.encode($0)) here, \(Hex.encode(cp.blockHash)) on the proposer" }
                     ?? "the proposer's block \(cp.sequenceNo) does not exist here (\(ledger.blockCount) blocks)"
                 entry.info.divergence = "DIVERGENCE at log index \(index): \(why)"
-                NodeLog.storage.critical("ledger diverged; this node stops applying it", metadata: [
+                ReplicaLog.storage.critical("ledger diverged; this node stops applying it", metadata: [
                     "ledger": "\(t.ledgerName)", "log_index": "\(index)", "reason": "\(why)"])
                 metadataDirty = true
                 ledger.abandon(transactionId: proposal.transactionId)
@@ -137,7 +137,7 @@ public final class NodeStateMachine: ReplicatedStateMachine {
             return .rejected(.occConflict("Optimistic concurrency control conflict in transaction \(proposal.transactionId): \(reason)"))
         } catch {
             storageFailure = "ledger \(t.ledgerName): \(error)"
-            NodeLog.storage.critical("journal write failed; this node refuses writes", metadata: [
+            ReplicaLog.storage.critical("journal write failed; this node refuses writes", metadata: [
                 "ledger": "\(t.ledgerName)", "log_index": "\(index)", "error": "\(error)"])
             return .rejected(.storageFailed("journal write failed: \(error)"))
         }

@@ -159,7 +159,7 @@ extension NodeStateMachine {
     }
 
     /// The first sequenceNo whose block timestamp satisfies `pred` (monotonic), or blockCount.
-    static func firstBlock(of ledger: Ledger, where pred: (Int64) -> Bool) -> Int {
+    public static func firstBlock(of ledger: Ledger, where pred: (Int64) -> Bool) -> Int {
         var lo = 0
         var hi = ledger.blockCount
         while lo < hi {
