@@ -128,4 +128,18 @@ extension Raft {
         resetConf(toSnapshot: meta)
         return true
     }
+
+    /// The link to `gone`, our leader, broke (its process died and the
+    /// connection closed): forget it, so that we grant votes again (no lease),
+    /// and time out within a few ticks instead of a whole election timeout.
+    /// The surviving voters wait 1, 2, … ticks in id order, so that they do
+    /// not split the vote. Elections are always safe; if the leader is in fact
+    /// alive, the others still in its lease refuse our pre-vote.
+    mutating func forgetLeader(_ gone: NodeID) {
+        guard role == .follower, leader == gone, gone != noNode else { return }
+        leader = noNode
+        guard promotable else { return }
+        let rank = tracker.voters.filter { $0 != gone }.firstIndex(of: id) ?? 0
+        electionElapsed = max(electionElapsed, randomizedElectionTimeout - 1 - rank)
+    }
 }

@@ -115,6 +115,12 @@ public final class RawNode {
         raft.reportSnapshot(to: peer, failed: failed)
     }
 
+    /// Reports that the link to `peer` broke. If it is our leader, we stop
+    /// honouring its lease and campaign within a few ticks (see `Raft.forgetLeader`).
+    public func leaderLinkLost(_ peer: NodeID) {
+        raft.forgetLeader(peer)
+    }
+
     /// Reports that a message to `peer` could not be delivered.
     public func reportUnreachable(_ peer: NodeID) {
         raft.reportUnreachable(peer)

@@ -235,6 +235,8 @@ public final class Simulation {
 
     private func crash(_ node: SimNode, reason: String) {
         node.crash()
+        // A dead process closes its connections: the others usually notice at once.
+        for other in nodes where other !== node && rng.chance(0.8) { other.raw?.leaderLinkLost(node.id) }
         node.restartAt = now + options.microStepsPerTick * rng.int(in: 2...(6 * options.electionTick))
         report.crashes += 1
         trace("n\(node.id) CRASH (\(reason))")

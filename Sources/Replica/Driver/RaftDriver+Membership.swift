@@ -53,6 +53,15 @@ extension RaftDriver {
         pump()
     }
 
+    /// The peer link to `peer` broke. If it is the leader (its process died),
+    /// this follower campaigns within a few ticks instead of an election
+    /// timeout (`RawNode.leaderLinkLost`). Loop thread.
+    public func peerLinkLost(_ peer: UInt64) {
+        guard isRunning, node.leader == peer else { return }
+        node.leaderLinkLost(peer)
+        pump()
+    }
+
     /// Entries about to be persisted: report configuration changes (they are
     /// in effect in the core already) so that the node can reach added peers.
     func noteMembershipEntries(_ entries: [Entry]) {

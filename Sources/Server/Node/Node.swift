@@ -92,6 +92,8 @@ public final class Node {
         raftConfiguration.joining = config.join
         driver = try RaftDriver(configuration: raftConfiguration, loop: loop, stateMachine: stateMachine)
         wireMembership()
+        // A leader whose process died (its link closed) is replaced within a few ticks.
+        driver.transport.onPeerDisconnected = { [weak self] peer in self?.driver.peerLinkLost(peer) }
         driver.onFsync = { [metrics] elapsed in metrics.recordJournalFsync(elapsed) }
 
         let runner = PooledStatementRunner(loop: loop, threads: config.statements.threads)
