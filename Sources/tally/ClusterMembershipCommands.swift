@@ -19,11 +19,8 @@ extension ClusterCommand {
 
         func run() throws {
             let cluster = try LocalCluster(directory: options.dir)
-            let member = try cluster.startJoining(name)
-            let address = member.config.listen.peer
-            let response = try cluster.adminOnLeader(
-                "/admin/cluster/add?name=\(name)&address=\(address.host):\(address.port)", timeout: timeout)
-            print(response, terminator: "")
+            print(try cluster.join(name, timeout: timeout) { "/admin/cluster/add?name=\(name)&address=\($0)" },
+                  terminator: "")
         }
     }
 
@@ -60,11 +57,8 @@ extension ClusterCommand {
 
         func run() throws {
             let cluster = try LocalCluster(directory: options.dir)
-            let member = try cluster.startJoining(new)
-            let address = member.config.listen.peer
-            let response = try cluster.adminOnLeader(
-                "/admin/cluster/replace?old=\(old)&name=\(new)&address=\(address.host):\(address.port)", timeout: timeout)
-            print(response, terminator: "")
+            print(try cluster.join(new, timeout: timeout) { "/admin/cluster/replace?old=\(old)&name=\(new)&address=\($0)" },
+                  terminator: "")
             try cluster.retire(old)
         }
     }
@@ -104,6 +98,12 @@ extension LocalCluster {
         }
         guard response.status == 200 else { throw CLIError("\(leader.name): \(response.bodyText)") }
         return response.bodyText
+    }
+
+    /// Starts the joining node `name`, then sends the leader `path(its peer address)`.
+    func join(_ name: String, timeout: Int, path: (String) -> String) throws -> String {
+        let address = try startJoining(name).config.listen.peer
+        return try adminOnLeader(path("\(address.host):\(address.port)"), timeout: timeout)
     }
 
     /// Starts the joining node `name` unless it runs already.

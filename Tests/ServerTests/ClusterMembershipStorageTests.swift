@@ -90,4 +90,15 @@ final class ClusterMembershipStorageTests: XCTestCase {
         XCTAssertEqual(peers[0].host, "127.0.0.1", "the configuration file wins")
         XCTAssertEqual(peers[1].port, 7004)
     }
+
+    func testShippedSpareConfigurationsJoin() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        for n in [4, 5] {
+            let config = try NodeConfig.load(path: root.appendingPathComponent("cluster/spares/node\(n).toml").path)
+            XCTAssertTrue(config.join)
+            XCTAssertEqual(config.nodeID, "node\(n)")
+            XCTAssertEqual(config.peers.map(\.id), ["node1", "node2", "node3"])
+        }
+    }
 }

@@ -90,12 +90,6 @@ credentials_file = "local/credentials"
             env["AWS_ENDPOINT_URL_QLDB"] = env["AWS_ENDPOINT_URL_QLDB_SESSION"] = url
         return env
 
-    def pid_or_none(self, node):
-        try:
-            return int((self.dir / f"local/{node}.pid").read_text())
-        except (OSError, ValueError):
-            return None
-
     def pid(self, node):
         return int((self.dir / f"local/{node}.pid").read_text())
 

@@ -4,6 +4,7 @@ one under load (`tally cluster replace`: learner, catch-up, promotion, then
 removal of the dead one); the cluster then survives the loss of any other
 single node, nothing acknowledged is lost, and all digests agree. A five-node
 cluster keeps committing with two nodes down, and its leader can be removed."""
+import contextlib
 import shutil
 import time
 
@@ -46,10 +47,18 @@ def commits_continue(cluster, load, what, count=30, timeout=60):
     cluster.wait(lambda: load.count() >= before + count, timeout, f"{count} commits {what}")
 
 
-def stop_load(load):
-    load.stop.set()
+@contextlib.contextmanager
+def running_load(ledger):
+    """WRITERS pyqldb writers on `ledger` (through the current environment) for the block."""
+    load = Load(ledger)
     for t in load.threads:
-        t.join(timeout=120)
+        t.start()
+    try:
+        yield load
+    finally:
+        load.stop.set()
+        for t in load.threads:
+            t.join(timeout=120)
     assert not any(t.is_alive() for t in load.threads)
 
 
@@ -78,10 +87,7 @@ def test_dead_node_is_replaced_under_load_then_any_other_node_may_fail(replaceab
     assert cluster.status("node4")["leaderId"] is None, "a joining node waits to be added"
     with environment(cluster.lb_env()):
         d = make_tables("members")
-        load = Load("members")
-        for t in load.threads:
-            t.start()
-        try:
+        with running_load("members") as load:
             commits_continue(cluster, load, "before the failure")
             # node3 dies for good: killed, its data directory deleted.
             cluster.kill9("node3")
@@ -105,8 +111,6 @@ def test_dead_node_is_replaced_under_load_then_any_other_node_may_fail(replaceab
                 cluster.wait(lambda: all((cluster.status(n) or {}).get("leaderId") for n in cluster.names), 30,
                              "every node following a leader")
                 time.sleep(2)  # HAProxy: two good checks bring the restarted node back
-        finally:
-            stop_load(load)
         check_nothing_lost(d, load)
         d.close()
     digests = cluster.wait_converged("members", timeout=60)
@@ -133,10 +137,7 @@ def test_five_nodes_survive_two_failures_and_the_leader_can_be_removed(five):
     assert members(cluster) == ([f"node{i}" for i in range(1, 6)], [])
     with environment(cluster.lb_env()):
         d = make_tables("five")
-        load = Load("five")
-        for t in load.threads:
-            t.start()
-        try:
+        with running_load("five") as load:
             commits_continue(cluster, load, "with five nodes")
             leader = cluster.wait(cluster.leader, what="a leader")
             follower = next(n for n in cluster.names if n != leader)
@@ -153,8 +154,6 @@ def test_five_nodes_survive_two_failures_and_the_leader_can_be_removed(five):
             new_leader = cluster.wait(cluster.leader, 10, "a new leader after the leader removed itself")
             assert new_leader != leader
             commits_continue(cluster, load, "with four voters")
-        finally:
-            stop_load(load)
         check_nothing_lost(d, load)
         d.close()
     assert members(cluster) == (sorted(cluster.names), [])
