@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "Ion", targets: ["Ion"]),
         .library(name: "Raft", targets: ["Raft"]),
         .executable(name: "raft-sim", targets: ["raft-sim"]),
+        .executable(name: "replica-sim", targets: ["replica-sim"]),
         .executable(name: "tally-fuzz", targets: ["tally-fuzz"]),
     ],
     dependencies: [
@@ -17,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
     ],
     targets: [
         // System libraries from Debian: libuv1-dev, libssl-dev, libhttp-parser-dev, liblmdb-dev.
@@ -37,6 +39,12 @@ let package = Package(
             "Raft", "Ledger", "Ion", "Checksum", .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: [.swiftLanguageMode(.v5)]),
         .target(name: "RaftSimulator", dependencies: ["Raft"]),
+        // Seeded simulation of real replicas (Replica's driver and state machine on tmpfs files).
+        .target(name: "ReplicaSimulator", dependencies: [
+            "Replica", "Raft", "Ledger", "Ion", .product(name: "HeapModule", package: "swift-collections"),
+            .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: [.swiftLanguageMode(.v5)]),
+        .executableTarget(name: "replica-sim", dependencies: ["ReplicaSimulator"], swiftSettings: [.swiftLanguageMode(.v5)]),
         .executableTarget(name: "raft-sim", dependencies: ["RaftSimulator"]),
         .target(name: "Net", dependencies: ["CLibUV", "COpenSSL", "CHTTPParser", "Checksum"],
                 swiftSettings: [.swiftLanguageMode(.v5)]),
@@ -63,7 +71,14 @@ let package = Package(
         .testTarget(name: "IonTests", dependencies: ["Ion"]),
         .testTarget(name: "PartiQLTests", dependencies: ["PartiQL", "Ion"]),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger", "PartiQL", "Ion", "Checksum", "LMDB"]),
-        .testTarget(name: "RaftTests", dependencies: ["Raft", "RaftSimulator"]),
+        .testTarget(name: "RaftTests", dependencies: ["Raft"]),
+        .testTarget(name: "RaftSimulatorTests", dependencies: ["RaftSimulator", "Raft"]),
+        .testTarget(name: "ChecksumTests", dependencies: ["Checksum"]),
+        .testTarget(name: "TallyCLITests", dependencies: [
+            "tally", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], swiftSettings: [.swiftLanguageMode(.v5)]),
+        .testTarget(name: "ReplicaSimulatorTests", dependencies: ["ReplicaSimulator", "Replica", "Ledger"],
+                    swiftSettings: [.swiftLanguageMode(.v5)]),
         .testTarget(name: "NetTests", dependencies: ["Net", "Checksum"]),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB"]),
         .testTarget(name: "QLDBWireTests", dependencies: ["QLDBWire", "Ion"], exclude: ["Fixtures"],

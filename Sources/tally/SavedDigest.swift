@@ -1,7 +1,8 @@
 import Foundation
 import Ion
 
-/// A digest saved by `tally digest --save` for a later `tally verify`.
+/// A digest saved by `tally digest --save` for a later `tally verify`, or the
+/// JSON `aws qldb get-digest` printed (then `ledger` is empty).
 ///
 /// Ion text (JSON when the file name ends in `.json`; JSON is read as Ion):
 /// `{ledger: "L", digest: "<64 hex digits>", digestTipAddress: "{strandId:\"…\",sequenceNo:N}",
@@ -45,6 +46,7 @@ struct SavedDigest {
             throw CLIError("digest file \(path) must hold one struct")
         }
         let v = values[0]
+        if v[field: "Digest"] != nil { return try awsGetDigest(v, path: path) }
         func string(_ name: String) throws -> String {
             guard case .string(let s)? = v[field: name]?.content else {
                 throw CLIError("digest file \(path): missing string field \(name)")
@@ -66,6 +68,24 @@ struct SavedDigest {
         let savedAt: String
         if case .string(let s)? = v[field: "savedAt"]?.content { savedAt = s } else { savedAt = "?" }
         return SavedDigest(ledger: try string("ledger"), digest: digest, tipAddress: tip, savedAt: savedAt, endpoint: endpoint)
+    }
+
+    /// The JSON `aws qldb get-digest` prints: `{"Digest": "<base64>", "DigestTipAddress": {"IonText": "…"}}`
+    /// (it names no ledger).
+    static func awsGetDigest(_ v: IonValue, path: String) throws -> SavedDigest {
+        let digest: [UInt8]?
+        switch v[field: "Digest"]?.content {
+        case .string(let b64)?: digest = Base64.decode(b64)
+        case .blob(let b)?: digest = b
+        default: digest = nil
+        }
+        guard let digest, digest.count == 32 else {
+            throw CLIError("digest file \(path): Digest must be 32 bytes in base64")
+        }
+        guard case .string(let tip)? = (v[field: "DigestTipAddress"]?[field: "IonText"] ?? v[field: "DigestTipAddress"])?.content else {
+            throw CLIError("digest file \(path): missing DigestTipAddress.IonText")
+        }
+        return SavedDigest(ledger: "", digest: digest, tipAddress: tip, savedAt: "?", endpoint: nil)
     }
 
     static func jsonString(_ s: String) -> String {

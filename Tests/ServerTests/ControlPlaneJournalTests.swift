@@ -243,8 +243,12 @@ final class ControlPlaneJournalTests: XCTestCase {
         try node.insert("cars", car("late"))
         node.control.reconcile()
         XCTAssertEqual(node.machine.registry.streams[streamId]?.status, "COMPLETED")
+        // AggregationEnabled (QLDB's default): two Kinesis records, one per delivered batch.
         let text = try String(contentsOfFile: sink, encoding: .utf8)
-        XCTAssertEqual(text.split(separator: "\n").count, 4, text)  // CREATED, block 0 (summary + details), COMPLETED
-        XCTAssertTrue(text.hasSuffix("payload:{controlRecordType:\"COMPLETED\"}}\n"), text)
+        XCTAssertEqual(text.split(separator: "\n").count, 2, text)
+        let records = try KinesisAggregationTests.deaggregate(text)
+        XCTAssertEqual(records.map(\.partitionKey), Array(repeating: streamId, count: 4))
+        XCTAssertEqual(records.count, 4)  // CREATED, block 0 (summary + details), COMPLETED
+        XCTAssertTrue(records.last!.text.hasSuffix("payload:{controlRecordType:\"COMPLETED\"}}"), text)
     }
 }

@@ -11,7 +11,7 @@ final class HostileStreamTests: XCTestCase {
 
     func streamBody(_ streamArn: String) -> String {
         #"{"RoleArn":"arn:aws:iam::000000000000:role/stream","InclusiveStartTime":1600000000,"#
-            + #""KinesisConfiguration":{"StreamArn":"\#(streamArn)"},"StreamName":"s"}"#
+            + #""KinesisConfiguration":{"StreamArn":"\#(streamArn)","AggregationEnabled":false},"StreamName":"s"}"#
     }
 
     func testClientPathsURLsAndMalformedARNsAreRefused() {

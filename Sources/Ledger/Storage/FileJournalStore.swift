@@ -77,7 +77,7 @@ public final class FileJournalStore: JournalStore, @unchecked Sendable {
     /// What `open` found and repaired.
     public let recoveryReport: JournalRecoveryReport
 
-    private final class Segment {
+    final class Segment {
         let firstIndex: Int
         let path: String
         let fd: Int32
@@ -122,17 +122,17 @@ public final class FileJournalStore: JournalStore, @unchecked Sendable {
         }
     }
 
-    private let lock = JournalStoreLock()
-    private let syncLock = JournalStoreLock()
+    let lock = JournalStoreLock()
+    let syncLock = JournalStoreLock()
     // Guarded by `lock`:
-    private var segments: [Segment]
-    private var total: Int            // records in all segments
-    private var synced: Int
-    private var failure: String?      // set by close() or a failed write/fsync
-    private let directoryFD: Int32
-    private let lockFD: Int32
+    var segments: [Segment]
+    var total: Int            // records in all segments
+    var synced: Int
+    var failure: String?      // set by close() or a failed write/fsync
+    let directoryFD: Int32
+    let lockFD: Int32
 
-    private init(directory: String, segmentSize: Int, maxRecordSize: Int, report: JournalRecoveryReport,
+    init(directory: String, segmentSize: Int, maxRecordSize: Int, report: JournalRecoveryReport,
                  segments: [Segment], total: Int, synced: Int,
                  directoryFD: Int32, lockFD: Int32) {
         self.directory = directory
@@ -240,7 +240,11 @@ public final class FileJournalStore: JournalStore, @unchecked Sendable {
                 lock.withLock { failure = "sync failed: \(error)" }
                 throw error
             }
-            lock.withLock { synced = max(synced, target) }
+            lock.withLock {
+                // The synced prefix only grows, and never past what was appended.
+                assert(target >= alreadySynced && target <= total, "synced \(target) of \(total) records, was \(alreadySynced)")
+                synced = max(synced, target)
+            }
         }
     }
 
@@ -306,218 +310,16 @@ public final class FileJournalStore: JournalStore, @unchecked Sendable {
         lock.withLock { closeFiles() }
     }
 
-    // MARK: - Opening and recovery
-
-    /// Opens (creating if needed) the store in `directory`, recovering as described
-    /// in Docs/storage-format.md: a damaged record inside the synced prefix makes
-    /// this throw `JournalStoreError.corrupt`; a damaged unsynced tail is cut off
-    /// and described in `recoveryReport`. When this returns, every record present is durable.
-    public static func open(directory: String, segmentSize: Int = defaultSegmentSize,
-                            maxRecordSize: Int = defaultMaxRecordSize) throws -> FileJournalStore {
-        guard segmentSize > segmentHeaderSize + recordHeaderSize else {
-            throw JournalStoreError.invalidArgument("segmentSize \(segmentSize) is too small")
-        }
-        guard segmentSize <= Int(UInt32.max) else {
-            throw JournalStoreError.invalidArgument("segmentSize \(segmentSize) must fit in 32 bits")
-        }
-        guard maxRecordSize >= 0 && maxRecordSize <= Int(UInt32.max) else {
-            throw JournalStoreError.invalidArgument("maxRecordSize \(maxRecordSize) must be in 0...\(UInt32.max)")
-        }
-        try JournalFileIO.makeDirectories(directory)
-        let directoryFD = try JournalFileIO.openFile(directory, O_RDONLY | O_DIRECTORY)
-        var lockFD: Int32 = -1
-        var opened: [Segment] = []
-        var success = false
-        defer {
-            if !success {
-                for segment in opened { JournalFileIO.closeFile(segment.fd) }
-                if lockFD >= 0 { JournalFileIO.closeFile(lockFD) }
-                JournalFileIO.closeFile(directoryFD)
-            }
-        }
-
-        let lockPath = directory + "/" + lockFileName
-        lockFD = try JournalFileIO.openFile(lockPath, O_RDWR | O_CREAT)
-        if flock(lockFD, LOCK_EX | LOCK_NB) != 0 {
-            if errno == EWOULDBLOCK { throw JournalStoreError.locked(directory: directory) }
-            throw JournalFileIO.error("flock", lockPath)
-        }
-
-        try JournalFileIO.unlinkFile(directory + "/" + syncedFileName + ".tmp")
-        try JournalOverwrite.recover(directory: directory, directoryFD: directoryFD)
-        let syncedAtOpen = try readSyncedFile(directory + "/" + syncedFileName)
-
-        var names: [(first: Int, name: String)] = []
-        for name in try JournalFileIO.list(directory) {
-            if let first = parseSegmentName(name) { names.append((first, name)) }
-        }
-        names.sort { $0.first < $1.first }
-
-        var report = JournalRecoveryReport()
-        report.syncedCountAtOpen = syncedAtOpen
-        var total = 0
-        var dropping = false          // a cut was made: every later segment goes
-        var directoryChanged = false
-        var truncatedSegment: Segment?
-
-        for (position, (first, name)) in names.enumerated() {
-            let path = directory + "/" + name
-            if dropping {
-                report.bytesDropped += (try? fileSizeAt(path)) ?? 0
-                JournalSegmentIndex.remove(segmentPath: path)
-                try JournalFileIO.unlinkFile(path)
-                report.removedSegments.append(path)
-                directoryChanged = true
-                continue
-            }
-            let expected = total
-            if first != expected {
-                // A gap or an overlap between segments: records are missing or doubled.
-                if min(first, expected) < syncedAtOpen {
-                    throw JournalStoreError.corrupt(
-                        file: path, offset: 0, record: min(first, expected),
-                        reason: "segment starts at record \(first) but the records before it end at \(expected)")
-                }
-                dropping = true
-                report.bytesDropped += (try? fileSizeAt(path)) ?? 0
-                JournalSegmentIndex.remove(segmentPath: path)
-                try JournalFileIO.unlinkFile(path)
-                report.removedSegments.append(path)
-                directoryChanged = true
-                continue
-            }
-
-            let fd = try JournalFileIO.openFile(path, O_RDWR)
-            let size: Int
-            do {
-                size = try JournalFileIO.fileSize(fd, path: path)
-            } catch {
-                JournalFileIO.closeFile(fd)
-                throw error
-            }
-            // A sealed segment (not the last) inside the synced prefix, with an intact index, is
-            // not scanned: open stays independent of the journal's size. Every read re-checks a
-            // record's CRC, and the scrubber and `tally audit` read them all.
-            if position < names.count - 1,
-               let header = try? JournalFileIO.readBytes(fd, length: segmentHeaderSize, at: 0, path: path),
-               checkSegmentHeader(header, firstIndex: first) == nil,
-               let index = JournalSegmentIndex.load(segmentPath: path, firstIndex: first, segmentSize: size),
-               first + index.count <= syncedAtOpen {
-                let segment = Segment(firstIndex: first, path: path, fd: fd, size: size)
-                segment.sealed = index
-                opened.append(segment)
-                total += index.count
-                continue
-            }
-            JournalSegmentIndex.remove(segmentPath: path)
-            let data: [UInt8]
-            do {
-                data = try JournalFileIO.readBytes(fd, length: size, at: 0, path: path)
-            } catch {
-                JournalFileIO.closeFile(fd)
-                throw error
-            }
-
-            if let problem = checkSegmentHeader(data, firstIndex: first) {
-                JournalFileIO.closeFile(fd)
-                if first < syncedAtOpen {
-                    throw JournalStoreError.corrupt(file: path, offset: 0, record: first, reason: problem)
-                }
-                // Created after the last sync and torn before its header was durable.
-                dropping = true
-                report.bytesDropped += size
-                JournalSegmentIndex.remove(segmentPath: path)
-                try JournalFileIO.unlinkFile(path)
-                report.removedSegments.append(path)
-                directoryChanged = true
-                continue
-            }
-
-            let segment = Segment(firstIndex: first, path: path, fd: fd, size: segmentHeaderSize)
-            opened.append(segment)
-            var offset = segmentHeaderSize
-            let problem: String? = data.withUnsafeBytes { bytes -> String? in
-                while offset < size {
-                    if offset > Int(UInt32.max) { return "segment longer than 4 GiB" }
-                    let remaining = size - offset
-                    if remaining < recordHeaderSize {
-                        return "torn record header: \(remaining) of \(recordHeaderSize) bytes present"
-                    }
-                    let length = Int(JournalFileIO.loadLE32(bytes, at: offset))
-                    let stored = JournalFileIO.loadLE32(bytes, at: offset + 4)
-                    if length > remaining - recordHeaderSize {
-                        return "torn record: header says \(length) payload bytes, \(remaining - recordHeaderSize) present"
-                    }
-                    let payload = UnsafeRawBufferPointer(rebasing: bytes[(offset + recordHeaderSize) ..< (offset + recordHeaderSize + length)])
-                    let computed = CRC32C.checksum(payload)
-                    if computed != stored {
-                        return "CRC-32C mismatch: stored \(hex32(stored)), computed \(hex32(computed)) over \(length) payload bytes"
-                    }
-                    segment.offsets.append(UInt32(offset))
-                    offset += recordHeaderSize + length
-                }
-                return nil
-            }
-            segment.size = offset
-            total += segment.offsets.count
-            if let problem {
-                let record = total
-                if record < syncedAtOpen {
-                    throw JournalStoreError.corrupt(file: path, offset: offset, record: record, reason: problem)
-                }
-                try JournalFileIO.truncateFile(fd, to: offset, path: path)
-                report.truncation = .init(file: path, offset: offset, record: record, reason: problem,
-                                          bytesDropped: size - offset)
-                report.bytesDropped += size - offset
-                truncatedSegment = segment
-                dropping = true
-            }
-        }
-
-        if total < syncedAtOpen {
-            throw JournalStoreError.corrupt(
-                file: opened.last?.path ?? directory, offset: opened.last?.size ?? 0, record: total,
-                reason: "the synced file says \(syncedAtOpen) records were made durable but only \(total) exist")
-        }
-
-        if opened.isEmpty {
-            let segment = try createSegment(directory: directory, firstIndex: total)
-            opened.append(segment)
-            directoryChanged = true
-        }
-
-        // Make everything present durable, so the synced count can cover it.
-        if total > syncedAtOpen || truncatedSegment != nil || directoryChanged {
-            for segment in opened where segment.endIndex > syncedAtOpen || segment === truncatedSegment
-                || segment === opened.last {
-                try JournalFileIO.syncFile(segment.fd, path: segment.path)
-            }
-            try JournalFileIO.syncFile(directoryFD, path: directory)
-        }
-        if total != syncedAtOpen {
-            try writeSyncedFile(directory: directory, directoryFD: directoryFD, count: total)
-        }
-        report.recordCount = total
-        report.unsyncedRecordsKept = total - syncedAtOpen
-        // Every segment but the last is sealed (durable now): index the ones that were scanned.
-        for segment in opened.dropLast() { segment.seal(writing: true) }
-
-        success = true
-        return FileJournalStore(directory: directory, segmentSize: segmentSize, maxRecordSize: maxRecordSize,
-                                report: report, segments: opened, total: total,
-                                synced: total, directoryFD: directoryFD, lockFD: lockFD)
-    }
-
     // MARK: - Internals
 
     fileprivate static let closedReason = "the store is closed"
 
-    private func checkUsable() throws {
+    func checkUsable() throws {
         if let failure { throw JournalStoreError.unusable(reason: failure) }
     }
 
     /// Caller holds `lock`.
-    private func segmentContaining(_ index: Int) -> Segment {
+    func segmentContaining(_ index: Int) -> Segment {
         var low = 0
         var high = segments.count - 1
         while low < high {
@@ -528,7 +330,7 @@ public final class FileJournalStore: JournalStore, @unchecked Sendable {
     }
 
     /// Closes the current segment for appending (fsync) and starts a new one. Caller holds `lock`.
-    private func roll() throws {
+    func roll() throws {
         let current = segments[segments.count - 1]
         do {
             try JournalFileIO.syncFile(current.fd, path: current.path)
@@ -551,7 +353,7 @@ public final class FileJournalStore: JournalStore, @unchecked Sendable {
     }
 
     /// Creates a segment file holding just its header (not fsynced).
-    private static func createSegment(directory: String, firstIndex: Int) throws -> Segment {
+    static func createSegment(directory: String, firstIndex: Int) throws -> Segment {
         let path = directory + "/" + segmentName(firstIndex)
         let fd = try JournalFileIO.openFile(path, O_RDWR | O_CREAT | O_EXCL)
         var header: [UInt8] = segmentMagic
@@ -568,93 +370,16 @@ public final class FileJournalStore: JournalStore, @unchecked Sendable {
         return Segment(firstIndex: firstIndex, path: path, fd: fd, size: segmentHeaderSize)
     }
 
-    /// Nil when the header is valid for a segment named for `firstIndex`, else what is wrong.
-    private static func checkSegmentHeader(_ data: [UInt8], firstIndex: Int) -> String? {
-        guard data.count >= segmentHeaderSize else {
-            return "segment header torn: \(data.count) of \(segmentHeaderSize) bytes"
-        }
-        return data.withUnsafeBytes { bytes -> String? in
-            guard Array(bytes[0..<8]) == segmentMagic else { return "bad segment magic" }
-            let version = JournalFileIO.loadLE32(bytes, at: 8)
-            guard version == formatVersion else { return "unsupported segment format version \(version)" }
-            let headerSize = JournalFileIO.loadLE32(bytes, at: 12)
-            guard headerSize == UInt32(segmentHeaderSize) else { return "unexpected segment header size \(headerSize)" }
-            let first = JournalFileIO.loadLE64(bytes, at: 16)
-            guard first == UInt64(firstIndex) else {
-                return "segment header says it starts at record \(first), its name says \(firstIndex)"
-            }
-            return nil
-        }
-    }
-
-    /// Checks a frame read back from disk.
-    private static func checkFrame(_ frame: ArraySlice<UInt8>, expectedLength: Int, segment: Segment,
-                                   offset: Int, record: Int) throws {
-        guard frame.count == recordHeaderSize + expectedLength else {
-            throw JournalStoreError.corrupt(file: segment.path, offset: offset, record: record,
-                                            reason: "short read: \(frame.count) of \(recordHeaderSize + expectedLength) bytes")
-        }
-        try frame.withUnsafeBytes { bytes in
-            let length = Int(JournalFileIO.loadLE32(bytes, at: 0))
-            let stored = JournalFileIO.loadLE32(bytes, at: 4)
-            guard length == expectedLength else {
-                throw JournalStoreError.corrupt(file: segment.path, offset: offset, record: record,
-                                                reason: "record length changed on disk: \(length), indexed \(expectedLength)")
-            }
-            let computed = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: bytes[recordHeaderSize...]))
-            guard computed == stored else {
-                throw JournalStoreError.corrupt(file: segment.path, offset: offset, record: record,
-                                                reason: "CRC-32C mismatch on read: stored \(hex32(stored)), computed \(hex32(computed))")
-            }
-        }
-    }
-
-    private func writeSyncedFile(_ count: Int) throws {
+    func writeSyncedFile(_ count: Int) throws {
         try Self.writeSyncedFile(directory: directory, directoryFD: directoryFD, count: count)
     }
 
     /// Atomically replaces the synced file: write temp, fsync, rename, fsync directory.
-    private static func writeSyncedFile(directory: String, directoryFD: Int32, count: Int) throws {
+    static func writeSyncedFile(directory: String, directoryFD: Int32, count: Int) throws {
         var bytes = syncedMagic
         JournalFileIO.appendLE64(UInt64(count), to: &bytes)
         JournalFileIO.appendLE32(CRC32C.checksum(bytes), to: &bytes)
         try JournalFileIO.writeAtomically(bytes, to: directory + "/" + syncedFileName, directoryFD: directoryFD)
-    }
-
-    /// The count in the synced file; 0 when there is none yet.
-    private static func readSyncedFile(_ path: String) throws -> Int {
-        let fd: Int32
-        do {
-            fd = try JournalFileIO.openFile(path, O_RDONLY)
-        } catch JournalStoreError.io(_, _, let code, _) where code == ENOENT {
-            return 0
-        }
-        defer { JournalFileIO.closeFile(fd) }
-        let bytes = try JournalFileIO.readBytes(fd, length: syncedFileSize + 1, at: 0, path: path)
-        guard bytes.count == syncedFileSize else {
-            throw JournalStoreError.corruptSyncedFile(file: path, reason: "\(bytes.count) bytes, expected \(syncedFileSize)")
-        }
-        guard Array(bytes[0..<8]) == syncedMagic else {
-            throw JournalStoreError.corruptSyncedFile(file: path, reason: "bad magic")
-        }
-        return try bytes.withUnsafeBytes { raw in
-            let stored = JournalFileIO.loadLE32(raw, at: 16)
-            let computed = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: raw[0..<16]))
-            guard stored == computed else {
-                throw JournalStoreError.corruptSyncedFile(file: path, reason: "CRC-32C mismatch")
-            }
-            let count = JournalFileIO.loadLE64(raw, at: 8)
-            guard count <= UInt64(Int.max) else {
-                throw JournalStoreError.corruptSyncedFile(file: path, reason: "count \(count) out of range")
-            }
-            return Int(count)
-        }
-    }
-
-    private static func fileSizeAt(_ path: String) throws -> Int {
-        let fd = try JournalFileIO.openFile(path, O_RDONLY)
-        defer { JournalFileIO.closeFile(fd) }
-        return try JournalFileIO.fileSize(fd, path: path)
     }
 
     /// `journal-<first record index, 20 digits>.seg`
@@ -678,7 +403,7 @@ public final class FileJournalStore: JournalStore, @unchecked Sendable {
     }
 
     /// Caller holds `lock` (or is deinit).
-    private func closeFiles() {
+    func closeFiles() {
         if failure == Self.closedReason { return }
         failure = Self.closedReason
         for segment in segments { JournalFileIO.closeFile(segment.fd) }
@@ -687,7 +412,7 @@ public final class FileJournalStore: JournalStore, @unchecked Sendable {
     }
 }
 
-private func hex32(_ value: UInt32) -> String {
+func hex32(_ value: UInt32) -> String {
     let digits = String(value, radix: 16)
     return "0x" + String(repeating: "0", count: max(0, 8 - digits.count)) + digits
 }

@@ -33,6 +33,7 @@ enum JournalFileIO {
         while fsync(fd) != 0 {
             if errno != EINTR { throw error("fsync", path) }
         }
+        FsyncProbe.synced(path)
     }
 
     static func truncateFile(_ fd: Int32, to size: Int, path: String) throws {
@@ -144,6 +145,7 @@ enum JournalFileIO {
 
     static func renameFile(_ from: String, _ to: String) throws {
         guard rename(from, to) == 0 else { throw error("rename", "\(from) -> \(to)") }
+        FsyncProbe.synced(to)
     }
 
     /// Writes `bytes` to `path` atomically and durably: a temporary file,

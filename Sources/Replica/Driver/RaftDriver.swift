@@ -417,6 +417,9 @@ public final class RaftDriver: Replicator {
         var done: [(ProposalDone, Result<ApplyResult, ReplicationError>)] = []
         var appliedNormal = false
         for e in entries where e.index > smApplied {
+            // Entries are applied once each, in log order, and only once committed.
+            assert(e.index == smApplied + 1, "entry \(e.index) applied after \(smApplied)")
+            assert(e.index <= node.commitIndex, "entry \(e.index) applied beyond the commit index \(node.commitIndex)")
             var result: ApplyResult?
             if e.kind == .confChange { membershipChangeApplied(e) }
             if e.kind == .normal {

@@ -1,4 +1,5 @@
 import Foundation
+import Ledger
 
 /// Why a Raft data directory cannot be opened or written.
 public struct RaftStorageFailure: Error, Sendable, Equatable, CustomStringConvertible {
@@ -26,6 +27,7 @@ enum RaftFileIO {
         while fsync(fd) != 0 {
             if errno != EINTR { throw fail("fsync", path) }
         }
+        FsyncProbe.synced(path)
     }
 
     static func syncDirectory(_ dir: String) throws {
@@ -76,20 +78,13 @@ enum RaftFileIO {
         return done == size ? out : Array(out[0..<done])
     }
 
-    /// Writes `bytes` to `path` atomically: temp file, fsync, rename, fsync directory.
+    /// Writes `bytes` to `path` atomically (`AtomicFile`).
     static func replaceAtomically(_ path: String, _ bytes: [UInt8], directory: String) throws {
-        let tmp = path + ".tmp"
-        let fd = try open(tmp, O_WRONLY | O_CREAT | O_TRUNC)
         do {
-            try pwriteAll(fd, bytes, at: 0, tmp)
-            try sync(fd, tmp)
+            try AtomicFile.replace(path, with: bytes)
         } catch {
-            close(fd)
-            throw error
+            throw RaftStorageFailure("\(error)")
         }
-        close(fd)
-        guard rename(tmp, path) == 0 else { throw fail("rename", tmp) }
-        try syncDirectory(directory)
     }
 
     static func makeDirectories(_ path: String) throws {

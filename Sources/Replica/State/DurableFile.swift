@@ -3,9 +3,10 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Ledger
 
-/// Crash-safe small-file replacement: write a temporary file, fsync it,
-/// rename it over the target, fsync the directory.
+/// Small node files (`ledgers.ion`, backup manifests): crash-safe replacement
+/// through `AtomicFile`, whole-file reads, and the I/O error the node's files report.
 public enum DurableFile {
     public struct IOError: Error, CustomStringConvertible {
         public var operation: String
@@ -19,38 +20,9 @@ public enum DurableFile {
         public var description: String { "\(operation) \(path) failed: \(String(cString: strerror(code))) (errno \(code))" }
     }
 
+    /// Replaces the file atomically (`AtomicFile`).
     public static func replace(_ path: String, with bytes: [UInt8]) throws {
-        let tmp = path + ".tmp"
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard fd >= 0 else { throw IOError(operation: "open", path: tmp, code: errno) }
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes.withUnsafeBytes { systemWrite(fd, $0.baseAddress! + offset, bytes.count - offset) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                let e = errno
-                close(fd)
-                throw IOError(operation: "write", path: tmp, code: e)
-            }
-            offset += n
-        }
-        if fsync(fd) != 0 {
-            let e = errno
-            close(fd)
-            throw IOError(operation: "fsync", path: tmp, code: e)
-        }
-        close(fd)
-        guard rename(tmp, path) == 0 else { throw IOError(operation: "rename", path: tmp, code: errno) }
-        try syncDirectory(of: path)
-    }
-
-    public static func syncDirectory(of path: String) throws {
-        let dir = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
-        let dirPath = dir.isEmpty ? (path.hasPrefix("/") ? "/" : ".") : dir
-        let fd = open(dirPath, O_RDONLY)
-        guard fd >= 0 else { throw IOError(operation: "open", path: dirPath, code: errno) }
-        defer { close(fd) }
-        guard fsync(fd) == 0 else { throw IOError(operation: "fsync", path: dirPath, code: errno) }
+        try AtomicFile.replace(path, with: bytes)
     }
 
     /// The whole file, or nil when it does not exist.
@@ -77,4 +49,3 @@ public enum DurableFile {
 }
 
 private func systemRead(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int { read(fd, buffer, count) }
-private func systemWrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int { write(fd, buffer, count) }

@@ -131,6 +131,7 @@ public final class NodeStateMachine: ReplicatedStateMachine {
             }
         }
         let block: Block
+        let blocksBefore = ledger.blockCount
         do {
             block = try ledger.apply(proposal)
         } catch LedgerError.invalidProposal(_, let reason) {
@@ -141,6 +142,9 @@ public final class NodeStateMachine: ReplicatedStateMachine {
                 "ledger": "\(t.ledgerName)", "log_index": "\(index)", "error": "\(error)"])
             return .rejected(.storageFailed("journal write failed: \(error)"))
         }
+        // One committed transaction is exactly one new block, at the end of the journal.
+        assert(block.address.sequenceNo == blocksBefore && ledger.blockCount == blocksBefore + 1,
+               "ledger \(t.ledgerName): block \(block.address.sequenceNo) applied with \(blocksBefore) blocks before")
         entry.recentHashes.record(block.address.sequenceNo, block.blockHash)
         touched.insert(t.ledgerName)
         onTransactionApplied?(t.ledgerName, block)

@@ -111,7 +111,9 @@ public final class StreamDelivery {
         }
         guard !records.isEmpty || lastDelivered != (st.deliveredThrough ?? -2) else { return }
         inFlight.insert(id)
-        send(records, to: sink) { [weak self] error in
+        let bytes = st.spec.aggregationEnabled
+            ? StreamRecords.aggregatedLines(records, partitionKey: id) : StreamRecords.lines(records)
+        send(bytes, contentType: st.spec.aggregationEnabled ? "application/json" : "text/x-amzn-ion", to: sink) { [weak self] error in
             guard let self else { return }
             if let error {
                 self.inFlight.remove(id)
@@ -171,8 +173,7 @@ public final class StreamDelivery {
         replicator.propose(command.encoded()) { _ in }
     }
 
-    private func send(_ records: [IonValue], to sink: StreamSink, completion: @escaping (Error?) -> Void) {
-        let bytes = StreamRecords.lines(records)
+    private func send(_ bytes: [UInt8], contentType: String, to sink: StreamSink, completion: @escaping (Error?) -> Void) {
         switch sink {
         case .file(let root, let relative):
             guard !bytes.isEmpty else { return completion(nil) }
@@ -190,7 +191,8 @@ public final class StreamDelivery {
                 completion(nil)
                 return
             }
-            StreamSink.post(bytes, host: host, port: port, tls: tls, target: target, loop: loop, completion: completion)
+            StreamSink.post(bytes, contentType: contentType, host: host, port: port, tls: tls, target: target, loop: loop,
+                            completion: completion)
         }
     }
 }

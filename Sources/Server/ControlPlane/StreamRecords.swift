@@ -35,6 +35,22 @@ public enum StreamRecords {
         .struct([("qldbStreamArn", .string(arn)), ("recordType", .string(type)), ("payload", payload)])
     }
 
+    /// With `AggregationEnabled`: the records (each as its Ion text line would hold it)
+    /// aggregated KPL-style, one Kinesis record per line as a PutRecords entry,
+    /// `{"PartitionKey":"<streamId>","Data":"<base64>"}` (JSON, hence also Ion text).
+    /// One partition key per stream keeps a real Kinesis stream's records in one shard, in order.
+    public static func aggregatedLines(_ records: [IonValue], partitionKey: String) -> [UInt8] {
+        let user = records.map { KinesisAggregation.Record(partitionKey: partitionKey, data: Array(Ion.writeText([$0]).utf8)) }
+        var out: [UInt8] = []
+        for r in KinesisAggregation.aggregate(user) {
+            var line = "{\"PartitionKey\":"
+            IonJSON.appendQuoted(r.partitionKey, to: &line)
+            line += ",\"Data\":\"" + Base64.encode(r.data) + "\"}\n"
+            out += Array(line.utf8)
+        }
+        return out
+    }
+
     /// The file and HTTP sinks' wire form: Ion text, one record per line.
     public static func lines(_ records: [IonValue]) -> [UInt8] {
         var out: [UInt8] = []

@@ -9,6 +9,8 @@ import Glibc
 /// Where a stream's records go, as the operator configured it (`StreamSinks`):
 /// * a file inside the stream root — records appended as Ion text, one per line, fsynced per batch;
 /// * an http(s) URL — each batch POSTed as Ion text lines (`Content-Type: text/x-amzn-ion`); any 2xx is success.
+/// With `AggregationEnabled` the lines are aggregated Kinesis records instead (`StreamRecords.aggregatedLines`,
+/// `Content-Type: application/json`).
 public enum StreamSink: Equatable, Sendable {
     case file(root: String, relative: String)
     case http(host: String, port: Int, tls: Bool, target: String)
@@ -53,7 +55,7 @@ public enum StreamSink: Equatable, Sendable {
     }
 
     /// POSTs one batch on a fresh connection (batches are rare and large).
-    static func post(_ bytes: [UInt8], host: String, port: Int, tls: Bool, target: String, loop: EventLoop,
+    static func post(_ bytes: [UInt8], contentType: String, host: String, port: Int, tls: Bool, target: String, loop: EventLoop,
                      completion: @escaping (Error?) -> Void) {
         var context: TLSContext?
         if tls {
@@ -70,7 +72,7 @@ public enum StreamSink: Equatable, Sendable {
                 completion(e)
             case .success(let client):
                 var headers = HTTPHeaders()
-                headers.add("Content-Type", "text/x-amzn-ion")
+                headers.add("Content-Type", contentType)
                 client.send(HTTPClient.Request(method: "POST", target: target, headers: headers, body: bytes)) { r in
                     client.close()
                     switch r {

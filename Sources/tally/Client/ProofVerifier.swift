@@ -54,7 +54,10 @@ enum ProofVerifier {
     /// The proof: an Ion list of 32-byte blobs.
     static func parseProof(_ text: String?) throws -> [[UInt8]] {
         guard let text else { throw Failure("the server sent no Proof") }
-        let value = try parseOne(text, what: "Proof")
+        return try proofHashes(parseOne(text, what: "Proof"))
+    }
+
+    static func proofHashes(_ value: IonValue) throws -> [[UInt8]] {
         guard case .list(let items) = value.content else { throw Failure("Proof is not an Ion list") }
         return try items.enumerated().map { i, item in
             guard case .blob(let b) = item.content, b.count == 32 else {
@@ -86,24 +89,39 @@ enum ProofVerifier {
     /// recomputes, and the proof folds from that hash to `digest`.
     static func verifyRevision(revisionText: String, proofText: String?, digest: [UInt8],
                                blockAddress: Address, documentId: String) throws -> Report {
-        var report = Report()
         let revision = try parseOne(revisionText, what: "Revision")
+        return try verifyRevision(revision, proof: parseProof(proofText), digest: digest,
+                                  blockAddress: blockAddress, documentId: documentId)
+    }
+
+    /// The revision's hash recomputed from its metadata and data (and equal to
+    /// its `hash` field, when it has one) folds through `proof` to `digest`.
+    /// `blockAddress`/`documentId`, when given, must be the revision's.
+    static func verifyRevision(_ revision: IonValue, proof: [[UInt8]], digest: [UInt8],
+                               blockAddress: Address?, documentId: String?) throws -> Report {
+        var report = Report()
         let address = try Address(ion: revision[field: "blockAddress"] ?? .null, what: "Revision.blockAddress")
-        guard address == blockAddress else {
+        if let blockAddress, address != blockAddress {
             throw Failure("the server returned a revision at \(address), not \(blockAddress)")
         }
-        guard case .string(let id)? = revision[field: "metadata"]?[field: "id"]?.content, id == documentId else {
+        guard case .string(let id)? = revision[field: "metadata"]?[field: "id"]?.content else {
+            throw Failure("the revision has no metadata.id")
+        }
+        if let documentId, id != documentId {
             throw Failure("the server returned a revision of another document (metadata.id is not \(documentId))")
         }
-        report.ok("revision is document \(documentId) at \(address)")
+        report.ok("revision is document \(id) at \(address)")
         let computed = try revisionHash(revision)
-        let stated = try blob(revision, "hash", what: "Revision")
-        guard computed == stated else {
-            throw Failure("revision hash recomputed from metadata and data is \(Hex.encode(computed)); "
-                + "the server's hash field says \(Hex.encode(stated))")
+        if case .blob(let stated)? = revision[field: "hash"]?.content {
+            guard computed == stated else {
+                throw Failure("revision hash recomputed from metadata and data is \(Hex.encode(computed)); "
+                    + "the revision's hash field says \(Hex.encode(stated))")
+            }
+        } else if revision[field: "hash"] != nil {
+            throw Failure("the revision's hash field is not a blob")
         }
         report.ok("revision hash recomputed = dot(H(metadata), H(data)) = \(Hex.encode(computed))")
-        try fold(computed, proofText: proofText, digest: digest, report: &report)
+        try fold(computed, proof: proof, digest: digest, report: &report)
         return report
     }
 
@@ -111,15 +129,19 @@ enum ProofVerifier {
     /// it recomputes (revisions, entries Merkle root, block hash), and the
     /// proof folds from the recomputed block hash to `digest`.
     static func verifyBlock(blockText: String, proofText: String?, digest: [UInt8], blockAddress: Address) throws -> Report {
-        var report = Report()
         let block = try parseOne(blockText, what: "Block")
+        return try verifyBlock(block, proof: parseProof(proofText), digest: digest, blockAddress: blockAddress)
+    }
+
+    static func verifyBlock(_ block: IonValue, proof: [[UInt8]], digest: [UInt8], blockAddress: Address?) throws -> Report {
+        var report = Report()
         let address = try Address(ion: block[field: "blockAddress"] ?? .null, what: "Block.blockAddress")
-        guard address == blockAddress else {
+        if let blockAddress, address != blockAddress {
             throw Failure("the server returned block \(address), not \(blockAddress)")
         }
         report.ok("block is \(address)")
         let blockHash = try recomputeBlockHash(block, report: &report)
-        try fold(blockHash, proofText: proofText, digest: digest, report: &report)
+        try fold(blockHash, proof: proof, digest: digest, report: &report)
         return report
     }
 
@@ -160,10 +182,15 @@ enum ProofVerifier {
             }
         }
         if !revisionHashes.isEmpty {
-            guard entriesHashList.contains(QLDBHash.merkleRoot(revisionHashes)) else {
-                throw Failure("the Merkle root of the block's revision hashes is not in entriesHashList")
+            // Tally's layout has the Merkle root of the revision hashes as one
+            // entry; QLDB's has each revision hash as an entry of its own.
+            if entriesHashList.contains(QLDBHash.merkleRoot(revisionHashes)) {
+                report.ok("\(recomputed) of \(revisionHashes.count) revision hashes recomputed; their Merkle root is in entriesHashList")
+            } else if revisionHashes.allSatisfy(entriesHashList.contains) {
+                report.ok("\(recomputed) of \(revisionHashes.count) revision hashes recomputed; each is in entriesHashList")
+            } else {
+                throw Failure("neither the block's revision hashes nor their Merkle root are in entriesHashList")
             }
-            report.ok("\(recomputed) of \(revisionHashes.count) revision hashes recomputed; their Merkle root is in entriesHashList")
         }
         let entriesHash = QLDBHash.merkleRoot(entriesHashList)
         if case .blob(let stated)? = block[field: "entriesHash"]?.content, stated != entriesHash {
@@ -183,8 +210,7 @@ enum ProofVerifier {
         return blockHash
     }
 
-    static func fold(_ start: [UInt8], proofText: String?, digest: [UInt8], report: inout Report) throws {
-        let proof = try parseProof(proofText)
+    static func fold(_ start: [UInt8], proof: [[UInt8]], digest: [UInt8], report: inout Report) throws {
         let candidate = QLDBHash.fold(start, proof: proof)
         guard digest.count == 32, candidate == digest else {
             throw Failure("folding the \(proof.count)-hash proof gives \(Hex.encode(candidate)), "

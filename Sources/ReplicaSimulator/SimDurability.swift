@@ -1,0 +1,82 @@
+import Foundation
+import Ledger
+
+/// What a power cut keeps: for each file the storage code fsynced (or renamed
+/// into place after an fsync), its size (and, for small files written in
+/// place such as the Raft state slots, its bytes) at that moment, learned
+/// through `FsyncProbe`. A cut puts every such file back to that and empties
+/// every file never made durable. LMDB's files are left to its marker (see
+/// `rebootMarkers`). The simulator runs one node at a time on one thread.
+final class SimDurability {
+    struct Record {
+        var size: Int
+        var bytes: [UInt8]?
+    }
+
+    private var records: [String: Record] = [:]
+    static let wholeFileLimit = 64 * 1024
+
+    func install() {
+        FsyncProbe.observer = { [weak self] path in self?.noteSync(path) }
+    }
+
+    func uninstall() { FsyncProbe.observer = nil }
+
+    private func noteSync(_ path: String) {
+        var st = stat()
+        guard stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return }
+        let size = Int(st.st_size)
+        let bytes = size <= Self.wholeFileLimit ? FileManager.default.contents(atPath: path).map { [UInt8]($0) } : nil
+        records[path] = Record(size: size, bytes: bytes)
+    }
+
+    /// The power cut: every file under `directory` loses what it gained since
+    /// its last fsync. Returns the bytes lost.
+    @discardableResult
+    func powerCut(_ directory: String) -> Int {
+        var lost = 0
+        let files = (FileManager.default.enumerator(atPath: directory)?.allObjects as? [String]) ?? []
+        for relative in files.sorted() {
+            let path = directory + "/" + relative
+            var st = stat()
+            guard stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, !path.hasSuffix(".mdb") else { continue }
+            guard let current = FileManager.default.contents(atPath: path) else { continue }
+            guard let record = records[path] else {
+                if !current.isEmpty {
+                    lost += current.count
+                    FileManager.default.createFile(atPath: path, contents: Data())
+                }
+                continue
+            }
+            if let bytes = record.bytes {
+                if [UInt8](current) != bytes {
+                    lost += abs(current.count - bytes.count) + 1
+                    FileManager.default.createFile(atPath: path, contents: Data(bytes))
+                }
+            } else if current.count > record.size {
+                lost += current.count - record.size
+                if let h = FileHandle(forWritingAtPath: path) {
+                    try? h.truncate(atOffset: UInt64(record.size))
+                    try? h.close()
+                }
+            }
+        }
+        rebootMarkers(directory)
+        return lost
+    }
+
+    /// The machine came back up: an LMDB state store left dirty was dirty in
+    /// an earlier boot, so its next open must rebuild it from the journal.
+    private func rebootMarkers(_ directory: String) {
+        for journal in SimDisk.journals(directory) {
+            let marker = (journal as NSString).deletingLastPathComponent + "/state/synced"
+            if let text = try? String(contentsOfFile: marker, encoding: .utf8), text.hasPrefix("dirty") {
+                try? "dirty simulated-earlier-boot\n".write(toFile: marker, atomically: false, encoding: .utf8)
+            }
+        }
+    }
+
+    func forget(_ directory: String) {
+        records = records.filter { !$0.key.hasPrefix(directory + "/") }
+    }
+}
