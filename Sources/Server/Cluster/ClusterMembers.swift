@@ -1,4 +1,5 @@
 import Foundation
+import Ledger
 import Raft
 import Replica
 
@@ -54,6 +55,6 @@ public struct MemberFile {
         let text = members.map { String(decoding: $0.context, as: UTF8.self) + "\n" }.joined()
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
                                                 withIntermediateDirectories: true)
-        try DurableFile.replace(path, with: Array(text.utf8))
+        try AtomicFile.replace(path, with: Array(text.utf8))
     }
 }
