@@ -84,7 +84,7 @@ let package = Package(
         .testTarget(name: "QLDBWireTests", dependencies: ["QLDBWire", "Ion"], exclude: ["Fixtures"],
                     swiftSettings: [.swiftLanguageMode(.v5)]),
         .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets"], swiftSettings: [.swiftLanguageMode(.v5)]),
-        .testTarget(name: "ServerTests", dependencies: ["Server", "Replica", "Raft", "QLDBWire", "Ion", "Net"], exclude: ["Fixtures"],
+        .testTarget(name: "ServerTests", dependencies: ["Server", "Replica", "Raft", "Checksum", "QLDBWire", "Ion", "Net"], exclude: ["Fixtures"],
                     swiftSettings: [.swiftLanguageMode(.v5)]),
     ]
 )

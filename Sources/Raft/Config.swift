@@ -31,12 +31,16 @@ public struct Config: Sendable {
     /// Seeds the node's generator for randomized election timeouts. Mixed with
     /// `id`, so nodes given the same seed still time out differently.
     public var randomSeed: UInt64
+    /// A learner is promoted only while it is at most this many entries
+    /// behind the leader's commit index (and streaming, not probing), so that
+    /// the new voter does not stall commits while it catches up.
+    public var maxPromotionLag: LogIndex
 
     public init(
         id: NodeID, peers: [NodeID], electionTick: Int = 10, heartbeatTick: Int = 1,
         preVote: Bool = true, checkQuorum: Bool = true, maxSizePerMsg: Int = 1 << 20,
         maxInflightMsgs: Int = 256, maxCommittedSizePerReady: Int = 16 << 20,
-        applied: LogIndex = 0, randomSeed: UInt64 = 0
+        applied: LogIndex = 0, randomSeed: UInt64 = 0, maxPromotionLag: LogIndex = 1000
     ) {
         self.id = id
         self.peers = peers
@@ -49,6 +53,7 @@ public struct Config: Sendable {
         self.maxCommittedSizePerReady = maxCommittedSizePerReady
         self.applied = applied
         self.randomSeed = randomSeed
+        self.maxPromotionLag = maxPromotionLag
     }
 
     public func validate() throws(ConfigError) {

@@ -15,6 +15,9 @@ public enum EntryKind: UInt8, Sendable, Hashable {
     /// The empty entry a new leader appends at the start of its term, so that it
     /// can commit (and learn the commit index of) everything before it.
     case empty = 1
+    /// A membership change: `data` is an encoded `ConfChange`. It takes effect
+    /// on each node as soon as the node appends it (see `Raft+Membership.swift`).
+    case confChange = 2
 }
 
 /// One entry of the replicated log.

@@ -73,6 +73,7 @@ extension Raft {
         }
         switch log.maybeAppend(index: m.index, logTerm: m.logTerm, commit: m.commit, entries: m.entries) {
         case .appended(let lastNew):
+            syncConfWithLog(appended: m.entries)
             send(Message(kind: .appendResponse, to: m.from, index: lastNew))
         case .mismatch:
             // Hint the largest index at which our logs may still match: the last
@@ -118,13 +119,27 @@ extension Raft {
             becomeFollower(term: term + 1, leader: noNode)
             return false
         }
-        if !meta.confState.voters.isEmpty && !meta.confState.voters.contains(id) { return false }
         if log.matchTerm(index: meta.index, term: meta.term) {
             // We have the entry: just fast-forward commit.
             log.commit(to: meta.index)
             return false
         }
         log.restore(snap)
+        resetConf(toSnapshot: meta)
         return true
+    }
+
+    /// The link to `gone`, our leader, broke (its process died and the
+    /// connection closed): forget it, so that we grant votes again (no lease),
+    /// and time out within a few ticks instead of a whole election timeout.
+    /// The surviving voters wait 1, 2, … ticks in id order, so that they do
+    /// not split the vote. Elections are always safe; if the leader is in fact
+    /// alive, the others still in its lease refuse our pre-vote.
+    mutating func forgetLeader(_ gone: NodeID) {
+        guard role == .follower, leader == gone, gone != noNode else { return }
+        leader = noNode
+        guard promotable else { return }
+        let rank = tracker.voters.filter { $0 != gone }.firstIndex(of: id) ?? 0
+        electionElapsed = max(electionElapsed, randomizedElectionTimeout - 1 - rank)
     }
 }

@@ -13,6 +13,7 @@ extension Raft {
             stamped[i].index = first + LogIndex(i)
         }
         let last = log.append(stamped)
+        noteAppendedConfChanges(stamped)
         if let me = tracker.position(of: id) {
             _ = tracker.progress[me].maybeUpdate(last)
         }
@@ -31,7 +32,7 @@ extension Raft {
 
     mutating func transferLeadership(to target: NodeID) throws(RaftError) {
         guard role == .leader else { throw .notLeader(leader: leader) }
-        guard let p = tracker.position(of: target) else { throw .unknownNode(target) }
+        guard tracker.isVoter(target), let p = tracker.position(of: target) else { throw .unknownNode(target) }
         if target == id || target == leadTransferee { return }
         leadTransferee = target
         // The transfer must finish within an election timeout (see tickHeartbeat).
@@ -49,7 +50,7 @@ extension Raft {
             becomeFollower(term: term, leader: noNode)
             return
         }
-        for i in tracker.voters.indices where tracker.voters[i] != id {
+        for i in tracker.members.indices where tracker.members[i] != id {
             tracker.progress[i].recentActive = false
         }
     }
@@ -71,7 +72,7 @@ extension Raft {
     // MARK: Sending
 
     mutating func broadcastAppend() {
-        for peer in tracker.voters where peer != id {
+        for peer in tracker.members where peer != id {
             sendAppend(to: peer)
         }
     }
@@ -116,7 +117,7 @@ extension Raft {
 
     mutating func broadcastHeartbeat() {
         let context = readOnly.lastPendingContext
-        for peer in tracker.voters where peer != id {
+        for peer in tracker.members where peer != id {
             sendHeartbeat(to: peer, context: context)
         }
     }

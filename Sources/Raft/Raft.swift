@@ -34,6 +34,9 @@ struct Raft {
     let preVote: Bool
     let maxMsgSize: Int
     var rng: SplitMix64
+    /// The configurations in the log (`Raft+Membership.swift`).
+    var membership: Membership
+    let maxPromotionLag: LogIndex
 
     init(config: Config, storage: any RaftStorage) {
         id = config.id
@@ -46,8 +49,10 @@ struct Raft {
         rng = SplitMix64(seed: seeder.next())
         let initial = storage.initialState()
         log = RaftLog(storage: storage, maxApplySize: config.maxCommittedSizePerReady)
-        let voters = initial.confState.voters.isEmpty ? config.peers : initial.confState.voters
-        tracker = ProgressTracker(voters: voters, maxInflight: config.maxInflightMsgs)
+        let conf = initial.confState.isEmpty ? ConfState(voters: config.peers) : initial.confState
+        tracker = ProgressTracker(conf: conf, maxInflight: config.maxInflightMsgs)
+        membership = Membership(base: conf, baseIndex: log.firstIndex - 1)
+        maxPromotionLag = config.maxPromotionLag
         let hs = initial.hardState
         if !hs.isEmpty {
             precondition(hs.commit >= log.committed && hs.commit <= log.lastIndex,
@@ -57,6 +62,7 @@ struct Raft {
             vote = hs.vote
         }
         log.appliedTo(config.applied)
+        loadConfChangesFromLog()
         becomeFollower(term: term, leader: noNode)
     }
 
@@ -64,7 +70,7 @@ struct Raft {
     var softState: SoftState { SoftState(role: role, leader: leader, term: term) }
 
     /// Whether this node may become leader (it is a voter).
-    var promotable: Bool { tracker.contains(id) }
+    var promotable: Bool { tracker.isVoter(id) }
 
     // MARK: Role changes
 
@@ -209,6 +215,7 @@ struct Raft {
     /// Entry point for every message from the network. Applies the term rules
     /// (Raft §5.1 plus pre-vote and lease), then dispatches by kind and role.
     mutating func step(_ m: Message) {
+        defer { stepDownIfRemoved() }
         if m.term > term {
             if m.kind.isVoteRequest {
                 let inLease = checkQuorum && leader != noNode && electionElapsed < electionTimeout

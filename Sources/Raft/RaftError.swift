@@ -10,6 +10,10 @@ public enum RaftError: Error, Sendable, Hashable {
     case unknownNode(NodeID)
     /// A read-index context must be non-empty (it is the request's identity).
     case emptyReadContext
+    /// A membership change is refused: another one is not committed yet, this
+    /// leader has not committed an entry of its own term, or the change does
+    /// not fit the configuration (the reason says which).
+    case confChangeRefused(String)
 }
 
 /// Errors of a `RaftStorage`.

@@ -40,9 +40,12 @@ public final class RawNode {
     }
 
     /// Feeds a message received from a peer. Messages not addressed to this
-    /// node, from unknown nodes or otherwise malformed are ignored.
+    /// node or otherwise malformed are ignored. Messages from nodes outside the
+    /// configuration are accepted (a node that has not yet appended the change
+    /// adding a peer must still hear from it, and a new node knows nobody
+    /// before its first append); the leader ignores responses from non-members.
     public func step(_ message: Message) {
-        guard message.to == raft.id, message.from != raft.id, raft.tracker.contains(message.from) else { return }
+        guard message.to == raft.id, message.from != raft.id, message.from != noNode else { return }
         // Only read-index requests travel without a term.
         if message.term == 0 && message.kind != .readIndex { return }
         raft.step(message)
@@ -63,6 +66,23 @@ public final class RawNode {
     public func propose(batch: [[UInt8]]) throws(RaftError) -> LogIndex {
         try raft.propose(batch.map { Entry(kind: .normal, data: $0) })
     }
+
+    /// Proposes a membership change (see `ConfChange`). It takes effect on
+    /// each node when appended; the next one is accepted once it commits.
+    /// Returns the entry's index.
+    @discardableResult
+    public func proposeConfChange(_ change: ConfChange) throws(RaftError) -> LogIndex {
+        try raft.proposeConfChange(change)
+    }
+
+    /// The latest configuration in this node's log (committed or not).
+    public var confState: ConfState { raft.tracker.confState }
+
+    /// The configuration in effect at `index`: what a snapshot taken there records.
+    public func confState(at index: LogIndex) -> ConfState { raft.membership.conf(at: index) }
+
+    /// Whether the latest configuration change in the log is committed.
+    public var confChangeCommitted: Bool { raft.membership.lastChangeIndex <= raft.log.committed }
 
     /// Hands leadership to `target`: the leader stops accepting proposals,
     /// brings the target's log up to date, then tells it to campaign at once.
@@ -93,6 +113,12 @@ public final class RawNode {
     /// sends that peer nothing but heartbeats.
     public func reportSnapshot(to peer: NodeID, failed: Bool) {
         raft.reportSnapshot(to: peer, failed: failed)
+    }
+
+    /// Reports that the link to `peer` broke. If it is our leader, we stop
+    /// honouring its lease and campaign within a few ticks (see `Raft.forgetLeader`).
+    public func leaderLinkLost(_ peer: NodeID) {
+        raft.forgetLeader(peer)
     }
 
     /// Reports that a message to `peer` could not be delivered.
@@ -167,8 +193,9 @@ public final class RawNode {
             firstIndex: raft.log.firstIndex,
             lastIndex: raft.log.lastIndex,
             voters: raft.tracker.voters,
+            learners: raft.tracker.learners,
             leadTransferee: raft.leadTransferee,
-            progress: zip(raft.tracker.voters, raft.tracker.progress).map {
+            progress: zip(raft.tracker.members, raft.tracker.progress).map {
                 Status.PeerProgress(id: $0, match: $1.match, next: $1.next, state: $1.state,
                                     recentActive: $1.recentActive)
             }

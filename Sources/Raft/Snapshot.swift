@@ -1,10 +1,21 @@
-/// The cluster configuration: the voting members.
+/// The cluster configuration: the voting members and the learners (members
+/// that receive the log but neither vote nor count towards a quorum). A node
+/// is in at most one of the two lists.
 public struct ConfState: Sendable, Hashable {
     /// Sorted node ids.
     public var voters: [NodeID]
+    /// Sorted node ids.
+    public var learners: [NodeID]
 
-    public init(voters: [NodeID] = []) {
+    public init(voters: [NodeID] = [], learners: [NodeID] = []) {
         self.voters = voters.sorted()
+        self.learners = learners.sorted()
+    }
+
+    public var isEmpty: Bool { voters.isEmpty && learners.isEmpty }
+
+    public func contains(_ id: NodeID) -> Bool {
+        voters.contains(id) || learners.contains(id)
     }
 }
 

@@ -15,8 +15,9 @@ public struct Status: Sendable {
     public var firstIndex: LogIndex
     public var lastIndex: LogIndex
     public var voters: [NodeID]
+    public var learners: [NodeID]
     /// The transfer target while a leadership transfer is under way.
     public var leadTransferee: NodeID
-    /// Per-voter replication progress; only meaningful on the leader.
+    /// Per-member (voters and learners) replication progress; only meaningful on the leader.
     public var progress: [PeerProgress]
 }

@@ -25,7 +25,7 @@ final class SimNode {
     let keepEntries: Int
 
     init(id: NodeID, position: Int, peers: [NodeID], options: SimulationOptions, seed: UInt64,
-         snapshotInterval: Int, keepEntries: Int, maxSizePerMsg: Int, maxInflight: Int) {
+         snapshotInterval: Int, keepEntries: Int, maxSizePerMsg: Int, maxInflight: Int, dormant: Bool = false) {
         self.id = id
         self.position = position
         self.storage = MemoryStorage(voters: peers)
@@ -34,7 +34,8 @@ final class SimNode {
                                  maxInflightMsgs: maxInflight, maxCommittedSizePerReady: 512, randomSeed: seed)
         self.snapshotInterval = snapshotInterval
         self.keepEntries = keepEntries
-        start(incarnation: 0)
+        // A dormant spare starts only when it joins, with no configuration.
+        if !dormant { start(incarnation: 0) }
     }
 
     var isUp: Bool { raw != nil }
@@ -81,7 +82,8 @@ final class SimNode {
         guard snapshotInterval > 0 else { return }
         let snapIndex = (try? storage.snapshot().metadata.index) ?? 0
         guard applied >= snapIndex + LogIndex(snapshotInterval) else { return }
-        _ = try? storage.createSnapshot(at: applied, confState: nil, data: Bytes.encode(applied, chain))
+        _ = try? storage.createSnapshot(at: applied, confState: raw?.confState(at: applied),
+                                        data: Bytes.encode(applied, chain))
         if applied > LogIndex(keepEntries) {
             let upTo = applied - LogIndex(keepEntries)
             if upTo >= storage.firstIndex { try? storage.compact(upTo: upTo) }

@@ -14,10 +14,14 @@ public struct SimulationOptions: Sendable {
     public var heartbeatTick: Int
     /// Record a readable event log (slow; use when replaying a failing seed).
     public var trace: Bool
+    /// Add, promote and remove members during the run (`MembershipScenario`),
+    /// with `spareNodes` extra nodes that can join.
+    public var membershipChanges: Bool
+    public var spareNodes: Int
 
     public init(nodeCount: Int = 3, faultTicks: Int = 300, maxHealTicks: Int = 300,
                 microStepsPerTick: Int = 4, electionTick: Int = 10, heartbeatTick: Int = 2,
-                trace: Bool = false) {
+                trace: Bool = false, membershipChanges: Bool = false, spareNodes: Int = 3) {
         self.nodeCount = nodeCount
         self.faultTicks = faultTicks
         self.maxHealTicks = maxHealTicks
@@ -25,6 +29,8 @@ public struct SimulationOptions: Sendable {
         self.electionTick = electionTick
         self.heartbeatTick = heartbeatTick
         self.trace = trace
+        self.membershipChanges = membershipChanges
+        self.spareNodes = spareNodes
     }
 }
 
@@ -51,6 +57,9 @@ public struct SimulationReport: Sendable {
     public var messagesDropped = 0
     /// Ticks the cluster needed to converge after faults stopped.
     public var healTicks = 0
+    /// Membership changes proposed and committed.
+    public var confChangesProposed = 0
+    public var confChangesCommitted = 0
     public var violations: [String] = []
     /// The most recent events, when `SimulationOptions.trace` is set.
     public var trace: [String] = []

@@ -9,6 +9,7 @@ public struct SimulationSummary: Sendable {
     public var crashes = 0
     public var partitions = 0
     public var snapshots = 0
+    public var confChanges = 0
     public var violations = 0
     public var failingSeeds: [UInt64] = []
 
@@ -24,6 +25,7 @@ public struct SimulationSummary: Sendable {
         crashes += r.crashes
         partitions += r.partitions
         snapshots += r.snapshotsSent
+        confChanges += r.confChangesCommitted
         violations += r.violations.count
         if !r.passed { failingSeeds.append(r.seed) }
     }
@@ -31,6 +33,6 @@ public struct SimulationSummary: Sendable {
     public var line: String {
         "raft simulator: \(seeds) seeds, \(elections) elections, \(commits) commits, \(acknowledged) client entries, "
             + "\(reads) reads, \(transfers) transfers, \(crashes) crashes, \(partitions) partitions, "
-            + "\(snapshots) snapshots, \(violations) violations"
+            + "\(snapshots) snapshots, \(confChanges) membership changes, \(violations) violations"
     }
 }

@@ -27,12 +27,15 @@ public final class Simulation {
     private let transferRate: Double
 
     private var traceLog: [String] = []
+    /// Membership changes and their checks (`MembershipScenario.swift`), if enabled.
+    private var membership: MembershipScenario?
 
     public init(seed: UInt64, options: SimulationOptions = SimulationOptions()) {
         self.seed = seed
         self.options = options
         rng = SplitMix64(seed: seed)
-        network = SimNetwork(nodeCount: options.nodeCount)
+        let spareCount = options.membershipChanges ? options.spareNodes : 0
+        network = SimNetwork(nodeCount: options.nodeCount + spareCount)
         report = SimulationReport(seed: seed, nodeCount: options.nodeCount)
 
         let calm = rng.chance(0.2)
@@ -56,6 +59,16 @@ public final class Simulation {
             nodes.append(SimNode(id: id, position: position, peers: peers, options: options, seed: rng.next(),
                                  snapshotInterval: snapshotInterval, keepEntries: rng.int(below: 8),
                                  maxSizePerMsg: maxSizePerMsg, maxInflight: maxInflight))
+        }
+        if options.membershipChanges {
+            for position in peers.count..<(peers.count + spareCount) {
+                nodes.append(SimNode(id: NodeID(position + 1), position: position, peers: [], options: options,
+                                     seed: rng.next(), snapshotInterval: snapshotInterval,
+                                     keepEntries: rng.int(below: 8), maxSizePerMsg: maxSizePerMsg,
+                                     maxInflight: maxInflight, dormant: true))
+            }
+            membership = MembershipScenario(voters: peers, spares: Array(peers.count..<nodes.count),
+                                            rate: Double(rng.int(in: 2...10)) / 1000, maxVoters: 5)
         }
     }
 
@@ -100,6 +113,8 @@ public final class Simulation {
         report.readsConfirmed = checker.readsConfirmed
         report.violations = checker.violations.map { "seed \(seed), tick \(now / options.microStepsPerTick): \($0)" }
         report.trace = traceLog
+        report.confChangesProposed = membership?.proposed ?? 0
+        report.confChangesCommitted = membership?.committedChanges ?? 0
         return report
     }
 
@@ -138,6 +153,7 @@ public final class Simulation {
     /// Checks that run after every step of a node.
     private func afterStep(_ node: SimNode) {
         checker.observe(node)
+        if let v = membership?.observe(node) { checker.fail(v) }
     }
 
     // MARK: Ready handling (the persist-before-send contract)
@@ -174,6 +190,7 @@ public final class Simulation {
                 return
             }
             checker.applied(e, chain: node.chain, node: node.id)
+            if let v = membership?.applied(e, node: node) { checker.fail(v) }
         }
         for rs in rd.readStates { checker.readConfirmed(rs, node: node.id) }
         if let soft = rd.softState { trace("n\(node.id) \(soft.role) t\(soft.term) leader=\(soft.leader)") }
@@ -218,6 +235,8 @@ public final class Simulation {
 
     private func crash(_ node: SimNode, reason: String) {
         node.crash()
+        // A dead process closes its connections: the others usually notice at once.
+        for other in nodes where other !== node && rng.chance(0.8) { other.raw?.leaderLinkLost(node.id) }
         node.restartAt = now + options.microStepsPerTick * rng.int(in: 2...(6 * options.electionTick))
         report.crashes += 1
         trace("n\(node.id) CRASH (\(reason))")
@@ -286,6 +305,10 @@ public final class Simulation {
 
     private func runWorkload() {
         guard faultsEnabled else { return }
+        if let m = membership,
+           let line = m.act(nodes: nodes, leader: currentLeader(), rng: &rng, incarnation: UInt64(now)) {
+            trace(line)
+        }
         if rng.chance(proposeRate) {
             let target = rng.chance(0.85) ? (currentLeader() ?? nodes[rng.int(below: nodes.count)])
                                           : nodes[rng.int(below: nodes.count)]
@@ -362,7 +385,7 @@ public final class Simulation {
             barrier = nil  // lost to a leadership change: propose another
             return false
         }
-        for node in nodes {
+        for node in nodes where membership?.mustConverge(node) ?? true {
             guard node.isUp, node.applied >= LogIndex(log.count), node.applied == raw.lastIndex else { return false }
         }
         return true

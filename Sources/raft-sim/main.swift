@@ -1,6 +1,8 @@
 // raft-sim: runs the deterministic Raft simulator over a range of seeds.
 //
-//   raft-sim --seeds N [--start S] [--nodes 3|5] [--ticks T] [--trace]
+//   raft-sim --seeds N [--start S] [--nodes 3|5|mixed] [--ticks T] [--membership] [--trace]
+//
+// --membership adds, promotes and removes members during each run (spare nodes join).
 //
 // Exits non-zero after printing the first failing seed and how to replay it.
 #if canImport(Glibc)
@@ -11,7 +13,7 @@ import Darwin
 import RaftSimulator
 
 func usage() -> Never {
-    print("usage: raft-sim --seeds N [--start S] [--nodes 3|5|mixed] [--ticks T] [--trace]")
+    print("usage: raft-sim --seeds N [--start S] [--nodes 3|5|mixed] [--ticks T] [--membership] [--trace]")
     exit(2)
 }
 
@@ -20,6 +22,7 @@ var start: UInt64 = 1
 var nodesArg = "mixed"
 var ticks = 300
 var trace = false
+var membership = false
 var args = CommandLine.arguments.dropFirst()
 @MainActor func value() -> String {
     guard let v = args.popFirst() else { usage() }
@@ -36,6 +39,7 @@ while let arg = args.popFirst() {
     case "--nodes": nodesArg = value()
     case "--ticks": ticks = number()
     case "--trace": trace = true
+    case "--membership": membership = true
     case "-h", "--help": usage()
     default: usage()
     }
@@ -50,13 +54,13 @@ for seed in start..<(start + UInt64(seeds)) {
     case "mixed": nodeCount = seed % 2 == 0 ? 5 : 3
     default: usage()
     }
-    let options = SimulationOptions(nodeCount: nodeCount, faultTicks: ticks, trace: trace)
+    let options = SimulationOptions(nodeCount: nodeCount, faultTicks: ticks, trace: trace, membershipChanges: membership)
     let report = Simulation(seed: seed, options: options).run()
     summary.add(report)
     if !report.passed {
         if trace { report.trace.forEach { print($0) } }
         for v in report.violations { print("VIOLATION \(v)") }
-        print("FAILED seed \(seed) (\(nodeCount) nodes). Replay: scripts/simulate --seeds 1 --start \(seed) --nodes \(nodeCount) --ticks \(ticks) --trace")
+        print("FAILED seed \(seed) (\(nodeCount) nodes). Replay: scripts/simulate --seeds 1 --start \(seed) --nodes \(nodeCount) --ticks \(ticks)\(membership ? " --membership" : "") --trace")
         print(summary.line)
         exit(1)
     }

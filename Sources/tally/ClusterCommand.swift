@@ -2,12 +2,13 @@ import ArgumentParser
 import Foundation
 import Server
 
-/// `tally cluster up|status|failover|down`: the local three-node cluster.
+/// `tally cluster up|status|failover|reload|down|add|remove|replace|members`: the local cluster.
 struct ClusterCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cluster",
         abstract: "Run the local cluster described by cluster/node*.toml.",
-        subcommands: [Up.self, Status.self, Failover.self, Reload.self, Down.self])
+        subcommands: [Up.self, Status.self, Failover.self, Reload.self, Down.self,
+                      Add.self, Remove.self, Replace.self, Members.self])
 
     struct Options: ParsableArguments {
         @Option(help: "Directory holding node*.toml (runtime state goes in its local/ folder).")
@@ -39,8 +40,10 @@ struct ClusterCommand: ParsableCommand {
             while Date() < deadline {
                 let rows = ClusterStatusRow.poll(cluster, http: http)
                 let leaders = rows.filter { $0.role == "leader" }
-                let running = rows.filter { $0.reachable }
-                if leaders.count == 1, running.count == cluster.members.count,
+                // A node with join = true that was not added yet has no leader: do not wait for it.
+                let joining = Set(cluster.members.filter(\.config.join).map(\.name))
+                let running = rows.filter { $0.reachable && !joining.contains($0.name) }
+                if leaders.count == 1, running.count == cluster.members.count - joining.count,
                    running.allSatisfy({ $0.leaderId == leaders[0].nodeId }) {
                     leader = leaders[0]
                     break
@@ -71,6 +74,7 @@ struct ClusterCommand: ParsableCommand {
             Endpoint \(environment.endpoint) (\(endpointNote)).
               tally cluster status              # roles, terms, commit index, digests
               tally cluster failover [--to N]   # hand leadership on
+              tally cluster add|remove|replace  # membership changes (see Docs/operations.md)
               tally cluster reload              # SIGHUP: re-read credentials and TLS certificates
               tally backup --config \(cluster.members[0].configPath) --to DIR [--incremental]
               tally cluster down                # stop all nodes
@@ -107,23 +111,13 @@ struct ClusterCommand: ParsableCommand {
             let cluster = try LocalCluster(directory: options.dir)
             let http = try BlockingHTTP()
             let rows = ClusterStatusRow.poll(cluster, http: http)
-            guard let leader = rows.first(where: { $0.role == "leader" }),
-                  let member = cluster.members.first(where: { $0.name == leader.name }) else {
+            guard let leader = rows.first(where: { $0.role == "leader" }) else {
                 throw CLIError("no leader to hand over from")
             }
             let target = to.map { Int($0) != nil ? "node\($0)" : $0 }
             var path = "/admin/transfer-leadership"
             if let target { path += "?to=\(target)" }
-            let address = member.config.listen.metrics
-            guard let token = try AdminToken.read(path: member.config.adminTokenFile) else {
-                throw CLIError("\(leader.name) has no admin token at \(member.config.adminTokenFile) (it is created when the node starts)")
-            }
-            guard let response = http.send(host: address.host, port: address.port, method: "POST", path: path,
-                                           headers: ["Authorization": "Bearer \(token)"]) else {
-                throw CLIError("\(leader.name) did not answer on \(address)")
-            }
-            print(response.bodyText, terminator: "")
-            guard response.status == 200 else { throw ExitCode.failure }
+            print(try cluster.adminOnLeader(path, timeout: 5), terminator: "")
             let deadline = Date().addingTimeInterval(15)
             while Date() < deadline {
                 let now = ClusterStatusRow.poll(cluster, http: http)

@@ -6,22 +6,38 @@ import XCTest
 /// liveness after the faults stop. A failing seed replays exactly with
 /// `scripts/simulate --seeds 1 --start SEED --nodes N --trace`.
 final class SimulatorTests: XCTestCase {
-    func testThousandSeedsKeepEverySafetyPropertyAndConverge() {
+    /// Seeds 1…`seeds`, alternating 3 and 5 nodes.
+    private func run(seeds: UInt64, membership: Bool = false) -> (SimulationSummary, [String]) {
         var summary = SimulationSummary()
         var failures: [String] = []
-        for seed in UInt64(1)...1000 {
-            let options = SimulationOptions(nodeCount: seed % 2 == 0 ? 5 : 3, faultTicks: 200)
+        for seed in UInt64(1)...seeds {
+            let options = SimulationOptions(nodeCount: seed % 2 == 0 ? 5 : 3, faultTicks: 200,
+                                            membershipChanges: membership)
             let report = Simulation(seed: seed, options: options).run()
             summary.add(report)
             failures += report.violations
         }
         print(summary.line)
+        return (summary, failures)
+    }
+
+    func testThousandSeedsKeepEverySafetyPropertyAndConverge() {
+        let (summary, failures) = run(seeds: 1000)
         XCTAssertEqual(summary.violations, 0, failures.prefix(5).joined(separator: "\n"))
         XCTAssertGreaterThan(summary.elections, 1000)
         XCTAssertGreaterThan(summary.commits, 10_000)
         XCTAssertGreaterThan(summary.snapshots, 0)
         XCTAssertGreaterThan(summary.transfers, 0)
         XCTAssertGreaterThan(summary.reads, 0)
+    }
+
+    /// Members join as learners, are promoted and removed (leaders included)
+    /// under the same faults; the configuration invariants are checked too.
+    func testMembershipChangesUnderFaultsKeepEverySafetyPropertyAndConverge() {
+        let (summary, failures) = run(seeds: 300, membership: true)
+        XCTAssertEqual(summary.violations, 0, failures.prefix(5).joined(separator: "\n"))
+        XCTAssertGreaterThan(summary.confChanges, 300)
+        XCTAssertGreaterThan(summary.commits, 3000)
     }
 
     func testASeedReplaysExactly() {

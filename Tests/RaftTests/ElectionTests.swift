@@ -100,11 +100,44 @@ final class ElectionTests: XCTestCase {
         let c = TestCluster(size: 3)
         c.campaign(1)
         c.node(2).step(Message(kind: .append, from: 3, to: 2, term: 0, index: 99, entries: [Entry(term: 0, index: 100)]))
-        c.node(2).step(Message(kind: .heartbeat, from: 9, to: 2, term: 5))  // unknown sender
+        c.node(2).step(Message(kind: .heartbeat, from: noNode, to: 2, term: 5))  // no sender
+        c.node(2).step(Message(kind: .heartbeat, from: 1, to: 3, term: 5))  // not addressed to node 2
         c.node(2).step(Message(kind: .append, from: 1, to: 2, term: 1, logTerm: 1, index: 1, commit: 1_000))
         c.stabilize()
         XCTAssertEqual(c.node(2).term, 1)
         XCTAssertEqual(c.node(2).commitIndex, 1, "commit never runs past the follower's own log")
         XCTAssertEqual(c.leaders, [1])
+    }
+}
+
+/// A follower whose link to the leader broke campaigns within a few ticks,
+/// and the survivors do not split the vote; a live leader is not disturbed.
+final class LeaderLinkLostTests: XCTestCase {
+    func testSurvivorsElectANewLeaderWithinTicksWithoutSplittingTheVote() {
+        for size in [3, 5] {
+            let c = TestCluster(size: size)
+            c.campaign(1)
+            c.isolate(1)
+            for id in c.ids where id != 1 { c.node(id).leaderLinkLost(1) }
+            var ticks = 0
+            while !c.leaders.contains(where: { $0 != 1 }) && ticks < 10 {
+                for id in c.ids where id != 1 { c.node(id).tick() }
+                c.stabilize()
+                ticks += 1
+            }
+            XCTAssertEqual(c.leaders.filter { $0 != 1 }, [2], "size \(size)")
+            XCTAssertLessThanOrEqual(ticks, 2, "size \(size): far less than an election timeout (10 ticks)")
+            XCTAssertEqual(c.node(2).term, 2, "size \(size): one election, no split vote")
+        }
+    }
+
+    func testALiveLeaderKeepsItsLeadershipWhenOneLinkBreaks() {
+        let c = TestCluster(size: 3)
+        c.campaign(1)
+        c.node(2).leaderLinkLost(1)
+        c.node(3).leaderLinkLost(2)  // not its leader: ignored
+        c.tickAll(times: 5)
+        XCTAssertEqual(c.leaders, [1])
+        XCTAssertEqual(c.node(1).term, 1, "the pre-vote was refused by the follower still in the lease")
     }
 }

@@ -5,7 +5,7 @@ import Raft
 /// quiet; links can be cut and message kinds dropped. Each node's Ready is
 /// handled exactly as a real node must: persist, then send, then apply.
 final class TestCluster {
-    let ids: [NodeID]
+    private(set) var ids: [NodeID]
     private(set) var nodes: [NodeID: RawNode] = [:]
     private(set) var storages: [NodeID: MemoryStorage] = [:]
     /// Entries each node applied, in order.
@@ -64,6 +64,31 @@ final class TestCluster {
         installedSnapshots[id] = []
     }
     func storage(_ id: NodeID) -> MemoryStorage { storages[id]! }
+
+    /// Starts a new node `id` over empty storage and no configuration: it
+    /// learns the configuration from the leader's log, as a joining node does.
+    func join(_ id: NodeID) {
+        ids.append(id)
+        storages[id] = MemoryStorage()
+        let config = Config(id: id, peers: [], electionTick: electionTick, heartbeatTick: 1,
+                            preVote: preVote, checkQuorum: checkQuorum, maxSizePerMsg: maxSizePerMsg,
+                            randomSeed: 44)
+        nodes[id] = try! RawNode(config: config, storage: storages[id]!)
+        applied[id] = []
+        readStates[id] = []
+        installedSnapshots[id] = []
+    }
+
+    /// Restarts `id` from what its storage holds (a crash after stabilizing:
+    /// everything handed out was persisted). The bootstrap peers are the
+    /// original ones; the configuration must come from storage.
+    func restart(_ id: NodeID, bootstrapPeers: [NodeID]) {
+        let storage = storage(id)
+        let config = Config(id: id, peers: bootstrapPeers, electionTick: electionTick, heartbeatTick: 1,
+                            preVote: preVote, checkQuorum: checkQuorum, maxSizePerMsg: maxSizePerMsg,
+                            applied: storage.hardStateValue.commit, randomSeed: 45)
+        nodes[id] = try! RawNode(config: config, storage: storage)
+    }
 
     /// The nodes that currently consider themselves leader.
     var leaders: [NodeID] { ids.filter { node($0).role == .leader } }

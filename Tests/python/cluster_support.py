@@ -6,35 +6,44 @@ import os
 import pathlib
 import signal
 import subprocess
+import threading
 import time
+import uuid
 import urllib.request
 
 from conftest import ROOT, free_port, read_env_file
 
 
 class LocalCluster:
-    def __init__(self, tally_bin, directory, nodes=3, extra_config="", peer_address=None, load_balancer=False):
+    def __init__(self, tally_bin, directory, nodes=3, extra_config="", peer_address=None, load_balancer=False,
+                 spares=0):
         """`extra_config`: TOML text appended to every node's config (e.g. a `[raft]` section).
         `peer_address(n, m, port)`: the address node n dials to reach peer m (default: m's own
         peer port), so a test can route links through a proxy it controls.
         `load_balancer`: also write haproxy.cfg (the shipped cluster/haproxy.cfg with this
-        cluster's ports), which `tally cluster up` then starts."""
+        cluster's ports), which `tally cluster up` then starts.
+        `spares`: extra nodes (node{nodes+1}…) configured with `join = true`, which the others
+        do not list: they run idle until `tally cluster add` / `replace` adds them."""
         self.bin = tally_bin
         self.dir = pathlib.Path(directory)
         self.names = [f"node{i}" for i in range(1, nodes + 1)]
-        self.ports = {n: {"client": free_port(), "peer": free_port(), "metrics": free_port()} for n in self.names}
+        self.spares = [f"node{i}" for i in range(nodes + 1, nodes + spares + 1)]
+        self.ports = {n: {"client": free_port(), "peer": free_port(), "metrics": free_port()}
+                      for n in self.names + self.spares}
         self.lb_port = None
         if load_balancer:
             self.lb_port = free_port()
             (self.dir / "haproxy.cfg").write_text(haproxy_config(self.lb_port, [self.ports[n] for n in self.names]))
-        subprocess.run([str(ROOT / "scripts/gen-certs"), "--dir", str(self.dir / "local"), str(nodes)],
+        subprocess.run([str(ROOT / "scripts/gen-certs"), "--dir", str(self.dir / "local"), str(nodes + spares)],
                        check=True, capture_output=True)
-        for n in self.names:
+        for n in self.names + self.spares:
             p = self.ports[n]
             route = peer_address or (lambda _n, _m, port: f"127.0.0.1:{port}")
             peers = "".join(f'\n[[peers]]\nid = "{m}"\naddress = "{route(n, m, self.ports[m]["peer"])}"\n'
                             for m in self.names if m != n)
+            join = "join = true\n" if n in self.spares else ""
             (self.dir / f"{n}.toml").write_text(f'''node_id = "{n}"
+{join}
 data_dir = "local/{n}"
 [listen]
 client = "127.0.0.1:{p["client"]}"
@@ -160,3 +169,53 @@ def create_ledger(name):
     while qldb.describe_ledger(Name=name)["State"] != "ACTIVE":
         assert time.monotonic() < deadline
         time.sleep(0.2)
+
+
+WRITERS = 3
+
+
+def insert_once(tx, doc_id, writer):
+    """Idempotent, as QLDB asks of a transaction a driver may retry: a commit whose
+    answer was lost (its node died) may have committed, and the retry must see it.
+    One table per writer, so that writers do not conflict with each other."""
+    if not list(tx.execute_statement(f"SELECT id FROM Docs{writer} WHERE id = ?", doc_id)):
+        tx.execute_statement(f"INSERT INTO Docs{writer} ?", {"id": doc_id})
+
+
+class Load:
+    """WRITERS threads inserting unique documents through one endpoint; every
+    acknowledgement is timestamped."""
+
+    def __init__(self, ledger):
+        self.ledger = ledger
+        self.acks = []          # (monotonic time, id)
+        self.errors = []
+        self.stop = threading.Event()
+        self.lock = threading.Lock()
+        self.threads = [threading.Thread(target=self.run, args=(i,)) for i in range(WRITERS)]
+
+    def run(self, n):
+        # pyqldb's default retry policy (4 retries, 10 ms base): the nodes hold requests
+        # through an election ([http] leader_wait_seconds), so the defaults suffice.
+        from pyqldb.driver.qldb_driver import QldbDriver
+        d = QldbDriver(self.ledger)
+        deadline = time.monotonic() + 240
+        while not self.stop.is_set() and time.monotonic() < deadline:
+            doc_id = str(uuid.uuid4())
+            try:
+                d.execute_lambda(lambda tx: insert_once(tx, doc_id, n))
+                with self.lock:
+                    self.acks.append((time.monotonic(), doc_id))
+            except Exception as e:  # not acknowledged: may or may not have committed
+                self.errors.append(repr(e))
+        d.close()
+
+    def count(self):
+        with self.lock:
+            return len(self.acks)
+
+    def longest_gap(self, start, end):
+        """Longest time without an acknowledgement between monotonic times start and end."""
+        with self.lock:
+            times = [start] + sorted(t for t, _ in self.acks if start <= t <= end) + [end]
+        return max(b - a for a, b in zip(times, times[1:]))

@@ -2,16 +2,12 @@
 in front of three real nodes. pyqldb keeps committing through it while the
 leader, then a follower, is killed with SIGKILL; nothing acknowledged is lost.
 The longest pause between two acknowledged commits is printed for each kill."""
-import threading
 import time
-import uuid
 
 import pytest
 from conftest import environment
 
-from cluster_support import LocalCluster, create_ledger, driver
-
-WRITERS = 3
+from cluster_support import WRITERS, Load, LocalCluster, create_ledger, driver
 
 
 @pytest.fixture(scope="module")
@@ -23,53 +19,6 @@ def cluster(tally_bin, tmp_path_factory):
         yield c
     finally:
         c.down()
-
-
-def insert_once(tx, doc_id, writer):
-    """Idempotent, as QLDB asks of a transaction a driver may retry: a commit whose
-    answer was lost (its node died) may have committed, and the retry must see it.
-    One table per writer, so that writers do not conflict with each other."""
-    if not list(tx.execute_statement(f"SELECT id FROM Docs{writer} WHERE id = ?", doc_id)):
-        tx.execute_statement(f"INSERT INTO Docs{writer} ?", {"id": doc_id})
-
-
-class Load:
-    """WRITERS threads inserting unique documents through one endpoint; every
-    acknowledgement is timestamped."""
-
-    def __init__(self, ledger):
-        self.ledger = ledger
-        self.acks = []          # (monotonic time, id)
-        self.errors = []
-        self.stop = threading.Event()
-        self.lock = threading.Lock()
-        self.threads = [threading.Thread(target=self.run, args=(i,)) for i in range(WRITERS)]
-
-    def run(self, n):
-        # pyqldb's default retry policy (4 retries, 10 ms base): the nodes hold requests
-        # through an election ([http] leader_wait_seconds), so the defaults suffice.
-        from pyqldb.driver.qldb_driver import QldbDriver
-        d = QldbDriver(self.ledger)
-        deadline = time.monotonic() + 240
-        while not self.stop.is_set() and time.monotonic() < deadline:
-            doc_id = str(uuid.uuid4())
-            try:
-                d.execute_lambda(lambda tx: insert_once(tx, doc_id, n))
-                with self.lock:
-                    self.acks.append((time.monotonic(), doc_id))
-            except Exception as e:  # not acknowledged: may or may not have committed
-                self.errors.append(repr(e))
-        d.close()
-
-    def count(self):
-        with self.lock:
-            return len(self.acks)
-
-    def longest_gap(self, start, end):
-        """Longest time without an acknowledgement between monotonic times start and end."""
-        with self.lock:
-            times = [start] + sorted(t for t, _ in self.acks if start <= t <= end) + [end]
-        return max(b - a for a, b in zip(times, times[1:]))
 
 
 def kill_and_measure(cluster, load, victim, what):

@@ -64,6 +64,11 @@ public final class RaftDriver: Replicator {
     var catchUpGeneration: UInt64 = 0
     public internal(set) var catchUpStats = CatchUpStats()
     public internal(set) var lastError: String?
+    /// Membership changes proposed here, by log index (`RaftDriver+Membership.swift`).
+    var membershipWaiters: [UInt64: (term: UInt64, done: (Result<Void, ReplicationError>) -> Void)] = [:]
+    /// A configuration change was appended to this node's log (it is in
+    /// effect from now on): the node connects to an added peer. Loop thread.
+    public var onMembershipChange: ((ConfChangeRecord) -> Void)?
 
     /// Builds the core over `storage`. The state machine must already reflect
     /// its `durableIndex` (it was reloaded from its own storage).
@@ -111,7 +116,7 @@ public final class RaftDriver: Replicator {
             syncTimer = loop.repeating(every: options.stateMachineSyncInterval) { [weak self] in
                 self?.syncStateMachine()
             }
-            if configuration.voters.count == 1 { node.campaign() }
+            if node.confState.voters == [selfID] { node.campaign() }
             pump()
         }
     }
@@ -159,6 +164,7 @@ public final class RaftDriver: Replicator {
         for (_, done) in q { done(.failure(error)) }
         for (_, v) in p.sorted(by: { $0.key < $1.key }) { v.done(.failure(error)) }
         for (_, v) in r { v.done(.failure(error)) }
+        failMembershipWaiters(error)
     }
 
     // MARK: Replicator
@@ -197,7 +203,7 @@ public final class RaftDriver: Replicator {
             case .notLeader(let l): throw ReplicationError.notLeader(leaderID: l == noNode ? nil : l)
             case .leadershipTransferInProgress(let to): throw ReplicationError.notLeader(leaderID: to)
             case .unknownNode(let n): throw UnknownClusterMember(nodeID: n)
-            case .emptyReadContext: throw ReplicationError.leadershipLost
+            case .emptyReadContext, .confChangeRefused: throw ReplicationError.leadershipLost
             }
         }
         pump()
@@ -229,8 +235,8 @@ public final class RaftDriver: Replicator {
     /// Raft's first and last log index (compaction shows as firstIndex > 1).
     public var logBounds: (first: UInt64, last: UInt64) { (storage.firstIndex, storage.lastIndex) }
 
-    private var knownLeader: UInt64? { node.leader == noNode ? nil : node.leader }
-    private var stoppedError: ReplicationError {
+    var knownLeader: UInt64? { node.leader == noNode ? nil : node.leader }
+    var stoppedError: ReplicationError {
         if case .failed(let why) = runState { return .storageFailed(why) }
         return .shuttingDown
     }
@@ -295,6 +301,7 @@ public final class RaftDriver: Replicator {
         flushQueued()
         guard node.hasReady else { return }
         let rd = node.ready()
+        noteMembershipEntries(rd.entries)
         if let ss = rd.softState { softStateChanged(ss) }
         if rd.entries.isEmpty && rd.hardState == nil && rd.snapshot == nil {
             afterPersist(rd)
@@ -370,6 +377,7 @@ public final class RaftDriver: Replicator {
             for (_, v) in r { v.done(.failure(.leadershipLost)) }
             for done in w { done(.failure(.leadershipLost)) }
             snapshotActivity = [:]
+            failMembershipWaiters(.leadershipLost, keepingCommitted: true)
         }
         if isLeader && !wasLeader {
             // The core appended this term's first (empty) entry on becoming leader.
@@ -414,6 +422,7 @@ public final class RaftDriver: Replicator {
             assert(e.index == smApplied + 1, "entry \(e.index) applied after \(smApplied)")
             assert(e.index <= node.commitIndex, "entry \(e.index) applied beyond the commit index \(node.commitIndex)")
             var result: ApplyResult?
+            if e.kind == .confChange { membershipChangeApplied(e) }
             if e.kind == .normal {
                 result = stateMachine.apply(index: e.index, command: e.data)
                 appliedNormal = true
@@ -459,7 +468,7 @@ public final class RaftDriver: Replicator {
         let target = min(stateMachine.durableIndex, smApplied, storage.lastIndex)
         guard target > snapIndex, force || target - snapIndex >= options.compactionThreshold else { return }
         do {
-            try storage.createSnapshot(at: target, confState: ConfState(voters: configuration.voters),
+            try storage.createSnapshot(at: target, confState: node.confState(at: target),
                                        data: source.catchUpManifest())
             try storage.compact(upTo: target)
             logCompaction(snapshotIndex: target, firstIndex: storage.firstIndex, lastIndex: storage.lastIndex)

@@ -4,11 +4,12 @@ import Checksum
 /// Compact binary encoding of Raft `Message`s for the peer link.
 ///
 /// ```
-/// u8 version(1)  u8 kind  u8 flags(bit0 reject, bit1 leadershipTransfer, bit2 snapshot)
+/// u8 version(1)  u8 kind  u8 flags(bit0 reject, bit1 leadershipTransfer, bit2 snapshot,
+///                                  bit3 the snapshot's configuration has learners)
 /// varint from to term logTerm index commit rejectHint
 /// blob context
 /// varint entryCount, each: varint term index, u8 kind, blob data
-/// if snapshot: varint index term voterCount voters..., blob data
+/// if snapshot: varint index term voterCount voters..., [if bit3: varint learnerCount learners...], blob data
 /// ```
 /// Decoding never traps: anything malformed (unknown kind, overrun, trailing
 /// bytes, absurd counts) throws, and the caller drops the message.
@@ -24,6 +25,7 @@ public enum RaftMessageCodec {
         if m.reject { flags |= 1 }
         if m.leadershipTransfer { flags |= 2 }
         if m.snapshot != nil { flags |= 4 }
+        if m.snapshot?.metadata.confState.learners.isEmpty == false { flags |= 8 }
         w.u8(flags)
         for v in [m.from, m.to, m.term, m.logTerm, m.index, m.commit, m.rejectHint] { w.varint(v) }
         w.blob(m.context)
@@ -39,6 +41,10 @@ public enum RaftMessageCodec {
             w.varint(s.metadata.term)
             w.varint(UInt64(s.metadata.confState.voters.count))
             for v in s.metadata.confState.voters { w.varint(v) }
+            if flags & 8 != 0 {
+                w.varint(UInt64(s.metadata.confState.learners.count))
+                for l in s.metadata.confState.learners { w.varint(l) }
+            }
             w.blob(s.data)
         }
         return w.bytes
@@ -56,7 +62,7 @@ public enum RaftMessageCodec {
             let k = try r.u8()
             guard let kind = MessageKind(rawValue: k) else { throw DecodeError(description: "unknown message kind \(k)") }
             let flags = try r.u8()
-            guard flags & ~7 == 0 else { throw DecodeError(description: "unknown flags \(flags)") }
+            guard flags & ~15 == 0 else { throw DecodeError(description: "unknown flags \(flags)") }
             var m = Message(kind: kind)
             m.reject = flags & 1 != 0
             m.leadershipTransfer = flags & 2 != 0
@@ -82,12 +88,16 @@ public enum RaftMessageCodec {
             if flags & 4 != 0 {
                 let index = try r.varint()
                 let term = try r.varint()
-                let nv = try r.varint()
-                guard nv <= UInt64(r.remaining) else { throw DecodeError(description: "voter count \(nv) too large") }
-                var voters: [NodeID] = []
-                for _ in 0..<nv { voters.append(try r.varint()) }
+                func ids() throws -> [NodeID] {
+                    let n = try r.varint()
+                    guard n <= UInt64(r.remaining) else { throw DecodeError(description: "member count \(n) too large") }
+                    return try (0..<n).map { _ in try r.varint() }
+                }
+                let voters = try ids()
+                let learners = flags & 8 != 0 ? try ids() : []
                 let data = try r.blob()
-                m.snapshot = Snapshot(metadata: SnapshotMetadata(index: index, term: term, confState: ConfState(voters: voters)),
+                m.snapshot = Snapshot(metadata: SnapshotMetadata(index: index, term: term,
+                                                                 confState: ConfState(voters: voters, learners: learners)),
                                       data: data)
             }
             guard r.isAtEnd else { throw DecodeError(description: "\(r.remaining) trailing bytes") }

@@ -9,7 +9,8 @@ import Checksum
 /// <dir>/state            two 512-byte slots, written alternately in place:
 ///                        "TRAFTHS1" seq term vote commit syncedSegment syncedOffset crc32c
 ///                        (the valid slot with the higher seq wins)
-/// <dir>/snapshot         "TRAFTSN1" index term voterCount voters... dataLength data crc32c
+/// <dir>/snapshot         "TRAFTSN2" index term voterCount voters... learnerCount learners...
+///                        dataLength data crc32c ("TRAFTSN1", read too, has no learners)
 ///                        (replaced atomically: temp file, fsync, rename, fsync dir)
 /// <dir>/log/<id>.seg     "TRAFTLG1" firstIndex, then records (ids ascend; a later
 ///                        segment starting at or below the end of the log before it
@@ -18,7 +19,8 @@ import Checksum
 /// ```
 enum RaftLogFormat {
     static let stateMagic = Array("TRAFTHS1".utf8)
-    static let snapshotMagic = Array("TRAFTSN1".utf8)
+    static let snapshotMagic = Array("TRAFTSN2".utf8)
+    static let snapshotMagicV1 = Array("TRAFTSN1".utf8)
     static let segmentMagic = Array("TRAFTLG1".utf8)
     static let slotSize = 512
     static let slotPayloadSize = 8 + 8 * 7
@@ -68,6 +70,8 @@ enum RaftLogFormat {
         w.u64(s.metadata.term)
         w.u32(UInt32(s.metadata.confState.voters.count))
         for v in s.metadata.confState.voters { w.u64(v) }
+        w.u32(UInt32(s.metadata.confState.learners.count))
+        for l in s.metadata.confState.learners { w.u64(l) }
         w.u32(UInt32(s.data.count))
         w.raw(s.data)
         w.u32(CRC32C.checksum(w.bytes))
@@ -81,16 +85,21 @@ enum RaftLogFormat {
         let crc = try c.u32()
         guard crc == CRC32C.checksum(Array(bytes[0..<crcAt])) else { throw ByteReaderError(description: "snapshot file checksum mismatch") }
         var r = ByteReader(bytes, from: 8, to: crcAt)
-        guard Array(bytes[0..<8]) == snapshotMagic else { throw ByteReaderError(description: "not a snapshot file") }
+        let magic = Array(bytes[0..<8])
+        guard magic == snapshotMagic || magic == snapshotMagicV1 else { throw ByteReaderError(description: "not a snapshot file") }
         let index = try r.u64()
         let term = try r.u64()
-        let nv = Int(try r.u32())
-        try r.need(nv * 8)
-        var voters: [NodeID] = []
-        for _ in 0..<nv { voters.append(try r.u64()) }
+        func ids() throws -> [NodeID] {
+            let n = Int(try r.u32())
+            try r.need(n * 8)
+            return try (0..<n).map { _ in try r.u64() }
+        }
+        let voters = try ids()
+        let learners = magic == snapshotMagic ? try ids() : []
         let dn = Int(try r.u32())
         let data = try r.raw(dn)
-        return Snapshot(metadata: SnapshotMetadata(index: index, term: term, confState: ConfState(voters: voters)), data: data)
+        return Snapshot(metadata: SnapshotMetadata(index: index, term: term,
+                                                   confState: ConfState(voters: voters, learners: learners)), data: data)
     }
 
     static func segmentHeader(first: UInt64) -> [UInt8] {

@@ -54,11 +54,15 @@ public final class PeerTransport: PeerLink {
     public let loop: EventLoop
     public let selfName: String
     public let selfID: UInt64
-    public let peers: [ClusterPeer]
+    /// The peers this node dials and accepts; grows when a member is added (`addPeer`).
+    public private(set) var peers: [ClusterPeer]
     private let listenHost: String
     private let listenPort: Int
     private let tlsFiles: PeerTLSFiles?
     private var listener: PeerListener?
+    /// The client context outbound links are made with (nil: plain TCP, or not started).
+    private var clientTLS: TLSContext?
+    private var started = false
     private var outbound: [UInt64: PeerConnection] = [:]
     private var inbound: [ObjectIdentifier: FramedConnection] = [:]
     private var pending: [UInt64: (peer: UInt64, done: Respond, timer: TimerHandle)] = [:]
@@ -112,34 +116,56 @@ public final class PeerTransport: PeerLink {
         let (serverTLS, clientTLS) = try makeTLS()
         listener?.tls = serverTLS
         for c in outbound.values { c.tls = clientTLS }
+        self.clientTLS = clientTLS
     }
 
     /// Binds the listener and starts dialling every peer. Loop thread.
     public func start() throws {
         let (serverTLS, clientTLS) = try makeTLS()
-        let names = Set(peers.map(\.name))
+        self.clientTLS = clientTLS
+        // Consulted at each handshake, so that added members are accepted.
+        let authorize: (PeerCertificate?) -> String? = { [weak self] cert in
+            PeerListener.allowing(Set(self?.peers.map(\.name) ?? []))(cert)
+        }
         listener = try PeerListener(loop: loop, host: listenHost, port: listenPort, tls: serverTLS,
-                                    authorize: PeerListener.allowing(names)) { [weak self] link in
+                                    authorize: authorize) { [weak self] link in
             self?.accepted(link)
         }
-        for p in peers {
-            let c = PeerConnection(loop: loop, host: p.host, port: p.port, tls: clientTLS,
-                                   expectedPeerName: tlsFiles == nil ? nil : p.name, backoff: backoff)
-            c.connectTimeout = connectTimeout
-            c.onFrame = { [weak self] payload in self?.outboundFrame(payload, from: p.id) }
-            c.onConnect = { [weak self] _ in
-                NodeLog.raft.info("peer connected", metadata: ["peer": "\(p.name)", "address": "\(p.host):\(p.port)"])
-                self?.onPeerConnected?(p.id)
-            }
-            c.onDisconnect = { [weak self] error in
-                NodeLog.raft.warning("peer disconnected", metadata: [
-                    "peer": "\(p.name)", "address": "\(p.host):\(p.port)", "reason": "\(error.map { "\($0)" } ?? "closed")"])
-                self?.failPending(peer: p.id, .disconnected)
-                self?.onPeerDisconnected?(p.id)
-            }
-            outbound[p.id] = c
-            c.start()
+        started = true
+        for p in peers { dial(p) }
+    }
+
+    /// Adds (or re-addresses) a member: accepted from now on, and dialled. Loop thread.
+    public func addPeer(_ p: ClusterPeer) {
+        guard p.id != selfID, !stopped else { return }
+        if let i = peers.firstIndex(where: { $0.id == p.id }) {
+            if peers[i] == p { return }
+            peers[i] = p
+            outbound.removeValue(forKey: p.id)?.stop()
+        } else {
+            peers.append(p)
         }
+        NodeLog.raft.notice("peer added", metadata: ["peer": "\(p.name)", "address": "\(p.host):\(p.port)"])
+        if started { dial(p) }
+    }
+
+    private func dial(_ p: ClusterPeer) {
+        let c = PeerConnection(loop: loop, host: p.host, port: p.port, tls: clientTLS,
+                               expectedPeerName: tlsFiles == nil ? nil : p.name, backoff: backoff)
+        c.connectTimeout = connectTimeout
+        c.onFrame = { [weak self] payload in self?.outboundFrame(payload, from: p.id) }
+        c.onConnect = { [weak self] _ in
+            NodeLog.raft.info("peer connected", metadata: ["peer": "\(p.name)", "address": "\(p.host):\(p.port)"])
+            self?.onPeerConnected?(p.id)
+        }
+        c.onDisconnect = { [weak self] error in
+            NodeLog.raft.warning("peer disconnected", metadata: [
+                "peer": "\(p.name)", "address": "\(p.host):\(p.port)", "reason": "\(error.map { "\($0)" } ?? "closed")"])
+            self?.failPending(peer: p.id, .disconnected)
+            self?.onPeerDisconnected?(p.id)
+        }
+        outbound[p.id] = c
+        c.start()
     }
 
     public func stop() {

@@ -19,6 +19,9 @@ public struct RaftDriverConfiguration: Sendable {
     /// nil: plain TCP (tests only; peers are then not authenticated).
     public var tls: PeerTLSFiles?
     public var options: RaftDriverOptions
+    /// Joins an existing cluster (`join = true`): a fresh log starts with no
+    /// configuration; the leader adds this node as a learner.
+    public var joining = false
 
     public init(nodeName: String, nodeID: UInt64? = nil, listenHost: String, listenPort: Int,
                 peers: [ClusterPeer], raftDirectory: String, tls: PeerTLSFiles?,
@@ -33,8 +36,8 @@ public struct RaftDriverConfiguration: Sendable {
         self.options = options
     }
 
-    /// All voter ids, this node included, sorted.
-    public var voters: [UInt64] { Array(Set(peers.map(\.id) + [nodeID])).sorted() }
+    /// The bootstrap voters (see `ReplicaConfiguration.voters`).
+    public var voters: [UInt64] { joining ? [] : Array(Set(peers.map(\.id) + [nodeID])).sorted() }
 }
 
 extension RaftDriverConfiguration {
@@ -42,7 +45,7 @@ extension RaftDriverConfiguration {
     public var replica: ReplicaConfiguration {
         ReplicaConfiguration(nodeName: nodeName, nodeID: nodeID, voters: voters,
                              memberNames: Dictionary(peers.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a }),
-                             options: options)
+                             joining: joining, options: options)
     }
 }
 

@@ -92,8 +92,13 @@ public struct NodeConfig: Equatable, Sendable {
     public var nodeID = "node1"
     public var dataDirectory = "data"
     public var listen = Listen()
-    /// The other members of the cluster; empty for a single node.
+    /// The other members of the cluster; empty for a single node. With
+    /// `join`, the members to reach; otherwise also the bootstrap voters.
     public var peers: [Peer] = []
+    /// `join = true`: this node joins an existing cluster (`tally cluster add`):
+    /// it starts with no configuration and learns it from the leader, which
+    /// adds it as a learner and promotes it once it caught up.
+    public var join = false
     /// nil serves plain HTTP (development only).
     public var tls: TLS?
     public var auth = Auth()

@@ -34,6 +34,7 @@ extension NodeConfig {
         c.nodeID = try top.string("node_id") ?? c.nodeID
         guard !c.nodeID.isEmpty else { throw ConfigError("node_id must not be empty") }
         c.dataDirectory = try top.string("data_dir") ?? c.dataDirectory
+        c.join = try top.bool("join") ?? false
 
         if let t = try top.table("listen") {
             c.listen.client = try t.address("client") ?? c.listen.client

@@ -4,6 +4,9 @@ import Net
 /// The metrics port: `/metrics`, `/health`, `/status`, plus the operator's
 /// `POST /admin/transfer-leadership?to=nodeN` (planned failover) and
 /// `POST /admin/backup?to=DIR[&incremental=1]` (hot backup, `Node+Backup.swift`),
+/// the membership changes `POST /admin/cluster/add?name=node4&address=HOST:PORT`,
+/// `…/remove?name=node3`, `…/replace?old=node3&name=node4&address=HOST:PORT` and
+/// `GET /admin/cluster/members` (`Node+Membership.swift`),
 /// which are answered only for loopback clients that send
 /// `Authorization: Bearer <token>` with the node's admin token (`AdminToken`); 401 otherwise.
 final class AdminEndpoint: HTTPHandler {
@@ -18,11 +21,12 @@ final class AdminEndpoint: HTTPHandler {
     }
 
     func handle(_ request: HTTPRequest, respond: @escaping (HTTPResponse) -> Void) {
-        guard request.path == "/admin/transfer-leadership" || request.path == "/admin/backup" else {
+        guard request.path == "/admin/transfer-leadership" || request.path == "/admin/backup"
+                || request.path.hasPrefix("/admin/cluster/") else {
             metrics.handle(request, respond: respond)
             return
         }
-        guard request.method == "POST" else {
+        guard request.method == "POST" || (request.method == "GET" && request.path == "/admin/cluster/members") else {
             respond(.text("use POST\n", status: 405))
             return
         }
@@ -40,6 +44,9 @@ final class AdminEndpoint: HTTPHandler {
             respond(.text("node is shutting down\n", status: 503))
             return
         }
+        if request.path.hasPrefix("/admin/cluster/") {
+            return AdminEndpoint.membership(request, node: node, respond: respond)
+        }
         let target = AdminEndpoint.queryValue("to", in: request.query)
         if request.path == "/admin/backup" {
             guard let target else { return respond(.text("name the backup directory: /admin/backup?to=DIR\n", status: 400)) }
@@ -47,6 +54,26 @@ final class AdminEndpoint: HTTPHandler {
             return node.backup(to: target, incremental: incremental, respond: respond)
         }
         respond(node.transferLeadership(to: target))
+    }
+
+    private static func membership(_ request: HTTPRequest, node: Node, respond: @escaping (HTTPResponse) -> Void) {
+        let q = { (name: String) in AdminEndpoint.queryValue(name, in: request.query) }
+        switch (request.path, q("name"), q("address"), q("old")) {
+        case ("/admin/cluster/members", _, _, _):
+            respond(node.membersResponse())
+        case ("/admin/cluster/add", let name?, let address?, _):
+            node.addMember(name: name, address: address, respond: respond)
+        case ("/admin/cluster/remove", let name?, _, _):
+            node.removeMember(name: name, respond: respond)
+        case ("/admin/cluster/replace", let name?, let address?, let old?):
+            node.replaceMember(old: old, name: name, address: address, respond: respond)
+        default:
+            respond(.text("""
+                use /admin/cluster/add?name=N&address=HOST:PORT, /admin/cluster/remove?name=N,
+                /admin/cluster/replace?old=N&name=N&address=HOST:PORT or GET /admin/cluster/members
+
+                """, status: 400))
+        }
     }
 
     static func isLoopback(_ address: String?) -> Bool {

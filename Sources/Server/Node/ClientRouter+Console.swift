@@ -45,9 +45,11 @@ extension ClientRouter {
     }
 
     /// Each peer's own view (its answer to the same signed request), or
-    /// `{node, error}` when it cannot be reached; in configuration order.
+    /// `{node, error}` when it cannot be reached; the current members (voters
+    /// and learners, including those added since start), in configuration order.
     private func gatherPeers(_ request: HTTPRequest, node: Node, done: @escaping ([JSONValue]) -> Void) {
-        let peers = node.config.peers
+        let members = node.driver.membership
+        let peers = node.driver.transport.peers.filter { members.contains($0.id) }
         var results = [JSONValue?](repeating: nil, count: peers.count)
         var pending = peers.count
         guard pending > 0 else { return done([]) }
@@ -60,21 +62,17 @@ extension ClientRouter {
                     if pending == 0 { done(results.map { $0 ?? .null }) }
                 }
             }
-            guard let id = try? ClusterNodeID.require(peer.id) else {
-                finish(.object([("node", .string(peer.id)), ("error", .string("not a numbered node id"))]))
-                continue
-            }
-            node.driver.transport.request(to: id, channel: .forward, payload: payload, timeout: .seconds(2)) { result in
+            node.driver.transport.request(to: peer.id, channel: .forward, payload: payload, timeout: .seconds(2)) { result in
                 switch result {
                 case .success(let bytes):
                     if let response = ForwardedHTTP.decodeResponse(bytes), response.status == 200,
                        let view = try? JSONValue.parse(response.bodyBytes) {
                         finish(view)
                     } else {
-                        finish(.object([("node", .string(peer.id)), ("error", .string("unexpected answer"))]))
+                        finish(.object([("node", .string(peer.name)), ("error", .string("unexpected answer"))]))
                     }
                 case .failure(let e):
-                    finish(.object([("node", .string(peer.id)), ("error", .string("\(e)"))]))
+                    finish(.object([("node", .string(peer.name)), ("error", .string("\(e)"))]))
                 }
             }
         }

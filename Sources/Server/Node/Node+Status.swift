@@ -55,7 +55,9 @@ extension Node: MetricsSource, NodeStatusSource {
             let leader = status.leaderID.map { "node\($0)" } ?? "none"
             return .text("this node is not the leader (leader: \(leader)); ask the leader\n", status: 409)
         }
-        let peers = config.peers.compactMap { peer in (try? ClusterNodeID.require(peer.id)).map { (peer.id, $0) } }
+        // Voters only, including members added through the log since start.
+        let voters = driver.membership.voters
+        let peers = driver.transport.peers.filter { voters.contains($0.id) }.map { ($0.name, $0.id) }
         let chosen: (String, UInt64)?
         if let target {
             chosen = peers.first { $0.0 == target }

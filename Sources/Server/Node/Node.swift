@@ -70,7 +70,7 @@ public final class Node {
         let raft = try RaftDriverConfiguration(
             nodeName: config.nodeID,
             listenHost: config.listen.peer.host, listenPort: config.listen.peer.port,
-            peers: try config.peers.map { try ClusterPeer(name: $0.id, host: $0.address.host, port: $0.address.port) },
+            peers: try Node.knownPeers(config),
             raftDirectory: config.dataDirectory + "/raft",
             tls: config.tls.flatMap { tls in
                 tls.caFile.map { PeerTLSFiles(certificateFile: tls.certificateFile, privateKeyFile: tls.privateKeyFile, caFile: $0) }
@@ -88,7 +88,12 @@ public final class Node {
         // least as often as the compaction threshold, or a low threshold would never compact.
         stateMachine.registry.options.metadataInterval = min(stateMachine.registry.options.metadataInterval,
                                                              UInt64(config.raft.compactionThreshold))
-        driver = try RaftDriver(configuration: raft, loop: loop, stateMachine: stateMachine)
+        var raftConfiguration = raft
+        raftConfiguration.joining = config.join
+        driver = try RaftDriver(configuration: raftConfiguration, loop: loop, stateMachine: stateMachine)
+        wireMembership()
+        // A leader whose process died (its link closed) is replaced within a few ticks.
+        driver.transport.onPeerDisconnected = { [weak self] peer in self?.driver.peerLinkLost(peer) }
         driver.onFsync = { [metrics] elapsed in metrics.recordJournalFsync(elapsed) }
 
         let runner = PooledStatementRunner(loop: loop, threads: config.statements.threads)

@@ -1,0 +1,120 @@
+import Raft
+
+/// Membership changes during a simulated run (`SimulationOptions.membershipChanges`):
+/// spare nodes join as learners and are promoted, voters (the leader too) are
+/// removed, all under the run's crashes, drops and partitions. Removed nodes
+/// keep running, so a removed node that does not know it was removed gets to
+/// try to disrupt the cluster.
+///
+/// It also checks the configuration invariants:
+/// - every committed change is well formed and moves one server (single-server changes);
+/// - every node's view of the configuration at a committed index is the committed one;
+/// - a newly elected leader is a voter of its own configuration;
+/// - a leader outside its configuration steps down once that configuration commits.
+final class MembershipScenario {
+    /// Positions of spare nodes not started yet, in the order they join.
+    private var spares: [Int]
+    private let rate: Double
+    private let maxVoters: Int
+    private let minVoters: Int
+    /// The committed configurations, in index order (index 0: bootstrap).
+    private(set) var committed: [(index: LogIndex, conf: ConfState)]
+    private var seenCommitted: LogIndex = 0
+    private(set) var proposed = 0
+    private(set) var committedChanges = 0
+    /// The last term in which each node was seen leading.
+    private var leaderTerms: [NodeID: Term] = [:]
+
+    init(voters: [NodeID], spares: [Int], rate: Double, maxVoters: Int) {
+        self.spares = spares
+        self.rate = rate
+        self.maxVoters = maxVoters
+        self.minVoters = min(3, voters.count)
+        committed = [(0, ConfState(voters: voters))]
+    }
+
+    /// Whether `node` never joined: it is not part of convergence checks.
+    func isDormant(_ node: SimNode) -> Bool {
+        spares.contains(node.position)
+    }
+
+    var committedConf: ConfState { committed.last!.conf }
+
+    func committedConf(at index: LogIndex) -> ConfState {
+        committed.last { $0.index <= index }!.conf
+    }
+
+    /// Maybe proposes one change on `leader`; returns a trace line.
+    func act(nodes: [SimNode], leader: SimNode?, rng: inout SplitMix64, incarnation: UInt64) -> String? {
+        guard rng.chance(rate), let leader, let raw = leader.raw, raw.role == .leader else { return nil }
+        let conf = raw.confState
+        var change: ConfChange?
+        if let learner = conf.learners.first, rng.chance(0.7) {
+            change = ConfChange(.promote, node: learner)
+        } else if conf.voters.count + conf.learners.count < maxVoters, let position = spares.first, rng.chance(0.6) {
+            let spare = nodes[position]
+            if !spare.isUp { spare.start(incarnation: incarnation) }
+            change = ConfChange(.addLearner, node: spare.id)
+        } else if conf.voters.count > minVoters || (!conf.learners.isEmpty && rng.chance(0.3)) {
+            let members = conf.voters.count > minVoters ? conf.voters + conf.learners : conf.learners
+            change = ConfChange(.remove, node: members[rng.int(below: members.count)])
+        }
+        guard let change else { return nil }
+        do {
+            let index = try raw.proposeConfChange(change)
+            proposed += 1
+            if change.kind == .addLearner { spares.removeAll { nodes[$0].id == change.node } }
+            return "n\(leader.id) proposed \(change.kind) n\(change.node) at \(index)"
+        } catch {
+            return "n\(leader.id) refused \(change.kind) n\(change.node): \(error)"
+        }
+    }
+
+    /// A node applied `e`; returns a violation, if any.
+    func applied(_ e: Entry, node: SimNode) -> String? {
+        if e.index == seenCommitted + 1 {
+            seenCommitted = e.index
+            if e.kind == .confChange {
+                guard let record = ConfChangeRecord(encoded: e.data) else {
+                    return "config: committed change at \(e.index) is malformed"
+                }
+                guard case .success(let expected) = committedConf.applying(record.change), expected == record.conf else {
+                    return "config: committed change at \(e.index) (\(record.change.kind) n\(record.change.node)) "
+                        + "does not follow from \(committedConf) to \(record.conf)"
+                }
+                committed.append((e.index, record.conf))
+                committedChanges += 1
+            }
+        }
+        guard let raw = node.raw, e.index <= seenCommitted else { return nil }
+        let mine = raw.confState(at: e.index)
+        let truth = committedConf(at: e.index)
+        // A node that joined with an empty log does not know the bootstrap configuration.
+        if mine != truth && !mine.isEmpty {
+            return "config: node \(node.id) has \(mine) at committed index \(e.index), committed was \(truth)"
+        }
+        return nil
+    }
+
+    /// After every step of a node; returns a violation, if any.
+    func observe(_ node: SimNode) -> String? {
+        guard let raw = node.raw, raw.role == .leader else { return nil }
+        let isVoter = raw.confState.voters.contains(node.id)
+        if leaderTerms[node.id] != raw.term {
+            leaderTerms[node.id] = raw.term
+            if !isVoter {
+                return "config: node \(node.id) became leader of term \(raw.term) without being a voter of \(raw.confState)"
+            }
+        }
+        if !isVoter && raw.confChangeCommitted {
+            return "config: removed node \(node.id) is still leader of term \(raw.term) after its removal committed"
+        }
+        return nil
+    }
+
+    /// After healing: members of the committed configuration must converge;
+    /// a leader outside it must have stepped down.
+    func mustConverge(_ node: SimNode) -> Bool {
+        committedConf.contains(node.id)
+    }
+}
