@@ -53,7 +53,8 @@ public struct ExportLayout: Sendable {
                     throw ImportError(block: expectedFirst, "data objects out of order or missing: \(key) (blocks \(parsed.first)-\(parsed.last)) "
                         + "follows \(previous.key) (blocks \(previous.first)-\(previous.last)); block \(expectedFirst) was expected next")
                 }
-                throw ImportError(block: 0, "the export starts at block \(parsed.first) (\(key)): an import needs the journal from block 0")
+                throw ImportError(block: 0, "data objects out of order or missing: the first listed, \(key), starts at block "
+                    + "\(parsed.first); an import needs the journal from block 0")
             }
             objects.append(DataObject(key: key, first: parsed.first, last: parsed.last))
         }
