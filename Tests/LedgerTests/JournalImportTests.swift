@@ -81,6 +81,40 @@ final class JournalImportTests: XCTestCase {
         }
     }
 
+    /// Regression: the scrubber's and `tally audit`'s chain verifier, and `verify-export` of an
+    /// imported ledger's own export, took the first block's QLDB previousBlockHash and QLDB's layout as corruption.
+    func testAnImportedJournalPassesTheChainVerifierAndReExportsVerifiably() throws {
+        let journal = qldbJournal(seed: 19, blocks: 7)
+        let dir = temporaryDirectory()
+        try journal.write(to: dir, format: .ionBinary)
+        let store = MemoryJournalStore()
+        let (ledger, _) = try importLedger(dir, strandId: journal.strandId, store: store)
+        try ledger.run("INSERT INTO Vehicle ?") { _ = try $0.insert(table: "Vehicle", document: doc(("VIN", .string("x")))) }
+        var verifier = JournalChainVerifier()
+        try store.forEach(from: 0) { _, record in try verifier.verify(record: record) }
+        XCTAssertEqual(verifier.digest, try ledger.digest().digest)
+
+        let again = temporaryDirectory()
+        try JournalExport.write(ledger, ledgerName: "imported", to: again, format: .ionText, blocksPerFile: 3)
+        let report = try JournalExport.verify(directory: again)
+        XCTAssertEqual(report.digest, try ledger.digest().digest)
+        XCTAssertEqual(report.qldbLayoutBlocks, journal.blocks.count)
+        let (reimported, _) = try importLedger(again, strandId: journal.strandId)
+        XCTAssertEqual(try reimported.digest().digest, try ledger.digest().digest)
+
+        // A native journal does not take an imported record after its first block.
+        let native = try makeLedger(seed: 21)
+        try native.run("CREATE TABLE T") { _ = try $0.createTable(name: "T", tags: []) }
+        var nativeVerifier = JournalChainVerifier()
+        try nativeVerifier.verify(record: native.journalRecord(sequenceNo: 0))
+        var foreign = journal.blocks[1]
+        foreign.isForeign = true
+        foreign.address = BlockAddress(strandId: native.strandId, sequenceNo: 1)
+        XCTAssertThrowsError(try nativeVerifier.verify(record: BlockCodec.encode(foreign.recordIon))) { error in
+            XCTAssertTrue("\(error)".contains("not imported"), "\(error)")
+        }
+    }
+
     func testATallyExportRoundTripsWithTheSameDigestAndProofs() throws {
         let clock = FakeClock()
         let original = try makeLedger(seed: 71, clock: clock)
