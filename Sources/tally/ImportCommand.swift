@@ -73,7 +73,11 @@ extension LedgerCommand {
                     ("TipSequenceNo", .number(String(report.tip.sequenceNo))), ("Digest", .string(Base64.encode(report.digest))),
                 ]))
             } catch {
-                // Nothing half-imported is left: the CREATING ledger never served and is removed.
+                // Nothing half-imported is left: the CREATING ledger never served and is removed
+                // (only while CREATING: a finished import is never deleted here).
+                guard (try? cp.describeLedger(name: name).state) == "CREATING" else {
+                    throw CLIError("import of \(name) failed: \(error)")
+                }
                 try? cp.deleteLedger(name: name)
                 throw CLIError("import of \(name) failed and the partial ledger was deleted: \(error)")
             }

@@ -73,6 +73,26 @@ struct QLDBLayoutJournal {
         blocks.append(block)
     }
 
+    /// Appends a DDL-only block as QLDB writes one: the table's creation is in
+    /// hash-only system revisions, and `transactionInfo` has no `documents`.
+    mutating func appendDDLBlock() {
+        let seq = blocks.count
+        timeMs += 700
+        let statement = "CREATE TABLE \(tableName)"
+        let info: IonValue = .struct([
+            ("statements", .list([.struct([("statement", .string(statement)), ("startTime", IonRead.timestampValue(ms: timeMs - 3)),
+                                           ("statementDigest", .blob(QLDBHash.statementHash(statement, parameters: [])))])])),
+        ])
+        var block = Block(address: BlockAddress(strandId: strandId, sequenceNo: seq), transactionId: id(), timestampMs: timeMs,
+                          blockHash: [], entriesHash: [], previousBlockHash: blocks.last?.blockHash ?? randomHash(),
+                          entriesHashList: [], transactionInfo: info, redactionInfo: nil, revisions: [])
+        block.systemRevisions = [.init(position: 0, hash: randomHash()), .init(position: 1, hash: randomHash())]
+        block.entriesHashList = [info.ionHash, QLDBHash.merkleRoot(block.revisionLeaves), randomHash()]
+        block.entriesHash = QLDBHash.merkleRoot(block.entriesHashList)
+        block.blockHash = QLDBHash.dot(block.entriesHash, block.previousBlockHash)
+        blocks.append(block)
+    }
+
     /// Writes the export in QLDB's S3 layout; returns the data object keys.
     @discardableResult
     func write(to directory: String, format: JournalExport.Format, blocksPerFile: Int = 4, exportId: String = "4hGLzPdsuWhAvBeGj8TOOd") throws -> [String] {

@@ -58,6 +58,11 @@ final class ImportStateMachineTests: XCTestCase {
                                #"{"TipSequenceNo":\#(digest.tip.sequenceNo),"Digest":"\#(Base64.encode(digest.digest))"}"#)
         XCTAssertEqual(finish.status, 200, finish.bodyText)
         XCTAssertEqual(node.machine.state(of: "copy"), .active)
+        // A retried finish (the first answer lost) is answered, not refused: the CLI never deletes a finished import.
+        XCTAssertEqual(node.call("POST", "/ledgers/copy/import-finish",
+                                 #"{"TipSequenceNo":\#(digest.tip.sequenceNo),"Digest":"\#(Base64.encode(digest.digest))"}"#).status, 200)
+        XCTAssertEqual(node.call("POST", "/ledgers/copy/import-finish",
+                                 #"{"TipSequenceNo":\#(digest.tip.sequenceNo),"Digest":"\#(Base64.encode(wrong))"}"#).status, 412)
         let imported = try XCTUnwrap(node.machine.digest(ledger: "copy"))
         XCTAssertEqual(imported.digest, digest.digest)
         XCTAssertEqual(imported.tip, digest.tip)

@@ -27,6 +27,15 @@ extension BlockHasher {
                     + "\(Hex.encode(revision.hash)) in the block, \(Hex.encode(computed)) from its data and metadata"
             }
         }
+        // Every document transactionInfo names has its revision here and no other: a user revision
+        // cannot be turned into a hash-only entry, or left out, unnoticed.
+        let listed: Set<String>
+        do { listed = Set(try block.documentTables().keys) } catch { return "transactionInfo.documents: \(error)" }
+        let revised = Set(block.revisions.map(\.metadata.id))
+        if listed != revised {
+            let missing = listed.subtracting(revised).sorted().first.map { "document \($0) of transactionInfo has no revision" }
+            return missing ?? "revision of \(revised.subtracting(listed).sorted().first!) not listed in transactionInfo.documents"
+        }
         let entries = Set(block.entriesHashList)
         let infoHash = block.transactionInfo.ionHash
         if !entries.contains(infoHash) { return "H(transactionInfo) \(Hex.encode(infoHash)) is not in entriesHashList" }

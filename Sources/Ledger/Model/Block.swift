@@ -114,7 +114,9 @@ public struct Block: Sendable {
         transactionInfo = try IonRead.field(ion, "transactionInfo")
         redactionInfo = ion[field: "redactionInfo"]
         revisions = []
-        for (position, entry) in try IonRead.list(ion, "revisions").enumerated() {
+        // QLDB omits `revisions` in a block without any (its verifier allows a null list).
+        let entries = ion[field: "revisions"] == nil ? [] : try IonRead.list(ion, "revisions")
+        for (position, entry) in entries.enumerated() {
             // Exactly `{hash}`: a user revision that lost a field is an error, not a system entry.
             if case .struct(let fields) = entry.content, fields.count == 1, fields[0].name.text == "hash" {
                 systemRevisions.append(SystemRevision(position: position, hash: try IonRead.blob(entry, "hash")))
@@ -128,7 +130,8 @@ public struct Block: Sendable {
     /// docId → (tableId, tableName), from `transactionInfo.documents`.
     public func documentTables() throws -> [String: (tableId: String, tableName: String)] {
         var out: [String: (tableId: String, tableName: String)] = [:]
-        let documents = try IonRead.field(transactionInfo, "documents")
+        // QLDB writes no `documents` for a transaction without user revisions (DDL only).
+        guard let documents = transactionInfo[field: "documents"] else { return out }
         for field in try IonRead.fields(documents, name: "documents") {
             guard let id = field.name.text else { throw LedgerDecodingError("document id without text") }
             out[id] = (try IonRead.string(field.value, "tableId"), try IonRead.string(field.value, "tableName"))

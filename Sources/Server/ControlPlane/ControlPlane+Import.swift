@@ -65,7 +65,7 @@ extension ControlPlane {
         guard let digest = Base64.decode(try body.requiredString("Digest")), digest.count == SHA256.byteCount else {
             throw ControlPlaneError.invalid("Digest must be a base64 SHA-256 hash", parameter: "Digest")
         }
-        let entry = try importingEntry(name)
+        let entry = try liveEntry(name)  // an ACTIVE one: a retried finish, answered if the digest matches
         let command = NodeCommand.FinishImport(ledgerName: name, ledgerId: entry.info.ledgerId, tipSequenceNo: tip, digest: digest)
         propose(.finishImport(command), request, resource: ("LEDGER", name), respond) { _ in
             .object([("Name", .string(name)), ("State", .string(LedgerLifecycle.active.rawValue))])

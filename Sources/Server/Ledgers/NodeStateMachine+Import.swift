@@ -66,6 +66,11 @@ extension NodeStateMachine {
     }
 
     private func finishImport(_ f: NodeCommand.FinishImport) -> ApplyResult {
+        if let e = registry.entry(named: f.ledgerName), e.info.ledgerId == f.ledgerId, e.info.state == .active, !e.info.importing,
+           let ledger = e.ledger, f.tipSequenceNo < ledger.blockCount,
+           (try? ledger.digest(at: BlockAddress(strandId: ledger.strandId, sequenceNo: f.tipSequenceNo))) == f.digest {
+            return .applied(reply: [])  // finished already: a retried call
+        }
         guard let (entry, ledger) = importing(f.ledgerName, f.ledgerId) else {
             return .rejected(.preconditionNotMet("Ledger \(f.ledgerName) is not being imported"))
         }
