@@ -25,11 +25,15 @@ public enum JournalImport {
         public var tip: BlockAddress
         /// The digest recomputed at the last block.
         public var digest: [UInt8]
-        /// Whether a saved digest was given and matched.
-        public var digestChecked: Bool
+        /// The tip of the saved digest that was given and matched, if one was.
+        public var savedTip: BlockAddress?
+        public var digestChecked: Bool { savedTip != nil }
         public var description: String {
-            "verified \(blocks) blocks of strand \(strandId); tip \(tip); digest \(Base64.encode(digest))"
-                + (digestChecked ? " (equal to the saved digest)" : " (no saved digest given)")
+            var text = "verified \(blocks) blocks of strand \(strandId); tip \(tip); digest \(Base64.encode(digest))"
+            guard let savedTip else { return text + " (no saved digest given)" }
+            if savedTip == tip { return text + " (equal to the saved digest)" }
+            text += "; the digest at block \(savedTip.sequenceNo) is equal to the saved digest"
+            return text + " (blocks \(savedTip.sequenceNo + 1)-\(tip.sequenceNo) are covered by no saved digest)"
         }
     }
 
@@ -84,7 +88,7 @@ public enum JournalImport {
             throw ImportError(block: nil, "the saved digest's tip is block \(expected.tip.sequenceNo); the export ends at block \(tip.sequenceNo)")
         }
         return Report(strandId: layout.strandId, blocks: accumulator.count, tip: tip,
-                      digest: accumulator.root(size: accumulator.count), digestChecked: expected != nil)
+                      digest: accumulator.root(size: accumulator.count), savedTip: expected?.tip)
     }
 
     static func check(_ block: Block, sequenceNo seq: Int, strandId: String, after previous: Block?, in key: String) throws {

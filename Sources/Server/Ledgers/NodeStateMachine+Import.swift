@@ -30,6 +30,15 @@ extension NodeStateMachine {
         guard i.firstSequenceNo <= ledger.blockCount else {
             return .rejected(.invalidParameter("imported blocks start at \(i.firstSequenceNo); ledger \(i.ledgerName) has \(ledger.blockCount)"))
         }
+        // One state-store write transaction for the chunk (the ledger serves nothing meanwhile),
+        // committed whatever the outcome: a refused block touched no state.
+        do { try ledger.beginBatch() } catch { return storageFailed(i.ledgerName, error) }
+        let result = append(i, entry, ledger)
+        do { try ledger.flushBatch() } catch { return storageFailed(i.ledgerName, error) }
+        return result
+    }
+
+    private func append(_ i: NodeCommand.ImportBlocks, _ entry: LedgerRegistry.Entry, _ ledger: Ledger) -> ApplyResult {
         for (offset, bytes) in i.blocks.enumerated() {
             let seq = i.firstSequenceNo + offset
             let block: Block
@@ -50,10 +59,7 @@ extension NodeStateMachine {
             } catch LedgerError.replicatedBlockRefused(let seq, let reason) {
                 return .rejected(.invalidParameter("block \(seq): \(reason)"))
             } catch {
-                storageFailure = "ledger \(i.ledgerName): \(error)"
-                NodeLog.storage.critical("journal write failed during an import; this node refuses writes", metadata: [
-                    "ledger": "\(i.ledgerName)", "error": "\(error)"])
-                return .rejected(.storageFailed("journal write failed: \(error)"))
+                return storageFailed(i.ledgerName, error)
             }
             entry.recentHashes.record(seq, block.blockHash)
             touched.insert(i.ledgerName)
@@ -63,6 +69,13 @@ extension NodeStateMachine {
             entry.replayTail = next < tail.upperBound ? max(next, tail.lowerBound)..<tail.upperBound : nil
         }
         return .applied(reply: [])
+    }
+
+    private func storageFailed(_ name: String, _ error: Error) -> ApplyResult {
+        storageFailure = "ledger \(name): \(error)"
+        NodeLog.storage.critical("journal or state write failed during an import; this node refuses writes", metadata: [
+            "ledger": "\(name)", "error": "\(error)"])
+        return .rejected(.storageFailed("journal write failed: \(error)"))
     }
 
     private func finishImport(_ f: NodeCommand.FinishImport) -> ApplyResult {
