@@ -29,7 +29,7 @@ extension LedgerCommand {
         @Flag(inversion: .prefixedNo, help: "Deletion protection of the new ledger.")
         var deletionProtection: Bool = true
 
-        @Option(help: "Bytes of blocks per replicated command (at most 2 MiB).")
+        @Option(help: "Bytes of blocks per replicated command (at most 6 MiB; a larger block goes alone).")
         var chunkBytes: Int = 1_000_000
 
         @OptionGroup var client: ClientOptions
@@ -88,7 +88,7 @@ extension LedgerCommand {
 
 /// Limits the CLI shares with the node (kept here: the client does not link Server).
 enum NodeCommandLimits {
-    static let importChunkBytes = 2 * 1024 * 1024
+    static let importChunkBytes = 6 * 1024 * 1024
 }
 
 /// A saved digest for `tally ledger import --digest`: the JSON `aws qldb

@@ -6,7 +6,8 @@ extension NodeCommand {
     /// of the block struct); every node re-verifies each one as it appends it.
     /// The proposer keeps a command under `maxBytes`.
     public struct ImportBlocks: Equatable, Sendable {
-        public static let maxBytes = 2 * 1024 * 1024
+        /// Above QLDB's 4 MB transaction limit, so any one QLDB block fits in a command.
+        public static let maxBytes = 6 * 1024 * 1024
 
         public var ledgerName: String
         public var ledgerId: String
