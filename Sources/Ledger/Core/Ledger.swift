@@ -210,11 +210,12 @@ public final class Ledger {
     /// `beforeApplying` (the store append) succeeds — applies it to the state
     /// and the Merkle StateMerkle(state: state).
     @discardableResult
-    func admit(record bytes: [UInt8], sequenceNo index: Int, dryRunState: Bool = true,
+    func admit(record bytes: [UInt8], sequenceNo index: Int, dryRunState: Bool = true, decoded: Block? = nil,
                beforeApplying: (Block) throws -> Void = { _ in }) throws -> Block {
         let block: Block
         do {
-            block = try Block(ion: BlockCodec.decode(bytes))
+            // `decoded`: the block `bytes` encode, when the caller built the record from it.
+            block = try decoded ?? Block(ion: BlockCodec.decode(bytes))
         } catch {
             throw BlockRefused(sequenceNo: index, reason: "record does not decode (\(error))")
         }
