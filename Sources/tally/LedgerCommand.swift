@@ -5,8 +5,8 @@ import Foundation
 struct LedgerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ledger",
-        abstract: "Create, list, describe, update and delete ledgers.",
-        subcommands: [Create.self, List.self, Describe.self, Update.self, Delete.self])
+        abstract: "Create, list, describe, update, delete and import ledgers.",
+        subcommands: [Create.self, List.self, Describe.self, Update.self, Delete.self, Import.self])
 
     static func printDescription(_ d: LedgerDescription) {
         let width = d.lines.map(\.0.count).max() ?? 0

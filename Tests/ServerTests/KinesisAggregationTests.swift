@@ -1,6 +1,7 @@
 import Foundation
 import Ion
 import XCTest
+@testable import Replica
 @testable import Server
 
 /// The KPL aggregated record format (awslabs/amazon-kinesis-producer `aggregation-format.md`).

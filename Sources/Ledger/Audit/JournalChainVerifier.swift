@@ -20,6 +20,7 @@ public struct JournalChainVerifier: Sendable {
     /// Blocks verified so far: the next block's sequence number.
     public var verified: Int { frontier.count }
     private var previousHash: [UInt8] = []
+    private var imported = false
     private var lastTimestampMs: Int64 = .min
     private var frontier = MerkleFrontier()
 
@@ -40,7 +41,12 @@ public struct JournalChainVerifier: Sendable {
         }
         if strandId == nil {
             strandId = block.address.strandId
-            previousHash = BlockHasher.genesisPreviousHash(strandId: block.address.strandId)
+            // An imported journal's first block chains from its own previousBlockHash (Ledger.admit does the same).
+            imported = block.isForeign
+            previousHash = imported ? block.previousBlockHash : BlockHasher.genesisPreviousHash(strandId: block.address.strandId)
+        }
+        if block.isForeign && !imported {
+            throw Mismatch(sequenceNo: index, reason: "an imported block in a journal that was not imported")
         }
         guard block.address == BlockAddress(strandId: strandId!, sequenceNo: index) else {
             throw Mismatch(sequenceNo: index, reason: "record holds block \(block.address)")

@@ -40,7 +40,9 @@ enum BlockHasher {
     /// Recomputes every hash of a block and checks that it chains after
     /// `previousBlockHash`. Returns what is wrong, or nil.
     static func check(_ block: Block, previousBlockHash: [UInt8]) -> String? {
+        if block.isForeign { return checkForeign(block, previousBlockHash: previousBlockHash) }
         if block.previousBlockHash != previousBlockHash { return "previousBlockHash does not chain to the preceding block" }
+        if !block.systemRevisions.isEmpty { return "a revision without metadata in a block that is not imported" }
         for revision in block.revisions {
             if revision.blockAddress != block.address { return "revision of \(revision.metadata.id) has another blockAddress" }
             if revision.metadata.txId != block.transactionId { return "revision of \(revision.metadata.id) has another txId" }

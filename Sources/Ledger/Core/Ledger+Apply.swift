@@ -64,7 +64,7 @@ extension Ledger {
             previousBlockHash: expectedPreviousHash(),
             transactionInfo: BlockHasher.transactionInfo(statements: proposal.statements, writes: proposal.writes),
             redactionInfo: BlockHasher.redactionInfo(proposal.redactions), revisions: revisions)
-        let index = try store.append(BlockCodec.encode(block.ion))
+        let index = try store.append(BlockCodec.encode(block.recordIon))
         guard index == address.sequenceNo else { throw LedgerError.storeMismatch(expected: address.sequenceNo, got: index) }
         do {
             try stateStore.apply(block)

@@ -15,12 +15,17 @@ extension Ledger {
     /// call `sync()`), and state, indexes and the Merkle accumulator advance.
     @discardableResult
     public func appendReplicated(record: [UInt8]) throws -> Block {
+        try appendReplicated(record: record, decoded: nil)
+    }
+
+    /// `appendReplicated(record:)` of a record built from `decoded` (not decoded again).
+    func appendReplicated(record: [UInt8], decoded: Block?) throws -> Block {
         if let damaged = replicationDamage {
             throw LedgerError.replicatedBlockRefused(sequenceNo: state.blockCount, reason: "ledger unusable: \(damaged)")
         }
         let sequenceNo = state.blockCount
         do {
-            return try admit(record: record, sequenceNo: sequenceNo) { _ in
+            return try admit(record: record, sequenceNo: sequenceNo, decoded: decoded) { _ in
                 let index = try self.store.append(record)
                 guard index == sequenceNo else { throw LedgerError.storeMismatch(expected: sequenceNo, got: index) }
             }

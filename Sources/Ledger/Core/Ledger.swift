@@ -82,6 +82,9 @@ public final class Ledger {
     /// Set if a replicated block reached the store but not the state (see
     /// `appendReplicated`); the ledger then refuses further appends — reopen it.
     var replicationDamage: String?
+    /// The journal starts with blocks imported from a QLDB export
+    /// (`Block.isForeign`); only such a ledger admits foreign blocks.
+    public internal(set) var isImported = false
 
     init(strandId: String, store: JournalStore, stateStore: StateStore, options: Options) {
         self.strandId = strandId
@@ -109,6 +112,7 @@ public final class Ledger {
         }
         let stateStore: StateStore = try options.stateDirectory.map { try LMDBStateStore(directory: $0) } ?? MemoryStateStore()
         let ledger = Ledger(strandId: strand, store: store, stateStore: stateStore, options: options)
+        if store.count > 0 { ledger.isImported = try decodeRecord(store.read(0), sequenceNo: 0).isForeign }
         do {
             try ledger.replay()
         } catch {
@@ -206,18 +210,24 @@ public final class Ledger {
     /// `beforeApplying` (the store append) succeeds — applies it to the state
     /// and the Merkle StateMerkle(state: state).
     @discardableResult
-    func admit(record bytes: [UInt8], sequenceNo index: Int, dryRunState: Bool = true,
+    func admit(record bytes: [UInt8], sequenceNo index: Int, dryRunState: Bool = true, decoded: Block? = nil,
                beforeApplying: (Block) throws -> Void = { _ in }) throws -> Block {
         let block: Block
         do {
-            block = try Block(ion: BlockCodec.decode(bytes))
+            // `decoded`: the block `bytes` encode, when the caller built the record from it.
+            block = try decoded ?? Block(ion: BlockCodec.decode(bytes))
         } catch {
             throw BlockRefused(sequenceNo: index, reason: "record does not decode (\(error))")
         }
         guard block.address == BlockAddress(strandId: strandId, sequenceNo: index) else {
             throw BlockRefused(sequenceNo: index, reason: "record holds block \(block.address)")
         }
-        if let problem = BlockHasher.check(block, previousBlockHash: expectedPreviousHash()) {
+        if block.isForeign, index > 0, !isImported {
+            throw BlockRefused(sequenceNo: index, reason: "an imported block in a ledger that was not created by an import")
+        }
+        // QLDB's genesis rule is not published: an imported first block chains from its own previousBlockHash.
+        let previous = index == 0 && block.isForeign ? block.previousBlockHash : expectedPreviousHash()
+        if let problem = BlockHasher.check(block, previousBlockHash: previous) {
             throw BlockRefused(sequenceNo: index, reason: problem)
         }
         if block.timestampMs < state.lastTimestampMs {
@@ -234,6 +244,7 @@ public final class Ledger {
         } catch {
             throw BlockRefused(sequenceNo: index, reason: "\(error)", stateTouched: true)
         }
+        if index == 0 { isImported = block.isForeign }
         eraseRedacted(by: block)
         return block
     }

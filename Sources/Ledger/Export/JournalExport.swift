@@ -29,9 +29,12 @@ public enum JournalExport {
         public var tip: BlockAddress?
         /// The digest recomputed from the exported block hashes (only when the export starts at block 0).
         public var digest: [UInt8]?
+        /// Blocks in QLDB's layout (imported from QLDB), checked with QLDB's rule.
+        public var qldbLayoutBlocks = 0
         public var description: String {
             let digestText = digest.map { Base64.encode($0) } ?? "n/a (export does not start at block 0)"
             return "verified \(blocks) blocks from sequenceNo \(firstSequenceNo); tip \(tip.map { "\($0)" } ?? "-"); digest \(digestText)"
+                + (qldbLayoutBlocks > 0 ? "; \(qldbLayoutBlocks) blocks in QLDB's layout checked with QLDB's rule" : "")
         }
     }
 
@@ -119,6 +122,7 @@ public enum JournalExport {
         var accumulator = MerkleAccumulator()
         var previous: Block?
         var first = 0
+        var qldbLayoutBlocks = 0
         for keyValue in keyValues {
             guard case .string(let key) = keyValue.content else { throw LedgerDecodingError("manifest key is not a string") }
             for value in try Ion.read(read("\(directory)/\(key)")) {
@@ -135,14 +139,22 @@ public enum JournalExport {
                     expectedPrevious = seq == 0 ? Ledger.genesisPreviousHash(strandId: block.address.strandId) : block.previousBlockHash
                 }
                 if let problem = Ledger.check(block: block, previousBlockHash: expectedPrevious) {
-                    throw LedgerError.corruptJournal(sequenceNo: seq, reason: "in \(key): \(problem)")
+                    // A block imported from QLDB keeps QLDB's layout: QLDB's own rule applies (Docs/import.md).
+                    var foreign = block
+                    foreign.isForeign = true
+                    let chainedFrom = previous?.blockHash ?? block.previousBlockHash
+                    guard BlockHasher.checkForeign(foreign, previousBlockHash: chainedFrom) == nil else {
+                        throw LedgerError.corruptJournal(sequenceNo: seq, reason: "in \(key): \(problem)")
+                    }
+                    qldbLayoutBlocks += 1
                 }
                 accumulator.append(block.blockHash)
                 previous = block
             }
         }
         let digest = first == 0 && accumulator.count > 0 ? accumulator.root(size: accumulator.count) : nil
-        return Report(blocks: accumulator.count, firstSequenceNo: first, tip: previous?.address, digest: digest)
+        return Report(blocks: accumulator.count, firstSequenceNo: first, tip: previous?.address, digest: digest,
+                      qldbLayoutBlocks: qldbLayoutBlocks)
     }
 
     /// Writes a file durably: a temporary file, fsync, rename, fsync of the directory.

@@ -17,6 +17,51 @@ public struct Block: Sendable {
     /// `{revisions: [{blockAddress, tableId, documentId, version}]}` in redaction blocks.
     public var redactionInfo: IonValue?
     public var revisions: [Revision]
+    /// Imported (foreign) blocks only: the hash-only entries of QLDB's
+    /// `revisions` list (internal system revisions), with their positions in it.
+    public var systemRevisions: [SystemRevision] = []
+    /// A block imported from a QLDB journal export, kept exactly as QLDB wrote
+    /// its hashes (see `BlockHasher.checkForeign`). Journal records mark it
+    /// with the annotation `Block.foreignAnnotation`; payloads never show it.
+    public var isForeign = false
+
+    public static let foreignAnnotation = "tally_imported_block"
+
+    /// A hash-only entry of `revisions` (`{hash: {{…}}}`) at `position`.
+    public struct SystemRevision: Sendable, Equatable {
+        public var position: Int
+        public var hash: [UInt8]
+        public init(position: Int, hash: [UInt8]) {
+            self.position = position
+            self.hash = hash
+        }
+    }
+
+    /// The leaves of the block's revisions Merkle tree in `revisions` order:
+    /// user revisions and system (hash-only) entries alike.
+    public var revisionLeaves: [[UInt8]] { revisionEntries.map { $0.hash } }
+
+    /// `revisions` as written: each entry a user revision or a hash-only one.
+    var revisionEntries: [(hash: [UInt8], revision: Revision?)] {
+        var out: [(hash: [UInt8], revision: Revision?)] = []
+        out.reserveCapacity(revisions.count + systemRevisions.count)
+        var users = revisions.makeIterator()
+        var system = systemRevisions.makeIterator()
+        var nextSystem = system.next()
+        while true {
+            if let s = nextSystem, s.position == out.count {
+                out.append((s.hash, nil))
+                nextSystem = system.next()
+            } else if let r = users.next() {
+                out.append((r.hash, r))
+            } else if let s = nextSystem {
+                out.append((s.hash, nil))
+                nextSystem = system.next()
+            } else {
+                return out
+            }
+        }
+    }
 
     public var blockTimestamp: IonTimestamp { LedgerTime.timestamp(milliseconds: timestampMs) }
 
@@ -32,8 +77,15 @@ public struct Block: Sendable {
             ("transactionInfo", transactionInfo),
         ]
         if let redactionInfo { fields.append(("redactionInfo", redactionInfo)) }
-        fields.append(("revisions", .list(revisions.map(\.ion))))
+        fields.append(("revisions", .list(revisionEntries.map { $0.revision?.ion ?? .struct([("hash", .blob($0.hash))]) })))
         return .struct(fields)
+    }
+
+    /// The journal record's value: `ion`, annotated when the block is foreign.
+    public var recordIon: IonValue {
+        var value = ion
+        if isForeign { value.annotations = [IonSymbol(Block.foreignAnnotation)] }
+        return value
     }
 
     public init(address: BlockAddress, transactionId: String, timestampMs: Int64, blockHash: [UInt8],
@@ -61,13 +113,25 @@ public struct Block: Sendable {
         entriesHashList = try IonRead.list(ion, "entriesHashList").map { try IonRead.blob($0, name: "entriesHashList") }
         transactionInfo = try IonRead.field(ion, "transactionInfo")
         redactionInfo = ion[field: "redactionInfo"]
-        revisions = try IonRead.list(ion, "revisions").map { try Revision(ion: $0) }
+        revisions = []
+        // QLDB omits `revisions` in a block without any (its verifier allows a null list).
+        let entries = ion[field: "revisions"] == nil ? [] : try IonRead.list(ion, "revisions")
+        for (position, entry) in entries.enumerated() {
+            // Exactly `{hash}`: a user revision that lost a field is an error, not a system entry.
+            if case .struct(let fields) = entry.content, fields.count == 1, fields[0].name.text == "hash" {
+                systemRevisions.append(SystemRevision(position: position, hash: try IonRead.blob(entry, "hash")))
+            } else {
+                revisions.append(try Revision(ion: entry))
+            }
+        }
+        isForeign = ion.annotations.contains { $0.text == Block.foreignAnnotation }
     }
 
     /// docId → (tableId, tableName), from `transactionInfo.documents`.
     public func documentTables() throws -> [String: (tableId: String, tableName: String)] {
         var out: [String: (tableId: String, tableName: String)] = [:]
-        let documents = try IonRead.field(transactionInfo, "documents")
+        // QLDB writes no `documents` for a transaction without user revisions (DDL only).
+        guard let documents = transactionInfo[field: "documents"] else { return out }
         for field in try IonRead.fields(documents, name: "documents") {
             guard let id = field.name.text else { throw LedgerDecodingError("document id without text") }
             out[id] = (try IonRead.string(field.value, "tableId"), try IonRead.string(field.value, "tableName"))

@@ -43,11 +43,16 @@ extension Ledger {
     public func revisionProof(blockAddress: BlockAddress, documentId: String, tip: BlockAddress) throws -> [[UInt8]] {
         let seq = try sequence(of: blockAddress, tip: tip)
         let summary = state.blockSummary(seq)!
-        guard let index = summary.documentIds.firstIndex(of: documentId) else {
+        guard !documentId.isEmpty, let index = summary.documentIds.firstIndex(of: documentId) else {
             throw LedgerError.unknownRevision(blockAddress, documentId: documentId)
         }
+        // Tally's blocks put the revisions' root first; QLDB's (imported) anywhere in the list.
+        let root = QLDBHash.merkleRoot(summary.revisionHashes)
+        guard let entry = summary.entriesHashList.firstIndex(of: root) else {
+            throw LedgerError.corruptJournal(sequenceNo: seq, reason: "the revisions' root is not in entriesHashList")
+        }
         var proof = MerklePath.siblings(leaves: summary.revisionHashes, index: index)
-        proof += MerklePath.siblings(leaves: summary.entriesHashList, index: 0)
+        proof += MerklePath.siblings(leaves: summary.entriesHashList, index: entry)
         proof.append(summary.previousBlockHash)
         proof += StateMerkle(state: state).auditPath(leaf: seq, size: tip.sequenceNo + 1)
         return proof

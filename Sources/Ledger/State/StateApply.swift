@@ -31,6 +31,7 @@ extension StateWriter {
         for revision in block.revisions where try owner(revision) == Ledger.catalogTableId {
             try applyCatalog(revision)
         }
+        if block.isForeign { createImportedTables(block.revisions, owners) }
         for revision in block.revisions {
             let tableId = try owner(revision)
             if tableId != Ledger.catalogTableId { try applyDocument(revision, tableId: tableId) }
@@ -44,6 +45,16 @@ extension StateWriter {
         c.blockCount += 1
         c.lastTimestampMs = max(c.lastTimestampMs, block.timestampMs)
         setCounters(c)
+    }
+
+    /// QLDB journals DDL as hash-only system revisions: an imported block's
+    /// write to a table the state does not know creates it, named as
+    /// `transactionInfo.documents` names it (active, no index).
+    private mutating func createImportedTables(_ revisions: [Revision], _ owners: [String: (tableId: String, tableName: String)]) {
+        for revision in revisions {
+            guard let o = owners[revision.metadata.id], o.tableId != Ledger.catalogTableId, table(o.tableId) == nil else { continue }
+            putTable(TableState(id: o.tableId, name: o.tableName, active: true, catalogVersion: -1))
+        }
     }
 
     private mutating func applyCatalog(_ revision: Revision) throws {
@@ -155,7 +166,9 @@ extension StateView {
         for revision in block.revisions {
             let tableId = owners[revision.metadata.id]!.tableId
             if tableId == Ledger.catalogTableId { continue }
-            guard table(tableId) != nil || catalogVersions[tableId] != nil else { return "write to unknown table \(tableId)" }
+            guard table(tableId) != nil || catalogVersions[tableId] != nil || block.isForeign else {
+                return "write to unknown table \(tableId)"
+            }
             let id = revision.metadata.id
             let before = written[id] ?? document(id).map { ($0.tableId, $0.version, !$0.latest.isDeleted) }
             if let existing = before {

@@ -88,7 +88,9 @@ extension BlockSummary {
         blockHash = block.blockHash
         previousBlockHash = block.previousBlockHash
         entriesHashList = block.entriesHashList
-        revisionHashes = block.revisions.map(\.hash)
-        documentIds = block.revisions.map(\.metadata.id)
+        // Imported blocks: hash-only system entries are leaves too (with no document id).
+        let entries = block.revisionEntries
+        revisionHashes = entries.map(\.hash)
+        documentIds = entries.map { $0.revision?.metadata.id ?? "" }
     }
 }

@@ -37,6 +37,9 @@ public enum NodeCommand: Equatable, Sendable {
         public var kmsKey: String?
         public var tags: [ResourceTag]
         public var creationTimeMs: Int64
+        /// Created by `tally ledger import`: stays CREATING, serving nothing,
+        /// until `finishImport` (see NodeCommand+Import.swift).
+        public var importing = false
 
         public init(name: String, ledgerId: String, strandId: String, permissionsMode: String, deletionProtection: Bool,
                     kmsKey: String?, tags: [ResourceTag], creationTimeMs: Int64) {
@@ -149,6 +152,10 @@ public enum NodeCommand: Equatable, Sendable {
     case streamProgress(ledgerName: String, streamId: String, deliveredThrough: Int)
     /// ACTIVE → CANCELED, COMPLETED, FAILED or IMPAIRED.
     case finishStream(ledgerName: String, streamId: String, status: String, errorCause: String?)
+    /// Blocks of a QLDB journal export, appended by every node after it re-verifies them.
+    case importBlocks(ImportBlocks)
+    /// Ends an import: every node checks its digest, then CREATING → ACTIVE.
+    case finishImport(FinishImport)
 
     // MARK: - Encoding
 
@@ -165,6 +172,7 @@ public enum NodeCommand: Equatable, Sendable {
             b.addOptional("kmsKey", c.kmsKey)
             b.add("tags", NodeCommand.tagsIon(c.tags))
             b.add("creationTime", c.creationTimeMs)
+            if c.importing { b.add("importing", true) }
         case .activateLedger(let name, let ledgerId):
             b.add("op", "activateLedger")
             b.add("name", name)
@@ -224,6 +232,12 @@ public enum NodeCommand: Equatable, Sendable {
             b.add("streamId", id)
             b.add("status", status)
             b.addOptional("errorCause", cause)
+        case .importBlocks(let i):
+            b.add("op", "importBlocks")
+            i.add(to: &b)
+        case .finishImport(let f):
+            b.add("op", "finishImport")
+            f.add(to: &b)
         }
         return b.value
     }
@@ -246,6 +260,10 @@ public enum NodeCommand: Equatable, Sendable {
                 permissionsMode: try s.string("permissionsMode"), deletionProtection: try s.bool("deletionProtection"),
                 kmsKey: try s.optionalString("kmsKey"), tags: try NodeCommand.tags(s.list("tags")),
                 creationTimeMs: try s.int64("creationTime")))
+            if s.has("importing"), case .createLedger(var c) = self {
+                c.importing = try s.bool("importing")
+                self = .createLedger(c)
+            }
         case "activateLedger":
             self = .activateLedger(name: try s.string("name"), ledgerId: try s.string("ledgerId"))
         case "updateLedger":
@@ -282,6 +300,10 @@ public enum NodeCommand: Equatable, Sendable {
         case "finishStream":
             self = .finishStream(ledgerName: try s.string("ledger"), streamId: try s.string("streamId"),
                                  status: try s.string("status"), errorCause: try s.optionalString("errorCause"))
+        case "importBlocks":
+            self = .importBlocks(try ImportBlocks(s))
+        case "finishImport":
+            self = .finishImport(try FinishImport(s))
         case let other:
             throw NodeCodingError("unknown command '\(other)'")
         }

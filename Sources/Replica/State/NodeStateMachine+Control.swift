@@ -14,7 +14,7 @@ extension NodeStateMachine {
         case .createLedger(let c):
             return createLedger(c)
         case .activateLedger(let name, let ledgerId):
-            if let e = registry.entry(named: name), e.info.ledgerId == ledgerId, e.info.state == .creating {
+            if let e = registry.entry(named: name), e.info.ledgerId == ledgerId, e.info.state == .creating, !e.info.importing {
                 e.info.state = .active
             }
             return .applied(reply: [])
@@ -35,6 +35,9 @@ extension NodeStateMachine {
             switch e.info.state {
             case .deleting:
                 return .rejected(.inUse("Ledger \(name) is already being deleted"))
+            case .creating where e.info.importing:
+                e.info.state = .deleting  // an abandoned or refused import
+                return .applied(reply: [])
             case .creating:
                 return .rejected(.inUse("Ledger \(name) is still being created"))
             case .active:
@@ -103,6 +106,8 @@ extension NodeStateMachine {
             registry.streams[id]?.status = status
             registry.streams[id]?.errorCause = cause
             return .applied(reply: [])
+        case .importBlocks, .finishImport:
+            return applyImport(command)
         case .transaction:
             preconditionFailure("transactions are applied by applyTransaction")
         }

@@ -23,6 +23,8 @@ public struct LedgerInfo: Equatable, Sendable {
     public var creationTimeMs: Int64
     /// Why this node stopped applying the ledger's transactions (divergence), if it did.
     public var divergence: String?
+    /// Being imported (`tally ledger import`): CREATING until `finishImport`.
+    public var importing = false
 
     public var ion: IonValue {
         var b = NodeRecordBuilder()
@@ -36,6 +38,7 @@ public struct LedgerInfo: Equatable, Sendable {
         b.add("tags", NodeCommand.tagsIon(tags))
         b.add("creationTime", creationTimeMs)
         b.addOptional("divergence", divergence)
+        if importing { b.add("importing", true) }
         return b.value
     }
 
@@ -52,6 +55,7 @@ public struct LedgerInfo: Equatable, Sendable {
         tags = try NodeCommand.tags(s.list("tags"))
         creationTimeMs = try s.int64("creationTime")
         divergence = try s.optionalString("divergence")
+        importing = s.has("importing") ? try s.bool("importing") : false
     }
 
     public init(create c: NodeCommand.CreateLedger) {
@@ -65,6 +69,7 @@ public struct LedgerInfo: Equatable, Sendable {
         tags = ResourceTags.merge([], c.tags)
         creationTimeMs = c.creationTimeMs
         divergence = nil
+        importing = c.importing
     }
 }
 

@@ -17,12 +17,7 @@ extension ControlPlane {
         let protection = try body.bool("DeletionProtection") ?? true
         let kms = try body.string("KmsKey", length: 0...1600)
         let tags = try body.tags("Tags") ?? []
-        if let existing = registry.entry(named: name) {
-            throw existing.info.state == .deleting
-                ? ControlPlaneError.inUse("LEDGER", name, "Ledger \(name) is being deleted; retry later")
-                : ControlPlaneError(code: "ResourceAlreadyExistsException", message: "Ledger \(name) already exists",
-                                    resourceType: "LEDGER", resourceName: name)
-        }
+        try checkNameFree(name)
         let command = NodeCommand.CreateLedger(
             name: name, ledgerId: options.ids.next(), strandId: options.ids.next(), permissionsMode: mode,
             deletionProtection: protection, kmsKey: kms == ControlPlane.awsOwnedKey || kms == "" ? nil : kms,
@@ -38,6 +33,16 @@ extension ControlPlane {
             // CREATING → ACTIVE as the next step; reconcile() retries it on a new leader.
             self.proposeQuietly(.activateLedger(name: info.name, ledgerId: info.ledgerId))
             return .object(members)
+        }
+    }
+
+    /// Throws unless no ledger is called `name`.
+    func checkNameFree(_ name: String) throws {
+        if let existing = registry.entry(named: name) {
+            throw existing.info.state == .deleting
+                ? ControlPlaneError.inUse("LEDGER", name, "Ledger \(name) is being deleted; retry later")
+                : ControlPlaneError(code: "ResourceAlreadyExistsException", message: "Ledger \(name) already exists",
+                                    resourceType: "LEDGER", resourceName: name)
         }
     }
 
@@ -98,6 +103,7 @@ extension ControlPlane {
         guard let entry = registry.entry(named: name) else { throw ControlPlaneError.ledgerNotFound(name) }
         switch entry.info.state {
         case .deleting: throw ControlPlaneError.inUse("LEDGER", name, "Ledger \(name) is already being deleted")
+        case .creating where entry.info.importing: break
         case .creating: throw ControlPlaneError.inUse("LEDGER", name, "Ledger \(name) is still being created; retry later")
         case .active:
             if entry.info.deletionProtection {

@@ -121,6 +121,9 @@ public final class ControlPlane: HTTPHandler {
         case .tagResource(let arn): try tagResource(arn, request, respond)
         case .untagResource(let arn): try untagResource(arn, request, respond)
         case .listTags(let arn): listTags(arn, request, respond)
+        case .startImport(let n): try startImport(n, request, respond)
+        case .importBlocks(let n): try importBlocks(n, request, respond)
+        case .finishImport(let n): try finishImport(n, request, respond)
         }
     }
 
@@ -207,6 +210,7 @@ public final class ControlPlane: HTTPHandler {
         guard isLeader else { return }
         for info in registry.ledgerInfos {
             switch info.state {
+            case .creating where info.importing: break  // `tally ledger import` finishes it, or deletes it
             case .creating: proposeQuietly(.activateLedger(name: info.name, ledgerId: info.ledgerId))
             case .deleting: proposeQuietly(.purgeLedger(name: info.name, ledgerId: info.ledgerId))
             case .active: break

@@ -10,6 +10,8 @@ enum ControlPlaneRoute: Equatable {
     case exportJournal(String), describeExport(String, String), listExports, listExportsForLedger(String)
     case streamJournal(String), describeStream(String, String), listStreams(String), cancelStream(String, String)
     case tagResource(String), untagResource(String), listTags(String)
+    /// Tally's own: `tally ledger import` (not a QLDB operation).
+    case startImport(String), importBlocks(String), finishImport(String)
 
     /// nil when no operation matches; throws on a label that is not valid percent-encoding.
     init?(method: String, path: String) throws {
@@ -56,6 +58,9 @@ enum ControlPlaneRoute: Equatable {
             case ("GET", "journal-s3-exports"): self = .listExportsForLedger(name)
             case ("POST", "journal-kinesis-streams"): self = .streamJournal(name)
             case ("GET", "journal-kinesis-streams"): self = .listStreams(name)
+            case ("POST", "import"): self = .startImport(name)
+            case ("POST", "import-blocks"): self = .importBlocks(name)
+            case ("POST", "import-finish"): self = .finishImport(name)
             default: return nil
             }
         case (_, 4, "ledgers"):

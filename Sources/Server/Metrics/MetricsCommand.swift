@@ -32,6 +32,8 @@ public enum MetricsCommand: String, CaseIterable, Sendable {
     case tagResource = "TagResource"
     case untagResource = "UntagResource"
     case listTagsForResource = "ListTagsForResource"
+    /// `tally ledger import` (Tally's own control-plane calls).
+    case importLedger = "ImportLedger"
 
     public static let dataPlane: [MetricsCommand] = [
         .startSession, .startTransaction, .executeStatement, .fetchPage,

@@ -1,4 +1,6 @@
 import QLDBWire
+import Replica
+import Net
 
 /// The largest request body each kind of client request may announce, checked
 /// from the headers before the body is read (`ClientRouter.shouldAccept`).
@@ -10,6 +12,14 @@ struct ClientBodyLimits {
     /// Control-plane JSON (ledger settings, tags, export and stream
     /// configurations) is small everywhere.
     var controlPlane = 64 * 1024
+    /// `POST /ledgers/{name}/import-blocks`: up to `NodeCommand.ImportBlocks.maxBytes`
+    /// of blocks, base64 in JSON.
+    var importBlocks = NodeCommand.ImportBlocks.maxBytes / 3 * 4 + 64 * 1024
+
+    func limit(for head: HTTPRequest, isSession: Bool) -> Int {
+        if isSession { return sessionAPI }
+        return head.method == "POST" && head.path.hasSuffix("/import-blocks") ? importBlocks : controlPlane
+    }
 
     func tooLarge(_ length: Int, limit: Int) -> ServiceError {
         ServiceError(code: "RequestEntityTooLargeException",

@@ -49,7 +49,7 @@ final class ClientRouter: HTTPHandler {
             let e = error as? ServiceError ?? .internalFailure("\(error)")
             return .reject(ClientRouter.error(e, sessionAPI: isSession))
         }
-        let limit = isSession ? limits.sessionAPI : limits.controlPlane
+        let limit = limits.limit(for: head, isSession: isSession)
         if let n = contentLength, n > limit {
             return .reject(ClientRouter.error(limits.tooLarge(n, limit: limit), sessionAPI: isSession))
         }

@@ -24,6 +24,7 @@ extension MetricsCommand {
         case .tagResource: return (.tagResource, nil)
         case .untagResource: return (.untagResource, nil)
         case .listTags: return (.listTagsForResource, nil)
+        case .startImport(let l), .importBlocks(let l), .finishImport(let l): return (.importLedger, l)
         }
     }
 }
