@@ -77,6 +77,7 @@ public final class ReplicaSimulation {
         durability.install()
         defer { tearDown() }
         trace("seed \(seed): \(options.nodeCount) nodes, drop \(network.dropRate), compaction \(driverOptions.compactionThreshold), lmdb \(registryOptions.stateOnDisk)")
+        clients.trace = { [unowned self] in trace($0) }
         for n in nodes { start(n) }
         scheduleClients()
         scheduleFaults()
@@ -109,6 +110,7 @@ public final class ReplicaSimulation {
                 checker.fail("node \(n.id) opened although a synced record was damaged (\(injected))")
             }
             n.restarts += 1
+            trace("node \(n.id) started: log \(n.driver.map { "\($0.logBounds.first)...\($0.logBounds.last)" } ?? "?"), applied \(n.status?.appliedIndex ?? 0), commit \(n.status?.commitIndex ?? 0), blocks \(n.ledger?.blockCount ?? -1)")
         } catch {
             if let injected = n.corruptionInjected {
                 report.bitFlipsDetected += 1
@@ -166,13 +168,14 @@ public final class ReplicaSimulation {
 
     func crash(_ n: SimReplica) {
         report.catchUps += n.driver?.catchUpStats.completed ?? 0
+        let before = n.driver.map { "log \($0.logBounds.first)...\($0.logBounds.last), applied \($0.status.appliedIndex), durable \(n.machine?.durableIndex ?? 0)" } ?? "down"
         n.crash()
         report.crashes += 1
         var what = "crash"
         if options.diskFaults && world.chance(0.4) {
             let lost = durability.powerCut(n.directory)
             report.powerCuts += 1
-            what = "power cut (\(lost) unsynced bytes lost)"
+            what = "power cut (\(lost) unsynced bytes lost: \(durability.lastCut.joined(separator: "; ")))"
             if world.chance(0.5) {
                 SimDisk.tearTails(n.directory, world: world)
                 report.tornTails += 1
@@ -186,7 +189,7 @@ public final class ReplicaSimulation {
             report.bitFlips += 1
             what += ", flipped \(flipped)"
         }
-        trace("node \(n.id): \(what)")
+        trace("node \(n.id) (\(before)): \(what)")
     }
 
     private func heal() {
@@ -206,6 +209,7 @@ public final class ReplicaSimulation {
             world.run(until: t)
             observe()
             if converged() {
+                trace("converged: " + nodes.compactMap { n in n.status.map { "\(n.id): applied \($0.appliedIndex) blocks \(n.ledger?.blockCount ?? -1)" } }.joined(separator: ", "))
                 report.convergedAfter = world.now - started
                 return
             }
@@ -219,7 +223,10 @@ public final class ReplicaSimulation {
     func converged() -> Bool {
         let live = nodes.filter { !quarantined.contains($0.id) }
         guard live.allSatisfy(\.isUp), let leader = live.first(where: { $0.status?.role == .leader }),
-              let lst = leader.status, lst.pendingProposals == 0 else { return false }
+              let lst = leader.status, lst.pendingProposals == 0,
+              // Everything in the leader's log is committed (its term's first entry included), so
+              // no acknowledged entry can still be waiting in a log for a leader to commit it.
+              leader.driver?.logBounds.last == lst.commitIndex else { return false }
         let blocks = leader.ledger?.blockCount
         let digest = try? leader.ledger?.digest().digest
         return live.allSatisfy { n in

@@ -32,6 +32,9 @@ final class SimClients {
     private(set) var documents: [String] = []
     private(set) var notLeader = 0
 
+    /// Where acknowledgements are traced (the simulation's trace).
+    var trace: ((String) -> Void)?
+
     init(world: SimWorld) { self.world = world }
 
     func issue(on nodes: [SimReplica]) {
@@ -111,6 +114,7 @@ final class SimClients {
                     preconditionFailure("an applied transaction's reply does not decode")
                 }
                 acknowledged[op] = Ack(sequenceNo: r.sequenceNo, documentId: documentId)
+                trace?("op \(op) acknowledged by node \(leader.id): block \(r.sequenceNo), commit index \(leader.status?.commitIndex ?? 0)")
                 if !documents.contains(documentId) { documents.append(documentId) }
             case .success(.rejected):
                 if phase == .running { rejected.insert(op) }

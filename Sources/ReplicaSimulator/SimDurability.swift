@@ -32,9 +32,14 @@ final class SimDurability {
 
     /// The power cut: every file under `directory` loses what it gained since
     /// its last fsync. Returns the bytes lost.
+    /// What the last cut did, file by file (for traces).
+    private(set) var lastCut: [String] = []
+
     @discardableResult
     func powerCut(_ directory: String) -> Int {
         var lost = 0
+        lastCut = []
+        defer { if lost > 0 { lastCut.append("total \(lost)") } }
         let files = (FileManager.default.enumerator(atPath: directory)?.allObjects as? [String]) ?? []
         for relative in files.sorted() {
             let path = directory + "/" + relative
@@ -43,6 +48,7 @@ final class SimDurability {
             guard let current = FileManager.default.contents(atPath: path) else { continue }
             guard let record = records[path] else {
                 if !current.isEmpty {
+                    lastCut.append("\(relative): never synced, \(current.count) bytes dropped")
                     lost += current.count
                     FileManager.default.createFile(atPath: path, contents: Data())
                 }
@@ -50,10 +56,12 @@ final class SimDurability {
             }
             if let bytes = record.bytes {
                 if [UInt8](current) != bytes {
+                    lastCut.append("\(relative): back to its \(bytes.count) synced bytes (had \(current.count))")
                     lost += abs(current.count - bytes.count) + 1
                     FileManager.default.createFile(atPath: path, contents: Data(bytes))
                 }
             } else if current.count > record.size {
+                lastCut.append("\(relative): cut to \(record.size) of \(current.count) bytes")
                 lost += current.count - record.size
                 if let h = FileHandle(forWritingAtPath: path) {
                     try? h.truncate(atOffset: UInt64(record.size))

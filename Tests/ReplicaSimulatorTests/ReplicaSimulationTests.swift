@@ -22,6 +22,17 @@ final class ReplicaSimulationTests: XCTestCase {
         XCTAssertGreaterThan(summary.catchUps, 0)
     }
 
+    /// Found by the long run: the check ended when every node had applied the
+    /// leader's commit index, before a new leader had committed its term's
+    /// entry, so an acknowledged entry still waiting in the only surviving
+    /// copy of the log looked lost. Convergence now means the leader's whole
+    /// log is committed.
+    func testSeed100197WaitsForTheNewLeaderToCommit() {
+        let report = ReplicaSimulation(seed: 100_197, options: ReplicaSimulationOptions(nodeCount: 3)).run()
+        XCTAssertTrue(report.passed, report.violations.joined(separator: "\n"))
+        XCTAssertEqual(report.bitFlipsDetected, 1)
+    }
+
     func testTheSameSeedReplaysTheSameRun() {
         let options = ReplicaSimulationOptions(nodeCount: 3, faultSeconds: 6, trace: true)
         let a = ReplicaSimulation(seed: 4242, options: options).run()
