@@ -44,7 +44,9 @@ let package = Package(
             "Replica", "Raft", "Ledger", "Ion", .product(name: "HeapModule", package: "swift-collections"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: [.swiftLanguageMode(.v5)]),
-        .executableTarget(name: "replica-sim", dependencies: ["ReplicaSimulator"], swiftSettings: [.swiftLanguageMode(.v5)]),
+        .executableTarget(name: "replica-sim", dependencies: [
+            "ReplicaSimulator", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], swiftSettings: [.swiftLanguageMode(.v5)]),
         .executableTarget(name: "raft-sim", dependencies: ["RaftSimulator"]),
         .target(name: "Net", dependencies: ["CLibUV", "COpenSSL", "CHTTPParser", "Checksum"],
                 swiftSettings: [.swiftLanguageMode(.v5)]),
