@@ -83,6 +83,7 @@ struct BinarySymbolCollector {
             localTexts.append(text)
             if localTexts.count > Self.linearLimit {
                 if localIDs.isEmpty {
+                    localIDs.reserveCapacity(4 * Self.linearLimit)
                     for (i, t) in localTexts.enumerated() { localIDs[t] = SymbolTable.systemSymbols.count + 1 + i }
                 } else {
                     localIDs[text] = id
