@@ -62,6 +62,29 @@ final class LMDBStateLayoutTests: XCTestCase {
         XCTAssertThrowsError(try LMDBStateLayout.decodeSummary(huge.bytes))
     }
 
+    func testRevisionsOfEveryKindRoundTripAndTruncationsAreRefused() throws {
+        let metadata = RevisionMetadata(id: "doc-1", version: 3, txTimeMs: 1_700_000_000_456, txId: "tx-1")
+        let address = BlockAddress(strandId: "strand", sequenceNo: 42)
+        let data = IonValue.struct([("name", .string("é")), ("n", .int(-7)), ("nested", .list([.symbol("s"), .null]))])
+        let live = Revision(blockAddress: address, hash: Array(repeating: 9, count: 32), data: data, metadata: metadata)
+        let deleted = Revision(blockAddress: address, hash: Array(repeating: 8, count: 32), data: nil, metadata: metadata)
+        let redacted = live.redacted()
+        for revision in [live, deleted, redacted] {
+            let bytes = LMDBStateLayout.encode(revision)
+            let back = try LMDBStateLayout.decodeRevision(bytes)
+            XCTAssertEqual(BlockCodec.text(back.ion), BlockCodec.text(revision.ion))
+            XCTAssertEqual(back.isDeleted, revision.isDeleted)
+            XCTAssertEqual(back.isRedacted, revision.isRedacted)
+            for n in 0..<bytes.count {
+                XCTAssertThrowsError(try LMDBStateLayout.decodeRevision(Array(bytes.prefix(n))), "truncated at \(n)")
+            }
+            XCTAssertThrowsError(try LMDBStateLayout.decodeRevision(bytes + [0]))
+        }
+        var unknownKind = LMDBStateLayout.encode(deleted)
+        unknownKind[0] = 3
+        XCTAssertThrowsError(try LMDBStateLayout.decodeRevision(unknownKind))
+    }
+
     func testAStoreOfAnotherFormatIsEmptiedAndRebuiltFromTheJournal() throws {
         let journal = MemoryJournalStore(), clock = FakeClock(), dir = directory()
         let options = Ledger.Options(ids: IDGenerator(SeededGenerator(seed: 3)), clock: { clock.now }, stateDirectory: dir)

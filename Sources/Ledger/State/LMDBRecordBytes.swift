@@ -1,13 +1,15 @@
 import LMDB
 
 /// The plain binary records of the state store that every block rewrites or
-/// reads (block summaries): parts in a fixed order, byte strings and lists
+/// reads (block summaries, revisions): parts in a fixed order, byte strings and lists
 /// prefixed by their UInt32 big-endian length or count. Cheaper than Ion for
 /// records whose shape never varies.
 struct RecordWriter {
     private(set) var bytes: [UInt8] = []
 
     init(capacity: Int = 128) { bytes.reserveCapacity(capacity) }
+
+    mutating func append(byte: UInt8) { bytes.append(byte) }
 
     mutating func append(_ value: Int64) {
         withUnsafeBytes(of: UInt64(bitPattern: value).bigEndian) { bytes.append(contentsOf: $0) }
@@ -50,6 +52,8 @@ struct RecordReader {
         defer { offset += n }
         return bytes[offset..<(offset + n)]
     }
+
+    mutating func byte() throws -> UInt8 { try take(1).first! }
 
     mutating func int64() throws -> Int64 {
         Int64(bitPattern: try take(8).reduce(0) { $0 << 8 | UInt64($1) })

@@ -5,8 +5,10 @@ import LMDB
 /// "State store"). Ids are fixed 22-character Base62 strings, so keys are
 /// plain concatenations; numbers are big-endian so they sort.
 enum LMDBStateLayout {
-    /// 2: counters, table counters and block summaries in plain binary; table counters apart from the catalog row.
-    static let format: Int64 = 2
+    /// 1: Ion records. 2 (never released): counters, table counters and block
+    /// summaries in plain binary, table counters apart from the catalog row.
+    /// 3: revisions (but their data) in plain binary too.
+    static let format: Int64 = 3
 
     /// docId → tableId (22 bytes) + latest version (UInt32, big-endian).
     static func headValue(tableId: String, version: Int) -> [UInt8] {
@@ -114,6 +116,44 @@ enum LMDBStateLayout {
                                    revisionHashes: try r.list(), documentIds: try r.strings())
         try r.end()
         return summary
+    }
+
+    /// A revision (`RecordWriter`): kind (0 deleted, 1 data, 2 redacted), block
+    /// address (strand id, sequence number), hash, metadata (id, version,
+    /// txTimeMs, txId), then the data as Ion binary or the redacted data's hash.
+    /// Only the data is Ion: the fixed parts cost no symbols.
+    static func encode(_ r: Revision) -> [UInt8] {
+        var w = RecordWriter(capacity: 192)
+        w.append(byte: r.data != nil ? 1 : r.dataHash != nil ? 2 : 0)
+        w.append(r.blockAddress.strandId)
+        w.append(Int64(r.blockAddress.sequenceNo))
+        w.append(bytes: r.hash)
+        w.append(r.metadata.id)
+        w.append(Int64(r.metadata.version))
+        w.append(r.metadata.txTimeMs)
+        w.append(r.metadata.txId)
+        if let data = r.data {
+            w.append(bytes: BlockCodec.encode(data))
+        } else if let dataHash = r.dataHash {
+            w.append(bytes: dataHash)
+        }
+        return w.bytes
+    }
+
+    static func decodeRevision(_ bytes: [UInt8]) throws -> Revision {
+        var r = RecordReader(bytes)
+        let kind = try r.byte()
+        guard kind <= 2 else { throw LedgerDecodingError("state: revision kind \(kind)") }
+        let address = BlockAddress(strandId: try r.string(), sequenceNo: Int(try r.int64()))
+        let hash = try r.byteString()
+        let metadata = RevisionMetadata(id: try r.string(), version: Int(try r.int64()), txTimeMs: try r.int64(),
+                                        txId: try r.string())
+        var data: IonValue?
+        var dataHash: [UInt8]?
+        if kind == 1 { data = try BlockCodec.decode(r.byteString()) }
+        if kind == 2 { dataHash = try r.byteString() }
+        try r.end()
+        return Revision(blockAddress: address, hash: hash, data: data, dataHash: dataHash, metadata: metadata)
     }
 
     static func encode(strings: [String]) -> [UInt8] { BlockCodec.encode(.list(strings.map { .string($0) })) }

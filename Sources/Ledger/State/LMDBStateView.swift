@@ -75,7 +75,7 @@ struct LMDBStateReads {
 
     func revision(of documentId: String, version: Int) -> Revision? {
         guard version >= 0, let bytes = get(dbs.revisions, LMDBStateLayout.revisionKey(documentId, version)) else { return nil }
-        return decoded("revision") { try Revision(ion: BlockCodec.decode(bytes)) }
+        return decoded("revision") { try LMDBStateLayout.decodeRevision(bytes) }
     }
 
     func document(_ id: String) -> DocumentState? {
@@ -86,7 +86,7 @@ struct LMDBStateReads {
     func revisions(of documentId: String) -> [Revision] {
         var out: [Revision] = []
         scan(dbs.revisions, prefix: Array(documentId.utf8)) { _, value in
-            out.append(decoded("revision") { try Revision(ion: BlockCodec.decode(Array(value))) })
+            out.append(decoded("revision") { try LMDBStateLayout.decodeRevision(Array(value)) })
             return true
         }
         return out
@@ -281,14 +281,14 @@ struct LMDBStateWriter: StateWriter {
 
     mutating func appendRevision(_ revision: Revision, tableId: String) {
         let id = revision.metadata.id
-        put(dbs.revisions, LMDBStateLayout.revisionKey(id, revision.metadata.version), BlockCodec.encode(revision.ion))
+        put(dbs.revisions, LMDBStateLayout.revisionKey(id, revision.metadata.version), LMDBStateLayout.encode(revision))
         put(dbs.heads, Array(id.utf8), LMDBStateLayout.headValue(tableId: tableId, version: revision.metadata.version))
     }
 
     mutating func replaceRevision(_ revision: Revision) {
         let key = LMDBStateLayout.revisionKey(revision.metadata.id, revision.metadata.version)
         guard reads.get(dbs.revisions, key) != nil else { return }
-        put(dbs.revisions, key, BlockCodec.encode(revision.ion))
+        put(dbs.revisions, key, LMDBStateLayout.encode(revision))
     }
 
     mutating func addIndexEntry(indexId: String, key: [UInt8], documentId: String) {
