@@ -1,3 +1,4 @@
+import Checksum
 import Foundation
 import Ion
 import LMDB
@@ -53,12 +54,12 @@ final class LMDBStateLayoutTests: XCTestCase {
         }
         XCTAssertThrowsError(try LMDBStateLayout.decodeSummary(bytes + [0]))
         // A list count far beyond the record's bytes is refused before anything is allocated for it.
-        var huge = RecordWriter()
-        huge.append("t")
-        huge.append(Int64(0))
-        huge.append(bytes: [])
-        huge.append(bytes: [])
-        huge.appendCount(Int(UInt32.max))
+        var huge = ByteWriter()
+        huge.string("t")
+        huge.int64(0)
+        huge.blob([])
+        huge.blob([])
+        huge.varint(UInt64(UInt32.max))
         XCTAssertThrowsError(try LMDBStateLayout.decodeSummary(huge.bytes))
     }
 

@@ -1,85 +1,44 @@
-import LMDB
+import Checksum
 
 /// The plain binary records of the state store that every block rewrites or
-/// reads (block summaries, revisions): parts in a fixed order, byte strings and lists
-/// prefixed by their UInt32 big-endian length or count. Cheaper than Ion for
+/// reads (block summaries, revisions): parts in a fixed order on Checksum's
+/// `ByteWriter`/`ByteReader` — integers big-endian, byte strings, strings and
+/// lists prefixed by their varint length or count. Cheaper than Ion for
 /// records whose shape never varies.
-struct RecordWriter {
-    private(set) var bytes: [UInt8] = []
+extension ByteWriter {
+    mutating func int64(_ value: Int64) { u64(UInt64(bitPattern: value)) }
 
-    init(capacity: Int = 128) { bytes.reserveCapacity(capacity) }
+    mutating func string(_ text: String) { blob(Array(text.utf8)) }
 
-    mutating func append(byte: UInt8) { bytes.append(byte) }
-
-    mutating func append(_ value: Int64) {
-        withUnsafeBytes(of: UInt64(bitPattern: value).bigEndian) { bytes.append(contentsOf: $0) }
+    mutating func blobs(_ list: [[UInt8]]) {
+        varint(UInt64(list.count))
+        for item in list { blob(item) }
     }
 
-    mutating func appendCount(_ n: Int) {
-        withUnsafeBytes(of: UInt32(n).bigEndian) { bytes.append(contentsOf: $0) }
-    }
-
-    mutating func append(bytes more: [UInt8]) {
-        appendCount(more.count)
-        bytes.append(contentsOf: more)
-    }
-
-    mutating func append(_ text: String) {
-        appendCount(text.utf8.count)
-        bytes.append(contentsOf: text.utf8)
-    }
-
-    mutating func append(list: [[UInt8]]) {
-        appendCount(list.count)
-        for item in list { append(bytes: item) }
-    }
-
-    mutating func append(strings: [String]) {
-        appendCount(strings.count)
-        for item in strings { append(item) }
+    mutating func strings(_ list: [String]) {
+        varint(UInt64(list.count))
+        for item in list { string(item) }
     }
 }
 
-/// Reads what `RecordWriter` wrote; any overrun or leftover byte is an error.
-struct RecordReader {
-    private let bytes: [UInt8]
-    private var offset = 0
+extension ByteReader {
+    mutating func int64() throws -> Int64 { Int64(bitPattern: try u64()) }
 
-    init(_ bytes: [UInt8]) { self.bytes = bytes }
+    mutating func string() throws -> String { String(decoding: try blob(), as: UTF8.self) }
 
-    private mutating func take(_ n: Int) throws -> ArraySlice<UInt8> {
-        guard n >= 0, bytes.count - offset >= n else { throw LedgerDecodingError("state: record ends early") }
-        defer { offset += n }
-        return bytes[offset..<(offset + n)]
+    /// A list's count, refused when even one byte per item would overrun the record.
+    private mutating func count() throws -> Int {
+        let n = try varint()
+        guard n <= UInt64(remaining) else { throw LedgerDecodingError("state: a list of \(n) items in \(remaining) bytes") }
+        return Int(n)
     }
 
-    mutating func byte() throws -> UInt8 { try take(1).first! }
+    mutating func blobs() throws -> [[UInt8]] { try (0..<count()).map { _ in try blob() } }
 
-    mutating func int64() throws -> Int64 {
-        Int64(bitPattern: try take(8).reduce(0) { $0 << 8 | UInt64($1) })
-    }
+    mutating func strings() throws -> [String] { try (0..<count()).map { _ in try string() } }
 
-    mutating func count() throws -> Int {
-        Int(try take(4).reduce(0) { $0 << 8 | UInt32($1) })
-    }
-
-    mutating func byteString() throws -> [UInt8] { Array(try take(count())) }
-
-    mutating func string() throws -> String { String(decoding: try take(count()), as: UTF8.self) }
-
-    mutating func list() throws -> [[UInt8]] {
-        let n = try count()
-        guard n <= bytes.count - offset else { throw LedgerDecodingError("state: record ends early") }
-        return try (0..<n).map { _ in try byteString() }
-    }
-
-    mutating func strings() throws -> [String] {
-        let n = try count()
-        guard n <= bytes.count - offset else { throw LedgerDecodingError("state: record ends early") }
-        return try (0..<n).map { _ in try string() }
-    }
-
+    /// Any byte left after the record is an error.
     func end() throws {
-        guard offset == bytes.count else { throw LedgerDecodingError("state: \(bytes.count - offset) bytes after the record") }
+        guard isAtEnd else { throw LedgerDecodingError("state: \(remaining) bytes after the record") }
     }
 }

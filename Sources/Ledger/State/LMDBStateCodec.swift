@@ -1,3 +1,4 @@
+import Checksum
 import Ion
 import LMDB
 
@@ -96,62 +97,62 @@ enum LMDBStateLayout {
     }
 
     /// transactionId, timestampMs, blockHash, previousBlockHash, entriesHashList,
-    /// revisionHashes, documentIds (`RecordWriter`).
+    /// revisionHashes, documentIds (`ByteWriter`).
     static func encode(_ s: BlockSummary) -> [UInt8] {
-        var w = RecordWriter(capacity: 128 + 32 * s.entriesHashList.count + 64 * s.revisionHashes.count)
-        w.append(s.transactionId)
-        w.append(s.timestampMs)
-        w.append(bytes: s.blockHash)
-        w.append(bytes: s.previousBlockHash)
-        w.append(list: s.entriesHashList)
-        w.append(list: s.revisionHashes)
-        w.append(strings: s.documentIds)
+        var w = ByteWriter()
+        w.string(s.transactionId)
+        w.int64(s.timestampMs)
+        w.blob(s.blockHash)
+        w.blob(s.previousBlockHash)
+        w.blobs(s.entriesHashList)
+        w.blobs(s.revisionHashes)
+        w.strings(s.documentIds)
         return w.bytes
     }
 
     static func decodeSummary(_ bytes: [UInt8]) throws -> BlockSummary {
-        var r = RecordReader(bytes)
-        let summary = BlockSummary(transactionId: try r.string(), timestampMs: try r.int64(), blockHash: try r.byteString(),
-                                   previousBlockHash: try r.byteString(), entriesHashList: try r.list(),
-                                   revisionHashes: try r.list(), documentIds: try r.strings())
+        var r = ByteReader(bytes)
+        let summary = BlockSummary(transactionId: try r.string(), timestampMs: try r.int64(), blockHash: try r.blob(),
+                                   previousBlockHash: try r.blob(), entriesHashList: try r.blobs(),
+                                   revisionHashes: try r.blobs(), documentIds: try r.strings())
         try r.end()
         return summary
     }
 
-    /// A revision (`RecordWriter`): kind (0 deleted, 1 data, 2 redacted), block
+    /// A revision (`ByteWriter`): kind (0 deleted, 1 data, 2 redacted), block
     /// address (strand id, sequence number), hash, metadata (id, version,
     /// txTimeMs, txId), then the data as Ion binary or the redacted data's hash.
     /// Only the data is Ion: the fixed parts cost no symbols.
     static func encode(_ r: Revision) -> [UInt8] {
-        var w = RecordWriter(capacity: 192)
-        w.append(byte: r.data != nil ? 1 : r.dataHash != nil ? 2 : 0)
-        w.append(r.blockAddress.strandId)
-        w.append(Int64(r.blockAddress.sequenceNo))
-        w.append(bytes: r.hash)
-        w.append(r.metadata.id)
-        w.append(Int64(r.metadata.version))
-        w.append(r.metadata.txTimeMs)
-        w.append(r.metadata.txId)
+        var w = ByteWriter()
+        w.u8(r.data != nil ? 1 : r.dataHash != nil ? 2 : 0)
+        w.string(r.blockAddress.strandId)
+        w.int64(Int64(r.blockAddress.sequenceNo))
+        w.blob(r.hash)
+        w.string(r.metadata.id)
+        w.int64(Int64(r.metadata.version))
+        w.int64(r.metadata.txTimeMs)
+        w.string(r.metadata.txId)
         if let data = r.data {
-            w.append(bytes: BlockCodec.encode(data))
+            w.blob(BlockCodec.encode(data))
         } else if let dataHash = r.dataHash {
-            w.append(bytes: dataHash)
+            w.blob(dataHash)
         }
         return w.bytes
     }
 
     static func decodeRevision(_ bytes: [UInt8]) throws -> Revision {
-        var r = RecordReader(bytes)
-        let kind = try r.byte()
+        var r = ByteReader(bytes)
+        let kind = try r.u8()
         guard kind <= 2 else { throw LedgerDecodingError("state: revision kind \(kind)") }
         let address = BlockAddress(strandId: try r.string(), sequenceNo: Int(try r.int64()))
-        let hash = try r.byteString()
+        let hash = try r.blob()
         let metadata = RevisionMetadata(id: try r.string(), version: Int(try r.int64()), txTimeMs: try r.int64(),
                                         txId: try r.string())
         var data: IonValue?
         var dataHash: [UInt8]?
-        if kind == 1 { data = try BlockCodec.decode(r.byteString()) }
-        if kind == 2 { dataHash = try r.byteString() }
+        if kind == 1 { data = try BlockCodec.decode(r.blob()) }
+        if kind == 2 { dataHash = try r.blob() }
         try r.end()
         return Revision(blockAddress: address, hash: hash, data: data, dataHash: dataHash, metadata: metadata)
     }
