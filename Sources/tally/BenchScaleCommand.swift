@@ -7,11 +7,11 @@ import Ledger
 struct BenchScale: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "scale",
-        abstract: "Ledger-size figures: load, open, rebuild, query, audit (see scripts/bench-scale).")
+        abstract: "Ledger-size figures: load, open, rebuild, query, audit, catch-up (see scripts/bench-scale).")
 
-    enum Phase: String, ExpressibleByArgument, CaseIterable { case load, open, rebuild, query, audit }
+    enum Phase: String, ExpressibleByArgument, CaseIterable { case load, open, rebuild, query, audit, catchup }
 
-    @Option(help: "load | open | rebuild | query | audit.")
+    @Option(help: "load | open | rebuild | query | audit | catchup.")
     var phase: Phase
 
     @Option(help: "Revisions to load (one INSERT per block).")
@@ -20,8 +20,11 @@ struct BenchScale: ParsableCommand {
     @Option(help: "Blocks between syncs while loading.")
     var syncEvery: Int = 10_000
 
-    @Option(help: "Blocks per state-store write transaction while loading (1 = one per block).")
+    @Option(help: "Blocks per state-store write transaction while loading or catching up (1 = one per block).")
     var batch: Int = 1
+
+    @Option(help: "Blocks to catch up (default: all of the loaded ledger).")
+    var blocks: Int?
 
     @Option(help: "Samples per query percentile.")
     var samples: Int = 20_000
@@ -39,6 +42,8 @@ struct BenchScale: ParsableCommand {
         case .rebuild: print(try ScaleBenchmark.reopen(directory: dir, rebuild: true))
         case .query: print(try ScaleBenchmark.query(directory: dir, samples: samples))
         case .audit: print(try ScaleBenchmark.audit(directory: dir))
+        case .catchup:
+            print(try ScaleBenchmark.catchUp(directory: dir, blocks: blocks, syncEvery: syncEvery, batch: batch))
         }
     }
 }

@@ -2,18 +2,27 @@
 /// stream reversed. A container's body is written before its header, so its
 /// length is simply how much `out` grew — one pass, no length pre-computation
 /// and no copying, whatever the nesting depth. `finish()` reverses once.
+///
+/// Symbols: `symbolIDs` holds the id of every symbol occurrence in reading
+/// order (`BinarySymbolCollector`); writing back to front meets them in
+/// reverse, so each is taken from the end.
 struct BinaryEncoder {
     private var out: [UInt8] = []
-    private let symbolIDs: [String: Int]
+    private var symbolIDs: [Int]
 
-    init(symbolIDs: [String: Int]) {
+    init(symbolIDs: [Int]) {
         self.symbolIDs = symbolIDs
         out.reserveCapacity(256)
     }
 
+    /// Symbol ids for the values still to be written (in reading order).
+    mutating func push(symbolIDs more: [Int]) {
+        symbolIDs.append(contentsOf: more)
+    }
+
     /// The stream in reading order.
     mutating func finish() -> [UInt8] {
-        out.reverse()
+        out.withUnsafeMutableBufferPointer { $0.reverse() }
         return out
     }
 
@@ -30,16 +39,15 @@ struct BinaryEncoder {
         let mark = out.count
         writeContent(value.content)
         let annotationsMark = out.count
-        for annotation in value.annotations.reversed() {
-            writeVarUInt(symbolID(annotation))
+        for _ in value.annotations {
+            writeVarUInt(nextSymbolID())
         }
         writeVarUInt(out.count - annotationsMark)
         writeHeader(14, length: out.count - mark)
     }
 
-    private func symbolID(_ symbol: IonSymbol) -> Int {
-        guard let text = symbol.text else { return 0 }
-        return symbolIDs[text] ?? 0
+    private mutating func nextSymbolID() -> Int {
+        symbolIDs.removeLast()
     }
 
     private mutating func writeContent(_ content: IonContent) {
@@ -72,9 +80,9 @@ struct BinaryEncoder {
             let mark = out.count
             writeTimestampBody(value)
             writeHeader(6, length: out.count - mark)
-        case .symbol(let symbol):
+        case .symbol:
             let mark = out.count
-            writeBigEndianMinimal(UInt64(symbolID(symbol)))
+            writeBigEndianMinimal(UInt64(nextSymbolID()))
             writeHeader(7, length: out.count - mark)
         case .string(let text):
             let mark = out.count
@@ -94,7 +102,7 @@ struct BinaryEncoder {
             let mark = out.count
             for field in fields.reversed() {
                 write(field.value)
-                writeVarUInt(symbolID(field.name))
+                writeVarUInt(nextSymbolID())
             }
             // Non-empty structs always carry a VarUInt length (L=14), so L=1 (sorted) never occurs.
             let length = out.count - mark
@@ -216,12 +224,19 @@ struct BinaryEncoder {
     private mutating func writeBytes(_ bytes: [UInt8]) {
         let mark = out.count
         out.append(contentsOf: bytes)
-        out[mark...].reverse()
+        reverseTail(from: mark)
     }
 
     private mutating func writeUTF8(_ text: String) {
         let mark = out.count
         out.append(contentsOf: text.utf8)
-        out[mark...].reverse()
+        reverseTail(from: mark)
+    }
+
+    private mutating func reverseTail(from mark: Int) {
+        out.withUnsafeMutableBufferPointer { whole in
+            var tail = UnsafeMutableBufferPointer(rebasing: whole[mark...])
+            tail.reverse()
+        }
     }
 }

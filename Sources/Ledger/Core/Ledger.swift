@@ -139,9 +139,7 @@ public final class Ledger {
         let applied = state.blockCount
         var from = 0
         var rebuilt: String?
-        if let torn = stateStore as? LMDBStateStore, torn.mayBeTorn {
-            rebuilt = "it was being written when the machine went down"
-        }
+        if let emptied = (stateStore as? LMDBStateStore)?.emptiedAtOpen { rebuilt = emptied }
         if applied > 0 {
             if let problem = checkpointProblem(appliedBlocks: applied) {
                 rebuilt = problem

@@ -1,3 +1,4 @@
+import Checksum
 import Ion
 import LMDB
 
@@ -5,7 +6,10 @@ import LMDB
 /// "State store"). Ids are fixed 22-character Base62 strings, so keys are
 /// plain concatenations; numbers are big-endian so they sort.
 enum LMDBStateLayout {
-    static let format: Int64 = 1
+    /// 1: Ion records. 2 (never released): counters, table counters and block
+    /// summaries in plain binary, table counters apart from the catalog row.
+    /// 3: revisions (but their data) in plain binary too.
+    static let format: Int64 = 3
 
     /// docId → tableId (22 bytes) + latest version (UInt32, big-endian).
     static func headValue(tableId: String, version: Int) -> [UInt8] {
@@ -39,61 +43,118 @@ enum LMDBStateLayout {
         Key.build { $0.append(UInt32(height)); $0.append(UInt64(index)) }
     }
 
-    // MARK: records as Ion binary
+    // MARK: fixed-width records (rewritten by every block)
 
-    static func encode(_ table: TableState, documentCount: Int) -> [UInt8] {
-        BlockCodec.encode(.struct([
-            ("row", table.row), ("catalogVersion", .int(table.catalogVersion)),
-            ("writeCounter", .int(table.writeCounter)), ("documentCount", .int(documentCount)),
-        ]))
-    }
-
-    static func decodeTable(_ bytes: [UInt8]) throws -> (table: TableState, documentCount: Int) {
-        let v = try BlockCodec.decode(bytes)
-        let row = try TableState.parseRow(try IonRead.field(v, "row"))
-        let table = TableState(id: row.id, name: row.name, active: row.active,
-                               indexes: row.indexes.map { TableState.Index(id: $0.id, field: $0.field) },
-                               catalogVersion: try IonRead.int(v, "catalogVersion"),
-                               writeCounter: try IonRead.int(v, "writeCounter"))
-        return (table, try IonRead.int(v, "documentCount"))
-    }
-
-    static func encode(_ counters: StateCounters) -> [UInt8] {
-        BlockCodec.encode(.struct([
-            ("blockCount", .int(counters.blockCount)), ("ddlCounter", .int(counters.ddlCounter)),
-            ("lastTimestampMs", .int(Int(counters.lastTimestampMs))), ("indexedBytes", .int(counters.indexedBytes)),
-        ]))
+    /// blockCount, ddlCounter (UInt64 BE), lastTimestampMs, indexedBytes (`Key`'s Int64): 32 bytes.
+    static func encode(_ c: StateCounters) -> [UInt8] {
+        Key.build {
+            $0.append(UInt64(c.blockCount)); $0.append(UInt64(c.ddlCounter))
+            $0.append(c.lastTimestampMs); $0.append(Int64(c.indexedBytes))
+        }
     }
 
     static func decodeCounters(_ bytes: [UInt8]) throws -> StateCounters {
-        let v = try BlockCodec.decode(bytes)
+        guard let blocks = Key.readUInt64(bytes, at: 0), let ddl = Key.readUInt64(bytes, at: 8),
+              let last = Key.readInt64(bytes, at: 16), let indexed = Key.readInt64(bytes, at: 24),
+              bytes.count == 32 else {
+            throw LedgerDecodingError("state: counters are not 32 bytes")
+        }
         var c = StateCounters()
-        c.blockCount = try IonRead.int(v, "blockCount")
-        c.ddlCounter = try IonRead.int(v, "ddlCounter")
-        c.lastTimestampMs = try IonRead.int64(v, "lastTimestampMs")
-        c.indexedBytes = try IonRead.int(v, "indexedBytes")
+        c.blockCount = Int(blocks)
+        c.ddlCounter = Int(ddl)
+        c.lastTimestampMs = last
+        c.indexedBytes = Int(indexed)
         return c
     }
 
+    /// A table's counters, beside its catalog row: writeCounter, documentCount (UInt64 BE).
+    static func encodeTableCounters(writeCounter: Int, documentCount: Int) -> [UInt8] {
+        Key.build { $0.append(UInt64(writeCounter)); $0.append(UInt64(documentCount)) }
+    }
+
+    static func decodeTableCounters(_ bytes: [UInt8]) throws -> (writeCounter: Int, documentCount: Int) {
+        guard bytes.count == 16, let w = Key.readUInt64(bytes, at: 0),
+              let d = Key.readUInt64(bytes, at: 8) else {
+            throw LedgerDecodingError("state: table counters are not 16 bytes")
+        }
+        return (Int(w), Int(d))
+    }
+
+    // MARK: records as Ion binary
+
+    /// A table's catalog row and catalog version (written by DDL only; its counters are apart).
+    static func encode(tableRow table: TableState) -> [UInt8] {
+        BlockCodec.encode(.struct([("row", table.row), ("catalogVersion", .int(table.catalogVersion))]))
+    }
+
+    /// The table of a row record, with `writeCounter` 0 (see `decodeTableCounters`).
+    static func decodeTableRow(_ bytes: [UInt8]) throws -> TableState {
+        let v = try BlockCodec.decode(bytes)
+        let row = try TableState.parseRow(try IonRead.field(v, "row"))
+        return TableState(id: row.id, name: row.name, active: row.active,
+                          indexes: row.indexes.map { TableState.Index(id: $0.id, field: $0.field) },
+                          catalogVersion: try IonRead.int(v, "catalogVersion"))
+    }
+
+    /// transactionId, timestampMs, blockHash, previousBlockHash, entriesHashList,
+    /// revisionHashes, documentIds (`ByteWriter`).
     static func encode(_ s: BlockSummary) -> [UInt8] {
-        BlockCodec.encode(.struct([
-            ("transactionId", .string(s.transactionId)), ("timestampMs", .int(Int(s.timestampMs))),
-            ("blockHash", .blob(s.blockHash)), ("previousBlockHash", .blob(s.previousBlockHash)),
-            ("entriesHashList", .list(s.entriesHashList.map { .blob($0) })),
-            ("revisionHashes", .list(s.revisionHashes.map { .blob($0) })),
-            ("documentIds", .list(s.documentIds.map { .string($0) })),
-        ]))
+        var w = ByteWriter()
+        w.string(s.transactionId)
+        w.int64(s.timestampMs)
+        w.blob(s.blockHash)
+        w.blob(s.previousBlockHash)
+        w.blobs(s.entriesHashList)
+        w.blobs(s.revisionHashes)
+        w.strings(s.documentIds)
+        return w.bytes
     }
 
     static func decodeSummary(_ bytes: [UInt8]) throws -> BlockSummary {
-        let v = try BlockCodec.decode(bytes)
-        func blobs(_ name: String) throws -> [[UInt8]] { try IonRead.list(v, name).map { try IonRead.blob($0, name: name) } }
-        return BlockSummary(transactionId: try IonRead.string(v, "transactionId"),
-                            timestampMs: try IonRead.int64(v, "timestampMs"),
-                            blockHash: try IonRead.blob(v, "blockHash"),
-                            previousBlockHash: try IonRead.blob(v, "previousBlockHash"),
-                            entriesHashList: try blobs("entriesHashList"), revisionHashes: try blobs("revisionHashes"),
-                            documentIds: try IonRead.list(v, "documentIds").map(text))
+        var r = ByteReader(bytes)
+        let summary = BlockSummary(transactionId: try r.string(), timestampMs: try r.int64(), blockHash: try r.blob(),
+                                   previousBlockHash: try r.blob(), entriesHashList: try r.blobs(),
+                                   revisionHashes: try r.blobs(), documentIds: try r.strings())
+        try r.end()
+        return summary
+    }
+
+    /// A revision (`ByteWriter`): kind (0 deleted, 1 data, 2 redacted), block
+    /// address (strand id, sequence number), hash, metadata (id, version,
+    /// txTimeMs, txId), then the data as Ion binary or the redacted data's hash.
+    /// Only the data is Ion: the fixed parts cost no symbols.
+    static func encode(_ r: Revision) -> [UInt8] {
+        var w = ByteWriter()
+        w.u8(r.data != nil ? 1 : r.dataHash != nil ? 2 : 0)
+        w.string(r.blockAddress.strandId)
+        w.int64(Int64(r.blockAddress.sequenceNo))
+        w.blob(r.hash)
+        w.string(r.metadata.id)
+        w.int64(Int64(r.metadata.version))
+        w.int64(r.metadata.txTimeMs)
+        w.string(r.metadata.txId)
+        if let data = r.data {
+            w.blob(BlockCodec.encode(data))
+        } else if let dataHash = r.dataHash {
+            w.blob(dataHash)
+        }
+        return w.bytes
+    }
+
+    static func decodeRevision(_ bytes: [UInt8]) throws -> Revision {
+        var r = ByteReader(bytes)
+        let kind = try r.u8()
+        guard kind <= 2 else { throw LedgerDecodingError("state: revision kind \(kind)") }
+        let address = BlockAddress(strandId: try r.string(), sequenceNo: Int(try r.int64()))
+        let hash = try r.blob()
+        let metadata = RevisionMetadata(id: try r.string(), version: Int(try r.int64()), txTimeMs: try r.int64(),
+                                        txId: try r.string())
+        var data: IonValue?
+        var dataHash: [UInt8]?
+        if kind == 1 { data = try BlockCodec.decode(r.blob()) }
+        if kind == 2 { dataHash = try r.blob() }
+        try r.end()
+        return Revision(blockAddress: address, hash: hash, data: data, dataHash: dataHash, metadata: metadata)
     }
 
     static func encode(strings: [String]) -> [UInt8] { BlockCodec.encode(.list(strings.map { .string($0) })) }

@@ -26,7 +26,7 @@ extension LMDBStateStore {
             try marker.markDirty()
             let b = try env.beginBatch()
             batch = b
-            current = LMDBStateView(b.txn, dbs)
+            current = LMDBStateView(b.txn, dbs, rows: rows)
         } catch {
             renew()
             throw error
@@ -34,7 +34,7 @@ extension LMDBStateStore {
     }
 
     func apply(_ block: Block, in batch: WriteBatch) throws {
-        var writer = LMDBStateWriter(txn: batch.txn, dbs: dbs)
+        var writer = LMDBStateWriter(txn: batch.txn, dbs: dbs, rows: rows)
         do {
             try writer.apply(block)
             writer.finish()
@@ -46,10 +46,11 @@ extension LMDBStateStore {
         } catch {
             self.batch = nil
             batch.abort()
+            rows.clear()
             renew()
             throw error
         }
-        current = LMDBStateView(batch.txn, dbs)   // a fresh view: no cached table or counters
+        current = LMDBStateView(batch.txn, dbs, rows: rows)   // a fresh view: no cached table or counters
     }
 
     /// Commits the open batch, if any.
@@ -57,6 +58,11 @@ extension LMDBStateStore {
         guard let b = batch else { return }
         batch = nil
         defer { renew() }
-        try b.commit()
+        do {
+            try b.commit()
+        } catch {
+            rows.clear()
+            throw error
+        }
     }
 }

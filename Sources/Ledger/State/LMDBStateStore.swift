@@ -16,11 +16,12 @@ import LMDB
 /// serve a wrong answer; the next open rebuilds the store.
 final class LMDBStateStore: StateStore {
     struct Databases {
-        let meta, tables, heads, revisions, tableDocuments, indexes, blocks, merkle: Database
+        let meta, tables, tableCounters, heads, revisions, tableDocuments, indexes, blocks, merkle: Database
 
         init(_ env: Environment) throws {
             meta = try env.openDatabase("meta")
             tables = try env.openDatabase("tables")
+            tableCounters = try env.openDatabase("tableCounters")
             heads = try env.openDatabase("heads")
             revisions = try env.openDatabase("revisions")
             tableDocuments = try env.openDatabase("tableDocuments")
@@ -29,19 +30,22 @@ final class LMDBStateStore: StateStore {
             merkle = try env.openDatabase("merkle")
         }
 
-        var all: [Database] { [meta, tables, heads, revisions, tableDocuments, indexes, blocks, merkle] }
+        var all: [Database] { [meta, tables, tableCounters, heads, revisions, tableDocuments, indexes, blocks, merkle] }
     }
 
     let directory: String
     let marker: StoreSyncMarker
-    /// True when the store may hold pages a system crash left half-written:
-    /// it was being written (not synced) when the machine last went down.
-    let mayBeTorn: Bool
+    /// Why the store was emptied at open, to be rebuilt from the journal: it
+    /// may hold pages a system crash left half-written (it was being written,
+    /// not synced, when the machine last went down), or it has another format.
+    private(set) var emptiedAtOpen: String?
     private(set) var env: Environment
     private(set) var dbs: Databases
     var current: LMDBStateView
     /// An open batch (`beginBatch`): applies write into it until `flush`.
     var batch: WriteBatch?
+    /// Decoded catalog rows as of `current`, shared by it and the writer.
+    let rows: TableRowCache
     static let compactKey = Array("compactPending".utf8)
 
     static var environmentOptions: Environment.Options {
@@ -56,26 +60,31 @@ final class LMDBStateStore: StateStore {
         let options = LMDBStateStore.environmentOptions
         self.directory = directory
         marker = StoreSyncMarker(path: directory + "/synced")
-        mayBeTorn = marker.wasDirtyInAnotherBoot
-        if mayBeTorn {
+        var emptied: String?
+        if marker.wasDirtyInAnotherBoot {
+            emptied = "it was being written when the machine went down"
             // Never read pages a system crash may have torn: start empty, rebuild from the journal.
             for file in ["data.mdb", "lock.mdb"] { try? FileManager.default.removeItem(atPath: directory + "/" + file) }
             try marker.markClean()
         }
         let env = try Environment(path: directory, options: options)
         let dbs = try Databases(env)
+        let formatKey = Array("format".utf8)
         try env.write { txn in
-            if try txn.get(dbs.meta, Array("format".utf8)) == nil {
-                try txn.put(dbs.meta, Array("format".utf8), Key.int64(LMDBStateLayout.format))
+            let format = try txn.get(dbs.meta, formatKey).flatMap { Key.readInt64($0) }
+            if let format, format != LMDBStateLayout.format {
+                // Written by another version: derived data, so rebuilt from the journal.
+                for db in dbs.all { try txn.clear(db) }
+                emptied = "it has format \(format), not \(LMDBStateLayout.format)"
             }
+            if format != LMDBStateLayout.format { try txn.put(dbs.meta, formatKey, Key.int64(LMDBStateLayout.format)) }
         }
         self.env = env
         self.dbs = dbs
-        current = try LMDBStateView(env.beginRead(), dbs)
-        guard let format = try current.txn.get(dbs.meta, Array("format".utf8)).flatMap({ Key.readInt64($0) }),
-              format == LMDBStateLayout.format else {
-            throw LedgerDecodingError("state store format is not \(LMDBStateLayout.format)")
-        }
+        emptiedAtOpen = emptied
+        let rows = TableRowCache()
+        self.rows = rows
+        current = try LMDBStateView(env.beginRead(), dbs, rows: rows)
         if try current.txn.get(dbs.meta, LMDBStateStore.compactKey) != nil { try compact() }
     }
 
@@ -84,7 +93,7 @@ final class LMDBStateStore: StateStore {
     func snapshot() -> any StateView {
         precondition(batch == nil, "state store: flush the batch before taking a snapshot")
         do {
-            return try LMDBStateView(env.beginRead(), dbs)
+            return try LMDBStateView(env.beginRead(), dbs, rows: nil)
         } catch {
             preconditionFailure("state store: cannot begin a read transaction: \(error)")
         }
@@ -96,14 +105,19 @@ final class LMDBStateStore: StateStore {
         defer { renew() }
         try marker.markDirty()
         let redacts = !((try? block.redactions()) ?? []).isEmpty
-        try env.write { txn in
-            var writer = LMDBStateWriter(txn: txn, dbs: dbs)
-            try writer.apply(block)
-            writer.finish()
-            if let failure = writer.failure { throw failure }
-            // LMDB copies a page on write and keeps the old one as free space: the redacted
-            // data stays in the file until a compacting copy drops every free page.
-            if redacts { try txn.put(dbs.meta, LMDBStateStore.compactKey, [1]) }
+        do {
+            try env.write { txn in
+                var writer = LMDBStateWriter(txn: txn, dbs: dbs, rows: rows)
+                try writer.apply(block)
+                writer.finish()
+                if let failure = writer.failure { throw failure }
+                // LMDB copies a page on write and keeps the old one as free space: the redacted
+                // data stays in the file until a compacting copy drops every free page.
+                if redacts { try txn.put(dbs.meta, LMDBStateStore.compactKey, [1]) }
+            }
+        } catch {
+            rows.clear()   // it may hold a row the aborted transaction wrote
+            throw error
         }
         if redacts { compactionPending = true }
     }
@@ -114,6 +128,7 @@ final class LMDBStateStore: StateStore {
     func reset() throws {
         try flush()
         current.end()
+        rows.clear()
         defer { renew() }
         try env.write { txn in
             for db in dbs.all where db != dbs.meta { try txn.clear(db) }
@@ -166,9 +181,25 @@ final class LMDBStateStore: StateStore {
 
     func renew() {
         do {
-            current = try LMDBStateView(env.beginRead(), dbs)
+            current = try LMDBStateView(env.beginRead(), dbs, rows: rows)
         } catch {
             preconditionFailure("state store: cannot begin a read transaction: \(error)")
         }
+    }
+}
+
+/// Tables' catalog rows and the table order, decoded, as of the store's
+/// latest state (they change only with DDL): saves decoding Ion at every
+/// block. Used on the ledger's thread only (by `current` and the writer),
+/// never by snapshots; emptied whenever a write transaction fails.
+final class TableRowCache {
+    private var rows: [String: TableState] = [:]
+    var order: [String]?
+
+    func row(_ id: String) -> TableState? { rows[id] }
+    func set(_ table: TableState) { rows[table.id] = table }
+    func clear() {
+        rows = [:]
+        order = nil
     }
 }

@@ -6,6 +6,8 @@ import LMDB
 struct LMDBStateReads {
     let txn: Transaction
     let dbs: LMDBStateStore.Databases
+    /// The store's decoded catalog rows, for reads of its latest state (nil in snapshots).
+    let rows: TableRowCache?
 
     /// A failed read means a damaged store: stop rather than serve a wrong answer.
     func get(_ db: Database, _ key: [UInt8]) -> [UInt8]? {
@@ -41,13 +43,29 @@ struct LMDBStateReads {
     }
 
     var tableOrder: [String] {
+        if let order = rows?.order { return order }
         guard let bytes = get(dbs.meta, Self.tableOrderKey) else { return [] }
-        return decoded("table order") { try LMDBStateLayout.decodeStrings(bytes) }
+        let order = decoded("table order") { try LMDBStateLayout.decodeStrings(bytes) }
+        rows?.order = order
+        return order
     }
 
     func tableRecord(_ id: String) -> (table: TableState, documentCount: Int)? {
-        guard let bytes = get(dbs.tables, Array(id.utf8)) else { return nil }
-        return decoded("table") { try LMDBStateLayout.decodeTable(bytes) }
+        let key = Array(id.utf8)
+        var table: TableState
+        if let cached = rows?.row(id) {
+            table = cached
+        } else {
+            guard let bytes = get(dbs.tables, key) else { return nil }
+            table = decoded("table") { try LMDBStateLayout.decodeTableRow(bytes) }
+            rows?.set(table)
+        }
+        let counts = decoded("table counters") { () throws -> (writeCounter: Int, documentCount: Int) in
+            guard let bytes = get(dbs.tableCounters, key) else { throw LedgerDecodingError("table \(id) has no counters") }
+            return try LMDBStateLayout.decodeTableCounters(bytes)
+        }
+        table.writeCounter = counts.writeCounter
+        return (table, counts.documentCount)
     }
 
     func head(_ id: String) -> (tableId: String, version: Int)? {
@@ -57,7 +75,7 @@ struct LMDBStateReads {
 
     func revision(of documentId: String, version: Int) -> Revision? {
         guard version >= 0, let bytes = get(dbs.revisions, LMDBStateLayout.revisionKey(documentId, version)) else { return nil }
-        return decoded("revision") { try Revision(ion: BlockCodec.decode(bytes)) }
+        return decoded("revision") { try LMDBStateLayout.decodeRevision(bytes) }
     }
 
     func document(_ id: String) -> DocumentState? {
@@ -68,7 +86,7 @@ struct LMDBStateReads {
     func revisions(of documentId: String) -> [Revision] {
         var out: [Revision] = []
         scan(dbs.revisions, prefix: Array(documentId.utf8)) { _, value in
-            out.append(decoded("revision") { try Revision(ion: BlockCodec.decode(Array(value))) })
+            out.append(decoded("revision") { try LMDBStateLayout.decodeRevision(Array(value)) })
             return true
         }
         return out
@@ -128,9 +146,9 @@ final class LMDBStateView: StateView, @unchecked Sendable {
     private lazy var cachedCounters = reads.counters
     private lazy var cachedOrder = reads.tableOrder
 
-    init(_ txn: Transaction, _ dbs: LMDBStateStore.Databases) {
+    init(_ txn: Transaction, _ dbs: LMDBStateStore.Databases, rows: TableRowCache?) {
         read = txn
-        reads = LMDBStateReads(txn: txn, dbs: dbs)
+        reads = LMDBStateReads(txn: txn, dbs: dbs, rows: rows)
     }
 
     var txn: Transaction { read }
@@ -162,9 +180,9 @@ struct LMDBStateWriter: StateWriter {
     let txn: WriteTransaction
     let reads: LMDBStateReads
 
-    init(txn: WriteTransaction, dbs: LMDBStateStore.Databases) {
+    init(txn: WriteTransaction, dbs: LMDBStateStore.Databases, rows: TableRowCache) {
         self.txn = txn
-        reads = LMDBStateReads(txn: txn, dbs: dbs)
+        reads = LMDBStateReads(txn: txn, dbs: dbs, rows: rows)
     }
 
     private var dbs: LMDBStateStore.Databases { reads.dbs }
@@ -201,19 +219,31 @@ struct LMDBStateWriter: StateWriter {
         var counters: StateCounters?
         var tableOrder: [String]?
         var tables: [String: (table: TableState, documentCount: Int)] = [:]
+        /// Tables whose catalog row changed (DDL); the others changed only counters.
+        var changedRows: Set<String> = []
     }
     let pending = Pending()
 
     /// Writes the records kept decoded; call once the block has applied.
     func finish() {
         if let c = pending.counters { put(dbs.meta, LMDBStateReads.countersKey, LMDBStateLayout.encode(c)) }
-        if let order = pending.tableOrder { put(dbs.meta, LMDBStateReads.tableOrderKey, LMDBStateLayout.encode(strings: order)) }
+        if let order = pending.tableOrder {
+            put(dbs.meta, LMDBStateReads.tableOrderKey, LMDBStateLayout.encode(strings: order))
+            reads.rows?.order = order
+        }
         for (id, record) in pending.tables {
-            put(dbs.tables, Array(id.utf8), LMDBStateLayout.encode(record.table, documentCount: record.documentCount))
+            let key = Array(id.utf8)
+            if pending.changedRows.contains(id) {
+                put(dbs.tables, key, LMDBStateLayout.encode(tableRow: record.table))
+                reads.rows?.set(record.table)
+            }
+            put(dbs.tableCounters, key, LMDBStateLayout.encodeTableCounters(
+                writeCounter: record.table.writeCounter, documentCount: record.documentCount))
         }
         pending.counters = nil
         pending.tableOrder = nil
         pending.tables = [:]
+        pending.changedRows = []
     }
 
     private func tableRecord(_ id: String) -> (table: TableState, documentCount: Int)? {
@@ -236,6 +266,7 @@ struct LMDBStateWriter: StateWriter {
     mutating func putTable(_ table: TableState) {
         let existing = tableRecord(table.id)
         if existing == nil { pending.tableOrder = tableOrder + [table.id] }
+        if existing.map({ !$0.table.sameCatalogRow(as: table) }) ?? true { pending.changedRows.insert(table.id) }
         pending.tables[table.id] = (table, existing?.documentCount ?? 0)
     }
 
@@ -250,14 +281,14 @@ struct LMDBStateWriter: StateWriter {
 
     mutating func appendRevision(_ revision: Revision, tableId: String) {
         let id = revision.metadata.id
-        put(dbs.revisions, LMDBStateLayout.revisionKey(id, revision.metadata.version), BlockCodec.encode(revision.ion))
+        put(dbs.revisions, LMDBStateLayout.revisionKey(id, revision.metadata.version), LMDBStateLayout.encode(revision))
         put(dbs.heads, Array(id.utf8), LMDBStateLayout.headValue(tableId: tableId, version: revision.metadata.version))
     }
 
     mutating func replaceRevision(_ revision: Revision) {
         let key = LMDBStateLayout.revisionKey(revision.metadata.id, revision.metadata.version)
         guard reads.get(dbs.revisions, key) != nil else { return }
-        put(dbs.revisions, key, BlockCodec.encode(revision.ion))
+        put(dbs.revisions, key, LMDBStateLayout.encode(revision))
     }
 
     mutating func addIndexEntry(indexId: String, key: [UInt8], documentId: String) {

@@ -19,6 +19,12 @@ struct TableState: Sendable, Equatable {
 
     func index(on field: String) -> Index? { indexes.first { $0.field == field } }
 
+    /// Equal but for `writeCounter`: the same catalog row and catalog version.
+    func sameCatalogRow(as other: TableState) -> Bool {
+        id == other.id && name == other.name && active == other.active && indexes == other.indexes
+            && catalogVersion == other.catalogVersion
+    }
+
     /// The catalog row, as journaled and as `information_schema.user_tables` shows it.
     static func row(id: String, name: String, active: Bool, indexes: [(id: String, field: String)]) -> IonValue {
         .struct([
