@@ -23,6 +23,10 @@ final class SigV4UnitTests: XCTestCase {
         XCTAssertEqual(SigV4Canonical.canonicalQuery("b=2&a=1&a=0&c"), "a=0&a=1&b=2&c=")
         XCTAssertEqual(SigV4Canonical.canonicalQuery("k=a%2bb&sp=a%20b&plus=a+b"), "k=a%2Bb&plus=a%2Bb&sp=a%20b")
         XCTAssertEqual(SigV4Canonical.trimAll("  a   b\t\tc  "), "a b c")
+        XCTAssertEqual(SigV4Canonical.trimAll(" \u{0B}a\u{0C} é  b "), "a é b")
+        XCTAssertEqual(SigV4Canonical.trimAll("   "), "")
+        XCTAssertEqual(SignedRequest(method: "POST", target: "/", headers: [("X-Amz-DATE", "1"), ("x-amz-date", "2"), ("Date", "3")],
+                                     body: []).values("x-AMZ-date"), ["1", "2"])
         XCTAssertEqual(SigV4Canonical.canonicalHeaders(signedHeaders: ["host", "x-a"],
                                                        headers: [("Host", "h"), ("X-A", " 1 "), ("x-a", "2  3")]),
                        "host:h\nx-a:1,2 3\n")
@@ -35,6 +39,12 @@ final class SigV4UnitTests: XCTestCase {
         XCTAssertEqual(a.scope, "20240501/us-east-1/qldb/aws4_request")
         XCTAssertEqual(a.signedHeaders, ["host", "x-amz-date"])
         XCTAssertEqual(a.signature, "abc")
+        // Leading spaces, tabs around components, empty components, unknown keys and
+        // upper-case signed header names (lowercased) are accepted.
+        let b = try SigV4Authorization.parse(
+            "  AWS4-HMAC-SHA256 \tCredential=AKID/20240501/us-east-1/qldb/aws4_request\t,, X=y, SignedHeaders=Host;X-Amz-Date , Signature=abc")
+        XCTAssertEqual(b, SigV4Authorization(accessKeyID: "AKID", date: "20240501", region: "us-east-1", service: "qldb",
+                                             terminator: "aws4_request", signedHeaders: ["host", "x-amz-date"], signature: "abc"))
         // No spaces after commas is accepted too.
         XCTAssertNoThrow(try SigV4Authorization.parse(
             "AWS4-HMAC-SHA256 Credential=AKID/20240501/us-east-1/qldb/aws4_request,SignedHeaders=host,Signature=abc"))
@@ -46,6 +56,14 @@ final class SigV4UnitTests: XCTestCase {
              "Credential must have exactly 5 slash-delimited elements"),
             ("AWS4-HMAC-SHA256 Credential=a/b/c/d/e, Credential=a/b/c/d/e, SignedHeaders=host, Signature=a",
              "Authorization header has duplicate 'Credential' parameter."),
+            ("AWS4-HMAC-SHA256 Credential=a/b/c/d/e, X=1, SignedHeaders=host, X=2, Signature=a",
+             "Authorization header has duplicate 'X' parameter."),
+            ("AWS4-HMAC-SHA256 Credential=a/b/c/d/e, SignedHeaders=host, Signature=", "Authorization header requires 'Signature' parameter."),
+            ("AWS4-HMAC-SHA256 Credential=a/b/c/d/e, SignedHeaders, Signature=a",
+             "Authorization header requires each component to be of the form key=value."),
+            ("AWS4-HMAC-SHA256 Credential=a/b//d/e, SignedHeaders=host, Signature=a", "Credential must have exactly 5"),
+            ("AWS4-HMAC-SHA256 Credential=a/b/c/d/e, SignedHeaders=host;;x, Signature=a", "SignedHeaders contains an empty"),
+            ("  AWS4-HMAC-SHA256é Credential=a/b/c/d/e", "Unsupported AWS 'algorithm': 'AWS4-HMAC-SHA256é'"),
         ] {
             XCTAssertThrowsError(try SigV4Authorization.parse(header), header) { e in
                 let e = e as! ServiceError

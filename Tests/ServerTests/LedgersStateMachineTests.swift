@@ -18,9 +18,10 @@ final class LedgersStateMachineTests: XCTestCase {
             .purgeLedger(name: "cars", ledgerId: "L1"),
             .tagResource(arn: "arn:aws:qldb:us-east-1:000000000000:ledger/cars", tags: [ResourceTag(key: "k", value: "v")]),
             .untagResource(arn: "arn:aws:qldb:us-east-1:000000000000:ledger/cars", keys: ["k", "j"]),
-            .transaction(.init(ledgerName: "cars", proposal: [1, 2, 3],
+            .transaction(.init(ledgerName: "cars", proposal: Self.sampleProposal,
                                checkpoint: LedgerCheckpoint(sequenceNo: 4, blockHash: Array(repeating: 7, count: 32)))),
-            .transaction(.init(ledgerName: "cars", proposal: [1], checkpoint: nil)),
+            .transaction(.init(ledgerName: "cars", proposal: BlockProposal(transactionId: "T", timestampMs: 1, statements: [],
+                                                                            writes: [], redactions: []), checkpoint: nil)),
             .exportJournal(.init(exportId: "E", ledgerName: "cars", inclusiveStartMs: 1, exclusiveEndMs: 2, bucket: "b", prefix: "p/",
                                  objectEncryptionType: "SSE_S3", kmsKeyArn: nil, roleArn: "arn:aws:iam::1:role/r",
                                  outputFormat: "ION_TEXT", creationTimeMs: 3)),
@@ -131,7 +132,7 @@ final class LedgersStateMachineTests: XCTestCase {
         _ = try tx.insert(table: "Cars", document: car("V2"))
         let proposal = try tx.commit()!
         let bad = LedgerCheckpoint(sequenceNo: ledger.tip!.sequenceNo, blockHash: Array(repeating: 0xAB, count: 32))
-        let result = try node.propose(.transaction(.init(ledgerName: "cars", proposal: proposal.encoded(), checkpoint: bad)))
+        let result = try node.propose(.transaction(.init(ledgerName: "cars", proposal: proposal, checkpoint: bad)))
         guard case .rejected(.diverged(let message)) = result else { return XCTFail("applied despite divergence") }
         XCTAssertTrue(message.contains("DIVERGENCE"), message)
         XCTAssertNotNil(node.machine.divergence["cars"])
@@ -150,16 +151,34 @@ final class LedgersStateMachineTests: XCTestCase {
         try tx3.recordStatement(text: "INSERT INTO Cars ?", parameters: [])
         _ = try tx3.insert(table: "Cars", document: car("B3"))
         let ahead = LedgerCheckpoint(sequenceNo: 99, blockHash: Array(repeating: 1, count: 32))
-        _ = try node.propose(.transaction(.init(ledgerName: "boats", proposal: try tx3.commit()!.encoded(), checkpoint: ahead)))
+        _ = try node.propose(.transaction(.init(ledgerName: "boats", proposal: try tx3.commit()!, checkpoint: ahead)))
         XCTAssertNotNil(node.machine.divergence["boats"])
     }
 
+    static let sampleProposal = BlockProposal(
+        transactionId: "Tx1", timestampMs: 1_700_000_000_001,
+        statements: [.init(text: "INSERT INTO Cars ?", startTimeMs: 1_700_000_000_000,
+                           parameters: [.struct([("VIN", .string("V1")), ("n", .int(3))])])],
+        writes: [.init(tableId: "T1", tableName: "Cars", documentId: "D1", version: 0,
+                       data: .struct([("VIN", .string("V1")), ("n", .int(3))]), statements: [0])],
+        redactions: [])
+
     func testLogEntriesWithACommitDigestStillDecode() throws {
-        // Older nodes wrote an (unused) `commitDigest` blob into transaction commands.
-        let legacy = IonValue.struct([("op", .string("transaction")), ("ledger", .string("cars")), ("proposal", .blob([1, 2])),
-                                      ("commitDigest", .blob([9, 9]))])
+        // Older nodes wrote the proposal as a blob of `BlockProposal.encoded()` and an (unused) `commitDigest` blob.
+        let legacy = IonValue.struct([("op", .string("transaction")), ("ledger", .string("cars")),
+                                      ("proposal", .blob(Self.sampleProposal.encoded())), ("commitDigest", .blob([9, 9]))])
         XCTAssertEqual(try NodeCommand.decode(Ion.writeBinary([legacy])),
-                       .transaction(.init(ledgerName: "cars", proposal: [1, 2], checkpoint: nil)))
+                       .transaction(.init(ledgerName: "cars", proposal: Self.sampleProposal, checkpoint: nil)))
+    }
+
+    func testTransactionCommandCarriesTheProposalInlineOnce() throws {
+        let command = NodeCommand.transaction(.init(ledgerName: "cars", proposal: Self.sampleProposal, checkpoint: nil))
+        let value = try Ion.read(command.encoded())[0]
+        XCTAssertEqual(value[field: "block"], Self.sampleProposal.ion, "the proposal is a nested struct, not a blob")
+        XCTAssertNil(value[field: "proposal"])
+        // A legacy blob that does not hold a proposal is a malformed command.
+        let bad = IonValue.struct([("op", .string("transaction")), ("ledger", .string("cars")), ("proposal", .blob([1, 2]))])
+        XCTAssertThrowsError(try NodeCommand.decode(Ion.writeBinary([bad])))
     }
 
     func testStaleProposalIsRejectedAsOccConflict() throws {
@@ -174,7 +193,7 @@ final class LedgersStateMachineTests: XCTestCase {
             return try tx.commit()!
         }
         let first = try update(2)
-        let firstCommand = NodeCommand.transaction(.init(ledgerName: "cars", proposal: first.encoded(), checkpoint: nil))
+        let firstCommand = NodeCommand.transaction(.init(ledgerName: "cars", proposal: first, checkpoint: nil))
         guard case .applied = try node.propose(firstCommand) else { return XCTFail("first update refused") }
         // The same proposal again is stale: every node refuses it alike.
         let result = try node.propose(firstCommand)
@@ -185,7 +204,7 @@ final class LedgersStateMachineTests: XCTestCase {
     func testTransactionOnMissingOrCreatingLedgerIsRefused() throws {
         let node = try TestNode(dir: makeTempDirectory(self))
         let proposal = BlockProposal(transactionId: "T", timestampMs: 1, statements: [], writes: [], redactions: [])
-        let r = try node.propose(.transaction(.init(ledgerName: "nope", proposal: proposal.encoded(), checkpoint: nil)))
+        let r = try node.propose(.transaction(.init(ledgerName: "nope", proposal: proposal, checkpoint: nil)))
         XCTAssertEqual(r, .rejected(.notFound("Ledger nope does not exist")))
         guard case .rejected(.invalidParameter) = node.machine.apply(index: 99, command: [1, 2, 3]) else { return XCTFail() }
         XCTAssertEqual(node.machine.appliedIndex, 99)

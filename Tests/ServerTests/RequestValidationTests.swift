@@ -29,6 +29,11 @@ final class RequestValidationTests: XCTestCase {
             ("", "Request body is empty; expected a JSON object"),
             ("not json", "Request body is not valid JSON"),
             ("[1]", "Request body must be a JSON object"),
+            ("7", "Request body is not valid JSON"),
+            ("{\"StartSession\":{\"LedgerName\":\"ab\"}} x", "Request body is not valid JSON"),
+            ("{\"StartSession\":{\"LedgerName\":\"a\\ud800b\"}}", "Request body is not valid JSON"),
+            ("{\"StartSession\":{\"LedgerName\":\"ab\"},\"StartSession\":{\"LedgerName\":\"a--b\"}}",
+             "StartSession.LedgerName 'a--b' is invalid"),   // a repeated member: the last one counts
             ("{}", "Request must contain exactly one command (one of StartSession, StartTransaction, ExecuteStatement, FetchPage, CommitTransaction, AbortTransaction, EndSession); found none"),
             ("{\"SessionToken\":\"\(tok)\"}", "Request must contain exactly one command"),
             ("{\"StartSession\":{\"LedgerName\":\"test-ledger\"},\"EndSession\":{}}",

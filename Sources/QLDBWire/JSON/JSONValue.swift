@@ -73,7 +73,14 @@ public indirect enum JSONValue: Equatable, Sendable {
     }
 
     static func writeString(_ s: String, to out: inout String) {
-        IonJSON.appendQuoted(s, to: &out)
+        // Most strings (ids, tokens, base64) need no escape: append them whole.
+        if s.utf8.allSatisfy({ $0 >= 0x20 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) {
+            out += "\""
+            out += s
+            out += "\""
+        } else {
+            IonJSON.appendQuoted(s, to: &out)
+        }
     }
 
     // MARK: - Parsing

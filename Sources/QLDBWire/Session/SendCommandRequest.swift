@@ -53,23 +53,26 @@ public struct SendCommandRequest: Equatable, Sendable {
     /// `BadRequestException` whose message names the offending member.
     public static func decode(_ body: [UInt8]) throws -> SendCommandRequest {
         guard !body.isEmpty else { throw ServiceError.badRequest("Request body is empty; expected a JSON object") }
-        let json: Any
+        // The strict byte-level parser (as the control plane's): no Foundation objects and casts per request.
+        let json: JSONValue
         do {
-            json = try JSONSerialization.jsonObject(with: Data(body), options: [])
+            json = try JSONValue.parse(body, maxDepth: 512)
         } catch {
             throw ServiceError.badRequest("Request body is not valid JSON")
         }
-        guard let object = json as? [String: Any] else {
-            throw ServiceError.badRequest("Request body must be a JSON object")
+        let member: JSONMember
+        switch json {
+        case .object(let members): member = JSONMember(members, path: "")
+        case .array: throw ServiceError.badRequest("Request body must be a JSON object")
+        default: throw ServiceError.badRequest("Request body is not valid JSON")   // a bare scalar is not a JSON text here
         }
-        let present = commandNames.filter { object[$0] != nil && !(object[$0] is NSNull) }
+        let present = commandNames.filter { member.has($0) }
         guard present.count == 1 else {
             throw ServiceError.badRequest(present.isEmpty
                 ? "Request must contain exactly one command (one of \(commandNames.joined(separator: ", "))); found none"
                 : "Request must contain exactly one command; found \(present.count): \(present.joined(separator: ", "))")
         }
         let name = present[0]
-        let member = try JSONMember(object, path: "")
         let args = try member.object(name)
 
         var token: String?
@@ -178,9 +181,9 @@ public struct SendCommandRequest: Equatable, Sendable {
     }
 
     /// `{"IonBinary": b64}` or `{"IonText": text}` holding exactly one Ion value.
-    static func decodeValueHolder(_ any: Any, path: String) throws -> IonValue {
-        guard let dict = any as? [String: Any] else { throw ServiceError.badRequest("\(path) must be a JSON object") }
-        let holder = try JSONMember(dict, path: path + ".")
+    static func decodeValueHolder(_ value: JSONValue, path: String) throws -> IonValue {
+        guard case .object(let members) = value else { throw ServiceError.badRequest("\(path) must be a JSON object") }
+        let holder = JSONMember(members, path: path + ".")
         let binary = try holder.string("IonBinary")
         let text = try holder.string("IonText")
         let bytes: [UInt8]
@@ -222,24 +225,28 @@ public struct SendCommandRequest: Equatable, Sendable {
 }
 
 /// Typed access to the members of a decoded JSON object; JSON `null` is
-/// treated as absent, as AWS's JSON protocols do.
+/// treated as absent, as AWS's JSON protocols do. A repeated member name
+/// means its last value (as Foundation's JSONSerialization did).
 struct JSONMember {
-    let object: [String: Any]
+    let members: [(String, JSONValue)]
     let path: String
 
-    init(_ object: [String: Any], path: String) throws {
-        self.object = object
+    init(_ members: [(String, JSONValue)], path: String) {
+        self.members = members
         self.path = path
     }
 
-    private func raw(_ key: String) -> Any? {
-        guard let v = object[key], !(v is NSNull) else { return nil }
+    private func raw(_ key: String) -> JSONValue? {
+        guard let v = members.last(where: { $0.0 == key })?.1 else { return nil }
+        if case .null = v { return nil }
         return v
     }
 
+    func has(_ key: String) -> Bool { raw(key) != nil }
+
     func string(_ key: String) throws -> String? {
         guard let v = raw(key) else { return nil }
-        guard let s = v as? String else { throw ServiceError.badRequest("\(path)\(key) must be a string") }
+        guard case .string(let s) = v else { throw ServiceError.badRequest("\(path)\(key) must be a string") }
         return s
     }
 
@@ -248,16 +255,16 @@ struct JSONMember {
         return s
     }
 
-    func array(_ key: String) throws -> [Any]? {
+    func array(_ key: String) throws -> [JSONValue]? {
         guard let v = raw(key) else { return nil }
-        guard let a = v as? [Any] else { throw ServiceError.badRequest("\(path)\(key) must be a JSON array") }
+        guard case .array(let a) = v else { throw ServiceError.badRequest("\(path)\(key) must be a JSON array") }
         return a
     }
 
     /// A command's argument object (required; `{}` for argument-less commands).
     func object(_ key: String) throws -> JSONMember {
         guard let v = raw(key) else { throw ServiceError.badRequest("\(path)\(key) is required") }
-        guard let o = v as? [String: Any] else { throw ServiceError.badRequest("\(path)\(key) must be a JSON object") }
-        return try JSONMember(o, path: path + key + ".")
+        guard case .object(let o) = v else { throw ServiceError.badRequest("\(path)\(key) must be a JSON object") }
+        return JSONMember(o, path: path + key + ".")
     }
 }

@@ -15,48 +15,77 @@ public struct SigV4Authorization: Equatable, Sendable {
     public var scope: String { [date, region, service, terminator].joined(separator: "/") }
 
     /// Parses the header value; failures are AWS's `IncompleteSignatureException`.
+    /// Works on the UTF-8 bytes (every delimiter is ASCII): it runs twice per request.
     public static func parse(_ header: String) throws -> SigV4Authorization {
-        let trimmed = header.drop(while: { $0 == " " })
-        guard let space = trimmed.firstIndex(of: " ") else {
+        let bytes = Array(header.utf8)
+        var start = 0
+        while start < bytes.count, bytes[start] == UInt8(ascii: " ") { start += 1 }
+        guard let space = bytes[start...].firstIndex(of: UInt8(ascii: " ")) else {
+            let trimmed = text(bytes[start...])
             if trimmed == algorithm { throw incomplete(["Credential", "Signature", "SignedHeaders"], header) }
             throw ServiceError.incompleteSignature(
                 "Unsupported AWS 'algorithm': '\(trimmed)'. Authorization=\(header)")
         }
-        let alg = trimmed[..<space]
+        let alg = text(bytes[start..<space])
         guard alg == algorithm else {
             throw ServiceError.incompleteSignature("Unsupported AWS 'algorithm': '\(alg)'. Authorization=\(header)")
         }
-        var fields: [String: String] = [:]
-        for component in trimmed[space...].split(separator: ",") {
-            let part = component.trimmingSpaces
+        var credential: String?, signedHeaderList: String?, signature: String?
+        var others: Set<String> = []
+        for component in bytes[space...].split(separator: UInt8(ascii: ",")) {
+            let part = trimmingSpaces(component)
             guard !part.isEmpty else { continue }
-            guard let eq = part.firstIndex(of: "=") else {
+            guard let eq = part.firstIndex(of: UInt8(ascii: "=")) else {
                 throw ServiceError.incompleteSignature(
                     "Authorization header requires each component to be of the form key=value. Authorization=\(header)")
             }
-            let key = String(part[..<eq])
-            guard fields[key] == nil else {
+            let key = text(part[..<eq])
+            let value = text(part[(eq + 1)...])
+            let duplicate: Bool
+            switch key {
+            case "Credential": duplicate = credential != nil; credential = value
+            case "SignedHeaders": duplicate = signedHeaderList != nil; signedHeaderList = value
+            case "Signature": duplicate = signature != nil; signature = value
+            default: duplicate = !others.insert(key).inserted
+            }
+            guard !duplicate else {
                 throw ServiceError.incompleteSignature(
                     "Authorization header has duplicate '\(key)' parameter. Authorization=\(header)")
             }
-            fields[key] = String(part[part.index(after: eq)...])
         }
-        let missing = ["Credential", "Signature", "SignedHeaders"].filter { (fields[$0] ?? "").isEmpty }
-        guard missing.isEmpty else { throw incomplete(missing, header) }
-        let credential = fields["Credential"]!.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-        guard credential.count == 5, credential.allSatisfy({ !$0.isEmpty }) else {
+        let missing = [("Credential", credential), ("Signature", signature), ("SignedHeaders", signedHeaderList)]
+            .filter { ($0.1 ?? "").isEmpty }.map(\.0)
+        guard missing.isEmpty, let credential, let signedHeaderList, let signature else { throw incomplete(missing, header) }
+        let scope = credential.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).map { text($0) }
+        guard scope.count == 5, scope.allSatisfy({ !$0.isEmpty }) else {
             throw ServiceError.incompleteSignature(
                 "Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, "
-                + "got '\(fields["Credential"]!)'")
+                + "got '\(credential)'")
         }
-        let signedHeaders = fields["SignedHeaders"]!.split(separator: ";", omittingEmptySubsequences: false)
-            .map { String($0).lowercased() }
+        let signedHeaders = signedHeaderList.utf8.split(separator: UInt8(ascii: ";"), omittingEmptySubsequences: false)
+            .map { lowercased($0) }
         guard signedHeaders.allSatisfy({ !$0.isEmpty }) else {
             throw ServiceError.incompleteSignature("SignedHeaders contains an empty header name. Authorization=\(header)")
         }
-        return SigV4Authorization(accessKeyID: credential[0], date: credential[1], region: credential[2],
-                                  service: credential[3], terminator: credential[4],
-                                  signedHeaders: signedHeaders, signature: fields["Signature"]!)
+        return SigV4Authorization(accessKeyID: scope[0], date: scope[1], region: scope[2], service: scope[3],
+                                  terminator: scope[4], signedHeaders: signedHeaders, signature: signature)
+    }
+
+    private static func text<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
+        String(decoding: bytes, as: UTF8.self)
+    }
+
+    private static func trimmingSpaces(_ part: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
+        var s = part
+        while let f = s.first, f == UInt8(ascii: " ") || f == UInt8(ascii: "\t") { s = s.dropFirst() }
+        while let l = s.last, l == UInt8(ascii: " ") || l == UInt8(ascii: "\t") { s = s.dropLast() }
+        return s
+    }
+
+    /// ASCII lowercasing without building a `String` first; anything else the full Unicode way.
+    static func lowercased<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
+        guard bytes.allSatisfy({ $0 < 0x80 }) else { return text(bytes).lowercased() }
+        return String(decoding: bytes.map { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") ? $0 | 0x20 : $0 }, as: UTF8.self)
     }
 
     private static func incomplete(_ missing: [String], _ header: String) -> ServiceError {

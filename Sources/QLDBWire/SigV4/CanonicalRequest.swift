@@ -101,17 +101,40 @@ public enum SigV4Canonical {
 
     /// `Trimall`: strip, and collapse runs of whitespace to one space.
     public static func trimAll(_ value: String) -> String {
-        value.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" || $0 == "\u{0B}" || $0 == "\u{0C}" })
+        // Printable ASCII and tabs (every header value in practice): the same result on the bytes.
+        if value.utf8.allSatisfy({ ($0 >= 0x20 && $0 < 0x7F) || $0 == 0x09 }) {
+            var out: [UInt8] = []
+            out.reserveCapacity(value.utf8.count)
+            var pendingSpace = false
+            for b in value.utf8 {
+                if b == 0x20 || b == 0x09 {
+                    pendingSpace = !out.isEmpty
+                } else {
+                    if pendingSpace { out.append(0x20); pendingSpace = false }
+                    out.append(b)
+                }
+            }
+            return String(decoding: out, as: UTF8.self)
+        }
+        return value.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" || $0 == "\u{0B}" || $0 == "\u{0C}" })
             .joined(separator: " ")
     }
 
     /// `name:value\n` for each signed header, all values of a repeated header
     /// joined with `,`; a signed header absent from the request gets an empty value.
     public static func canonicalHeaders(signedHeaders: [String], headers: [(name: String, value: String)]) -> String {
+        let names = headers.map { SigV4Authorization.lowercased($0.name.utf8) }
         var out = ""
         for name in signedHeaders {
-            let values = headers.filter { $0.name.lowercased() == name }.map { trimAll($0.value) }
-            out += name + ":" + values.joined(separator: ",") + "\n"
+            var first = true
+            out += name
+            out += ":"
+            for (i, header) in headers.enumerated() where names[i] == name {
+                if !first { out += "," }
+                out += trimAll(header.value)
+                first = false
+            }
+            out += "\n"
         }
         return out
     }

@@ -30,8 +30,19 @@ public struct SignedRequest: Sendable {
     }
 
     public func values(_ name: String) -> [String] {
-        let n = name.lowercased()
-        return headers.filter { $0.name.lowercased() == n }.map(\.value)
+        headers.filter { SignedRequest.sameName($0.name, name) }.map(\.value)
+    }
+
+    /// Case-insensitive header name comparison, without allocating for ASCII names.
+    static func sameName(_ a: String, _ b: String) -> Bool {
+        let x = a.utf8, y = b.utf8
+        guard x.count == y.count else { return a.lowercased() == b.lowercased() }
+        var ascii = true
+        for (p, q) in zip(x, y) {
+            guard p < 0x80, q < 0x80 else { ascii = false; break }
+            if p | (p >= 0x41 && p <= 0x5A ? 0x20 : 0) != q | (q >= 0x41 && q <= 0x5A ? 0x20 : 0) { return false }
+        }
+        return ascii || a.lowercased() == b.lowercased()
     }
 
     public func header(_ name: String) -> String? { values(name).first }

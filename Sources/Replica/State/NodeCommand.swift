@@ -1,4 +1,5 @@
 import Ion
+import Ledger
 
 /// A tag on a ledger or stream: `TagValue` may be null in the model.
 public struct ResourceTag: Equatable, Hashable, Sendable {
@@ -56,12 +57,13 @@ public enum NodeCommand: Equatable, Sendable {
 
     public struct Transaction: Equatable, Sendable {
         public var ledgerName: String
-        /// `BlockProposal.encoded()`.
-        public var proposal: [UInt8]
+        /// Encoded inline as the struct field `block` (one Ion encoding, decoded once). Log entries
+        /// written before that carry it as a blob `proposal` holding `BlockProposal.encoded()`; both decode.
+        public var proposal: BlockProposal
         /// nil when the proposer's ledger had no block yet.
         public var checkpoint: LedgerCheckpoint?
 
-        public init(ledgerName: String, proposal: [UInt8], checkpoint: LedgerCheckpoint?) {
+        public init(ledgerName: String, proposal: BlockProposal, checkpoint: LedgerCheckpoint?) {
             self.ledgerName = ledgerName
             self.proposal = proposal
             self.checkpoint = checkpoint
@@ -204,7 +206,7 @@ public enum NodeCommand: Equatable, Sendable {
         case .transaction(let t):
             b.add("op", "transaction")
             b.add("ledger", t.ledgerName)
-            b.add("proposal", blob: t.proposal)
+            b.add("block", t.proposal.ion)
             if let cp = t.checkpoint {
                 b.add("checkpoint", .struct([("sequenceNo", .int(cp.sequenceNo)), ("blockHash", .blob(cp.blockHash))]))
             }
@@ -285,8 +287,9 @@ public enum NodeCommand: Equatable, Sendable {
                 let c = try NodeRecordReader(s.field("checkpoint"))
                 checkpoint = LedgerCheckpoint(sequenceNo: try c.int("sequenceNo"), blockHash: try c.blob("blockHash"))
             }
-            self = .transaction(Transaction(ledgerName: try s.string("ledger"), proposal: try s.blob("proposal"),
-                                            checkpoint: checkpoint))
+            let proposal = s.has("block") ? try BlockProposal(ion: s.field("block"))
+                : try BlockProposal.decode(s.blob("proposal"))
+            self = .transaction(Transaction(ledgerName: try s.string("ledger"), proposal: proposal, checkpoint: checkpoint))
         case "exportJournal":
             self = .exportJournal(try ExportJournal(ion: s.field("export")))
         case "finishExport":

@@ -100,12 +100,7 @@ public final class NodeStateMachine: ReplicatedStateMachine {
         guard let entry = registry.entry(named: t.ledgerName), entry.info.state != .deleting, let ledger = entry.ledger else {
             return .rejected(.notFound("Ledger \(t.ledgerName) does not exist"))
         }
-        let proposal: BlockProposal
-        do {
-            proposal = try BlockProposal.decode(t.proposal)
-        } catch {
-            return .rejected(.invalidParameter("malformed block proposal: \(error)"))
-        }
+        let proposal = t.proposal
         if let divergence = entry.info.divergence {
             ledger.abandon(transactionId: proposal.transactionId)
             return .rejected(.diverged("Ledger \(t.ledgerName) stopped applying on this node: \(divergence)"))
@@ -219,6 +214,6 @@ public final class NodeStateMachine: ReplicatedStateMachine {
 
     /// The command to propose for a prepared transaction (checkpoint filled in).
     public func transactionCommand(ledger name: String, proposal: BlockProposal) -> NodeCommand {
-        .transaction(.init(ledgerName: name, proposal: proposal.encoded(), checkpoint: checkpoint(ledger: name)))
+        .transaction(.init(ledgerName: name, proposal: proposal, checkpoint: checkpoint(ledger: name)))
     }
 }
