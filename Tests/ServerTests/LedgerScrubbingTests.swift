@@ -70,4 +70,34 @@ final class LedgerScrubbingTests: XCTestCase {
         XCTAssertEqual(samples.first { $0.name == "tally_scrub_mismatches_total" && $0.labels["ledger"] == "cars" }?.value, 1)
         XCTAssertNotNil(samples.first { $0.name == "tally_scrub_verified_blocks" && $0.labels["ledger"] == "cars" })
     }
+
+    /// Found by profiling: a small journal was re-read back to back, about a
+    /// fifth of a core for ever. A pass now starts at most every `passInterval`.
+    func testPassesRestBetweenThemselves() throws {
+        let dir = makeTempDirectory(self)
+        let node = try TestNode(dir: dir)
+        node.createLedger("cars")
+        for i in 0..<5 { try node.insert("cars", car("V\(i)", i)) }
+        let ledger = try XCTUnwrap(node.machine.ledger(named: "cars"))
+        try ledger.sync()
+        let loop = try EventLoop(name: "scrub-rest")
+        loop.start()
+        defer { loop.shutdown() }
+        var clock = 1000.0
+        let scrubbing = LedgerScrubbing(loop: loop, megabytesPerSecond: 5, passInterval: 60, logger: NodeLog.node,
+                                        now: { clock })
+        func tick() throws -> JournalScrubber.Progress? {
+            try loop.submit {
+                scrubbing.tick(ledgers: [("cars", ledger)])
+                return scrubbing.progress(of: "cars")
+            }
+        }
+        try waitFor("a first pass") { (try tick()?.passes ?? 0) >= 1 }
+        let after = try XCTUnwrap(try tick())
+        for _ in 0..<20 { _ = try tick(); usleep(5_000) }
+        XCTAssertEqual(try tick()?.passes, 1, "no second pass within the interval")
+        XCTAssertEqual(try tick()?.verifiedBlocksTotal, after.verifiedBlocksTotal)
+        try loop.submit { clock += 61 }
+        try waitFor("a second pass once the interval passed") { (try tick()?.passes ?? 0) >= 2 }
+    }
 }

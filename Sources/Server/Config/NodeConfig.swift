@@ -87,6 +87,9 @@ public struct NodeConfig: Equatable, Sendable {
         /// Re-verification runs at about 25 MB/s per core (Docs/performance.md), so 5 MB/s
         /// takes about a fifth of a core.
         public var megabytesPerSecond: Double = 5
+        /// A new pass over a ledger's journal starts at most this often (from one
+        /// pass's start to the next); 0: back to back.
+        public var passIntervalSeconds: Double = 3600
     }
 
     public var nodeID = "node1"

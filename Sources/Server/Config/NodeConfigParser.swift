@@ -138,6 +138,7 @@ extension NodeConfig {
         }
         if let t = try top.table("scrub") {
             c.scrub.megabytesPerSecond = try t.number("megabytes_per_second", allowZero: true) ?? c.scrub.megabytesPerSecond
+            c.scrub.passIntervalSeconds = try t.number("pass_interval_seconds", allowZero: true) ?? c.scrub.passIntervalSeconds
             try t.finish()
         }
         if let t = try top.table("exports") {

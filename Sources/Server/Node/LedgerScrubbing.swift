@@ -2,11 +2,13 @@ import Foundation
 import Ledger
 import Logging
 import Net
+import Replica
 
 /// The background scrubber of every ledger on this node (`[scrub]`): once a
 /// second, each ledger whose previous step has finished gets a step of its
 /// `JournalScrubber` on the loop's worker pool (`loop.offload`), with a
-/// budget of `megabytes_per_second` split between the ledgers — the loop
+/// budget of `megabytes_per_second` split between the ledgers, and a pass at
+/// most every `pass_interval_seconds` per ledger — the loop
 /// thread only takes the state snapshot and records the result. Progress and
 /// mismatches show in `/status` (a mismatch marks the ledger divergent) and in
 /// `tally_scrub_verified_blocks` / `tally_scrub_mismatches_total`.
@@ -16,6 +18,9 @@ final class LedgerScrubbing {
         let scrubber: JournalScrubber
         var running = false
         var progress = JournalScrubber.Progress()
+        /// When the current pass began, and when the next may begin.
+        var passStarted: Double?
+        var restUntil = 0.0
         init(ledger: Ledger) {
             self.ledger = ledger
             scrubber = JournalScrubber(ledger: ledger)
@@ -30,11 +35,18 @@ final class LedgerScrubbing {
     /// have failed because the journal was closed under them).
     let isOpen: (String, Ledger) -> Bool
     private var entries: [String: Entry] = [:]
+    /// A pass starts at most this often per ledger (seconds from one pass's
+    /// start to the next's), so a small journal is not re-read back to back.
+    let passInterval: Double
+    let now: () -> Double
 
-    init(loop: EventLoop, megabytesPerSecond: Double, logger: Logger,
-         isOpen: @escaping (String, Ledger) -> Bool = { _, _ in true }) {
+    init(loop: EventLoop, megabytesPerSecond: Double, passInterval: Double = 0, logger: Logger,
+         isOpen: @escaping (String, Ledger) -> Bool = { _, _ in true },
+         now: @escaping () -> Double = { clusterMonotonicNow() }) {
         self.loop = loop
         bytesPerSecond = Int(megabytesPerSecond * 1_048_576)
+        self.passInterval = passInterval
+        self.now = now
         self.logger = logger
         self.isOpen = isOpen
     }
@@ -53,7 +65,9 @@ final class LedgerScrubbing {
                 entry = Entry(ledger: ledger)   // new, or reopened: start over
                 entries[name] = entry
             }
-            guard !entry.running else { continue }
+            let now = self.now()
+            guard !entry.running, now >= entry.restUntil else { continue }
+            if entry.passStarted == nil { entry.passStarted = now }
             entry.running = true
             let snapshot = JournalScrubber.snapshot(of: ledger)
             let scrubber = entry.scrubber
@@ -65,6 +79,10 @@ final class LedgerScrubbing {
                 entry.running = false
                 // A ledger closed or replaced while the step ran: its result means nothing.
                 guard self.entries[name] === entry, self.isOpen(name, entry.ledger) else { return }
+                if result.1.passes > entry.progress.passes, let started = entry.passStarted {
+                    entry.restUntil = started + self.passInterval
+                    entry.passStarted = nil
+                }
                 entry.progress = result.1
                 for m in result.0 {
                     self.logger.error("scrub mismatch", metadata: ["ledger": .string(name), "block": .stringConvertible(m.sequenceNo),

@@ -158,7 +158,8 @@ public final class Node {
             self?.sessions.sweep()
         })
         if config.scrub.megabytesPerSecond > 0 {
-            scrubbing = LedgerScrubbing(loop: loop, megabytesPerSecond: config.scrub.megabytesPerSecond, logger: NodeLog.node,
+            scrubbing = LedgerScrubbing(loop: loop, megabytesPerSecond: config.scrub.megabytesPerSecond,
+                                        passInterval: config.scrub.passIntervalSeconds, logger: NodeLog.node,
                                         isOpen: { [weak self] name, ledger in self?.stateMachine.ledger(named: name) === ledger })
         }
         timers.append(loop.scheduleTimer(after: .seconds(1), repeating: .seconds(1)) { [weak self] in
