@@ -186,3 +186,12 @@ def test_digests():
     assert ledger.check_digests({"n1": (5, "aa"), "n2": (5, "aa")}, ["n1", "n2"]) == []
     kinds = [a["type"] for a in ledger.check_digests({"n1": (5, "aa"), "n2": (4, "bb")}, ["n1", "n2", "n3"])]
     assert kinds == ["node-missing-ledger", "digest-mismatch"]
+
+
+def test_block_times():
+    import datetime
+    t = lambda s: datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc) + datetime.timedelta(seconds=s)
+    row = lambda seq, s: {"blockAddress": {"strandId": "x", "sequenceNo": seq}, "metadata": {"txTime": t(s)}}
+    assert ledger.check_block_times([row(3, 10), row(1, 5), row(2, 5), row(3, 10)]) == []
+    bad = ledger.check_block_times([row(1, 5), row(2, 9), row(3, 8)])
+    assert [a["type"] for a in bad] == ["block-time-went-back"] and bad[0]["from"][0] == 2

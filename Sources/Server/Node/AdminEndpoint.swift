@@ -4,6 +4,7 @@ import Net
 /// The metrics port: `/metrics`, `/health`, `/status`, plus the operator's
 /// `POST /admin/transfer-leadership?to=nodeN` (planned failover) and
 /// `POST /admin/backup?to=DIR[&incremental=1]` (hot backup, `Node+Backup.swift`),
+/// `POST /admin/failpoints?set=SPEC` (tests only, `Node+Failpoints.swift`),
 /// which are answered only for loopback clients that send
 /// `Authorization: Bearer <token>` with the node's admin token (`AdminToken`); 401 otherwise.
 final class AdminEndpoint: HTTPHandler {
@@ -18,7 +19,7 @@ final class AdminEndpoint: HTTPHandler {
     }
 
     func handle(_ request: HTTPRequest, respond: @escaping (HTTPResponse) -> Void) {
-        guard request.path == "/admin/transfer-leadership" || request.path == "/admin/backup" else {
+        guard ["/admin/transfer-leadership", "/admin/backup", "/admin/failpoints"].contains(request.path) else {
             metrics.handle(request, respond: respond)
             return
         }
@@ -39,6 +40,9 @@ final class AdminEndpoint: HTTPHandler {
         guard let node else {
             respond(.text("node is shutting down\n", status: 503))
             return
+        }
+        if request.path == "/admin/failpoints" {
+            return respond(node.setFailpoints(AdminEndpoint.queryValue("set", in: request.query)))
         }
         let target = AdminEndpoint.queryValue("to", in: request.query)
         if request.path == "/admin/backup" {
