@@ -59,7 +59,8 @@ public final class ReplicaSimulation {
         let ids = IDGenerator(SeededGenerator(seed: world.rng.next()))
         registryOptions = LedgerRegistry.Options(
             dataDirectory: root, metadataInterval: UInt64(2 + world.int(below: 40)),
-            ledgerOptions: Ledger.Options(ids: ids, clock: { 1_700_000_000_000 + Int64(world.now * 1000) }))
+            ledgerOptions: Ledger.Options(ids: ids, clock: { 1_700_000_000_000 + Int64(world.now * 1000) },
+                                          elapsedClock: { Int64(world.now * 1000) }))
         registryOptions.stateOnDisk = world.chance(0.3)
         report.lmdb = registryOptions.stateOnDisk
         for i in 1...options.nodeCount {

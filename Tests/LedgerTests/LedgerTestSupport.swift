@@ -31,7 +31,7 @@ final class TamperableStore: JournalStore {
 func makeLedger(seed: UInt64 = 1, store: JournalStore = MemoryJournalStore(), strandId: String? = nil,
                 clock: FakeClock = FakeClock(), limits: LedgerLimits = LedgerLimits()) throws -> Ledger {
     try Ledger.open(store: store, strandId: strandId,
-                    options: Ledger.Options(limits: limits, ids: IDGenerator(SeededGenerator(seed: seed)), clock: { clock.now }))
+                    options: Ledger.Options(limits: limits, ids: IDGenerator(SeededGenerator(seed: seed)), clock: { clock.now }, elapsedClock: { clock.now }))
 }
 
 func doc(_ fields: (String, IonValue)...) -> IonValue { .struct(fields) }

@@ -76,7 +76,8 @@ final class TestNode {
          streamSinks: StreamSinks? = nil, maxExportsPerCredential: Int = 2) throws {
         self.dir = dir
         self.clock = clock
-        let ledgerOptions = Ledger.Options(ids: IDGenerator(SeededGenerator(seed: seed)), clock: { clock.now })
+        let ledgerOptions = Ledger.Options(ids: IDGenerator(SeededGenerator(seed: seed)), clock: { clock.now },
+                                           elapsedClock: { clock.now })
         machine = try NodeStateMachine(options: LedgerRegistry.Options(
             dataDirectory: dir + "/data", maxLedgers: maxLedgers, metadataInterval: metadataInterval, ledgerOptions: ledgerOptions))
         replicator = InMemoryReplicator(machine: machine)

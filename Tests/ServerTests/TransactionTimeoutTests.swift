@@ -16,6 +16,7 @@ final class TransactionTimeoutTests: XCTestCase {
 
         let clock = TestClock()
         options.clock = { clock.now }
+        options.elapsedClock = { clock.now }
         let ledger = try Ledger.open(store: MemoryJournalStore(), options: options)
         let lasting = ledger.begin()
         clock.now += 60_000

@@ -37,6 +37,7 @@ def audit(cluster, ledger, workload, ops, endpoint, max_proofs, seed):
     writes = workload.writes(ops)
     revision_ops = [str(r["data"]["op"]) for r in rows if "data" in r and "op" in r["data"]]
     anomalies += checker.check_write_counts(revision_ops, writes)
+    anomalies += checker.check_block_times(rows)
 
     acked = {op_id for op_id, (kind, _) in writes.items() if kind == "ok"}
     to_prove = [r for r in rows if "data" in r and str(r["data"].get("op")) in acked]

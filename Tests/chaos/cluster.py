@@ -9,18 +9,24 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.parse
+import urllib.request
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "Tests/python"))
 from cluster_support import LocalCluster  # noqa: E402
 from conftest import free_port  # noqa: E402
+from .nemesis.disk import SmallDisk  # noqa: E402
 
 RAFT = "[raft]\ntick_ms = 100\nelection_ticks = 10\nheartbeat_ticks = 1\n"
+# Failpoints (fsync errors and delays, a clock offset) are armed per node through /admin/failpoints.
+TESTING = "[testing]\nfailpoints = true\n"
+DISK_MB = 256  # the size-limited filesystem under one node's data dir (the disk-full nemesis)
 ELECTION_TIMEOUT_MAX = 2.0  # seconds: election_ticks in [10, 20) ticks of 100 ms
 
 
 class ChaosCluster:
-    def __init__(self, tally_bin, directory, nodes):
+    def __init__(self, tally_bin, directory, nodes, small_disk=False):
         self.links = []
         listen = {}
 
@@ -29,14 +35,43 @@ class ChaosCluster:
             self.links.append([n, m, listen[(n, m)], port])
             return f"127.0.0.1:{listen[(n, m)]}"
 
-        self.c = LocalCluster(tally_bin, directory, nodes=nodes, extra_config=RAFT, peer_address=route)
+        self.c = LocalCluster(tally_bin, directory, nodes=nodes, extra_config=RAFT + TESTING, peer_address=route)
         self.names = self.c.names
         self.dir = self.c.dir
+        # The last node's data dir on a small tmpfs (disk.py), if `small_disk` and mounting is allowed here.
+        self.disk = SmallDisk.mount(self.data_dir(self.names[-1]), DISK_MB) if small_disk else None
         self.relay = subprocess.Popen([sys.executable, "-m", "chaos.nemesis.proxy", json.dumps(self.links)],
                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
                                       cwd=str(ROOT / "Tests"), env={**os.environ, "PYTHONPATH": str(ROOT / "Tests")})
         self.procs = {}
         self.stopped = set()
+
+    def data_dir(self, node):
+        return self.dir / "local" / node
+
+    # failpoints (Sources/Ledger/Failpoints)
+
+    def failpoints(self, node, spec):
+        """Arms `spec` on a running node (`off` disarms); False if the node did not answer."""
+        token = (self.data_dir(node) / "admin.token").read_text().strip()
+        url = (f"http://127.0.0.1:{self.c.ports[node]['metrics']}/admin/failpoints?"
+               + urllib.parse.urlencode({"set": spec}))
+        req = urllib.request.Request(url, method="POST", headers={"Authorization": f"Bearer {token}"})
+        try:
+            with urllib.request.urlopen(req, timeout=5) as r:
+                return r.status == 200
+        except OSError:
+            return False
+
+    def storage_failed(self, node):
+        s = self.status(node)
+        return s is None or bool(s.get("storageError"))
+
+    def restart(self, node):
+        """kill -9 and start again: how a node whose storage failed comes back."""
+        self.kill9(node)
+        self.c.wait(lambda: not self.alive(node), 10, f"{node} gone")
+        self.start(node)
 
     # relay
 
@@ -147,6 +182,8 @@ class ChaosCluster:
                 p.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 pass
+        if self.disk:
+            self.disk.unmount()
         if self.relay.poll() is None:
             try:
                 self.relay_command("quit")

@@ -20,7 +20,7 @@ def parse(argv):
     p.add_argument("--round-seconds", type=float, default=30)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--start-round", type=int, default=0, help="replay from this round (round seeds derive from --seed)")
-    p.add_argument("--nemesis", default="mixed", help="comma list of kill,pause,partition or mixed")
+    p.add_argument("--nemesis", default="mixed", help="comma list of kill,pause,partition,fsync-error,slow-fsync,disk-full,clock or mixed (all)")
     p.add_argument("--workload", default="bank,append,register", help="comma list; rounds rotate through it")
     p.add_argument("--clients", type=int, default=0, help="client threads (default: nodes + 1)")
     p.add_argument("--max-ops", type=int, default=5000, help="per client per round")
@@ -76,8 +76,13 @@ def main(argv=None):
     work.mkdir()
     workloads = args.workload.split(",")
     kinds = args.nemesis.split(",")
+    from .nemesis.schedule import KINDS
+    unknown = set(kinds) - set(KINDS) - {"mixed"}
+    if unknown:
+        sys.exit(f"unknown nemesis {sorted(unknown)}; choose from {', '.join(KINDS)} or mixed")
     started = time.monotonic()
-    cluster = ChaosCluster(tally_binary(args.tally), work, args.nodes)
+    cluster = ChaosCluster(tally_binary(args.tally), work, args.nodes,
+                           small_disk="mixed" in kinds or "disk-full" in kinds)
     results = []
     try:
         cluster.up()

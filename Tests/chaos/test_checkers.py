@@ -186,3 +186,34 @@ def test_digests():
     assert ledger.check_digests({"n1": (5, "aa"), "n2": (5, "aa")}, ["n1", "n2"]) == []
     kinds = [a["type"] for a in ledger.check_digests({"n1": (5, "aa"), "n2": (4, "bb")}, ["n1", "n2", "n3"])]
     assert kinds == ["node-missing-ledger", "digest-mismatch"]
+
+
+def test_block_times():
+    import datetime
+    t = lambda s: datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc) + datetime.timedelta(seconds=s)
+    row = lambda seq, s: {"blockAddress": {"strandId": "x", "sequenceNo": seq}, "metadata": {"txTime": t(s)}}
+    assert ledger.check_block_times([row(3, 10), row(1, 5), row(2, 5), row(3, 10)]) == []
+    bad = ledger.check_block_times([row(1, 5), row(2, 9), row(3, 8)])
+    assert [a["type"] for a in bad] == ["block-time-went-back"] and bad[0]["from"][0] == 2
+
+
+def test_populate_runs_once_even_when_the_driver_re_runs_it():
+    from chaos.round import populate_once
+    from chaos.workloads.bank import Bank
+
+    class Tx:
+        def __init__(self, table):
+            self.table = table
+
+        def execute_statement(self, text, *params):
+            if text.startswith("SELECT"):
+                return list(self.table)
+            self.table.append(params[0])
+            return []
+
+    table = []
+    populate = populate_once(Bank())
+    populate(Tx(table))
+    n = len(table)
+    populate(Tx(table))  # the re-run after a lost commit answer sees the committed documents
+    assert n == 6 and len(table) == n

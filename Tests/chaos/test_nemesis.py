@@ -9,7 +9,7 @@ NAMES = [f"node{i}" for i in range(1, 6)]
 def test_plan_is_seeded_sequential_and_inside_the_round():
     a = schedule.plan(7, ["mixed"], 5, 60)
     assert a == schedule.plan(7, ["mixed"], 5, 60) and a != schedule.plan(8, ["mixed"], 5, 60)
-    assert {f["kind"] for f in a} <= {"kill", "pause", "partition"}
+    assert {f["kind"] for f in a} <= set(schedule.KINDS)
     for f, g in zip(a, a[1:]):
         assert f["at"] + f["hold"] < g["at"]
     assert all(f["hold"] > 2.0 and f["at"] + f["hold"] <= 58 for f in a)
@@ -34,3 +34,12 @@ def test_partition_shapes():
     assert all(neighbours(allowed, a).isdisjoint(side_b) for a in side_a)
     allowed, groups = faults.components("bridge", NAMES[:3], "node1", rng)
     assert sorted(map(len, groups)) == [1, 1, 1] and len(allowed) == 2
+
+
+def test_disk_and_clock_faults_are_planned_with_their_parameters():
+    kinds = ["fsync-error", "slow-fsync", "disk-full", "clock"]
+    plan = [f for seed in range(20) for f in schedule.plan(seed, kinds, 3, 60)]
+    assert {f["kind"] for f in plan} == set(kinds)
+    assert all(f["delay_ms"] > 0 for f in plan if f["kind"] == "slow-fsync")
+    assert all(f["offset_ms"] != 0 for f in plan if f["kind"] == "clock")
+    assert set(schedule.KINDS) >= {f["kind"] for f in schedule.plan(3, ["mixed"], 5, 120)}

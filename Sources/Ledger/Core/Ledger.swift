@@ -16,15 +16,19 @@ public final class Ledger {
         public var ids: IDGenerator
         /// Milliseconds since the Unix epoch.
         public var clock: () -> Int64
+        /// Milliseconds on a clock that never jumps (monotonic), for the transaction lifetime.
+        public var elapsedClock: () -> Int64
         /// Where the state store (LMDB) lives; nil keeps the state in memory,
         /// rebuilt from the whole journal at every open.
         public var stateDirectory: String?
 
         public init(limits: LedgerLimits = LedgerLimits(), ids: IDGenerator = IDGenerator(),
-                    clock: @escaping () -> Int64 = LedgerTime.nowMilliseconds, stateDirectory: String? = nil) {
+                    clock: @escaping () -> Int64 = LedgerTime.nowMilliseconds,
+                    elapsedClock: @escaping () -> Int64 = LedgerTime.monotonicMilliseconds, stateDirectory: String? = nil) {
             self.limits = limits
             self.ids = ids
             self.clock = clock
+            self.elapsedClock = elapsedClock
             self.stateDirectory = stateDirectory
         }
     }
@@ -69,6 +73,7 @@ public final class Ledger {
     public var limits: LedgerLimits
     public let ids: IDGenerator
     public let clock: () -> Int64
+    let elapsedClock: () -> Int64
     public let store: JournalStore
     public private(set) var openStats = OpenStats(blocks: 0, bytes: 0, seconds: 0)
     /// Redactions whose data could not be erased from the journal (too small
@@ -93,6 +98,7 @@ public final class Ledger {
         self.limits = options.limits
         self.ids = options.ids
         self.clock = options.clock
+        self.elapsedClock = options.elapsedClock
     }
 
     /// Opens the ledger in `store`: replays every record, recomputing every
@@ -273,7 +279,7 @@ public final class Ledger {
     public func close() { stateStore.close() }
 
     /// Starts an OCC transaction over the current committed state.
-    public func begin() -> LedgerTransaction { LedgerTransaction(ledger: self, id: ids.next(), startMs: clock()) }
+    public func begin() -> LedgerTransaction { LedgerTransaction(ledger: self, id: ids.next(), startMs: clock(), startElapsedMs: elapsedClock()) }
 
     /// Forgets a prepared proposal that will never be applied (e.g. its Raft entry was lost).
     public func abandon(transactionId: String) { pending[transactionId] = nil }

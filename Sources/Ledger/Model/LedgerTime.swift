@@ -8,10 +8,11 @@ import Darwin
 /// Milliseconds since the Unix epoch ↔ Ion timestamps. Block and revision
 /// times are millisecond-precision UTC timestamps (`2022-06-08T18:46:46.512Z`).
 public enum LedgerTime {
+    /// The wall clock, shifted by `Failpoints`' clock offset when a test armed one.
     public static func nowMilliseconds() -> Int64 {
         var ts = timespec()
         clock_gettime(CLOCK_REALTIME, &ts)
-        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
+        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000 + Failpoints.wallClockOffsetMilliseconds
     }
 
     /// A UTC timestamp with exactly millisecond precision (fraction exponent -3).
@@ -61,4 +62,6 @@ extension LedgerTime {
         clock_gettime(CLOCK_MONOTONIC, &ts)
         return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
     }
+
+    public static func monotonicMilliseconds() -> Int64 { Int64(monotonicNanoseconds() / 1_000_000) }
 }

@@ -33,6 +33,7 @@ enum JournalFileIO {
         while fsync(fd) != 0 {
             if errno != EINTR { throw error("fsync", path) }
         }
+        if let injected = Failpoints.afterFsync(path) { throw error("fsync", path, injected) }
         FsyncProbe.synced(path)
     }
 

@@ -30,6 +30,8 @@ public final class LedgerTransaction {
     public let ledger: Ledger
     public let transactionID: String
     public let startMs: Int64
+    /// On `Ledger.elapsedClock`: the lifetime is measured there, so a wall-clock jump neither ends nor extends it.
+    let startElapsedMs: Int64
     public internal(set) var status: Status = .open
 
     var statements: [BlockProposal.Statement] = []
@@ -41,10 +43,11 @@ public final class LedgerTransaction {
     var redactions: [RedactionRequest] = []
     var readSet = ReadSet()
 
-    init(ledger: Ledger, id: String, startMs: Int64) {
+    init(ledger: Ledger, id: String, startMs: Int64, startElapsedMs: Int64) {
         self.ledger = ledger
         self.transactionID = id
         self.startMs = startMs
+        self.startElapsedMs = startElapsedMs
     }
 
     /// The committed state a running statement reads: taken on the ledger's
@@ -88,7 +91,7 @@ public final class LedgerTransaction {
         guard status == .open else {
             throw TransactionClosed(transactionId: transactionID, message: status == .committed ? "already committed" : "aborted")
         }
-        if ledger.clock() - startMs > limits.transactionLifetimeMs {
+        if ledger.elapsedClock() - startElapsedMs > limits.transactionLifetimeMs {
             status = .aborted
             throw TransactionClosed(transactionId: transactionID,
                                     message: "exceeded the transaction lifetime of \(limits.transactionLifetimeMs / 1000) s")

@@ -232,6 +232,12 @@ public final class RaftDriver: Replicator {
                                  leaderChanges: leaderChanges, pendingProposals: proposals.count + queued.count)
     }
 
+    /// Why the driver halted on a storage failure (it then serves nothing); nil otherwise.
+    public var storageFailure: String? {
+        if case .failed(let why) = runState { return why }
+        return nil
+    }
+
     /// Raft's first and last log index (compaction shows as firstIndex > 1).
     public var logBounds: (first: UInt64, last: UInt64) { (storage.firstIndex, storage.lastIndex) }
 

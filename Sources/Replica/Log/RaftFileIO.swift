@@ -27,6 +27,7 @@ enum RaftFileIO {
         while fsync(fd) != 0 {
             if errno != EINTR { throw fail("fsync", path) }
         }
+        if let injected = Failpoints.afterFsync(path) { throw fail("fsync", path, injected) }
         FsyncProbe.synced(path)
     }
 

@@ -92,6 +92,14 @@ public struct NodeConfig: Equatable, Sendable {
         public var passIntervalSeconds: Double = 3600
     }
 
+    /// `[testing]`: switches for fault-injection tests only.
+    public struct Testing: Equatable, Sendable {
+        /// Lets `TALLY_FAILPOINTS` and `POST /admin/failpoints` arm `Failpoints`
+        /// (fsync errors and delays, a wall-clock offset). Off: the variable
+        /// makes the node refuse to start and the endpoint answers 404.
+        public var failpoints = false
+    }
+
     public var nodeID = "node1"
     public var dataDirectory = "data"
     public var listen = Listen()
@@ -122,6 +130,7 @@ public struct NodeConfig: Equatable, Sendable {
     public var admin = Admin()
     public var exports = Exports()
     public var scrub = Scrub()
+    public var testing = Testing()
 
     public init() {}
 

@@ -146,6 +146,10 @@ extension NodeConfig {
                 ?? c.exports.maxConcurrentPerCredential
             try t.finish()
         }
+        if let t = try top.table("testing") {
+            c.testing.failpoints = try t.bool("failpoints") ?? false
+            try t.finish()
+        }
         try top.finish()
 
         if let base = baseDirectory {

@@ -7,6 +7,7 @@ import Net
 /// the membership changes `POST /admin/cluster/add?name=node4&address=HOST:PORT`,
 /// `…/remove?name=node3`, `…/replace?old=node3&name=node4&address=HOST:PORT` and
 /// `GET /admin/cluster/members` (`Node+Membership.swift`),
+/// `POST /admin/failpoints?set=SPEC` (tests only, `Node+Failpoints.swift`),
 /// which are answered only for loopback clients that send
 /// `Authorization: Bearer <token>` with the node's admin token (`AdminToken`); 401 otherwise.
 final class AdminEndpoint: HTTPHandler {
@@ -21,7 +22,7 @@ final class AdminEndpoint: HTTPHandler {
     }
 
     func handle(_ request: HTTPRequest, respond: @escaping (HTTPResponse) -> Void) {
-        guard request.path == "/admin/transfer-leadership" || request.path == "/admin/backup"
+        guard ["/admin/transfer-leadership", "/admin/backup", "/admin/failpoints"].contains(request.path)
                 || request.path.hasPrefix("/admin/cluster/") else {
             metrics.handle(request, respond: respond)
             return
@@ -46,6 +47,9 @@ final class AdminEndpoint: HTTPHandler {
         }
         if request.path.hasPrefix("/admin/cluster/") {
             return AdminEndpoint.membership(request, node: node, respond: respond)
+        }
+        if request.path == "/admin/failpoints" {
+            return respond(node.setFailpoints(AdminEndpoint.queryValue("set", in: request.query)))
         }
         let target = AdminEndpoint.queryValue("to", in: request.query)
         if request.path == "/admin/backup" {

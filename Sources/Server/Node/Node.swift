@@ -29,7 +29,9 @@ public final class Node {
     private(set) var scrubbing: LedgerScrubbing?
     private var statementRunner: PooledStatementRunner?
     private let authFailures = AuthFailureLog()
-    public private(set) var storageError: String?
+    /// Set once the Raft log or a journal failed to write or fsync: the node
+    /// then refuses writes, and `/health` says so.
+    public var storageError: String? { driver?.storageFailure ?? stateMachine.storageFailure }
     private let adminToken: String
     /// A hot backup is copying (one at a time). Loop thread.
     var backupRunning = false
@@ -40,6 +42,7 @@ public final class Node {
 
     public init(config: NodeConfig) throws {
         self.config = config
+        try Node.armFailpoints(config, environment: ProcessInfo.processInfo.environment)
         try FileManager.default.createDirectory(atPath: config.dataDirectory, withIntermediateDirectories: true)
         if config.streams.root == nil {
             try FileManager.default.createDirectory(atPath: config.streamRoot, withIntermediateDirectories: true)

@@ -89,3 +89,15 @@ def check_proof(revision, proof, digest):
         anomalies.append({"type": "proof-does-not-fold", "address": str(revision.get("blockAddress")),
                           "hash": stated.hex(), "digest": bytes(digest).hex()})
     return anomalies
+
+
+def check_block_times(rows):
+    """Transaction times never go backwards along the journal, whatever a node's clock did.
+    `rows`: history() rows (blockAddress, metadata.txTime as datetime)."""
+    times = {r["blockAddress"]["sequenceNo"]: r["metadata"]["txTime"] for r in rows if "blockAddress" in r}
+    by_seq = sorted(times.items(), key=lambda x: x[0])
+    anomalies = []
+    for (s1, t1), (s2, t2) in zip(by_seq, by_seq[1:]):
+        if t2 < t1:
+            anomalies.append({"type": "block-time-went-back", "from": [s1, str(t1)], "to": [s2, str(t2)]})
+    return anomalies

@@ -55,4 +55,38 @@ def inject(cluster, fault):
             if frozenset((a, b)) not in allowed:
                 cluster.cut(a, b)
         return f"partition {fault['shape']} {groups}", cluster.heal_network
+    if kind == "fsync-error":
+        return _failpoint(cluster, target, "fsync=error", f"fsync errors on {target}")
+    if kind == "slow-fsync":
+        ms = fault["delay_ms"]
+        return _failpoint(cluster, target, f"fsync_delay_ms={ms}", f"fsync +{ms} ms on {target}")
+    if kind == "clock":
+        ms = fault["offset_ms"]
+        return _failpoint(cluster, target, f"clock_offset_ms={ms}", f"clock {ms:+d} ms on {target}")
+    if kind == "disk-full":
+        if cluster.disk is None:
+            return "disk-full skipped (no small disk)", lambda: None
+        node = cluster.names[-1]
+        taken = cluster.disk.fill()
+
+        def heal():
+            cluster.disk.free()
+            _restart_if_failed(cluster, node)
+        return f"disk full on {node} ({taken // 1024} KiB taken)", heal
     raise ValueError(kind)
+
+
+def _failpoint(cluster, target, spec, desc):
+    """Arms a failpoint on `target`; healing disarms it and restarts the node if its storage failed
+    (a node does not trust its files again after a failed fsync: it stops, as after fsyncgate)."""
+    armed = cluster.failpoints(target, spec)
+
+    def heal():
+        cluster.failpoints(target, "off")
+        _restart_if_failed(cluster, target)
+    return desc + ("" if armed else " (node did not answer)"), heal
+
+
+def _restart_if_failed(cluster, node):
+    if cluster.alive(node) and node not in cluster.stopped and cluster.storage_failed(node):
+        cluster.restart(node)

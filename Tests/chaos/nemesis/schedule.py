@@ -4,7 +4,7 @@ seed gives the same schedule (what is hit at run time still depends on who
 leads then: a fault aimed at "leader" takes whichever node leads)."""
 import random
 
-KINDS = ("kill", "pause", "partition")
+KINDS = ("kill", "pause", "partition", "fsync-error", "slow-fsync", "disk-full", "clock")
 
 
 def shapes(nodes):
@@ -26,6 +26,10 @@ def plan(seed, kinds, nodes, seconds, election_timeout_max=2.0):
                  "seed": rng.randrange(1 << 30)}
         if kind == "partition":
             fault["shape"] = rng.choice(shapes(nodes))
+        if kind == "slow-fsync":
+            fault["delay_ms"] = rng.choice([150, 400, 1000, 2500])
+        if kind == "clock":  # jumps both ways, from seconds to an hour (SigV4 does not see them)
+            fault["offset_ms"] = rng.choice([-1, 1]) * rng.choice([5_000, 60_000, 600_000, 3_600_000])
         faults.append(fault)
         t += hold + rng.uniform(1.5, 4.0)
     return faults
