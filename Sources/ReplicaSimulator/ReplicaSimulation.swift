@@ -217,7 +217,8 @@ public final class ReplicaSimulation {
         }
         checker.fail("liveness: no convergence \(options.healSeconds) s after healing: " + nodes.map { n in
             guard let st = n.status else { return "\(n.id):\(quarantined.contains(n.id) ? "quarantined" : "down")" }
-            return "\(n.id):\(st.role) t\(st.term) commit=\(st.commitIndex) applied=\(st.appliedIndex) blocks=\(n.ledger?.blockCount ?? -1)"
+            let divergence = n.machine?.registry.entry(named: SimClients.ledgerName)?.info.divergence.map { " (\($0))" } ?? ""
+            return "\(n.id):\(st.role) t\(st.term) commit=\(st.commitIndex) applied=\(st.appliedIndex) blocks=\(n.ledger?.blockCount ?? -1)\(divergence)"
         }.joined(separator: ", "))
     }
 
