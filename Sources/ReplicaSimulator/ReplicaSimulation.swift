@@ -96,6 +96,16 @@ public final class ReplicaSimulation {
 
     func observe() {
         checker.sample(nodes)
+        for n in nodes where n.isUp && n.corruptionInjected != nil {
+            if let failure = n.machine?.storageFailure {
+                report.bitFlipsDetected += 1
+                trace("node \(n.id) found its damaged journal at replay: \(failure)")
+                n.crash()
+                quarantined.insert(n.id)
+            } else if let ledger = n.ledger, ledger.blockCount > 0 {
+                checker.fail("node \(n.id) serves a ledger whose synced journal record was damaged (\(n.corruptionInjected!))")
+            }
+        }
         if let leader = nodes.first(where: { $0.status?.role == .leader }), leader.id != lastLeader {
             lastLeader = leader.id
             trace("node \(leader.id) leads term \(leader.status!.term)")
@@ -107,8 +117,12 @@ public final class ReplicaSimulation {
             try n.start(voters: voters, options: driverOptions, registry: registryOptions) { [checker] id, ledger, block in
                 checker.applied(node: id, ledger: ledger, block: block)
             }
-            if let injected = n.corruptionInjected {
+            if let injected = n.corruptionInjected, n.ledger != nil {
                 checker.fail("node \(n.id) opened although a synced record was damaged (\(injected))")
+            } else if n.corruptionInjected != nil {
+                // The damaged journal is not in the durable registry yet: replaying the
+                // ledger's creation from the Raft log must find it (see observe()).
+                trace("node \(n.id) opened; its damaged journal is not registered yet")
             }
             n.restarts += 1
             trace("node \(n.id) started: log \(n.driver.map { "\($0.logBounds.first)...\($0.logBounds.last)" } ?? "?"), applied \(n.status?.appliedIndex ?? 0), commit \(n.status?.commitIndex ?? 0), blocks \(n.ledger?.blockCount ?? -1)")

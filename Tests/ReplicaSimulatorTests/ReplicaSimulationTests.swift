@@ -33,6 +33,16 @@ final class ReplicaSimulationTests: XCTestCase {
         XCTAssertEqual(report.bitFlipsDetected, 1)
     }
 
+    /// Found by scripts/test: a bit flipped in a journal whose ledger was not yet
+    /// in the node's durable registry is found when the ledger's creation is
+    /// replayed from the Raft log (a storage failure), not at open; the node
+    /// must never serve that ledger.
+    func testSeed940FindsDamageInAnUnregisteredJournalAtReplay() {
+        let report = ReplicaSimulation(seed: 940, options: ReplicaSimulationOptions(nodeCount: 5)).run()
+        XCTAssertTrue(report.passed, report.violations.joined(separator: "\n"))
+        XCTAssertEqual(report.bitFlips, report.bitFlipsDetected)
+    }
+
     func testTheSameSeedReplaysTheSameRun() {
         let options = ReplicaSimulationOptions(nodeCount: 3, faultSeconds: 6, trace: true)
         let a = ReplicaSimulation(seed: 4242, options: options).run()
