@@ -83,6 +83,9 @@ class ChaosCluster:
     def cut(self, a, b):
         self.relay_command(f"cut {a} {b}")
 
+    def slow(self, a, b, delay_ms, jitter_ms, loss_pct):
+        self.relay_command(f"slow {a} {b} {delay_ms} {jitter_ms} {loss_pct}")
+
     def heal_network(self):
         self.relay_command("heal")
 

@@ -43,3 +43,10 @@ def test_disk_and_clock_faults_are_planned_with_their_parameters():
     assert all(f["delay_ms"] > 0 for f in plan if f["kind"] == "slow-fsync")
     assert all(f["offset_ms"] != 0 for f in plan if f["kind"] == "clock")
     assert set(schedule.KINDS) >= {f["kind"] for f in schedule.plan(3, ["mixed"], 5, 120)}
+
+
+def test_net_slow_faults_are_planned_with_their_parameters():
+    plan = [f for seed in range(20) for f in schedule.plan(seed, ["net-slow"], 3, 60)]
+    assert plan and {f["kind"] for f in plan} == {"net-slow"}
+    assert all(f["delay_ms"] > 0 and f["scope"] in ("node", "all") and 0 <= f["loss_pct"] < 100 for f in plan)
+    assert any(f["loss_pct"] > 0 for f in plan)
