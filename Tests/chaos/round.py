@@ -111,6 +111,7 @@ def run_round(cluster, number, seed, workload_name, kinds, seconds, clients, max
     fault_log = []
     result["wall_start"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     hooks = None
+    log_start = cluster.log_sizes()
     try:
         cluster.ensure_up()
         leader = cluster.c.wait(cluster.leader, 60, "a leader")
@@ -161,6 +162,8 @@ def run_round(cluster, number, seed, workload_name, kinds, seconds, clients, max
         pass  # already reported; the checkers cannot run without a final state
     except Exception as e:  # noqa: BLE001 - an infrastructure failure fails the round, visibly
         result["anomalies"].append({"type": "round-error", "error": f"{type(e).__name__}: {e}"[:500]})
+    for node, report in cluster.crashes(log_start).items():
+        result["anomalies"].append({"type": "node-crashed", "node": node, "report": report})
     if hooks is not None and hooks.errors:
         result["broken_reader_errors"] = hooks.errors[:5]
     result["faults"] = fault_log
