@@ -31,9 +31,28 @@ def populate_once(workload):
     return populate
 
 
+KEEP_LEDGERS = 4  # earlier rounds' ledgers kept; older ones are deleted (a node holds at most 20)
+
+
+def _retire_old_ledgers(qldb, ledger):
+    """Deletes all but the newest few earlier rounds' ledgers, so a campaign can run any number
+    of rounds. Best effort: a delete refused during a fault is retried next round."""
+    try:
+        names = [d["Name"] for d in qldb.list_ledgers()["Ledgers"] if d["Name"].startswith("chaos")]
+    except Exception:
+        return
+    names = sorted((n for n in names if n != ledger and n[5:].isdigit()), key=lambda n: int(n[5:]))
+    for name in names[:-KEEP_LEDGERS] if len(names) > KEEP_LEDGERS else []:
+        try:
+            qldb.delete_ledger(Name=name)
+        except Exception:
+            pass
+
+
 def _setup_ledger(cluster, ledger, workload, endpoint):
     import boto3
     qldb = boto3.session.Session().client("qldb", endpoint_url=endpoint)
+    _retire_old_ledgers(qldb, ledger)
     try:
         qldb.create_ledger(Name=ledger, PermissionsMode="STANDARD", DeletionProtection=False)
     except qldb.exceptions.ResourceAlreadyExistsException:
