@@ -1,5 +1,6 @@
 import Raft
 import Replica
+import SimulationSupport
 
 /// Membership changes during a simulated run (`SimulationOptions.membershipChanges`):
 /// spare nodes join as learners and are promoted, voters (the leader too) are
@@ -46,20 +47,20 @@ final class MembershipScenario {
 
     /// Maybe proposes one change through `leader`'s driver; returns a trace
     /// line. `join` starts a spare node (it must be up to learn it joined).
-    func act(nodes: [SimNode], leader: SimNode?, rng: inout SplitMix64, join: (SimNode) -> Void,
+    func act(nodes: [SimNode], leader: SimNode?, world: SimWorld, join: (SimNode) -> Void,
              trace: @escaping (String) -> Void) -> String? {
-        guard rng.chance(rate), let leader, let driver = leader.driver, driver.raftRole == .leader else { return nil }
+        guard world.chance(rate), let leader, let driver = leader.driver, driver.raftRole == .leader else { return nil }
         let conf = driver.membership
         var change: ConfChange?
-        if let learner = conf.learners.first, rng.chance(0.7) {
+        if let learner = conf.learners.first, world.chance(0.7) {
             change = ConfChange(.promote, node: learner)
-        } else if conf.voters.count + conf.learners.count < maxVoters, let position = spares.first, rng.chance(0.6) {
+        } else if conf.voters.count + conf.learners.count < maxVoters, let position = spares.first, world.chance(0.6) {
             let spare = nodes[position]
             if !spare.isUp { join(spare) }
             change = ConfChange(.addLearner, node: spare.id)
-        } else if conf.voters.count > minVoters || (!conf.learners.isEmpty && rng.chance(0.3)) {
+        } else if conf.voters.count > minVoters || (!conf.learners.isEmpty && world.chance(0.3)) {
             let members = conf.voters.count > minVoters ? conf.voters + conf.learners : conf.learners
-            change = ConfChange(.remove, node: members[rng.int(below: members.count)])
+            change = ConfChange(.remove, node: members[world.int(below: members.count)])
         }
         guard let change else { return nil }
         var refused: Error?

@@ -1,5 +1,6 @@
 import Raft
 import Replica
+import SimulationSupport
 
 /// What clients and operators do to the simulated cluster, through the
 /// driver's own API: proposals, read-index reads, leadership transfers,
@@ -17,7 +18,7 @@ extension Simulation {
 
     func runWorkload() {
         if let m = membership,
-           let line = m.act(nodes: nodes, leader: currentLeader(), rng: &world.rng, join: { [unowned self] in start($0) },
+           let line = m.act(nodes: nodes, leader: currentLeader(), world: world, join: { [unowned self] in start($0) },
                             trace: { [unowned self] in trace($0) }) {
             trace(line)
         }
