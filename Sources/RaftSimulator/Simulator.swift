@@ -130,6 +130,7 @@ public final class Simulation {
             + nodes.map { n in
                 guard let d = n.driver else { return "\(n.id):down" }
                 return "\(n.id):\(d.raftRole) t\(d.raftTerm) commit=\(d.raftCommitIndex) last=\(d.raftLastIndex) applied=\(d.appliedIndex)"
+                    + (d.storageFailure.map { " HALTED: \($0)" } ?? "")
             }.joined(separator: ", "))
         return finish()
     }

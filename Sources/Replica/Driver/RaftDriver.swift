@@ -482,7 +482,11 @@ public final class RaftDriver: Replicator {
         guard catchUp == nil, let source = stateMachine as? CatchUpSource else { return }
         let snapIndex = storage.firstIndex - 1
         if force || smApplied - snapIndex >= options.compactionThreshold { syncStateMachine() }
-        let target = min(stateMachine.durableIndex, smApplied, storage.lastIndex)
+        // Only entries the log store holds as committed: right after a catch-up stream the
+        // state is ahead of a log whose tail may be another leader's uncommitted entries,
+        // until the snapshot marker is saved.
+        let storedCommit = storage.initialState().hardState.commit
+        let target = min(stateMachine.durableIndex, smApplied, storage.lastIndex, storedCommit)
         guard target > snapIndex, force || target - snapIndex >= options.compactionThreshold else { return }
         do {
             try storage.createSnapshot(at: target, confState: node.confState(at: target),
