@@ -55,6 +55,7 @@ final class SimulatorTests: XCTestCase {
             XCTAssertEqual(a.acknowledged, b.acknowledged)
             XCTAssertEqual(a.snapshotsSent, b.snapshotsSent)
             XCTAssertEqual(a.confChangesCommitted, b.confChangesCommitted)
+            XCTAssertTrue(a.passed, a.violations.joined(separator: "\n"))
             XCTAssertGreaterThan(a.messagesDelivered, 1000)
         }
     }
