@@ -66,7 +66,7 @@ public final class Simulation {
         driverOptions.compactionThreshold = world.chance(0.25) ? 1 << 40 : UInt64(4 + world.int(below: 37))
         driverOptions.stateMachineSyncInterval = .milliseconds(20 + world.int(below: 500))
         driverOptions.snapshotStallTimeout = .seconds(2)
-        driverOptions.catchUpRequestTimeout = .milliseconds(500)
+        driverOptions.catchUpRequestTimeout = .seconds(1)  // above the longest round trip (2 × 0.225 s)
         driverOptions.readIndexTimeout = .seconds(2)
 
         let calm = world.chance(0.2)
@@ -81,7 +81,7 @@ public final class Simulation {
         readRate = Double(world.int(below: 5)) / 100
         transferRate = Double(world.int(below: 3)) / 1000
         diskMaxLatency = world.uniform(0.0005, 0.03)
-        chunkRecords = 1 + world.int(below: 16)
+        chunkRecords = 8 + world.int(below: 57)
 
         let voters = (1...options.nodeCount).map { NodeID($0) }
         for (position, id) in voters.enumerated() {
@@ -131,6 +131,8 @@ public final class Simulation {
                 guard let d = n.driver else { return "\(n.id):down" }
                 return "\(n.id):\(d.raftRole) t\(d.raftTerm) commit=\(d.raftCommitIndex) last=\(d.raftLastIndex) applied=\(d.appliedIndex)"
                     + (d.storageFailure.map { " HALTED: \($0)" } ?? "")
+                    + (d.isCatchingUp ? " catching up" : "")
+                    + (d.catchUpStats.failed > 0 ? " (\(d.catchUpStats.failed) catch-ups failed, last: \(d.catchUpStats.lastFailure ?? ""))" : "")
             }.joined(separator: ", "))
         return finish()
     }
@@ -145,7 +147,7 @@ public final class Simulation {
         report.messagesDelivered = network.delivered
         report.messagesDropped = network.dropped
         report.violations = checker.violations.map { "seed \(seed), tick \(Int(world.now / tick)): \($0)" }
-        report.trace = traceLog
+        report.trace = traceLog + ["chunk records \(chunkRecords), compaction \(driverOptions.compactionThreshold), max delay \(network.maxDelay)"]
         report.confChangesProposed = membership?.proposed ?? 0
         report.confChangesCommitted = membership?.committedChanges ?? 0
         return report
