@@ -61,10 +61,16 @@ final class ChainMachine: ReplicatedStateMachine, CatchUpSource, CatchUpSink {
         return .applied(reply: Bytes.encode(index, chain))
     }
 
+    /// During a catch-up (the driver's sync timer keeps running) only the
+    /// state from before it is made durable: a stream is all or nothing.
     func sync() throws {
-        disk.journal = journal
-        disk.index = index
-        disk.chain = chain
+        if let b = beforeCatchUp {
+            disk.journal = Array(journal.prefix(b.journal))
+            (disk.index, disk.chain) = (b.index, b.chain)
+        } else {
+            disk.journal = journal
+            (disk.index, disk.chain) = (index, chain)
+        }
     }
 
     var durableIndex: UInt64 { disk.index }

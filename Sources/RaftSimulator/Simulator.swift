@@ -183,7 +183,7 @@ public final class Simulation {
             if let snapshot, !snapshot.isEmpty { trace("n\(node.id) installed snapshot \(snapshot.metadata.index)") }
             guard let membership else { return }
             for e in fresh { if let v = membership.committed(e) { checker.fail(v) } }
-            if let driver = node.driver, let hs = hardState, !fresh.isEmpty || hs.commit > 0 {
+            if let driver = node.driver, let hs = hardState, hs.commit > 0 {
                 if let v = membership.check(node, driver, committedIndex: hs.commit) { checker.fail(v) }
             }
         }
