@@ -43,6 +43,21 @@ final class ReplicaSimulationTests: XCTestCase {
         XCTAssertEqual(report.bitFlips, report.bitFlipsDetected)
     }
 
+    /// Found by the 1,000-seed run: a follower streamed the journal to index
+    /// 104, but a new term had begun meanwhile, so Raft refused the stream's
+    /// marker and the follower's Raft log stayed behind its state machine. The
+    /// next leader's snapshot at 103 was then streamed *backwards* over it: the
+    /// block of entry 104 became a replay tail no later entry could claim, and
+    /// the ledger refused every transaction from then on (applied index
+    /// advancing, blocks not). A stream whose term passed is now abandoned
+    /// (its blocks kept as a replay tail), and a snapshot the state machine
+    /// already covers is never streamed (`RaftDriver+CatchUp.swift`).
+    func testSeed100784NeverStreamsTheStateMachineBackwards() {
+        let report = ReplicaSimulation(seed: 100_784, options: ReplicaSimulationOptions(nodeCount: 5)).run()
+        XCTAssertTrue(report.passed, report.violations.joined(separator: "\n"))
+        XCTAssertGreaterThan(report.catchUps, 0)
+    }
+
     func testTheSameSeedReplaysTheSameRun() {
         let options = ReplicaSimulationOptions(nodeCount: 3, faultSeconds: 6, trace: true)
         let a = ReplicaSimulation(seed: 4242, options: options).run()

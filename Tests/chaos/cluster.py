@@ -22,6 +22,7 @@ RAFT = "[raft]\ntick_ms = 100\nelection_ticks = 10\nheartbeat_ticks = 1\n"
 # Failpoints (fsync errors and delays, a clock offset) are armed per node through /admin/failpoints.
 TESTING = "[testing]\nfailpoints = true\n"
 DISK_MB = 256  # the size-limited filesystem under one node's data dir (the disk-full nemesis)
+CRASH_MARKERS = ("Swift runtime failure", "Fatal error:", "*** Signal ", "ERROR: AddressSanitizer", "WARNING: ThreadSanitizer")
 ELECTION_TIMEOUT_MAX = 2.0  # seconds: election_ticks in [10, 20) ticks of 100 ms
 
 
@@ -83,6 +84,9 @@ class ChaosCluster:
     def cut(self, a, b):
         self.relay_command(f"cut {a} {b}")
 
+    def slow(self, a, b, delay_ms, jitter_ms, loss_pct):
+        self.relay_command(f"slow {a} {b} {delay_ms} {jitter_ms} {loss_pct}")
+
     def heal_network(self):
         self.relay_command("heal")
 
@@ -130,8 +134,10 @@ class ChaosCluster:
         (self.dir / f"local/{node}.pid").write_text(f"{p.pid}\n")
 
     def pause(self, node):
-        os.kill(self.pid(node), signal.SIGSTOP)
-        self.stopped.add(node)
+        """SIGSTOP; a node that is not running (it crashed: see `crashes`) is left as it is."""
+        self._signal(node, signal.SIGSTOP)
+        if self.alive(node):
+            self.stopped.add(node)
 
     def resume(self, node):
         self._signal(node, signal.SIGCONT)
@@ -162,6 +168,26 @@ class ChaosCluster:
 
     def env(self):
         return self.c.env()
+
+    def log_sizes(self):
+        return {n: p.stat().st_size if p.exists() else 0 for n, p in self.logs().items()}
+
+    def crashes(self, since):
+        """Crash reports (a Swift runtime failure, a fatal error, a sanitizer report) that
+        each node wrote to its log after the offsets in `since`: a node must never die on its own."""
+        found = {}
+        for n, path in self.logs().items():
+            if not path.exists():
+                continue
+            with open(path, "rb") as f:
+                f.seek(since.get(n, 0))
+                text = f.read().decode("utf-8", "replace")
+            lines = text.splitlines()
+            for i, line in enumerate(lines):
+                if any(m in line for m in CRASH_MARKERS):
+                    found[n] = "\n".join(lines[i:i + 40])[:4000]
+                    break
+        return found
 
     def logs(self):
         return {n: self.dir / f"local/{n}.log" for n in self.names}

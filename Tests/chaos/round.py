@@ -31,9 +31,28 @@ def populate_once(workload):
     return populate
 
 
+KEEP_LEDGERS = 4  # earlier rounds' ledgers kept; older ones are deleted (a node holds at most 20)
+
+
+def _retire_old_ledgers(qldb, ledger):
+    """Deletes all but the newest few earlier rounds' ledgers, so a campaign can run any number
+    of rounds. Best effort: a delete refused during a fault is retried next round."""
+    try:
+        names = [d["Name"] for d in qldb.list_ledgers()["Ledgers"] if d["Name"].startswith("chaos")]
+    except Exception:
+        return
+    names = sorted((n for n in names if n != ledger and n[5:].isdigit()), key=lambda n: int(n[5:]))
+    for name in names[:-KEEP_LEDGERS] if len(names) > KEEP_LEDGERS else []:
+        try:
+            qldb.delete_ledger(Name=name)
+        except Exception:
+            pass
+
+
 def _setup_ledger(cluster, ledger, workload, endpoint):
     import boto3
     qldb = boto3.session.Session().client("qldb", endpoint_url=endpoint)
+    _retire_old_ledgers(qldb, ledger)
     try:
         qldb.create_ledger(Name=ledger, PermissionsMode="STANDARD", DeletionProtection=False)
     except qldb.exceptions.ResourceAlreadyExistsException:
@@ -111,6 +130,7 @@ def run_round(cluster, number, seed, workload_name, kinds, seconds, clients, max
     fault_log = []
     result["wall_start"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     hooks = None
+    log_start = cluster.log_sizes()
     try:
         cluster.ensure_up()
         leader = cluster.c.wait(cluster.leader, 60, "a leader")
@@ -161,6 +181,8 @@ def run_round(cluster, number, seed, workload_name, kinds, seconds, clients, max
         pass  # already reported; the checkers cannot run without a final state
     except Exception as e:  # noqa: BLE001 - an infrastructure failure fails the round, visibly
         result["anomalies"].append({"type": "round-error", "error": f"{type(e).__name__}: {e}"[:500]})
+    for node, report in cluster.crashes(log_start).items():
+        result["anomalies"].append({"type": "node-crashed", "node": node, "report": report})
     if hooks is not None and hooks.errors:
         result["broken_reader_errors"] = hooks.errors[:5]
     result["faults"] = fault_log

@@ -20,7 +20,7 @@ def parse(argv):
     p.add_argument("--round-seconds", type=float, default=30)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--start-round", type=int, default=0, help="replay from this round (round seeds derive from --seed)")
-    p.add_argument("--nemesis", default="mixed", help="comma list of kill,pause,partition,fsync-error,slow-fsync,disk-full,clock or mixed (all)")
+    p.add_argument("--nemesis", default="mixed", help="comma list of kill,pause,partition,net-slow,fsync-error,slow-fsync,disk-full,clock or mixed (all)")
     p.add_argument("--workload", default="bank,append,register", help="comma list; rounds rotate through it")
     p.add_argument("--clients", type=int, default=0, help="client threads (default: nodes + 1)")
     p.add_argument("--max-ops", type=int, default=5000, help="per client per round")
@@ -66,6 +66,14 @@ def print_table(results, total):
     print(json.dumps(total))
 
 
+def write_summary(out, results, seconds, args):
+    total = summarize(results, seconds)
+    total.update({"nodes": args.nodes, "seed": args.seed, "nemesis": args.nemesis, "workload": args.workload,
+                  "round_seconds": args.round_seconds, "start_round": args.start_round})
+    (out / "summary.json").write_text(json.dumps({"total": total, "rounds": results}, indent=1, default=str))
+    return total
+
+
 def main(argv=None):
     args = parse(argv if argv is not None else sys.argv[1:])
     out = pathlib.Path(args.out).resolve()
@@ -93,15 +101,13 @@ def main(argv=None):
                             args.round_seconds, args.clients or args.nodes + 1, args.max_ops, args.max_proofs,
                             out, args.keep_all, ELECTION_TIMEOUT_MAX, args.broken)
             results.append(res)
+            write_summary(out, results, time.monotonic() - started, args)  # a cut-short run keeps its rounds
             print(f"round {r} {res['workload']}: {res['ops']} faults {res['faults_by_kind']} "
                   f"anomalies {len(res['anomalies'])}" + (f" -> kept in {res['kept']}" if res.get("kept") else ""),
                   flush=True)
     finally:
         cluster.close()
-    total = summarize(results, time.monotonic() - started)
-    total.update({"nodes": args.nodes, "seed": args.seed, "nemesis": args.nemesis, "workload": args.workload,
-                  "round_seconds": args.round_seconds})
-    (out / "summary.json").write_text(json.dumps({"total": total, "rounds": results}, indent=1, default=str))
+    total = write_summary(out, results, time.monotonic() - started, args)
     print_table(results, total)
     return 1 if total["anomalies"] or len(results) < args.rounds else 0
 

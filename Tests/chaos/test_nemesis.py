@@ -43,3 +43,32 @@ def test_disk_and_clock_faults_are_planned_with_their_parameters():
     assert all(f["delay_ms"] > 0 for f in plan if f["kind"] == "slow-fsync")
     assert all(f["offset_ms"] != 0 for f in plan if f["kind"] == "clock")
     assert set(schedule.KINDS) >= {f["kind"] for f in schedule.plan(3, ["mixed"], 5, 120)}
+
+
+def test_net_slow_faults_are_planned_with_their_parameters():
+    plan = [f for seed in range(20) for f in schedule.plan(seed, ["net-slow"], 3, 60)]
+    assert plan and {f["kind"] for f in plan} == {"net-slow"}
+    assert all(f["delay_ms"] > 0 and f["scope"] in ("node", "all") and 0 <= f["loss_pct"] < 100 for f in plan)
+    assert any(f["loss_pct"] > 0 for f in plan)
+
+
+def test_a_crash_report_in_a_node_log_is_found(tmp_path):
+    from chaos.cluster import ChaosCluster
+
+    class Logs(ChaosCluster):
+        def __init__(self):  # no processes: only the log scan
+            self.names = ["node1", "node2"]
+
+        def logs(self):
+            return {n: tmp_path / f"{n}.log" for n in self.names}
+
+    c = Logs()
+    (tmp_path / "node1.log").write_text("old line\n*** Signal 4: Backtracing\n")
+    (tmp_path / "node2.log").write_text("ts=1 level=info msg=listening\n")
+    since = c.log_sizes()
+    assert c.crashes({}).keys() == {"node1"}
+    assert c.crashes(since) == {}
+    with open(tmp_path / "node2.log", "a") as f:
+        f.write("*** Swift runtime failure: precondition failure ***\nThread 1 crashed:\n")
+    found = c.crashes(since)
+    assert found.keys() == {"node2"} and "precondition failure" in found["node2"]

@@ -49,6 +49,9 @@ extension Ledger {
     @discardableResult
     public func apply(_ proposal: BlockProposal) throws -> Block {
         defer { pending[proposal.transactionId] = nil }
+        if let damage {
+            throw LedgerError.stateStoreFailed(sequenceNo: state.blockCount, reason: damage)
+        }
         if let problem = validate(proposal) {
             throw LedgerError.invalidProposal(transactionId: proposal.transactionId, reason: problem)
         }
@@ -69,8 +72,10 @@ extension Ledger {
         do {
             try stateStore.apply(block)
         } catch {
-            // validate() admits only proposals that apply; reaching this is a bug.
-            preconditionFailure("validated proposal failed to apply: \(error)")
+            // validate() admits only proposals that apply, so this is the disk
+            // (a full disk, EIO): the block is in the journal, not in the store.
+            damage = "block \(address.sequenceNo) not recorded in the state store: \(error)"
+            throw LedgerError.stateStoreFailed(sequenceNo: address.sequenceNo, reason: "\(error)")
         }
         eraseRedacted(by: block)
         return block

@@ -20,7 +20,7 @@ extension Ledger {
 
     /// `appendReplicated(record:)` of a record built from `decoded` (not decoded again).
     func appendReplicated(record: [UInt8], decoded: Block?) throws -> Block {
-        if let damaged = replicationDamage {
+        if let damaged = damage {
             throw LedgerError.replicatedBlockRefused(sequenceNo: state.blockCount, reason: "ledger unusable: \(damaged)")
         }
         let sequenceNo = state.blockCount
@@ -33,7 +33,7 @@ extension Ledger {
             if refused.stateTouched {
                 // Unreachable while `LedgerState.problem(applying:)` mirrors `apply`;
                 // the store holds the record but the state is partial: stop here.
-                replicationDamage = refused.reason
+                damage = refused.reason
             }
             throw LedgerError.replicatedBlockRefused(sequenceNo: refused.sequenceNo, reason: refused.reason)
         }

@@ -84,9 +84,11 @@ public final class Ledger {
     /// The committed state, as the ledger's own thread reads it.
     var state: any StateView { stateStore.view }
     var pending: [String: PendingWrites] = [:]
-    /// Set if a replicated block reached the store but not the state (see
-    /// `appendReplicated`); the ledger then refuses further appends — reopen it.
-    var replicationDamage: String?
+    /// Set if a block reached the journal but not the state store (an I/O
+    /// error such as a full disk, or `appendReplicated`'s partial state); the
+    /// ledger then refuses further appends. Reopening it replays the journal
+    /// past the store's checkpoint.
+    var damage: String?
     /// The journal starts with blocks imported from a QLDB export
     /// (`Block.isForeign`); only such a ledger admits foreign blocks.
     public internal(set) var isImported = false

@@ -53,6 +53,9 @@ public enum LedgerError: Error, Sendable, CustomStringConvertible {
     case unknownRevision(BlockAddress, documentId: String)
     case invalidTip(BlockAddress)
     case storeMismatch(expected: Int, got: Int)
+    /// A block reached the journal but the state store could not record it
+    /// (an I/O error); the ledger takes no more blocks until it is reopened.
+    case stateStoreFailed(sequenceNo: Int, reason: String)
     /// No block has been committed yet, so there is no digest.
     case emptyJournal
 
@@ -65,6 +68,7 @@ public enum LedgerError: Error, Sendable, CustomStringConvertible {
         case .unknownRevision(let a, let doc): return "no revision of document \(doc) in block \(a)"
         case .invalidTip(let a): return "digest tip \(a) is not a committed block of this ledger"
         case .storeMismatch(let e, let g): return "journal store appended at index \(g), expected \(e)"
+        case .stateStoreFailed(let seq, let reason): return "block \(seq) is in the journal but the state store failed: \(reason); reopen the ledger"
         case .emptyJournal: return "the journal has no block yet"
         }
     }

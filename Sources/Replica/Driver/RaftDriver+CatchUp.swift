@@ -30,7 +30,12 @@ extension RaftDriver {
         guard let snap = m.snapshot, !snap.isEmpty else { return node.step(m) }
         if catchUp != nil { return }  // one stream at a time; the leader resends after a failure
         let meta = snap.metadata
-        let needsStream = m.term >= node.term && meta.index > node.commitIndex && node.term(at: meta.index) != meta.term
+        // A state machine already at or past the snapshot (a stream finished
+        // earlier whose marker Raft refused) needs no stream, and must never be
+        // streamed backwards: Raft installs the marker and the driver skips
+        // the entries the state machine holds.
+        let needsStream = m.term >= node.term && meta.index > node.commitIndex && meta.index > smApplied
+            && node.term(at: meta.index) != meta.term
         guard needsStream else { return node.step(m) }
         guard let sink = stateMachine as? CatchUpSink else {
             noteCatchUpFailure("snapshot at \(meta.index) received but the state machine cannot catch up by streaming")
@@ -81,6 +86,12 @@ extension RaftDriver {
     private func finishCatchUp() {
         guard let c = catchUp else { return }
         let index = c.snapshot.metadata.index
+        // Raft refuses a marker from an earlier term; a state machine moved to
+        // its index anyway would be ahead of the Raft log (and would not
+        // restart). The streamed blocks stay as a replay tail instead.
+        guard c.message.term >= node.term else {
+            return abortCatchUp("leadership changed during catch-up (term \(c.message.term) → \(node.term))")
+        }
         do {
             try (stateMachine as! CatchUpSink).finishCatchUp(index: index)
         } catch {

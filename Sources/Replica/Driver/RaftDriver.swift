@@ -443,6 +443,12 @@ public final class RaftDriver: Replicator {
             if e.kind == .normal {
                 result = stateMachine.apply(index: e.index, command: e.data)
                 appliedNormal = true
+                if case .rejected(.storageFailed(let why))? = result {
+                    // A write failed mid-apply (a full disk, EIO): stop now, before
+                    // applying anything more; this entry's proposal fails as ambiguous.
+                    for (d, r) in done { d(r) }
+                    return storageFailed(RaftStorageFailure(why))
+                }
             }
             smApplied = e.index
             if let p = proposals.removeValue(forKey: e.index) {

@@ -56,6 +56,9 @@ public final class NodeStateMachine: ReplicatedStateMachine {
 
     public func apply(index: UInt64, command bytes: [UInt8]) -> ApplyResult {
         guard index > appliedIndex else { return .applied(reply: []) }
+        // After a failed write nothing more is applied: the node stops, and a
+        // restart replays from what its files hold.
+        if let storageFailure { return .rejected(.storageFailed("storage failed: \(storageFailure)")) }
         appliedIndex = index
         let command: NodeCommand
         do {
@@ -110,6 +113,14 @@ public final class NodeStateMachine: ReplicatedStateMachine {
             return .rejected(.preconditionNotMet("Ledger \(t.ledgerName) is not ACTIVE"))
         }
         if let tail = entry.replayTail {
+            // The proposer held every block up to its checkpoint before this
+            // entry, so entries before this one made them: a replayed block at
+            // or below it that no entry claimed never will be (the ledger would
+            // refuse every transaction from here on). Flag it, never stall silently.
+            if let cp = t.checkpoint, cp.sequenceNo >= tail.lowerBound {
+                return diverged(entry, ledger, proposal, index: index,
+                                why: "replayed block \(tail.lowerBound) was never claimed, yet the proposer already held block \(cp.sequenceNo)")
+            }
             return claimReplayed(entry, ledger, tail, proposal)
         }
         if let cp = t.checkpoint {
@@ -117,12 +128,7 @@ public final class NodeStateMachine: ReplicatedStateMachine {
             if mine != cp.blockHash {
                 let why = mine.map { "block \(cp.sequenceNo) hashes to \(Hex.encode($0)) here, \(Hex.encode(cp.blockHash)) on the proposer" }
                     ?? "the proposer's block \(cp.sequenceNo) does not exist here (\(ledger.blockCount) blocks)"
-                entry.info.divergence = "DIVERGENCE at log index \(index): \(why)"
-                ReplicaLog.storage.critical("ledger diverged; this node stops applying it", metadata: [
-                    "ledger": "\(t.ledgerName)", "log_index": "\(index)", "reason": "\(why)"])
-                metadataDirty = true
-                ledger.abandon(transactionId: proposal.transactionId)
-                return .rejected(.diverged("Ledger \(t.ledgerName): \(entry.info.divergence!)"))
+                return diverged(entry, ledger, proposal, index: index, why: why)
             }
         }
         let block: Block
@@ -145,6 +151,17 @@ public final class NodeStateMachine: ReplicatedStateMachine {
         onTransactionApplied?(t.ledgerName, block)
         return .applied(reply: TransactionReply(transactionId: block.transactionId, strandId: block.address.strandId,
                                                 sequenceNo: block.address.sequenceNo, blockHash: block.blockHash).encoded())
+    }
+
+    /// Stops applying the ledger on this node, durably, with why.
+    private func diverged(_ entry: LedgerRegistry.Entry, _ ledger: Ledger, _ proposal: BlockProposal,
+                          index: UInt64, why: String) -> ApplyResult {
+        entry.info.divergence = "DIVERGENCE at log index \(index): \(why)"
+        ReplicaLog.storage.critical("ledger diverged; this node stops applying it", metadata: [
+            "ledger": "\(entry.info.name)", "log_index": "\(index)", "reason": "\(why)"])
+        metadataDirty = true
+        ledger.abandon(transactionId: proposal.transactionId)
+        return .rejected(.diverged("Ledger \(entry.info.name): \(entry.info.divergence!)"))
     }
 
     /// A transaction replayed after a restart while the journal already holds

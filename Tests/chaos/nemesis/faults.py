@@ -55,6 +55,14 @@ def inject(cluster, fault):
             if frozenset((a, b)) not in allowed:
                 cluster.cut(a, b)
         return f"partition {fault['shape']} {groups}", cluster.heal_network
+    if kind == "net-slow":
+        links = [(a, b) for a, b in itertools.combinations(cluster.names, 2)
+                 if fault["scope"] == "all" or target in (a, b)]
+        for a, b in links:
+            cluster.slow(a, b, fault["delay_ms"], fault["jitter_ms"], fault["loss_pct"])
+        where = "every link" if fault["scope"] == "all" else f"{target}'s links"
+        return (f"net-slow {where}: +{fault['delay_ms']}±{fault['jitter_ms']} ms, "
+                f"{fault['loss_pct']}% loss"), cluster.heal_network
     if kind == "fsync-error":
         return _failpoint(cluster, target, "fsync=error", f"fsync errors on {target}")
     if kind == "slow-fsync":

@@ -4,7 +4,7 @@ seed gives the same schedule (what is hit at run time still depends on who
 leads then: a fault aimed at "leader" takes whichever node leads)."""
 import random
 
-KINDS = ("kill", "pause", "partition", "fsync-error", "slow-fsync", "disk-full", "clock")
+KINDS = ("kill", "pause", "partition", "net-slow", "fsync-error", "slow-fsync", "disk-full", "clock")
 
 
 def shapes(nodes):
@@ -26,6 +26,11 @@ def plan(seed, kinds, nodes, seconds, election_timeout_max=2.0):
                  "seed": rng.randrange(1 << 30)}
         if kind == "partition":
             fault["shape"] = rng.choice(shapes(nodes))
+        if kind == "net-slow":  # delay, jitter and loss on one node's links or on every link
+            fault["delay_ms"] = rng.choice([20, 100, 300, 800])
+            fault["jitter_ms"] = fault["delay_ms"] // 2
+            fault["loss_pct"] = rng.choice([0, 5, 20])
+            fault["scope"] = rng.choice(["node", "all"])
         if kind == "slow-fsync":
             fault["delay_ms"] = rng.choice([150, 400, 1000, 2500])
         if kind == "clock":  # jumps both ways, from seconds to an hour (SigV4 does not see them)

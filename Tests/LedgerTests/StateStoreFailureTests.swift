@@ -1,0 +1,68 @@
+import Ion
+import XCTest
+@testable import Ledger
+
+/// A state store whose next apply fails, as an LMDB write does on a full disk.
+private final class FailingStateStore: StateStore {
+    let inner = MemoryStateStore()
+    var failNextApply = false
+    var view: any StateView { inner.view }
+    func snapshot() -> any StateView { inner.snapshot() }
+    func apply(_ block: Block) throws {
+        if failNextApply {
+            failNextApply = false
+            throw POSIXError(.ENOSPC)
+        }
+        try inner.apply(block)
+    }
+    func reset() throws { try inner.reset() }
+    func sync() throws {}
+    func close() {}
+}
+
+/// Found by the chaos campaign (disk-full nemesis): a state-store write that
+/// failed after the journal append was a `preconditionFailure`, so a full disk
+/// crashed the node. It is now a storage error, and the ledger takes no more
+/// blocks (nothing more reaches the journal) until it is reopened, which
+/// replays the journal past the store.
+final class StateStoreFailureTests: XCTestCase {
+    private func insert(_ ledger: Ledger, _ n: Int) throws -> BlockProposal {
+        let tx = ledger.begin()
+        try tx.recordStatement(text: "INSERT INTO T ?", parameters: [])
+        _ = try tx.insert(table: "T", document: doc(("n", .int(n))))
+        return try XCTUnwrap(try ledger.prepare(tx))
+    }
+
+    func testAFailedStateStoreWriteStopsTheLedgerAndAReopenReplaysIt() throws {
+        let journal = MemoryJournalStore()
+        let stateStore = FailingStateStore()
+        let clock = FakeClock()
+        let options = Ledger.Options(ids: IDGenerator(SeededGenerator(seed: 3)), clock: { clock.now }, elapsedClock: { clock.now })
+        let ledger = Ledger(strandId: "strand0000000000000000", store: journal, stateStore: stateStore, options: options)
+        try ledger.run("CREATE TABLE T") { tx in _ = try tx.createTable(name: "T", tags: []) }
+        try ledger.apply(try insert(ledger, 1))
+        XCTAssertEqual(ledger.blockCount, 2)
+
+        stateStore.failNextApply = true
+        let failing = try insert(ledger, 2)
+        XCTAssertThrowsError(try ledger.apply(failing)) { error in
+            guard case LedgerError.stateStoreFailed(let seq, _) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(seq, 2)
+        }
+        XCTAssertEqual(journal.count, 3, "the block reached the journal before the store failed")
+        XCTAssertEqual(ledger.blockCount, 2)
+
+        // Nothing more is appended: another block would not chain in the journal.
+        let next = try insert(ledger, 3)
+        XCTAssertThrowsError(try ledger.apply(next)) { error in
+            guard case LedgerError.stateStoreFailed = error else { return XCTFail("\(error)") }
+        }
+        XCTAssertEqual(journal.count, 3)
+
+        // Reopened from the journal: every block verifies and the state has all three.
+        let reopened = try Ledger.open(store: journal, options: options)
+        XCTAssertEqual(reopened.blockCount, 3)
+        let rows = try reopened.begin().scan(table: "T")
+        XCTAssertEqual(rows.count, 2)
+    }
+}
