@@ -117,6 +117,12 @@ struct Checker {
         hardStates[node] = hs
     }
 
+    /// A crash undid a write whose fsync had not completed: the node's hard
+    /// state is the earlier one again (the lost one was never acted on).
+    mutating func undone(hardState: HardState, node: NodeID) {
+        hardStates[node] = hardState
+    }
+
     /// Entries up to the node's persisted commit index are committed: record
     /// them, or check them against what was recorded.
     private mutating func readCommitted(node: NodeID, store: SimLogStore) -> [Entry] {

@@ -3,32 +3,78 @@ import Replica
 
 /// A node's Raft log "on disk": a `MemoryStorage` that outlives the node's
 /// incarnations, written only through `save` (and the driver's compaction),
-/// the way `FileRaftStorage` is. A crash keeps everything `save` wrote (a
-/// process crash keeps the page cache), unless it hits during the write.
+/// the way `FileRaftStorage` is. A write is visible at once (the core reads
+/// it back) but durable only when its fsync completes (`durable(at:)`, set by
+/// the node's simulated disk latency): a crash before that undoes it.
 ///
 /// `onSave` sees every write before it happens and decides whether the node
-/// dies during the write (nothing is written) or right after it (the write is
-/// durable but the driver never learns it completed). `onSaved` reports what
-/// was written, for the checker.
+/// dies during the write (nothing is written) or right after it completed
+/// (durable, but the driver never runs the completion). `onSaved` reports what
+/// was written, `onUndone` the hard state a crash went back to, for the checker.
 final class SimLogStore: RaftLogStore {
     enum SaveFault { case crashDuringWrite, crashAfterWrite }
 
-    let memory: MemoryStorage
+    private(set) var memory: MemoryStorage
     var onSave: (() -> SaveFault?)?
     var onSaved: ((_ hardState: HardState?, _ entries: [Entry], _ snapshot: Snapshot?) -> Void)?
     var onCrash: (() -> Void)?
+    var onUndone: ((HardState) -> Void)?
+    /// The write whose fsync has not completed: how to go back to before it, and when it completes.
+    private var inFlight: (undo: () -> MemoryStorage, durableAt: Double)?
 
     init(voters: [NodeID]) { memory = MemoryStorage(voters: voters) }
 
     func save(hardState: HardState?, entries: [Entry], snapshot: Snapshot?, sync: Bool) throws {
         let fault = onSave?()
         if fault == .crashDuringWrite { return crash() }
+        inFlight = (undoing(entries: entries, snapshot: snapshot), .infinity)
         if let snapshot, !snapshot.isEmpty { try memory.applySnapshot(snapshot) }
         if !entries.isEmpty { memory.append(entries) }
         if let hardState { memory.setHardState(hardState) }
         raiseCommit(to: memory.firstIndex - 1)  // a snapshot is committed (as FileRaftStorage)
         onSaved?(hardState, entries, snapshot)
-        if fault == .crashAfterWrite { crash() }
+        if fault == .crashAfterWrite {
+            inFlight = nil
+            crash()
+        }
+    }
+
+    /// The write in flight completes (its fsync returns) at `time`.
+    func durable(at time: Double) {
+        inFlight?.durableAt = time
+    }
+
+    /// The node died at `time`: a write whose fsync had not completed is lost.
+    func crashed(at time: Double) {
+        defer { inFlight = nil }
+        guard let w = inFlight, time < w.durableAt else { return }
+        memory = w.undo()
+        onUndone?(memory.hardStateValue)
+    }
+
+    /// What the log held before a write: rebuilt from the snapshot, the
+    /// entries the write leaves alone, those it overwrites, and the hard state.
+    private func undoing(entries: [Entry], snapshot: Snapshot?) -> () -> MemoryStorage {
+        let hardState = memory.hardStateValue
+        let oldSnapshot = (try? memory.snapshot()) ?? Snapshot()
+        let first = memory.firstIndex
+        let last = memory.lastIndex
+        // A snapshot replaces the whole log: keep it all. Entries only replace a suffix.
+        let keepFrom = snapshot.map { $0.isEmpty ? (entries.first?.index ?? last + 1) : first } ?? (entries.first?.index ?? last + 1)
+        let replaced = keepFrom <= last ? ((try? memory.entries(from: max(keepFrom, first), to: last + 1, maxSize: .max)) ?? []) : []
+        return { [memory] in
+            let kept = first < keepFrom ? ((try? memory.entries(from: first, to: min(keepFrom, memory.lastIndex + 1), maxSize: .max)) ?? []) : []
+            let rebuilt: MemoryStorage
+            if oldSnapshot.metadata.index > 0 {
+                rebuilt = MemoryStorage()
+                try? rebuilt.applySnapshot(oldSnapshot)
+            } else {
+                rebuilt = MemoryStorage(voters: oldSnapshot.metadata.confState.voters)
+            }
+            rebuilt.append(kept + replaced)
+            rebuilt.setHardState(hardState)
+            return rebuilt
+        }
     }
 
     private func crash() {

@@ -36,7 +36,12 @@ final class SimNode {
         incarnation += 1
         let generation = incarnation
         let alive: () -> Bool = { [weak self] in self?.isUp == true && self?.incarnation == generation }
-        let loop = SimLoop(world: world, alive: alive, diskLatency: diskLatency)
+        // The log write in flight becomes durable when its completion is due.
+        let loop = SimLoop(world: world, alive: alive, diskLatency: { [store] in
+            let latency = diskLatency()
+            store.durable(at: world.now + latency)
+            return latency
+        })
         let machine = ChainMachine(disk: disk, chunkRecords: chunkRecords)
         wire(machine)
         let link = SimLink(id: id, network: network, alive: alive)
@@ -52,10 +57,12 @@ final class SimNode {
         try driver.start()
     }
 
-    /// kill -9: the incarnation is gone; the store and the disk stay as they are.
-    func crash() {
+    /// kill -9 at `time`: the incarnation is gone; the disk stays as it is,
+    /// the log store loses a write whose fsync had not completed.
+    func crash(at time: Double) {
         guard isUp else { return }
         isUp = false
+        store.crashed(at: time)
         link?.stop()
         driver = nil
         machine = nil

@@ -51,6 +51,8 @@ public struct SimulationReport: Sendable {
     public var readsConfirmed = 0
     public var transfers = 0
     public var crashes = 0
+    /// Log writes a crash undid because their fsync had not completed.
+    public var writesLost = 0
     public var partitions = 0
     /// Followers caught up by streaming the state from the leader (behind its snapshot).
     public var snapshotsSent = 0

@@ -187,6 +187,11 @@ public final class Simulation {
                 if let v = membership.check(node, driver, committedIndex: hs.commit) { checker.fail(v) }
             }
         }
+        node.store.onUndone = { [unowned self, unowned node] hardState in
+            checker.undone(hardState: hardState, node: node.id)
+            report.writesLost += 1
+            trace("n\(node.id) lost its log write in flight")
+        }
         node.store.onCrash = { [unowned self, unowned node] in
             crash(node, reason: "during or right after a log write")
         }
@@ -219,7 +224,7 @@ public final class Simulation {
 
     func crash(_ node: SimNode, reason: String) {
         guard node.isUp else { return }
-        node.crash()
+        node.crash(at: world.now)
         // A dead process closes its connections: the others usually notice at once.
         for other in nodes where other !== node && world.chance(0.8) {
             world.after(0) { other.driver?.peerLinkLost(node.id) }

@@ -29,6 +29,7 @@ final class SimulatorTests: XCTestCase {
         XCTAssertGreaterThan(summary.snapshots, 0)
         XCTAssertGreaterThan(summary.transfers, 0)
         XCTAssertGreaterThan(summary.reads, 0)
+        XCTAssertGreaterThan(summary.writesLost, 0)
     }
 
     /// Members join as learners, are promoted and removed (leaders included)
@@ -68,17 +69,6 @@ final class SimulatorTests: XCTestCase {
     /// but the Raft log ends at 73").
     func testSeed46AFollowerCrashedBetweenCatchUpAndSnapshotMarkerRestarts() {
         let report = Simulation(seed: 46, options: SimulationOptions(nodeCount: 5)).run()
-        XCTAssertTrue(report.passed, report.violations.joined(separator: "\n"))
-        XCTAssertGreaterThan(report.snapshotsSent, 0)
-    }
-
-    /// Right after a catch-up stream the driver compacted its log at the new
-    /// applied index while the log still held another leader's uncommitted
-    /// tail (the snapshot marker not saved yet): a snapshot marker with that
-    /// entry's term, then the real marker refused as out of date and the
-    /// node halted.
-    func testMembershipSeed22NoCompactionPastTheStoredCommitAfterCatchUp() {
-        let report = Simulation(seed: 22, options: SimulationOptions(nodeCount: 5, membershipChanges: true)).run()
         XCTAssertTrue(report.passed, report.violations.joined(separator: "\n"))
         XCTAssertGreaterThan(report.snapshotsSent, 0)
     }
