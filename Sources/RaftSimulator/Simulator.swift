@@ -147,7 +147,10 @@ public final class Simulation {
         report.messagesDelivered = network.delivered
         report.messagesDropped = network.dropped
         report.violations = checker.violations.map { "seed \(seed), tick \(Int(world.now / tick)): \($0)" }
-        report.trace = traceLog + ["chunk records \(chunkRecords), compaction \(driverOptions.compactionThreshold), max delay \(network.maxDelay)"]
+        if options.trace {
+            report.trace = traceLog + ["profile: catch-up chunks of \(chunkRecords) records, compaction every "
+                + "\(driverOptions.compactionThreshold) entries, max delay \(network.maxDelay) s, disk up to \(diskMaxLatency) s"]
+        }
         report.confChangesProposed = membership?.proposed ?? 0
         report.confChangesCommitted = membership?.committedChanges ?? 0
         return report
