@@ -38,10 +38,17 @@ let package = Package(
         .target(name: "Replica", dependencies: [
             "Raft", "Ledger", "Ion", "Checksum", .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: [.swiftLanguageMode(.v5)]),
-        .target(name: "RaftSimulator", dependencies: ["Raft"]),
+        // Virtual time, a simulated event loop and a seeded network for `RaftDriver`s: both simulators run on it.
+        .target(name: "SimulationSupport", dependencies: [
+            "Replica", "Raft", .product(name: "HeapModule", package: "swift-collections"),
+        ], swiftSettings: [.swiftLanguageMode(.v5)]),
+        // Seeded simulation of Raft: real `RaftDriver`s over in-memory logs and a toy state machine.
+        .target(name: "RaftSimulator", dependencies: [
+            "SimulationSupport", "Replica", "Raft", .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: [.swiftLanguageMode(.v5)]),
         // Seeded simulation of real replicas (Replica's driver and state machine on tmpfs files).
         .target(name: "ReplicaSimulator", dependencies: [
-            "Replica", "Raft", "Ledger", "Ion", .product(name: "HeapModule", package: "swift-collections"),
+            "SimulationSupport", "Replica", "Raft", "Ledger", "Ion",
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: [.swiftLanguageMode(.v5)]),
         .executableTarget(name: "replica-sim", dependencies: [
@@ -74,7 +81,7 @@ let package = Package(
         .testTarget(name: "PartiQLTests", dependencies: ["PartiQL", "Ion"]),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger", "PartiQL", "Ion", "Checksum", "LMDB"]),
         .testTarget(name: "RaftTests", dependencies: ["Raft"]),
-        .testTarget(name: "RaftSimulatorTests", dependencies: ["RaftSimulator", "Raft"]),
+        .testTarget(name: "RaftSimulatorTests", dependencies: ["RaftSimulator", "Raft"], swiftSettings: [.swiftLanguageMode(.v5)]),
         .testTarget(name: "ChecksumTests", dependencies: ["Checksum"]),
         .testTarget(name: "TallyCLITests", dependencies: [
             "tally", .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -1,4 +1,6 @@
 import Raft
+import Replica
+import SimulationSupport
 
 /// Membership changes during a simulated run (`SimulationOptions.membershipChanges`):
 /// spare nodes join as learners and are promoted, voters (the leader too) are
@@ -19,7 +21,6 @@ final class MembershipScenario {
     private let minVoters: Int
     /// The committed configurations, in index order (index 0: bootstrap).
     private(set) var committed: [(index: LogIndex, conf: ConfState)]
-    private var seenCommitted: LogIndex = 0
     private(set) var proposed = 0
     private(set) var committedChanges = 0
     /// The last term in which each node was seen leading.
@@ -44,70 +45,78 @@ final class MembershipScenario {
         committed.last { $0.index <= index }!.conf
     }
 
-    /// Maybe proposes one change on `leader`; returns a trace line.
-    func act(nodes: [SimNode], leader: SimNode?, rng: inout SplitMix64, incarnation: UInt64) -> String? {
-        guard rng.chance(rate), let leader, let raw = leader.raw, raw.role == .leader else { return nil }
-        let conf = raw.confState
+    /// Maybe proposes one change through `leader`'s driver; returns a trace
+    /// line. `join` starts a spare node (it must be up to learn it joined).
+    func act(nodes: [SimNode], leader: SimNode?, world: SimWorld, join: (SimNode) -> Void,
+             trace: @escaping (String) -> Void) -> String? {
+        guard world.chance(rate), let leader, let driver = leader.driver, driver.raftRole == .leader else { return nil }
+        let conf = driver.membership
         var change: ConfChange?
-        if let learner = conf.learners.first, rng.chance(0.7) {
+        if let learner = conf.learners.first, world.chance(0.7) {
             change = ConfChange(.promote, node: learner)
-        } else if conf.voters.count + conf.learners.count < maxVoters, let position = spares.first, rng.chance(0.6) {
+        } else if conf.voters.count + conf.learners.count < maxVoters, let position = spares.first, world.chance(0.6) {
             let spare = nodes[position]
-            if !spare.isUp { spare.start(incarnation: incarnation) }
+            if !spare.isUp { join(spare) }
             change = ConfChange(.addLearner, node: spare.id)
-        } else if conf.voters.count > minVoters || (!conf.learners.isEmpty && rng.chance(0.3)) {
+        } else if conf.voters.count > minVoters || (!conf.learners.isEmpty && world.chance(0.3)) {
             let members = conf.voters.count > minVoters ? conf.voters + conf.learners : conf.learners
-            change = ConfChange(.remove, node: members[rng.int(below: members.count)])
+            change = ConfChange(.remove, node: members[world.int(below: members.count)])
         }
         guard let change else { return nil }
-        do {
-            let index = try raw.proposeConfChange(change)
-            proposed += 1
-            if change.kind == .addLearner { spares.removeAll { nodes[$0].id == change.node } }
-            return "n\(leader.id) proposed \(change.kind) n\(change.node) at \(index)"
-        } catch {
-            return "n\(leader.id) refused \(change.kind) n\(change.node): \(error)"
+        var refused: Error?
+        var synchronous = true
+        driver.proposeMembershipChange(change) { result in
+            guard case .failure(let error) = result else { return }
+            if synchronous { refused = error } else { trace("n\(leader.id): \(change.kind) n\(change.node) lost: \(error)") }
         }
+        synchronous = false
+        if let refused { return "n\(leader.id) refused \(change.kind) n\(change.node): \(refused)" }
+        proposed += 1
+        if change.kind == .addLearner { spares.removeAll { nodes[$0].id == change.node } }
+        return "n\(leader.id) proposed \(change.kind) n\(change.node)"
     }
 
-    /// A node applied `e`; returns a violation, if any.
-    func applied(_ e: Entry, node: SimNode) -> String? {
-        if e.index == seenCommitted + 1 {
-            seenCommitted = e.index
-            if e.kind == .confChange {
-                guard let record = ConfChangeRecord(encoded: e.data) else {
-                    return "config: committed change at \(e.index) is malformed"
-                }
-                guard case .success(let expected) = committedConf.applying(record.change), expected == record.conf else {
-                    return "config: committed change at \(e.index) (\(record.change.kind) n\(record.change.node)) "
-                        + "does not follow from \(committedConf) to \(record.conf)"
-                }
-                committed.append((e.index, record.conf))
-                committedChanges += 1
-            }
+    /// An entry became known committed (in index order); returns a violation, if any.
+    func committed(_ e: Entry) -> String? {
+        guard e.kind == .confChange else { return nil }
+        guard let record = ConfChangeRecord(encoded: e.data) else {
+            return "config: committed change at \(e.index) is malformed"
         }
-        guard let raw = node.raw, e.index <= seenCommitted else { return nil }
-        let mine = raw.confState(at: e.index)
-        let truth = committedConf(at: e.index)
+        guard case .success(let expected) = committedConf.applying(record.change), expected == record.conf else {
+            return "config: committed change at \(e.index) (\(record.change.kind) n\(record.change.node)) "
+                + "does not follow from \(committedConf) to \(record.conf)"
+        }
+        committed.append((e.index, record.conf))
+        committedChanges += 1
+        return nil
+    }
+
+    /// A node's persisted commit index reached `index`: its view of the
+    /// configuration there must be the committed one.
+    func check(_ node: SimNode, _ driver: RaftDriver, committedIndex index: LogIndex) -> String? {
+        let mine = driver.membership(at: index)
+        let truth = committedConf(at: index)
         // A node that joined with an empty log does not know the bootstrap configuration.
         if mine != truth && !mine.isEmpty {
-            return "config: node \(node.id) has \(mine) at committed index \(e.index), committed was \(truth)"
+            return "config: node \(node.id) has \(mine) at committed index \(index), committed was \(truth)"
         }
         return nil
     }
 
-    /// After every step of a node; returns a violation, if any.
-    func observe(_ node: SimNode) -> String? {
-        guard let raw = node.raw, raw.role == .leader else { return nil }
-        let isVoter = raw.confState.voters.contains(node.id)
-        if leaderTerms[node.id] != raw.term {
-            leaderTerms[node.id] = raw.term
+    /// After every event, for every running node; returns a violation, if any.
+    func observe(_ id: NodeID, _ driver: RaftDriver) -> String? {
+        guard driver.raftRole == .leader else { return nil }
+        let conf = driver.membership
+        let isVoter = conf.voters.contains(id)
+        let term = driver.raftTerm
+        if leaderTerms[id] != term {
+            leaderTerms[id] = term
             if !isVoter {
-                return "config: node \(node.id) became leader of term \(raw.term) without being a voter of \(raw.confState)"
+                return "config: node \(id) became leader of term \(term) without being a voter of \(conf)"
             }
         }
-        if !isVoter && raw.confChangeCommitted {
-            return "config: removed node \(node.id) is still leader of term \(raw.term) after its removal committed"
+        if !isVoter && driver.membershipSettled {
+            return "config: removed node \(id) is still leader of term \(term) after its removal committed"
         }
         return nil
     }

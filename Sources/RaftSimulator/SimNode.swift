@@ -1,92 +1,71 @@
 import Raft
+import Replica
+import SimulationSupport
 
-/// One simulated node: a `RawNode` over a `MemoryStorage` that plays the
-/// disk, plus a toy state machine (a hash chain over applied entries).
-///
-/// The storage object survives crashes; the `RawNode` and the state machine
-/// do not. Since the simulator only writes storage while handling a `Ready`,
-/// a crash loses exactly what a real node would: everything not yet persisted.
+/// One simulated node: a real `RaftDriver` over a `SimLogStore` and a
+/// `ChainMachine`, on a `SimLoop` and `SimLink` in virtual time. The log
+/// store and the state machine's disk outlive the node's incarnations; a
+/// crash ends one, and nothing it had scheduled runs again.
 final class SimNode {
     let id: NodeID
     let position: Int
-    let storage: MemoryStorage
-    private let baseConfig: Config
-    private(set) var raw: RawNode?
-    /// Micro-step at which a crashed node restarts.
-    var restartAt: Int?
+    let store: SimLogStore
+    let disk = ChainMachine.Disk()
+    /// The bootstrap voters; empty for a spare, which learns its configuration when it joins.
+    let voters: [NodeID]
+    private(set) var incarnation = 0
+    private(set) var isUp = false
+    private(set) var driver: RaftDriver?
+    private(set) var machine: ChainMachine?
+    private var link: SimLink?
+    /// Virtual time at which a crashed node restarts.
+    var restartAt: Double?
 
-    /// The toy state machine.
-    private(set) var applied: LogIndex = 0
-    private(set) var chain: UInt64 = FNV.offsetBasis
-
-    /// Take a snapshot every `snapshotInterval` applied entries (0: never),
-    /// keeping `keepEntries` entries below it for slow followers.
-    let snapshotInterval: Int
-    let keepEntries: Int
-
-    init(id: NodeID, position: Int, peers: [NodeID], options: SimulationOptions, seed: UInt64,
-         snapshotInterval: Int, keepEntries: Int, maxSizePerMsg: Int, maxInflight: Int, dormant: Bool = false) {
+    init(id: NodeID, position: Int, voters: [NodeID]) {
         self.id = id
         self.position = position
-        self.storage = MemoryStorage(voters: peers)
-        self.baseConfig = Config(id: id, peers: peers, electionTick: options.electionTick,
-                                 heartbeatTick: options.heartbeatTick, maxSizePerMsg: maxSizePerMsg,
-                                 maxInflightMsgs: maxInflight, maxCommittedSizePerReady: 512, randomSeed: seed)
-        self.snapshotInterval = snapshotInterval
-        self.keepEntries = keepEntries
-        // A dormant spare starts only when it joins, with no configuration.
-        if !dormant { start(incarnation: 0) }
+        self.voters = voters
+        store = SimLogStore(voters: voters)
     }
 
-    var isUp: Bool { raw != nil }
-
-    /// (Re)starts from whatever storage holds: the state machine from the
-    /// snapshot, the Raft state from the hard state and log.
-    func start(incarnation: UInt64) {
-        let snap = (try? storage.snapshot()) ?? Snapshot()
-        if snap.isEmpty {
-            applied = 0
-            chain = FNV.offsetBasis
-        } else {
-            applied = snap.metadata.index
-            chain = Bytes.decode(snap.data, at: 8) ?? 0
-        }
-        var config = baseConfig
-        config.applied = applied
-        config.randomSeed = baseConfig.randomSeed &+ incarnation &* 0x9E37_79B9
-        raw = try! RawNode(config: config, storage: storage)
+    /// Starts an incarnation from what the store and the disk hold. `wire`
+    /// installs the checker's hooks on the new state machine before the driver runs.
+    func start(world: SimWorld, network: SimNetwork, options: RaftDriverOptions, diskLatency: @escaping () -> Double,
+               chunkRecords: Int, wire: (ChainMachine) -> Void) throws {
+        precondition(!isUp, "node \(id) started twice")
+        incarnation += 1
+        let generation = incarnation
+        let alive: () -> Bool = { [weak self] in self?.isUp == true && self?.incarnation == generation }
+        // The log write in flight becomes durable when its completion is due.
+        let loop = SimLoop(world: world, alive: alive, diskLatency: { [store] in
+            let latency = diskLatency()
+            store.durable(at: world.now + latency)
+            return latency
+        })
+        let machine = ChainMachine(disk: disk, chunkRecords: chunkRecords)
+        wire(machine)
+        let link = SimLink(id: id, network: network, alive: alive)
+        let configuration = ReplicaConfiguration(nodeName: "node\(id)", nodeID: id, voters: voters,
+                                                 joining: voters.isEmpty, options: options)
+        let driver = try RaftDriver(configuration: configuration, loop: loop, link: link, storage: store,
+                                    stateMachine: machine)
+        self.machine = machine
+        self.link = link
+        self.driver = driver
         restartAt = nil
+        isUp = true
+        try driver.start()
     }
 
-    func crash() {
-        raw = nil
-    }
-
-    /// Installs a snapshot into the state machine; returns its (index, chain).
-    func restoreStateMachine(from snap: Snapshot) -> (LogIndex, UInt64) {
-        applied = snap.metadata.index
-        chain = Bytes.decode(snap.data, at: 8) ?? 0
-        return (applied, chain)
-    }
-
-    /// Applies one committed entry; returns false if it is out of order.
-    func apply(_ e: Entry) -> Bool {
-        guard e.index == applied + 1 else { return false }
-        chain = FNV.chain(chain, e)
-        applied = e.index
-        return true
-    }
-
-    /// Snapshots the applied state and compacts the log behind it.
-    func maybeCompact() {
-        guard snapshotInterval > 0 else { return }
-        let snapIndex = (try? storage.snapshot().metadata.index) ?? 0
-        guard applied >= snapIndex + LogIndex(snapshotInterval) else { return }
-        _ = try? storage.createSnapshot(at: applied, confState: raw?.confState(at: applied),
-                                        data: Bytes.encode(applied, chain))
-        if applied > LogIndex(keepEntries) {
-            let upTo = applied - LogIndex(keepEntries)
-            if upTo >= storage.firstIndex { try? storage.compact(upTo: upTo) }
-        }
+    /// kill -9 at `time`: the incarnation is gone; the disk stays as it is,
+    /// the log store loses a write whose fsync had not completed.
+    func crash(at time: Double) {
+        guard isUp else { return }
+        isUp = false
+        store.crashed(at: time)
+        link?.stop()
+        driver = nil
+        machine = nil
+        link = nil
     }
 }

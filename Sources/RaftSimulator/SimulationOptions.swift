@@ -7,8 +7,8 @@ public struct SimulationOptions: Sendable {
     public var faultTicks: Int
     /// After the fault phase, the cluster must converge within this many ticks.
     public var maxHealTicks: Int
-    /// Network resolution: a tick is split into this many micro-steps, and
-    /// message delays are drawn in micro-steps.
+    /// Workload resolution: clients and faults act once per micro-step (a
+    /// fraction of a tick), and the longest message delay is drawn in micro-steps.
     public var microStepsPerTick: Int
     public var electionTick: Int
     public var heartbeatTick: Int
@@ -51,7 +51,10 @@ public struct SimulationReport: Sendable {
     public var readsConfirmed = 0
     public var transfers = 0
     public var crashes = 0
+    /// Log writes a crash undid because their fsync had not completed.
+    public var writesLost = 0
     public var partitions = 0
+    /// Followers caught up by streaming the state from the leader (behind its snapshot).
     public var snapshotsSent = 0
     public var messagesDelivered = 0
     public var messagesDropped = 0

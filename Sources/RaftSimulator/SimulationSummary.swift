@@ -7,6 +7,7 @@ public struct SimulationSummary: Sendable {
     public var reads = 0
     public var transfers = 0
     public var crashes = 0
+    public var writesLost = 0
     public var partitions = 0
     public var snapshots = 0
     public var confChanges = 0
@@ -23,6 +24,7 @@ public struct SimulationSummary: Sendable {
         reads += r.readsConfirmed
         transfers += r.transfers
         crashes += r.crashes
+        writesLost += r.writesLost
         partitions += r.partitions
         snapshots += r.snapshotsSent
         confChanges += r.confChangesCommitted

@@ -1,393 +1,302 @@
+import Logging
 import Raft
+import Replica
+import SimulationSupport
 
-/// Runs one seeded simulation: `nodeCount` Raft nodes in one process over a
-/// hostile network, with crashes, restarts, partitions, client proposals,
-/// reads and leadership transfers, checking safety after every step and
-/// liveness once the faults stop. The same seed always replays the same run.
+/// Runs one seeded simulation: `nodeCount` nodes, each the real `RaftDriver`
+/// (the one Ready loop in the codebase) over an in-memory log and a toy hash
+/// chain state machine, in virtual time over a hostile network, with crashes
+/// (during and right after a log write too), restarts, partitions, client
+/// proposals, reads, leadership transfers and forced elections, checking
+/// safety after every event and liveness once the faults stop. The same seed
+/// always replays the same run (across processes with
+/// `SWIFT_DETERMINISTIC_HASHING=1`).
 public final class Simulation {
     public let seed: UInt64
     public let options: SimulationOptions
-    private var rng: SplitMix64
-    private var nodes: [SimNode] = []
-    private var network: SimNetwork
-    private var checker = Checker()
-    private var report: SimulationReport
-    /// Current micro-step.
-    private var now = 0
-    private var faultsEnabled = true
-    private var healPartitionAt: Int?
-    private var nextClientID: UInt64 = 1
+    let world: SimWorld
+    let network: SimNetwork
+    var nodes: [SimNode] = []
+    var checker = Checker()
+    var report: SimulationReport
+    var driverOptions = RaftDriverOptions()
+    var faultsEnabled = true
+    private var healPartitionAt: Double?
+    var nextClientID: UInt64 = 1
+    private var traceLog: [String] = []
+    /// Membership changes and their checks (`MembershipScenario.swift`), if enabled.
+    var membership: MembershipScenario?
+    /// The liveness barrier: the term it was proposed in, and whether it committed.
+    var barrier: (term: UInt64, committed: Bool)?
 
     // Per-seed fault profile.
     private let crashRate: Double
-    private let crashAfterPersistRate: Double
+    private let saveCrashRate: Double
     private let partitionRate: Double
-    private let proposeRate: Double
-    private let readRate: Double
-    private let transferRate: Double
+    let proposeRate: Double
+    let readRate: Double
+    let transferRate: Double
+    private let diskMaxLatency: Double
+    private let chunkRecords: Int
 
-    private var traceLog: [String] = []
-    /// Membership changes and their checks (`MembershipScenario.swift`), if enabled.
-    private var membership: MembershipScenario?
+    /// One Raft tick in virtual seconds, and the workload's step (a fraction of it).
+    var tick: Double { driverOptions.tickInterval.clusterSeconds }
+    var step: Double { tick / Double(options.microStepsPerTick) }
 
     public init(seed: UInt64, options: SimulationOptions = SimulationOptions()) {
+        // Thousands of elections a run: the driver's logs would drown the report.
+        ReplicaLog.raft = Logger(label: "tally.raft", factory: { _ in SwiftLogNoOpLogHandler() })
+        ReplicaLog.storage = Logger(label: "tally.storage", factory: { _ in SwiftLogNoOpLogHandler() })
         self.seed = seed
         self.options = options
-        rng = SplitMix64(seed: seed)
-        let spareCount = options.membershipChanges ? options.spareNodes : 0
-        network = SimNetwork(nodeCount: options.nodeCount + spareCount)
+        world = SimWorld(seed: seed)
+        network = SimNetwork(world: world)
         report = SimulationReport(seed: seed, nodeCount: options.nodeCount)
 
-        let calm = rng.chance(0.2)
-        network.dropRate = calm ? 0 : Double(rng.int(below: 16)) / 100
-        network.duplicateRate = calm ? 0 : Double(rng.int(below: 6)) / 100
-        network.maxDelay = 1 + rng.int(below: 2 * options.microStepsPerTick)
-        crashRate = calm ? 0 : Double(rng.int(below: 8)) / 1000
-        crashAfterPersistRate = calm ? 0 : Double(rng.int(below: 3)) / 1000
-        partitionRate = calm ? 0 : Double(rng.int(below: 4)) / 1000
-        proposeRate = 0.05 + Double(rng.int(below: 25)) / 100
-        readRate = Double(rng.int(below: 5)) / 100
-        transferRate = Double(rng.int(below: 3)) / 1000
-
-        let peers = (1...options.nodeCount).map { NodeID($0) }
-        let snapshotInterval = rng.chance(0.25) ? 0 : rng.int(in: 4...40)
+        driverOptions.tickInterval = .milliseconds(100)
+        driverOptions.electionTicks = options.electionTick
+        driverOptions.heartbeatTicks = options.heartbeatTick
+        driverOptions.preVote = world.chance(0.7)
+        driverOptions.checkQuorum = driverOptions.preVote || world.chance(0.5)
         // Small messages and windows make partial replication (and so the
         // interesting interleavings) common.
-        let maxSizePerMsg = rng.chance(0.5) ? 1 : rng.int(in: 32...512)
-        let maxInflight = maxSizePerMsg == 1 ? rng.int(in: 4...16) : rng.int(in: 1...8)
-        for (position, id) in peers.enumerated() {
-            nodes.append(SimNode(id: id, position: position, peers: peers, options: options, seed: rng.next(),
-                                 snapshotInterval: snapshotInterval, keepEntries: rng.int(below: 8),
-                                 maxSizePerMsg: maxSizePerMsg, maxInflight: maxInflight))
+        driverOptions.maxSizePerMessage = world.chance(0.5) ? 1 : 32 + world.int(below: 480)
+        driverOptions.maxInflightMessages = driverOptions.maxSizePerMessage == 1 ? 4 + world.int(below: 13) : 1 + world.int(below: 8)
+        // Compaction makes followers behind it catch up by streaming; sometimes never.
+        driverOptions.compactionThreshold = world.chance(0.25) ? 1 << 40 : UInt64(4 + world.int(below: 37))
+        driverOptions.stateMachineSyncInterval = .milliseconds(20 + world.int(below: 500))
+        driverOptions.snapshotStallTimeout = .seconds(2)
+        driverOptions.catchUpRequestTimeout = .seconds(1)  // above the longest round trip (2 × 0.225 s)
+        driverOptions.readIndexTimeout = .seconds(2)
+
+        let calm = world.chance(0.2)
+        network.dropRate = calm ? 0 : Double(world.int(below: 16)) / 100
+        network.duplicateRate = calm ? 0 : Double(world.int(below: 6)) / 100
+        network.minDelay = 0.0005
+        network.maxDelay = 0.025 * Double(1 + world.int(below: 2 * options.microStepsPerTick))
+        crashRate = calm ? 0 : Double(world.int(below: 8)) / 1000
+        saveCrashRate = calm ? 0 : Double(world.int(below: 3)) / 1000
+        partitionRate = calm ? 0 : Double(world.int(below: 4)) / 1000
+        proposeRate = 0.05 + Double(world.int(below: 25)) / 100
+        readRate = Double(world.int(below: 5)) / 100
+        transferRate = Double(world.int(below: 3)) / 1000
+        diskMaxLatency = world.uniform(0.0005, 0.03)
+        chunkRecords = 8 + world.int(below: 57)
+
+        let voters = (1...options.nodeCount).map { NodeID($0) }
+        for (position, id) in voters.enumerated() {
+            nodes.append(SimNode(id: id, position: position, voters: voters))
+        }
+        let spareCount = options.membershipChanges ? options.spareNodes : 0
+        for position in voters.count..<(voters.count + spareCount) {
+            nodes.append(SimNode(id: NodeID(position + 1), position: position, voters: []))
         }
         if options.membershipChanges {
-            for position in peers.count..<(peers.count + spareCount) {
-                nodes.append(SimNode(id: NodeID(position + 1), position: position, peers: [], options: options,
-                                     seed: rng.next(), snapshotInterval: snapshotInterval,
-                                     keepEntries: rng.int(below: 8), maxSizePerMsg: maxSizePerMsg,
-                                     maxInflight: maxInflight, dormant: true))
-            }
-            membership = MembershipScenario(voters: peers, spares: Array(peers.count..<nodes.count),
-                                            rate: Double(rng.int(in: 2...10)) / 1000, maxVoters: 5)
+            membership = MembershipScenario(voters: voters, spares: Array(voters.count..<nodes.count),
+                                            rate: Double(2 + world.int(below: 9)) / 1000, maxVoters: 5)
         }
+        for node in nodes { wireStore(node) }
+        world.afterEvent = { [unowned self] in observe() }
     }
 
     // MARK: Running
 
     public func run() -> SimulationReport {
-        for _ in 0..<options.faultTicks {
-            runTick()
-            if checker.failed { return finish() }
+        for node in nodes.prefix(options.nodeCount) { start(node) }
+        scheduleWorkload()
+        let faultEnd = Double(options.faultTicks) * tick
+        var t = 0.0
+        while t < faultEnd && !checker.failed {
+            t += tick
+            world.run(until: t)
         }
+        if checker.failed { return finish() }
         heal()
         // The bound: a fixed allowance for elections plus one tick per entry
         // of backlog (the slowest configuration replicates about that fast).
-        let highest = nodes.map { $0.raw?.lastIndex ?? $0.storage.lastIndex }.max() ?? 0
-        let lowest = nodes.map(\.applied).min() ?? 0
+        let highest = nodes.map { $0.driver?.raftLastIndex ?? $0.store.lastIndex }.max() ?? 0
+        let lowest = nodes.filter { membership?.mustConverge($0) ?? true }.map { $0.disk.index }.min() ?? 0
         let healBound = options.maxHealTicks + Int(highest - min(lowest, highest))
-        var converged = false
-        for t in 0..<healBound {
-            runTick()
+        for n in 0..<healBound {
+            t += tick
+            world.run(until: t)
             if checker.failed { return finish() }
             if healPhaseConverged() {
-                converged = true
-                report.healTicks = t + 1
-                break
+                report.healTicks = n + 1
+                return finish()
             }
         }
-        if !converged {
-            checker.fail("liveness: no convergence within \(healBound) ticks after healing; "
-                + nodes.map { n in
-                    guard let r = n.raw else { return "\(n.id):down" }
-                    return "\(n.id):\(r.role) t\(r.term) commit=\(r.commitIndex) last=\(r.lastIndex) applied=\(n.applied)"
-                }.joined(separator: ", "))
-        }
+        checker.fail("liveness: no convergence within \(healBound) ticks after healing; "
+            + nodes.map { n in
+                guard let d = n.driver else { return "\(n.id):down" }
+                return "\(n.id):\(d.raftRole) t\(d.raftTerm) commit=\(d.raftCommitIndex) last=\(d.raftLastIndex) applied=\(d.appliedIndex)"
+                    + (d.storageFailure.map { " HALTED: \($0)" } ?? "")
+                    + (d.isCatchingUp ? " catching up" : "")
+                    + (d.catchUpStats.failed > 0 ? " (\(d.catchUpStats.failed) catch-ups failed, last: \(d.catchUpStats.lastFailure ?? ""))" : "")
+            }.joined(separator: ", "))
         return finish()
     }
 
     private func finish() -> SimulationReport {
-        report.ticks = now / options.microStepsPerTick
+        report.ticks = Int(world.now / tick)
         report.elections = checker.elections
-        report.commits = checker.appliedLog.count
+        report.commits = checker.committedLog.count
         report.acknowledged = checker.acknowledged
         report.readsConfirmed = checker.readsConfirmed
-        report.violations = checker.violations.map { "seed \(seed), tick \(now / options.microStepsPerTick): \($0)" }
-        report.trace = traceLog
+        report.snapshotsSent = checker.catchUps
+        report.messagesDelivered = network.delivered
+        report.messagesDropped = network.dropped
+        report.violations = checker.violations.map { "seed \(seed), tick \(Int(world.now / tick)): \($0)" }
+        if options.trace {
+            report.trace = traceLog + ["profile: catch-up chunks of \(chunkRecords) records, compaction every "
+                + "\(driverOptions.compactionThreshold) entries, max delay \(network.maxDelay) s, disk up to \(diskMaxLatency) s"]
+        }
         report.confChangesProposed = membership?.proposed ?? 0
         report.confChangesCommitted = membership?.committedChanges ?? 0
         return report
     }
 
-    private func trace(_ s: @autoclosure () -> String) {
+    func trace(_ s: @autoclosure () -> String) {
         guard options.trace else { return }
-        traceLog.append("[\(now / options.microStepsPerTick).\(now % options.microStepsPerTick)] \(s())")
+        let millis = Int(world.now * 1000)
+        traceLog.append("[\(millis / 1000).\(String(millis % 1000 + 1000).dropFirst())] \(s())")
         if traceLog.count > 400 { traceLog.removeFirst(100) }
     }
 
-    private func runTick() {
-        for micro in 0..<options.microStepsPerTick {
-            now += 1
-            if micro == 0 {
-                for node in shuffledNodes() where node.isUp {
-                    node.raw!.tick()
-                    afterStep(node)
+    /// After every event: each running node's role, term and commit index.
+    private func observe() {
+        for node in nodes {
+            guard let driver = node.driver else { continue }
+            checker.observe(node.id, driver)
+            if let v = membership?.observe(node.id, driver) { checker.fail(v) }
+        }
+    }
+
+    // MARK: Nodes
+
+    /// The checker's hooks on a node's log store (it outlives incarnations).
+    private func wireStore(_ node: SimNode) {
+        node.store.onSave = { [unowned self] in
+            guard faultsEnabled, world.chance(saveCrashRate) else { return nil }
+            return world.chance(0.5) ? .crashDuringWrite : .crashAfterWrite
+        }
+        node.store.onSaved = { [unowned self, unowned node] hardState, entries, snapshot in
+            let fresh = checker.saved(hardState: hardState, entries: entries, snapshot: snapshot, node: node.id,
+                                      store: node.store)
+            if let snapshot, !snapshot.isEmpty { trace("n\(node.id) installed snapshot \(snapshot.metadata.index)") }
+            guard let membership else { return }
+            for e in fresh { if let v = membership.committed(e) { checker.fail(v) } }
+            if let driver = node.driver, let hs = hardState, hs.commit > 0 {
+                if let v = membership.check(node, driver, committedIndex: hs.commit) { checker.fail(v) }
+            }
+        }
+        node.store.onUndone = { [unowned self, unowned node] hardState in
+            checker.undone(hardState: hardState, node: node.id)
+            report.writesLost += 1
+            trace("n\(node.id) lost its log write in flight")
+        }
+        node.store.onCrash = { [unowned self, unowned node] in
+            crash(node, reason: "during or right after a log write")
+        }
+    }
+
+    func start(_ node: SimNode) {
+        let latency = diskMaxLatency
+        do {
+            try node.start(world: world, network: network, options: optionsForIncarnation(),
+                           diskLatency: { [world] in world.uniform(0.0001, latency) }, chunkRecords: chunkRecords) { machine in
+                machine.onApplied = { [unowned self] index, command, chain in
+                    checker.applied(index: index, command: command, chain: chain, node: node.id)
+                }
+                machine.onCaughtUp = { [unowned self] index, chain in
+                    checker.caughtUp(index: index, chain: chain, node: node.id)
+                    trace("n\(node.id) caught up to \(index)")
                 }
             }
-            restartDueNodes()
-            if faultsEnabled { injectFaults() }
-            runWorkload()
-            deliverMessages()
-            for node in shuffledNodes() { processReady(node) }
-            if checker.failed { return }
+            trace("n\(node.id) START log \(node.store.firstIndex)...\(node.store.lastIndex) applied=\(node.driver?.appliedIndex ?? 0)")
+        } catch {
+            checker.fail("node \(node.id) failed to start: \(error)")
         }
     }
 
-    private func shuffledNodes() -> [SimNode] {
-        var order = nodes
-        for i in stride(from: order.count - 1, to: 0, by: -1) {
-            order.swapAt(i, rng.int(below: i + 1))
-        }
-        return order
+    private func optionsForIncarnation() -> RaftDriverOptions {
+        var o = driverOptions
+        o.randomSeed = world.rng.next()
+        return o
     }
 
-    /// Checks that run after every step of a node.
-    private func afterStep(_ node: SimNode) {
-        checker.observe(node)
-        if let v = membership?.observe(node) { checker.fail(v) }
-    }
-
-    // MARK: Ready handling (the persist-before-send contract)
-
-    private func processReady(_ node: SimNode) {
-        guard let raw = node.raw, raw.hasReady else { return }
-        let rd = raw.ready()
-        if let snap = rd.snapshot {
-            do {
-                try node.storage.applySnapshot(snap)
-            } catch {
-                checker.fail("node \(node.id) could not install snapshot \(snap.metadata.index): \(error)")
-                return
-            }
-            let (index, chain) = node.restoreStateMachine(from: snap)
-            checker.restoredSnapshot(index: index, chain: chain, node: node.id)
-            trace("n\(node.id) installed snapshot \(index)")
-        }
-        node.storage.append(rd.entries)
-        checker.persistedEntries(rd.entries, node: node.id, storage: node.storage)
-        if let hs = rd.hardState {
-            checker.persistingHardState(hs, node: node.id)
-            node.storage.setHardState(hs)
-        }
-        // Durable now. A crash here loses the messages and the applying, not the state.
-        if faultsEnabled && rng.chance(crashAfterPersistRate) {
-            crash(node, reason: "after persist, before send")
-            return
-        }
-        for m in rd.messages { send(m) }
-        for e in rd.committedEntries {
-            guard node.apply(e) else {
-                checker.fail("node \(node.id) got committed entry \(e.index) after applying \(node.applied)")
-                return
-            }
-            checker.applied(e, chain: node.chain, node: node.id)
-            if let v = membership?.applied(e, node: node) { checker.fail(v) }
-        }
-        for rs in rd.readStates { checker.readConfirmed(rs, node: node.id) }
-        if let soft = rd.softState { trace("n\(node.id) \(soft.role) t\(soft.term) leader=\(soft.leader)") }
-        raw.advance(rd)
-        node.maybeCompact()
-        afterStep(node)
-    }
-
-    private func send(_ m: Message) {
-        if m.kind == .snapshot { report.snapshotsSent += 1 }
-        if network.send(m, now: now, rng: &rng) {
-            trace("send \(m)")
-        } else {
-            report.messagesDropped += 1
-            trace("drop \(m)")
-            if m.kind == .snapshot { nodes[Int(m.from) - 1].raw?.reportSnapshot(to: m.to, failed: true) }
-        }
-    }
-
-    private func deliverMessages() {
-        for m in network.takeDue(now: now) {
-            let from = nodes[Int(m.from) - 1]
-            let to = nodes[Int(m.to) - 1]
-            guard to.isUp, network.connected(from.position, to.position) else {
-                report.messagesDropped += 1
-                if m.kind == .snapshot { from.raw?.reportSnapshot(to: m.to, failed: true) }
-                if rng.chance(0.3) { from.raw?.reportUnreachable(m.to) }
-                continue
-            }
-            report.messagesDelivered += 1
-            trace("recv \(m)")
-            to.raw!.step(m)
-            if m.kind == .snapshot { from.raw?.reportSnapshot(to: m.to, failed: false) }
-            afterStep(to)
-            // Sometimes handle the Ready right away, sometimes batch several messages.
-            if rng.chance(0.5) { processReady(to) }
-            if checker.failed { return }
-        }
-    }
-
-    // MARK: Faults
-
-    private func crash(_ node: SimNode, reason: String) {
-        node.crash()
+    func crash(_ node: SimNode, reason: String) {
+        guard node.isUp else { return }
+        node.crash(at: world.now)
         // A dead process closes its connections: the others usually notice at once.
-        for other in nodes where other !== node && rng.chance(0.8) { other.raw?.leaderLinkLost(node.id) }
-        node.restartAt = now + options.microStepsPerTick * rng.int(in: 2...(6 * options.electionTick))
+        for other in nodes where other !== node && world.chance(0.8) {
+            world.after(0) { other.driver?.peerLinkLost(node.id) }
+        }
+        node.restartAt = world.now + tick * Double(2 + world.int(below: 6 * options.electionTick - 1))
         report.crashes += 1
         trace("n\(node.id) CRASH (\(reason))")
     }
 
     private func restartDueNodes() {
-        for (i, node) in nodes.enumerated() where !node.isUp {
-            if let at = node.restartAt, at <= now {
-                node.start(incarnation: UInt64(now) &* 31 &+ UInt64(i))
-                trace("n\(node.id) RESTART applied=\(node.applied) commit=\(node.raw!.commitIndex)")
-                afterStep(node)
-            }
+        for node in nodes where !node.isUp {
+            if let at = node.restartAt, at <= world.now { start(node) }
         }
     }
 
+    // MARK: Faults
+
+    /// Every workload step: restarts, faults and client requests.
+    private func scheduleWorkload() {
+        func next() {
+            guard !checker.failed else { return }
+            restartDueNodes()
+            if faultsEnabled {
+                injectFaults()
+                runWorkload()
+            }
+            world.after(step, next)
+        }
+        world.after(step, next)
+    }
+
     private func injectFaults() {
-        if rng.chance(crashRate) {
+        if world.chance(crashRate) {
             // Leaders are the interesting victims: half the crashes hit one.
-            if rng.chance(0.5), let leader = currentLeader() {
+            if world.chance(0.5), let leader = currentLeader() {
                 crash(leader, reason: "leader")
             } else {
                 let up = nodes.filter(\.isUp)
-                if !up.isEmpty { crash(up[rng.int(below: up.count)], reason: "random") }
+                if !up.isEmpty { crash(up[world.int(below: up.count)], reason: "random") }
             }
         }
-        if let at = healPartitionAt, at <= now {
-            network.heal()
+        if let at = healPartitionAt, at <= world.now {
+            network.sides = nil
             healPartitionAt = nil
             trace("partition healed")
-        } else if healPartitionAt == nil && rng.chance(partitionRate) {
-            let n = nodes.count
-            if rng.chance(0.5) {
+        } else if healPartitionAt == nil && world.chance(partitionRate) {
+            var sides: [UInt64: Int] = [:]
+            if world.chance(0.5) {
                 // Isolate one node, often the leader.
-                let lonely = rng.chance(0.5) ? (currentLeader()?.position ?? rng.int(below: n)) : rng.int(below: n)
-                for i in 0..<n { network.group[i] = i == lonely ? 1 : 0 }
+                let lonely = world.chance(0.5) ? (currentLeader()?.id ?? nodes[world.int(below: nodes.count)].id)
+                                               : nodes[world.int(below: nodes.count)].id
+                for n in nodes { sides[n.id] = n.id == lonely ? 1 : 0 }
             } else {
-                for i in 0..<n { network.group[i] = rng.int(below: 2) }
+                for n in nodes { sides[n.id] = world.int(below: 2) }
             }
-            healPartitionAt = now + options.microStepsPerTick * rng.int(in: 5...(8 * options.electionTick))
+            network.sides = sides
+            healPartitionAt = world.now + tick * Double(5 + world.int(below: 8 * options.electionTick - 4))
             report.partitions += 1
-            trace("partition \(network.group)")
+            trace("partition \(nodes.map { sides[$0.id] ?? 0 })")
         }
     }
 
     private func heal() {
         faultsEnabled = false
-        network.heal()
+        network.sides = nil
         network.dropRate = 0
         network.duplicateRate = 0
         healPartitionAt = nil
-        for node in nodes where !node.isUp { node.restartAt = now }
+        for node in nodes where !node.isUp && node.restartAt != nil { start(node) }
         trace("HEAL")
-    }
-
-    // MARK: Workload
-
-    /// The node a client would talk to: the leader with the highest term.
-    private func currentLeader() -> SimNode? {
-        var best: SimNode?
-        for node in nodes {
-            guard let raw = node.raw, raw.role == .leader else { continue }
-            if best == nil || raw.term > best!.raw!.term { best = node }
-        }
-        return best
-    }
-
-    private func runWorkload() {
-        guard faultsEnabled else { return }
-        if let m = membership,
-           let line = m.act(nodes: nodes, leader: currentLeader(), rng: &rng, incarnation: UInt64(now)) {
-            trace(line)
-        }
-        if rng.chance(proposeRate) {
-            let target = rng.chance(0.85) ? (currentLeader() ?? nodes[rng.int(below: nodes.count)])
-                                          : nodes[rng.int(below: nodes.count)]
-            if let raw = target.raw {
-                let batch = rng.chance(0.2) ? rng.int(in: 2...5) : 1
-                var data: [[UInt8]] = []
-                for _ in 0..<batch {
-                    var bytes = Bytes.encode(nextClientID)
-                    nextClientID += 1
-                    for _ in 0..<rng.int(below: 24) { bytes.append(UInt8(truncatingIfNeeded: rng.next())) }
-                    data.append(bytes)
-                }
-                do {
-                    let index = try raw.propose(batch: data)
-                    report.proposals += batch
-                    trace("n\(target.id) proposed \(batch) at \(index)")
-                } catch {
-                    report.rejectedProposals += batch
-                }
-                afterStep(target)
-            }
-        }
-        if rng.chance(readRate) {
-            let node = nodes[rng.int(below: nodes.count)]
-            if let raw = node.raw {
-                let context = Bytes.encode(seed, nextClientID)
-                nextClientID += 1
-                if (try? raw.readIndex(context: context)) != nil {
-                    checker.issuedRead(context: context)
-                    report.reads += 1
-                    trace("n\(node.id) read index requested")
-                }
-                afterStep(node)
-            }
-        }
-        if rng.chance(transferRate), let leader = currentLeader(), let raw = leader.raw {
-            let target = NodeID(rng.int(below: nodes.count) + 1)
-            if target != leader.id, (try? raw.transferLeadership(to: target)) != nil {
-                report.transfers += 1
-                trace("n\(leader.id) transfers leadership to n\(target)")
-            }
-            afterStep(leader)
-        }
-        if rng.chance(0.0005) {
-            let node = nodes[rng.int(below: nodes.count)]
-            node.raw?.campaign()
-            afterStep(node)
-        }
-    }
-
-    // MARK: Liveness
-
-    private var barrier: (index: LogIndex, term: Term, content: UInt64)?
-
-    /// After healing: a leader exists, a fresh entry of its term commits, and
-    /// every node has applied everything ever committed.
-    private func healPhaseConverged() -> Bool {
-        guard let leader = currentLeader(), let raw = leader.raw else { return false }
-        if barrier == nil || barrier!.term != raw.term {
-            let data = Bytes.encode(UInt64.max, nextClientID)
-            nextClientID += 1
-            if let index = try? raw.propose(data) {
-                barrier = (index, raw.term, FNV.content(Entry(kind: .normal, data: data)))
-                trace("n\(leader.id) proposed barrier at \(index)")
-            }
-            afterStep(leader)
-            return false
-        }
-        guard let b = barrier else { return false }
-        let log = checker.appliedLog
-        guard log.count >= Int(b.index) else { return false }
-        let entry = log[Int(b.index) - 1]
-        guard entry.term == b.term, entry.content == b.content else {
-            barrier = nil  // lost to a leadership change: propose another
-            return false
-        }
-        for node in nodes where membership?.mustConverge(node) ?? true {
-            guard node.isUp, node.applied >= LogIndex(log.count), node.applied == raw.lastIndex else { return false }
-        }
-        return true
     }
 }

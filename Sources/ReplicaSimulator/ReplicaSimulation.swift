@@ -2,6 +2,7 @@ import Foundation
 import Ledger
 import Logging
 import Raft
+import SimulationSupport
 import Replica
 
 /// One seeded run of real replicas (`RaftDriver` + `NodeStateMachine` +

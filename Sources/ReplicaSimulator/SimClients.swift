@@ -1,6 +1,7 @@
 import Ion
 import Ledger
 import Replica
+import SimulationSupport
 
 /// Clients of the simulated cluster: they find the leader (omnisciently) and
 /// run transactions through its real session path, the way `Server` does:

@@ -1,5 +1,6 @@
 import Foundation
 import Ledger
+import SimulationSupport
 
 /// What a power cut or a bad disk does to a stopped node's files, by the
 /// layouts in Docs/storage-format.md. Only ever called on a crashed node.

@@ -1,6 +1,7 @@
 import Foundation
 import Ledger
 import Raft
+import SimulationSupport
 import Replica
 
 /// One simulated node: the real `RaftDriver`, `NodeStateMachine`,

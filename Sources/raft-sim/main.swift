@@ -1,4 +1,5 @@
-// raft-sim: runs the deterministic Raft simulator over a range of seeds.
+// raft-sim: runs the deterministic Raft simulator (real RaftDrivers over in-memory logs and a toy
+// state machine, in virtual time) over a range of seeds.
 //
 //   raft-sim --seeds N [--start S] [--nodes 3|5|mixed] [--ticks T] [--membership] [--trace]
 //

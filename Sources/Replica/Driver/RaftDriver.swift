@@ -83,16 +83,27 @@ public final class RaftDriver: Replicator {
         let voters = configuration.voters
         let snapIndex = storage.firstIndex - 1
         let applied = max(stateMachine.durableIndex, snapIndex)
+        var raftApplied = applied
         if applied > storage.lastIndex {
-            throw RaftStorageFailure("the state machine is at index \(applied) but the Raft log ends at \(storage.lastIndex); refusing to start")
+            // A follower that crashed after a catch-up stream made its state durable at the
+            // snapshot's index but before the snapshot marker reached the Raft log. Its state is
+            // committed state: Raft resumes from the log and commit it has, and the entries the
+            // state already reflects are skipped when they are applied. A log without even a
+            // hard state (lost or wiped, its vote with it) is refused.
+            let hardState = storage.initialState().hardState
+            guard hardState.term > 0 else {
+                throw RaftStorageFailure("the state machine is at index \(applied) but the Raft log ends at \(storage.lastIndex) and has no hard state; refusing to start")
+            }
+            raftApplied = max(hardState.commit, snapIndex)
+        } else {
+            storage.raiseCommit(to: applied)
         }
-        storage.raiseCommit(to: applied)
         smApplied = applied
         let o = configuration.options
         let cfg = Config(id: configuration.nodeID, peers: voters, electionTick: o.electionTicks,
                          heartbeatTick: o.heartbeatTicks, preVote: o.preVote, checkQuorum: o.checkQuorum,
                          maxSizePerMsg: o.maxSizePerMessage, maxInflightMsgs: o.maxInflightMessages,
-                         applied: applied, randomSeed: o.randomSeed ?? UInt64.random(in: 1...UInt64.max))
+                         applied: raftApplied, randomSeed: o.randomSeed ?? UInt64.random(in: 1...UInt64.max))
         do {
             node = try RawNode(config: cfg, storage: storage)
         } catch {
@@ -477,7 +488,11 @@ public final class RaftDriver: Replicator {
         guard catchUp == nil, let source = stateMachine as? CatchUpSource else { return }
         let snapIndex = storage.firstIndex - 1
         if force || smApplied - snapIndex >= options.compactionThreshold { syncStateMachine() }
-        let target = min(stateMachine.durableIndex, smApplied, storage.lastIndex)
+        // Only entries the log store holds as committed: right after a catch-up stream the
+        // state is ahead of a log whose tail may be another leader's uncommitted entries,
+        // until the snapshot marker is saved.
+        let storedCommit = storage.initialState().hardState.commit
+        let target = min(stateMachine.durableIndex, smApplied, storage.lastIndex, storedCommit)
         guard target > snapIndex, force || target - snapIndex >= options.compactionThreshold else { return }
         do {
             try storage.createSnapshot(at: target, confState: node.confState(at: target),

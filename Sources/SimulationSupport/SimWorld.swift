@@ -9,6 +9,8 @@ public final class SimWorld {
     public var rng: SplitMix64
     private var queue = Heap<Event>()
     private var nextSeq: UInt64 = 0
+    /// Runs after every event (a checker looking at every state the cluster passes through).
+    public var afterEvent: (() -> Void)?
 
     struct Event: Comparable {
         var time: Double
@@ -33,6 +35,7 @@ public final class SimWorld {
             assert(e.time >= now, "time never runs backwards")
             now = e.time
             e.action()
+            afterEvent?()
         }
         now = max(now, time)
     }

@@ -4,21 +4,21 @@ import Replica
 /// The network between simulated replicas: seeded delays, drops, duplicates
 /// and partitions. Raft messages cross it encoded by the real codec.
 public final class SimNetwork {
-    let world: SimWorld
-    var dropRate = 0.0
-    var duplicateRate = 0.0
-    var minDelay = 0.0005
-    var maxDelay = 0.010
+    public let world: SimWorld
+    public var dropRate = 0.0
+    public var duplicateRate = 0.0
+    public var minDelay = 0.0005
+    public var maxDelay = 0.010
     /// Node → side; nodes on different sides cannot talk. nil: no partition.
-    var sides: [UInt64: Int]?
+    public var sides: [UInt64: Int]?
     /// The live link of each node (its current incarnation).
-    var links: [UInt64: SimLink] = [:]
+    public var links: [UInt64: SimLink] = [:]
     public private(set) var delivered = 0
     public private(set) var dropped = 0
 
-    init(world: SimWorld) { self.world = world }
+    public init(world: SimWorld) { self.world = world }
 
-    func canReach(_ a: UInt64, _ b: UInt64) -> Bool {
+    public func canReach(_ a: UInt64, _ b: UInt64) -> Bool {
         guard let sides else { return true }
         return sides[a] == sides[b]
     }
@@ -42,31 +42,31 @@ public final class SimNetwork {
 }
 
 /// One incarnation's end of the simulated network.
-final class SimLink: PeerLink {
-    let id: UInt64
+public final class SimLink: PeerLink {
+    public let id: UInt64
     let network: SimNetwork
     let alive: () -> Bool
-    var onRaftMessage: ((Message) -> Void)?
+    public var onRaftMessage: ((Message) -> Void)?
     private var handlers: [PeerChannel: RequestHandler] = [:]
     private var stopped = false
 
-    init(id: UInt64, network: SimNetwork, alive: @escaping () -> Bool) {
+    public init(id: UInt64, network: SimNetwork, alive: @escaping () -> Bool) {
         self.id = id
         self.network = network
         self.alive = alive
     }
 
-    func setHandler(_ channel: PeerChannel, _ handler: RequestHandler?) { handlers[channel] = handler }
+    public func setHandler(_ channel: PeerChannel, _ handler: RequestHandler?) { handlers[channel] = handler }
 
-    func start() throws { network.links[id] = self }
+    public func start() throws { network.links[id] = self }
 
-    func stop() {
+    public func stop() {
         stopped = true
         if network.links[id] === self { network.links[id] = nil }
     }
 
     @discardableResult
-    func send(_ m: Message) -> Bool {
+    public func send(_ m: Message) -> Bool {
         guard !stopped else { return false }
         let bytes = RaftMessageCodec.encode(m)
         network.transmit(from: id, to: m.to, duplicable: true) { target in
@@ -78,7 +78,7 @@ final class SimLink: PeerLink {
         return true
     }
 
-    func request(to peer: UInt64, channel: PeerChannel, payload: [UInt8], timeout: Duration,
+    public func request(to peer: UInt64, channel: PeerChannel, payload: [UInt8], timeout: Duration,
                  completion: @escaping Respond) {
         guard !stopped else { return completion(.failure(.stopped)) }
         var finished = false

@@ -2,25 +2,25 @@ import Replica
 
 /// One incarnation of a node's event loop in virtual time: when the node
 /// crashes, `alive` turns false and nothing scheduled here runs any more.
-final class SimLoop: ReplicaLoop {
-    let world: SimWorld
-    let alive: () -> Bool
+public final class SimLoop: ReplicaLoop {
+    public let world: SimWorld
+    public let alive: () -> Bool
     /// Virtual seconds an fsync'ed write takes before its completion runs.
-    let diskLatency: () -> Double
+    public let diskLatency: () -> Double
 
-    init(world: SimWorld, alive: @escaping () -> Bool, diskLatency: @escaping () -> Double) {
+    public init(world: SimWorld, alive: @escaping () -> Bool, diskLatency: @escaping () -> Double) {
         self.world = world
         self.alive = alive
         self.diskLatency = diskLatency
     }
 
-    func execute(_ body: @escaping () -> Void) {
+    public func execute(_ body: @escaping () -> Void) {
         world.after(0) { [alive] in if alive() { body() } }
     }
 
-    func run<T>(_ body: @escaping () throws -> T) throws -> T { try body() }
+    public func run<T>(_ body: @escaping () throws -> T) throws -> T { try body() }
 
-    func repeating(every interval: Duration, _ body: @escaping () -> Void) -> ReplicaTimer {
+    public func repeating(every interval: Duration, _ body: @escaping () -> Void) -> ReplicaTimer {
         let timer = SimTimer()
         let seconds = interval.clusterSeconds
         func arm() {
@@ -36,15 +36,15 @@ final class SimLoop: ReplicaLoop {
 
     /// The work (a Raft log write and fsync) happens now, on the real files;
     /// its completion runs after a simulated latency, if the node still lives.
-    func offload<T>(work: @escaping () -> T, then: @escaping (T) -> Void) {
+    public func offload<T>(work: @escaping () -> T, then: @escaping (T) -> Void) {
         let result = work()
         world.after(diskLatency()) { [alive] in if alive() { then(result) } }
     }
 
-    var monotonicNow: Double { world.now }
+    public var monotonicNow: Double { world.now }
 }
 
 final class SimTimer: ReplicaTimer {
     var cancelled = false
-    func cancel() { cancelled = true }
+    public func cancel() { cancelled = true }
 }
