@@ -9,6 +9,8 @@ import sys
 import threading
 import time
 
+import pytest
+
 TESTS = pathlib.Path(__file__).resolve().parents[1]
 
 
@@ -73,42 +75,43 @@ def wait_for(predicate, seconds=5):
     return predicate()
 
 
-def test_slow_link_delays_bytes_and_keeps_their_order():
+@pytest.fixture
+def link():
+    """A sink behind a relay, with one connection through it that has already carried b"first"."""
     sink = Sink()
     relay = Relay(sink.port)
     try:
-        relay.conn.sendall(b"fast")
-        assert wait_for(lambda: sink.data() == b"fast")
-        relay.command("slow a b 300 0 50")
-        sent = time.monotonic()
-        chunks = [b"%03d;" % i for i in range(40)]
-        for c in chunks:
-            relay.conn.sendall(c)
-            time.sleep(0.005)
-        assert wait_for(lambda: sink.data() == b"fast" + b"".join(chunks), 10)
-        late = [t for t, d in sink.received[1:]]
-        assert min(late) - sent >= 0.29, "a slowed chunk arrived before its delay"
-        relay.command("heal")
-        t = time.monotonic()
-        relay.conn.sendall(b"again")
-        assert wait_for(lambda: sink.data().endswith(b"again"))
-        assert sink.received[-1][0] - t < 0.25, "healing did not restore the link's speed"
+        relay.conn.sendall(b"first")
+        assert wait_for(lambda: sink.data() == b"first")
+        yield sink, relay
     finally:
         relay.close()
 
 
-def test_cut_link_black_holes_bytes_and_heal_closes_the_connection():
-    sink = Sink()
-    relay = Relay(sink.port)
-    try:
-        relay.conn.sendall(b"before")
-        assert wait_for(lambda: sink.data() == b"before")
-        relay.command("cut a b")
-        relay.conn.sendall(b"lost")
-        time.sleep(0.3)
-        assert sink.data() == b"before"
-        relay.command("heal")
-        relay.conn.settimeout(5)
-        assert relay.conn.recv(10) == b"", "a connection that lost bytes must be closed on heal"
-    finally:
-        relay.close()
+def test_slow_link_delays_bytes_and_keeps_their_order(link):
+    sink, relay = link
+    relay.command("slow a b 300 0 50")
+    sent = time.monotonic()
+    chunks = [b"%03d;" % i for i in range(40)]
+    for c in chunks:
+        relay.conn.sendall(c)
+        time.sleep(0.005)
+    assert wait_for(lambda: sink.data() == b"first" + b"".join(chunks), 10)
+    late = [t for t, d in sink.received[1:]]
+    assert min(late) - sent >= 0.29, "a slowed chunk arrived before its delay"
+    relay.command("heal")
+    t = time.monotonic()
+    relay.conn.sendall(b"again")
+    assert wait_for(lambda: sink.data().endswith(b"again"))
+    assert sink.received[-1][0] - t < 0.25, "healing did not restore the link's speed"
+
+
+def test_cut_link_black_holes_bytes_and_heal_closes_the_connection(link):
+    sink, relay = link
+    relay.command("cut a b")
+    relay.conn.sendall(b"lost")
+    time.sleep(0.3)
+    assert sink.data() == b"first"
+    relay.command("heal")
+    relay.conn.settimeout(5)
+    assert relay.conn.recv(10) == b"", "a connection that lost bytes must be closed on heal"

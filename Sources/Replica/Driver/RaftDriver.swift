@@ -488,11 +488,12 @@ public final class RaftDriver: Replicator {
         guard catchUp == nil, let source = stateMachine as? CatchUpSource else { return }
         let snapIndex = storage.firstIndex - 1
         if force || smApplied - snapIndex >= options.compactionThreshold { syncStateMachine() }
+        let due = min(stateMachine.durableIndex, smApplied, storage.lastIndex)
+        guard due > snapIndex, force || due - snapIndex >= options.compactionThreshold else { return }
         // Only entries the log store holds as committed: right after a catch-up stream the
         // state is ahead of a log whose tail may be another leader's uncommitted entries,
-        // until the snapshot marker is saved.
-        let storedCommit = storage.initialState().hardState.commit
-        let target = min(stateMachine.durableIndex, smApplied, storage.lastIndex, storedCommit)
+        // until the snapshot marker is saved. (Read only when compaction is due: it locks.)
+        let target = min(due, storage.initialState().hardState.commit)
         guard target > snapIndex, force || target - snapIndex >= options.compactionThreshold else { return }
         do {
             try storage.createSnapshot(at: target, confState: node.confState(at: target),
