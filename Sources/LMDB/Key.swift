@@ -79,7 +79,7 @@ public struct Key: Sendable {
 
     /// The least key greater than every key that starts with `prefix`, or nil
     /// if there is none (the prefix is empty or all 0xFF).
-    static func successor(ofPrefix prefix: [UInt8]) -> [UInt8]? {
+    public static func successor(ofPrefix prefix: [UInt8]) -> [UInt8]? {
         var end = prefix
         while let last = end.last {
             if last < 0xFF {

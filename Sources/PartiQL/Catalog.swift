@@ -51,10 +51,39 @@ public protocol Catalog: AnyObject {
     /// `history(...)` of one document (`WHERE h.metadata.id = 'id'`): a
     /// catalog with an index on document ids reads only that document's revisions.
     func history(table: String, start: IonTimestamp?, end: IonTimestamp?, documentId: String) throws -> [IonValue]
+
+    /// The user view of a table (what `scan` returns, in the same order), to
+    /// be read a few documents at a time: a streamed query's source. The scan
+    /// enters the read set when it is opened.
+    func openScan(table: String) throws -> any CatalogScan
+}
+
+/// A table read a few documents at a time. Its calls may come from different
+/// threads, one at a time.
+public protocol CatalogScan: AnyObject {
+    /// Up to `limit` more documents; empty once the scan is done. A call that
+    /// throws has read nothing: the next call starts where it would have.
+    func next(limit: Int) throws -> [CatalogDocument]
+}
+
+/// A scan over documents already read (catalogs without a cursor).
+final class DocumentArrayScan: CatalogScan {
+    private let documents: [CatalogDocument]
+    private var position = 0
+
+    init(_ documents: [CatalogDocument]) { self.documents = documents }
+
+    func next(limit: Int) throws -> [CatalogDocument] {
+        let end = min(documents.count, position + max(0, limit))
+        defer { position = end }
+        return Array(documents[position..<end])
+    }
 }
 
 extension Catalog {
     public func bind(budget: StatementBudget?) {}
+
+    public func openScan(table: String) throws -> any CatalogScan { DocumentArrayScan(try scan(table: table)) }
 
     public func history(table: String, start: IonTimestamp?, end: IonTimestamp?, documentId: String) throws -> [IonValue] {
         try history(table: table, start: start, end: end).filter {

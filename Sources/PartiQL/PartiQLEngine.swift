@@ -84,6 +84,23 @@ public struct PartiQLEngine: Sendable {
         }
     }
 
+    /// Runs a statement, or for a query that can be read page by page (see
+    /// `ResultStream`) opens it without reading any document yet.
+    public func open(statement: String, parameters: [IonValue] = [], catalog: Catalog,
+                     budget: StatementBudget = StatementBudget()) throws -> StatementOutput {
+        let parsed = try parse(statement)
+        if case .query(.select(let q)) = parsed {
+            let ctx = EvalContext(catalog: catalog, globals: [:], parameters: parameters.map { Value(ion: $0) },
+                                  mode: mode, caseInsensitiveNames: caseInsensitiveNames, budget: budget)
+            catalog.bind(budget: budget)
+            defer { catalog.bind(budget: nil) }
+            if let stream = try Query(eval: Evaluator(ctx: ctx)).stream(q, Scope(parent: nil)) {
+                return .stream(stream)
+            }
+        }
+        return .values(try execute(parsed, parameters: parameters, catalog: catalog, budget: budget))
+    }
+
     /// Evaluates an expression statement with global bindings and no catalog
     /// (used by the conformance tests). Returns the PartiQL value.
     public func evaluate(_ statement: String, globals: [String: Value] = [:], parameters: [Value] = []) throws -> Value {
@@ -93,4 +110,10 @@ public struct PartiQLEngine: Sendable {
                               caseInsensitiveNames: caseInsensitiveNames)
         return try Evaluator(ctx: ctx).eval(e, Scope(parent: nil))
     }
+}
+
+/// What `PartiQLEngine.open` gives: the whole result, or a stream of it.
+public enum StatementOutput {
+    case values([IonValue])
+    case stream(ResultStream)
 }

@@ -9,9 +9,9 @@ struct BenchScale: ParsableCommand {
         commandName: "scale",
         abstract: "Ledger-size figures: load, open, rebuild, query, audit, catch-up (see scripts/bench-scale).")
 
-    enum Phase: String, ExpressibleByArgument, CaseIterable { case load, open, rebuild, query, audit, catchup }
+    enum Phase: String, ExpressibleByArgument, CaseIterable { case load, open, rebuild, query, scan, audit, catchup }
 
-    @Option(help: "load | open | rebuild | query | audit | catchup.")
+    @Option(help: "load | open | rebuild | query | scan | audit | catchup.")
     var phase: Phase
 
     @Option(help: "Revisions to load (one INSERT per block).")
@@ -41,6 +41,7 @@ struct BenchScale: ParsableCommand {
         case .open: print(try ScaleBenchmark.reopen(directory: dir))
         case .rebuild: print(try ScaleBenchmark.reopen(directory: dir, rebuild: true))
         case .query: print(try ScaleBenchmark.query(directory: dir, samples: samples))
+        case .scan: print(try ScaleBenchmark.scan(directory: dir))
         case .audit: print(try ScaleBenchmark.audit(directory: dir))
         case .catchup:
             print(try ScaleBenchmark.catchUp(directory: dir, blocks: blocks, syncEvery: syncEvery, batch: batch))

@@ -72,6 +72,35 @@ final class StatementBudgetTests: XCTestCase {
             return outcome
         }
 
+        /// Every value of a result, reading a streamed one to its end a page at a time.
+        func values(_ result: StatementResult, pageSize: Int = 200, timeout seconds: Double = 30) -> Result<[ResultValue], ServiceError> {
+            guard let stream = result.stream else { return .success(result.values) }
+            var all: [ResultValue] = []
+            let deadline = StatementBudget.now &+ UInt64(seconds * 1e9)
+            for _ in 0..<10_000 {
+                let done = DispatchSemaphore(value: 0)
+                var page: Result<StatementPage, ServiceError>!
+                loop.execute {
+                    stream.next(maxValues: pageSize, deadline: deadline) { page = $0; done.signal() }
+                }
+                done.wait()
+                switch page! {
+                case .failure(let error): return .failure(error)
+                case .success(let p):
+                    XCTAssertLessThanOrEqual(p.values.count, pageSize)
+                    all += p.values
+                    if p.isFinished { return .success(all) }
+                }
+            }
+            return .failure(.internalFailure("the stream did not end in 10,000 pages"))
+        }
+
+        /// Runs a statement and reads all of its result.
+        func runAll(_ tx: BackendTransaction, _ statement: String, _ parameters: [IonValue] = [],
+                    timeout seconds: Double = 30) -> Result<[ResultValue], ServiceError> {
+            run(tx, statement, parameters, timeout: seconds).flatMap { values($0, timeout: seconds) }
+        }
+
         func begin() throws -> BackendTransaction {
             try loop.submit { try self.backend.beginTransaction(ledger: "l") }
         }
@@ -110,8 +139,8 @@ final class StatementBudgetTests: XCTestCase {
         XCTAssertLessThan(elapsed, 5, "the statement must end soon after the timeout")
         XCTAssertLessThan(stall, 0.25, "the loop was held \(stall) s")
         // The transaction is still usable, and a small statement runs on.
-        guard case .success(let r) = h.run(tx, "SELECT VALUE n FROM T WHERE n = 7") else { return XCTFail("follow-up failed") }
-        XCTAssertEqual(r.values.count, 1)
+        guard case .success(let r) = h.runAll(tx, "SELECT VALUE n FROM T WHERE n = 7") else { return XCTFail("follow-up failed") }
+        XCTAssertEqual(r.count, 1)
     }
 
     func testResultOverTheMemoryBudgetIsAClearErrorAndChangesNothing() throws {
@@ -120,11 +149,36 @@ final class StatementBudgetTests: XCTestCase {
         let h = try Harness(settings: settings, documents: 3000)
         let tx = try h.begin()
         guard case .success = h.run(tx, "INSERT INTO T VALUE {'n': -1}") else { return XCTFail("insert failed") }
-        guard case .failure(let error) = h.run(tx, "SELECT * FROM T") else { return XCTFail("3000 x 230 bytes fit 256 KiB?") }
+        // ORDER BY needs the whole result before its first value.
+        guard case .failure(let error) = h.runAll(tx, "SELECT * FROM T ORDER BY n") else { return XCTFail("3000 x 230 bytes fit 256 KiB?") }
         XCTAssertTrue(error.message.contains("memory budget"), error.message)
         // The earlier insert of this transaction survives the failed statement.
-        guard case .success(let r) = h.run(tx, "SELECT VALUE n FROM T WHERE n = -1") else { return XCTFail("lookup failed") }
-        XCTAssertEqual(r.values.count, 1)
+        guard case .success(let r) = h.runAll(tx, "SELECT VALUE n FROM T WHERE n = -1") else { return XCTFail("lookup failed") }
+        XCTAssertEqual(r.count, 1)
+    }
+
+    /// A plain scan is read a page at a time: each page has its own budget,
+    /// so a result far over the memory budget is read whole.
+    func testAScanOverTheMemoryBudgetStreamsPageByPage() throws {
+        var settings = StatementSettings()
+        settings.limits.maxResultBytes = 256 * 1024
+        let h = try Harness(settings: settings, documents: 3000)
+        let tx = try h.begin()
+        guard case .success = h.run(tx, "INSERT INTO T VALUE {'n': -1}") else { return XCTFail("insert failed") }
+        guard case .success(let opened) = h.run(tx, "SELECT * FROM T") else { return XCTFail("open failed") }
+        XCTAssertNotNil(opened.stream, "a plain scan must stream")
+        guard case .success(let all) = h.values(opened) else { return XCTFail("reading the pages failed") }
+        let ns = all.map { v -> IonValue? in
+            guard case .value(let ion) = v else { return nil }
+            return ion[field: "n"]
+        }
+        // Every committed document once, in insertion order, then this transaction's own.
+        XCTAssertEqual(ns, (Array(0..<3000) + [-1]).map { IonValue.int($0) })
+        // LIMIT and OFFSET apply across pages.
+        guard case .success(let window) = h.runAll(tx, "SELECT VALUE n FROM T WHERE n >= 100 LIMIT 250 OFFSET 1000") else {
+            return XCTFail("window failed")
+        }
+        XCTAssertEqual(window.map(\.ionBinary), (1100..<1350).map { Ion.writeBinary([.int($0)]) })
     }
 
     func testRowBudgetStopsAJoin() throws {
@@ -134,6 +188,19 @@ final class StatementBudgetTests: XCTestCase {
         let tx = try h.begin()
         guard case .failure(let error) = h.run(tx, "SELECT COUNT(*) FROM T a, T b") else { return XCTFail("1 M rows within 50 k?") }
         XCTAssertTrue(error.message.contains("50000 rows"), error.message)
+    }
+
+    /// With no time on the loop at all, every page of a streamed scan is made
+    /// on a statement thread against a snapshot, and none is lost.
+    func testStreamedPagesThatGetNoLoopTimeRunOnAStatementThread() throws {
+        var settings = StatementSettings()
+        settings.loopSliceMilliseconds = 0
+        let h = try Harness(settings: settings, documents: 1000)
+        let tx = try h.begin()
+        guard case .success(let opened) = h.run(tx, "SELECT VALUE n FROM T WHERE n % 2 = 0") else { return XCTFail("open failed") }
+        XCTAssertNotNil(opened.stream)
+        guard case .success(let all) = h.values(opened, pageSize: 64) else { return XCTFail("reading the pages failed") }
+        XCTAssertEqual(all.map(\.ionBinary), stride(from: 0, to: 1000, by: 2).map { Ion.writeBinary([.int($0)]) })
     }
 
     func testStatementMovedOffTheLoopWritesAndCommits() throws {
@@ -151,8 +218,8 @@ final class StatementBudgetTests: XCTestCase {
         done.wait()
         guard case .success = committed else { return XCTFail("commit failed: \(committed!)") }
         let check = try h.begin()
-        guard case .success(let r) = h.run(check, "SELECT VALUE m FROM T WHERE n = 21") else { return XCTFail("read failed") }
-        XCTAssertEqual(r.values.map(\.ionBinary), [Ion.writeBinary([.int(42)])])
+        guard case .success(let r) = h.runAll(check, "SELECT VALUE m FROM T WHERE n = 21") else { return XCTFail("read failed") }
+        XCTAssertEqual(r.map(\.ionBinary), [Ion.writeBinary([.int(42)])])
     }
 
     func testCancelledBudgetStopsTheStatement() throws {

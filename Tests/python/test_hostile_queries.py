@@ -143,11 +143,60 @@ def test_long_join_is_cancelled_at_the_transaction_timeout_while_health_stays_fa
 def test_result_over_the_memory_budget_is_a_clear_error(node):
     with HealthProbe(node) as probe:
         with pytest.raises(ClientError) as failure:
-            run_statement(node, "SELECT * FROM Big")
+            run_statement(node, "SELECT * FROM Big ORDER BY n")  # ORDER BY holds the whole result
     assert "memory budget" in str(failure.value)
     assert probe.worst < 0.1, f"/health took {probe.worst * 1000:.0f} ms"
     # A narrower statement over the same table still works.
     assert run_statement(node, "SELECT VALUE n FROM Big WHERE n = 5") == [5]
+
+
+def test_a_scan_larger_than_the_memory_budget_is_read_page_by_page(node):
+    """3,000 documents of 400 bytes against a 1 MiB result budget: a plain scan
+    streams, each page within the budget, and pyqldb reads every row."""
+    with HealthProbe(node) as probe:
+        rows = run_statement(node, "SELECT * FROM Big")
+    assert sorted(r["n"] for r in rows) == list(range(ROWS))
+    assert [r["n"] for r in rows] == list(range(ROWS)), "a scan returns documents in insertion order"
+    assert probe.worst < 0.1, f"/health took {probe.worst * 1000:.0f} ms"
+
+
+def test_a_table_changed_between_pages_fails_the_readers_commit(node):
+    """Later pages read the state of their time; the scan's read makes a
+    commit after a concurrent write fail with an OCC conflict, never pass."""
+    with environment(node):
+        client = boto3.client("qldb-session")
+        token = client.send_command(StartSession={"LedgerName": "hostile"})["StartSession"]["SessionToken"]
+        txn = client.send_command(SessionToken=token, StartTransaction={})["StartTransaction"]["TransactionId"]
+        statement = "SELECT VALUE n FROM Big"
+        first = client.send_command(SessionToken=token, ExecuteStatement={
+            "TransactionId": txn, "Statement": statement})["ExecuteStatement"]["FirstPage"]
+        assert 0 < len(first["Values"]) <= 200 and first.get("NextPageToken")
+        with pytest.raises(ClientError) as bad:
+            client.send_command(SessionToken=token, FetchPage={"TransactionId": txn, "NextPageToken": "bm90LWEtdG9rZW4="})
+        assert bad.value.response["Error"]["Code"] == "BadRequestException"
+        run_statement(node, "INSERT INTO Big ?", {"n": -7})  # another transaction commits
+        pages, next_token = 1, first["NextPageToken"]
+        while next_token:
+            page = client.send_command(SessionToken=token, FetchPage={
+                "TransactionId": txn, "NextPageToken": next_token})["FetchPage"]["Page"]
+            pages, next_token = pages + 1, page.get("NextPageToken")
+            assert pages < 1000
+        assert pages >= ROWS // 200
+        digest = commit_digest(txn, [statement])
+        with pytest.raises(ClientError) as conflict:
+            client.send_command(SessionToken=token, CommitTransaction={"TransactionId": txn, "CommitDigest": digest})
+        assert conflict.value.response["Error"]["Code"] == "OccConflictException", conflict.value.response
+        client.send_command(SessionToken=token, EndSession={})
+    run_statement(node, "DELETE FROM Big WHERE n = -7")
+
+
+def commit_digest(txn, statements):
+    """QLDB's commit digest: H(txn id) dotted with each statement's hash (pyqldb's QldbHash)."""
+    from pyqldb.util.qldb_hash import QldbHash
+    digest = QldbHash.to_qldb_hash(txn)
+    for statement in statements:
+        digest = digest.dot(QldbHash.to_qldb_hash(statement))
+    return digest.get_qldb_hash()
 
 
 def test_sigterm_stops_a_node_that_is_running_a_long_statement(tally_bin, tmp_path):

@@ -92,11 +92,20 @@ struct LMDBStateReads {
         return out
     }
 
-    func documentIds(inTable tableId: String) -> [String] {
-        var out: [String] = []
-        scan(dbs.tableDocuments, prefix: Array(tableId.utf8)) { _, value in
-            out.append(String(decoding: value, as: UTF8.self))
-            return true
+    /// Keys are table id + big-endian insertion position: a range read.
+    func documentIds(inTable tableId: String, from position: Int, limit: Int) -> [(position: Int, id: String)] {
+        guard limit > 0 else { return [] }
+        var out: [(position: Int, id: String)] = []
+        let lower = LMDBStateLayout.tableDocumentKey(tableId, max(0, position))
+        let upper = Key.successor(ofPrefix: Array(tableId.utf8))
+        do {
+            try txn.scan(dbs.tableDocuments, from: lower, below: upper) { key, value in
+                guard let n = Key.readUInt64(key, at: key.count - 8) else { return false }
+                out.append((Int(n), String(decoding: value, as: UTF8.self)))
+                return out.count < limit
+            }
+        } catch {
+            preconditionFailure("state store scan failed (\(error)); the store is rebuilt from the journal at the next start")
         }
         return out
     }
@@ -168,7 +177,9 @@ final class LMDBStateView: StateView, @unchecked Sendable {
     func document(_ id: String) -> DocumentState? { reads.document(id) }
     func revisions(of documentId: String) -> [Revision] { reads.revisions(of: documentId) }
     func revision(of documentId: String, version: Int) -> Revision? { reads.revision(of: documentId, version: version) }
-    func documentIds(inTable tableId: String) -> [String] { reads.documentIds(inTable: tableId) }
+    func documentIds(inTable tableId: String, from position: Int, limit: Int) -> [(position: Int, id: String)] {
+        reads.documentIds(inTable: tableId, from: position, limit: limit)
+    }
     func indexedDocumentIds(indexId: String, key: [UInt8]) -> [String] { reads.indexedDocumentIds(indexId: indexId, key: key) }
     func indexContents(indexId: String) -> [[UInt8]: [String]] { reads.indexContents(indexId: indexId) }
     func blockSummary(_ sequenceNo: Int) -> BlockSummary? { reads.blockSummary(sequenceNo) }
@@ -257,7 +268,9 @@ struct LMDBStateWriter: StateWriter {
     func document(_ id: String) -> DocumentState? { reads.document(id) }
     func revisions(of documentId: String) -> [Revision] { reads.revisions(of: documentId) }
     func revision(of documentId: String, version: Int) -> Revision? { reads.revision(of: documentId, version: version) }
-    func documentIds(inTable tableId: String) -> [String] { reads.documentIds(inTable: tableId) }
+    func documentIds(inTable tableId: String, from position: Int, limit: Int) -> [(position: Int, id: String)] {
+        reads.documentIds(inTable: tableId, from: position, limit: limit)
+    }
     func indexedDocumentIds(indexId: String, key: [UInt8]) -> [String] { reads.indexedDocumentIds(indexId: indexId, key: key) }
     func indexContents(indexId: String) -> [[UInt8]: [String]] { reads.indexContents(indexId: indexId) }
     func blockSummary(_ sequenceNo: Int) -> BlockSummary? { reads.blockSummary(sequenceNo) }

@@ -47,7 +47,11 @@ struct LedgerState: StateWriter, Sendable {
         return revisions[version]
     }
 
-    func documentIds(inTable tableId: String) -> [String] { tableDocuments[tableId] ?? [] }
+    func documentIds(inTable tableId: String, from position: Int, limit: Int) -> [(position: Int, id: String)] {
+        guard let ids = tableDocuments[tableId], position < ids.count, limit > 0 else { return [] }
+        let end = min(ids.count, position + limit)
+        return (position..<end).map { ($0, ids[$0]) }
+    }
 
     func indexedDocumentIds(indexId: String, key: [UInt8]) -> [String] { indexEntries[indexId]?[key] ?? [] }
 

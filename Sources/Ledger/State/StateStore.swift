@@ -35,7 +35,9 @@ final class StateBox<State: StateView>: StateView, @unchecked Sendable {
     func document(_ id: String) -> DocumentState? { state.document(id) }
     func revisions(of documentId: String) -> [Revision] { state.revisions(of: documentId) }
     func revision(of documentId: String, version: Int) -> Revision? { state.revision(of: documentId, version: version) }
-    func documentIds(inTable tableId: String) -> [String] { state.documentIds(inTable: tableId) }
+    func documentIds(inTable tableId: String, from position: Int, limit: Int) -> [(position: Int, id: String)] {
+        state.documentIds(inTable: tableId, from: position, limit: limit)
+    }
     func indexedDocumentIds(indexId: String, key: [UInt8]) -> [String] { state.indexedDocumentIds(indexId: indexId, key: key) }
     func indexContents(indexId: String) -> [[UInt8]: [String]] { state.indexContents(indexId: indexId) }
     func blockSummary(_ sequenceNo: Int) -> BlockSummary? { state.blockSummary(sequenceNo) }

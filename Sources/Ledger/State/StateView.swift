@@ -11,8 +11,10 @@ protocol StateView {
     /// Every revision of the document, oldest first.
     func revisions(of documentId: String) -> [Revision]
     func revision(of documentId: String, version: Int) -> Revision?
-    /// Every document ever inserted into the table (deleted ones included), in insertion order.
-    func documentIds(inTable tableId: String) -> [String]
+    /// Up to `limit` of the documents ever inserted into the table (deleted
+    /// ones included), in insertion order from insertion `position` on, each
+    /// with its position: a scan reads a table this way a page at a time.
+    func documentIds(inTable tableId: String, from position: Int, limit: Int) -> [(position: Int, id: String)]
     /// The documents whose indexed field has `key` (see `IndexKey`), in insertion order.
     func indexedDocumentIds(indexId: String, key: [UInt8]) -> [String]
     /// Every entry of an index (audits and tests compare stores with it).
@@ -41,12 +43,35 @@ extension StateView {
         return nil
     }
 
+    /// Every document ever inserted into the table (deleted ones included),
+    /// in insertion order, read a page at a time; `visit` returns false to stop.
+    func forEachDocumentId(inTable tableId: String, _ visit: (String) throws -> Bool) rethrows {
+        var position = 0
+        while true {
+            let page = documentIds(inTable: tableId, from: position, limit: Self.idPageSize)
+            for (_, id) in page where try !visit(id) { return }
+            guard let last = page.last, page.count == Self.idPageSize else { return }
+            position = last.position + 1
+        }
+    }
+
+    /// Every document id of the table at once (tests, the demo, index builds).
+    func documentIds(inTable tableId: String) -> [String] {
+        var out: [String] = []
+        forEachDocumentId(inTable: tableId) { out.append($0); return true }
+        return out
+    }
+
+    static var idPageSize: Int { 256 }
+
     /// Current (non-deleted) documents of a table, in insertion order.
     func currentDocuments(of tableId: String) -> [DocumentState] {
-        documentIds(inTable: tableId).compactMap { id in
-            guard let doc = document(id), doc.current != nil else { return nil }
-            return doc
+        var out: [DocumentState] = []
+        forEachDocumentId(inTable: tableId) { id in
+            if let doc = document(id), doc.current != nil { out.append(doc) }
+            return true
         }
+        return out
     }
 
     /// Documents whose `field` equals `value` under PartiQL's `=` (see

@@ -16,9 +16,10 @@ extension LedgerTransaction: Catalog {
     /// The table's current documents, read one by one within the statement's budget.
     func currentDocuments(of tableId: String) throws -> [DocumentState] {
         var out: [DocumentState] = []
-        for id in state.documentIds(inTable: tableId) {
+        try state.forEachDocumentId(inTable: tableId) { id in
             try budget?.tick()
             if let doc = state.document(id), doc.current != nil { out.append(doc) }
+            return true
         }
         return out
     }
@@ -70,7 +71,7 @@ extension LedgerTransaction: Catalog {
         return out
     }
 
-    private func ownDocuments(in def: TableDef, where match: (IonValue) -> Bool) -> [CatalogDocument] {
+    func ownDocuments(in def: TableDef, where match: (IonValue) -> Bool) -> [CatalogDocument] {
         writeOrder.compactMap { id in
             guard let w = writes[id], w.tableId == def.id, let data = w.data, match(data) else { return nil }
             return CatalogDocument(id: id, data: data)

@@ -15,9 +15,10 @@ extension Ledger {
                             tick: () throws -> Void) rethrows -> [IonValue] {
         guard state.table(tableId) != nil else { return [] }
         var rows: [IonValue] = []
-        for id in state.documentIds(inTable: tableId) {
+        try state.forEachDocumentId(inTable: tableId) { id in
             try tick()
             rows += activeRevisions(state.revisions(of: id), startMs: startMs, endMs: endMs)
+            return true
         }
         return rows
     }

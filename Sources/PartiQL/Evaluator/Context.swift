@@ -51,8 +51,9 @@ final class EvalContext {
     var tableCache: [String: [CatalogDocument]] = [:]
     var lookupCount = 0
     var scanCount = 0
-    /// Time, rows and result bytes this statement may spend (unbounded without one).
-    let budget: StatementBudget
+    /// Time, rows and result bytes this statement may spend (unbounded without
+    /// one); a streamed query gets a new budget for each page.
+    var budget: StatementBudget
 
     init(catalog: Catalog?, globals: [String: Value], parameters: [Value], mode: EvalMode, caseInsensitiveNames: Bool,
          budget: StatementBudget = StatementBudget()) {

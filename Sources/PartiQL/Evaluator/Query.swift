@@ -238,7 +238,7 @@ struct Query {
         return q.orderBy.isEmpty ? .bag(values) : .list(values)
     }
 
-    private func count(_ e: Expr, _ scope: Scope, _ what: String) throws -> Int {
+    func count(_ e: Expr, _ scope: Scope, _ what: String) throws -> Int {
         guard case .int(let i) = try eval.eval(e, scope), let n = i.int64, n >= 0 else {
             throw PartiQLError.eval("\(what) must be a non-negative integer")
         }

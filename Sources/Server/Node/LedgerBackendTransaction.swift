@@ -39,8 +39,12 @@ final class LedgerBackendTransaction: BackendTransaction {
         let slice = StatementBudget(limits: settings.limits, deadline: min(deadline, sliceEnd), isSlice: sliceEnd < deadline)
         do {
             try transaction.recordStatement(text: statement, parameters: parameters)
-            let values = try engine.execute(statement: statement, parameters: parameters, catalog: transaction, budget: slice)
-            completion(.success(result(values.map { .value($0) }, values)))
+            switch try engine.open(statement: statement, parameters: parameters, catalog: transaction, budget: slice) {
+            case .values(let values):
+                completion(.success(result(values.map { .value($0) }, values)))
+            case .stream(let stream):
+                completion(.success(StatementResult(stream: LedgerStatementStream(stream, in: self, savepoint: savepoint))))
+            }
             return
         } catch is StatementBudget.SliceExpired {
             transaction.rollback(to: savepoint)
@@ -85,7 +89,7 @@ final class LedgerBackendTransaction: BackendTransaction {
         })
     }
 
-    private func result(_ encoded: [ResultValue], _ values: [IonValue]) -> StatementResult {
+    func result(_ encoded: [ResultValue], _ values: [IonValue]) -> StatementResult {
         let writes = Int64(values.count { $0[field: "documentId"] != nil || $0[field: "tableId"] != nil })
         let reads = Int64(max(1, values.count))
         recordIOs(ledgerName, reads, writes)

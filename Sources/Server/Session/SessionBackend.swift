@@ -67,15 +67,45 @@ public struct StatementResult: Sendable {
     /// are non-zero, so count at least one read for any statement that looked
     /// at data (PROTOCOL.md §1.3 item 6).
     public var consumedIOs: IOUsage
+    /// A query read page by page: `values` is then empty and the session
+    /// layer asks the stream for each page as the client fetches it.
+    public var stream: (any StatementStream)?
 
     public init(values: [ResultValue], consumedIOs: IOUsage) {
         self.values = values
         self.consumedIOs = consumedIOs
     }
 
+    public init(stream: any StatementStream) {
+        self.values = []
+        self.consumedIOs = .zero
+        self.stream = stream
+    }
+
     public init(values: [IonValue], readIOs: Int64, writeIOs: Int64 = 0) {
         self.values = values.map { .value($0) }
         self.consumedIOs = IOUsage(readIOs: readIOs, writeIOs: writeIOs)
+    }
+}
+
+/// The rest of a statement's result, produced a page at a time (see
+/// `ResultStream`). Called on the node's loop, one call at a time.
+public protocol StatementStream: AnyObject, Sendable {
+    /// Up to `maxValues` more values; fewer, even none, when a page's time is
+    /// up, with more to come until `isFinished`. `deadline` is the
+    /// transaction's (as for `execute`); `completion` runs on the calling thread.
+    func next(maxValues: Int, deadline: UInt64, completion: @escaping (Result<StatementPage, ServiceError>) -> Void)
+}
+
+public struct StatementPage: Sendable {
+    public var values: [ResultValue]
+    public var consumedIOs: IOUsage
+    public var isFinished: Bool
+
+    public init(values: [ResultValue], consumedIOs: IOUsage, isFinished: Bool) {
+        self.values = values
+        self.consumedIOs = consumedIOs
+        self.isFinished = isFinished
     }
 }
 

@@ -31,7 +31,7 @@ extension SessionManager {
         case .executeStatement(let id, let statement, let parameters):
             execute(s, id, statement, parameters, now, completion)
         case .fetchPage(let id, let token):
-            completion(Result { try fetchPage(s, id, token, now) }.mapServiceError())
+            fetchPage(s, id, token, now, completion)
         case .commitTransaction(let id, let digest):
             commit(s, id, digest, now, completion)
         case .abortTransaction:
@@ -102,33 +102,69 @@ extension SessionManager {
         let remaining = max(0, settings.transactionTimeout - now.timeIntervalSince(txn.startedAt))
         let deadline = StatementBudget.now &+ UInt64(remaining * 1e9)
         txn.backend.execute(statement: statement, parameters: parameters, deadline: deadline) { [self] outcome in
-            completion(outcome.map { result in
+            switch outcome {
+            case .success(let result) where result.stream != nil:
+                nextPage(of: PendingResult(pages: [], stream: result.stream), in: txn, deadline: deadline) { page in
+                    completion(page.map { .executeStatement(firstPage: $0.page, consumedIOs: $0.consumedIOs) })
+                }
+            case .success(let result):
                 let pages = pager.paginate(result.values.map(\.ionBinary))
-                return .executeStatement(firstPage: firstPage(of: pages, in: txn), consumedIOs: result.consumedIOs)
+                let page = firstPage(of: PendingResult(pages: ArraySlice(pages), stream: nil), in: txn)
+                completion(.success(.executeStatement(firstPage: page, consumedIOs: result.consumedIOs)))
+            case .failure(let error):
+                completion(.failure(error))
+            }
+        }
+    }
+
+    func fetchPage(_ s: SessionState, _ id: String, _ token: String, _ now: Date,
+                   _ completion: @escaping (Result<SessionResult, ServiceError>) -> Void) {
+        let txn: OpenTransaction
+        let pending: PendingResult
+        do {
+            txn = try openTransaction(s, id, now)
+            guard let p = txn.cursors.removeValue(forKey: token) else {
+                throw ServiceError.badRequest("NextPageToken is not valid in transaction \(id)")
+            }
+            pending = p
+        } catch {
+            completion(.failure(error as? ServiceError ?? .internalFailure("\(error)")))
+            return
+        }
+        let remaining = max(0, settings.transactionTimeout - now.timeIntervalSince(txn.startedAt))
+        nextPage(of: pending, in: txn, deadline: StatementBudget.now &+ UInt64(remaining * 1e9)) { page in
+            completion(page.map { .fetchPage(page: $0.page, consumedIOs: $0.consumedIOs) })
+        }
+    }
+
+    /// The next page of `pending`: one already made, or the stream's next.
+    func nextPage(of pending: PendingResult, in txn: OpenTransaction, deadline: UInt64,
+                  _ completion: @escaping (Result<(page: ResultPage, consumedIOs: IOUsage), ServiceError>) -> Void) {
+        guard pending.pages.isEmpty, let stream = pending.stream else {
+            completion(.success((firstPage(of: pending, in: txn), .zero)))
+            return
+        }
+        stream.next(maxValues: pager.maxValues, deadline: deadline) { [self] outcome in
+            completion(outcome.map { page in
+                let pages = pager.paginate(page.values.map(\.ionBinary))
+                let rest = PendingResult(pages: ArraySlice(pages), stream: page.isFinished ? nil : stream)
+                return (firstPage(of: rest, in: txn), page.consumedIOs)
             })
         }
     }
 
-    func fetchPage(_ s: SessionState, _ id: String, _ token: String, _ now: Date) throws -> SessionResult {
-        let txn = try openTransaction(s, id, now)
-        guard let remaining = txn.cursors.removeValue(forKey: token) else {
-            throw ServiceError.badRequest("NextPageToken is not valid in transaction \(id)")
-        }
-        return .fetchPage(page: firstPage(of: remaining, in: txn), consumedIOs: .zero)
-    }
-
-    /// The first of `pages`; the rest are kept behind a new token.
-    func firstPage<C: Collection>(of pages: C, in txn: OpenTransaction) -> ResultPage
-        where C.Element == [[UInt8]] {
-        let rest = ArraySlice(pages.dropFirst())
+    /// The first page of `pending` (empty if none is made yet); the rest is
+    /// kept behind a new token.
+    func firstPage(of pending: PendingResult, in txn: OpenTransaction) -> ResultPage {
+        let rest = PendingResult(pages: pending.pages.dropFirst(), stream: pending.stream)
         var token: String?
-        if !rest.isEmpty {
+        if !rest.pages.isEmpty || rest.stream != nil {
             var t = Identifiers.token(bytes: 18)
             while txn.cursors[t] != nil { t = Identifiers.token(bytes: 18) }
             txn.cursors[t] = rest
             token = t
         }
-        return ResultPage(values: pages.first ?? [], nextPageToken: token)
+        return ResultPage(values: pending.pages.first ?? [], nextPageToken: token)
     }
 
     func commit(_ s: SessionState, _ id: String, _ clientDigest: [UInt8], _ now: Date,

@@ -262,8 +262,8 @@ final class OpenTransaction {
     let startedAt: Date
     /// Running commit digest: H(txnId) dotted with each statement's hash (§1.7.3).
     var digest: [UInt8]
-    /// NextPageToken → the pages still to be fetched after it.
-    var cursors: [String: ArraySlice<[[UInt8]]>] = [:]
+    /// NextPageToken → the result still to be fetched after it.
+    var cursors: [String: PendingResult] = [:]
 
     init(backend: BackendTransaction, startedAt: Date) {
         self.backend = backend
@@ -271,4 +271,11 @@ final class OpenTransaction {
         self.startedAt = startedAt
         self.digest = IonValue.string(backend.id).ionHash
     }
+}
+
+/// What is left of a statement's result behind a NextPageToken: pages
+/// already made, then (for a streamed query) the stream they came from.
+struct PendingResult {
+    var pages: ArraySlice<[[UInt8]]>
+    var stream: (any StatementStream)?
 }
