@@ -56,13 +56,18 @@ public protocol Catalog: AnyObject {
     /// be read a few documents at a time: a streamed query's source. The scan
     /// enters the read set when it is opened.
     func openScan(table: String) throws -> any CatalogScan
+    /// `history(...)` (see `history(table:start:end:)`) and `_ql_committed_<table>`
+    /// (see `committedView`) read the same way; each document's `data` is the row.
+    func openHistoryScan(table: String, start: IonTimestamp?, end: IonTimestamp?) throws -> any CatalogScan
+    func openCommittedScan(table: String) throws -> any CatalogScan
 }
 
 /// A table read a few documents at a time. Its calls may come from different
 /// threads, one at a time.
 public protocol CatalogScan: AnyObject {
-    /// Up to `limit` more documents; empty once the scan is done. A call that
-    /// throws has read nothing: the next call starts where it would have.
+    /// About `limit` more documents (all the rows of one document come
+    /// together); empty once the scan is done. A call that throws has read
+    /// nothing: the next call starts where it would have.
     func next(limit: Int) throws -> [CatalogDocument]
 }
 
@@ -84,6 +89,14 @@ extension Catalog {
     public func bind(budget: StatementBudget?) {}
 
     public func openScan(table: String) throws -> any CatalogScan { DocumentArrayScan(try scan(table: table)) }
+
+    public func openHistoryScan(table: String, start: IonTimestamp?, end: IonTimestamp?) throws -> any CatalogScan {
+        DocumentArrayScan(try history(table: table, start: start, end: end).map { CatalogDocument(id: "", data: $0) })
+    }
+
+    public func openCommittedScan(table: String) throws -> any CatalogScan {
+        DocumentArrayScan(try committedView(table: table).map { CatalogDocument(id: "", data: $0) })
+    }
 
     public func history(table: String, start: IonTimestamp?, end: IonTimestamp?, documentId: String) throws -> [IonValue] {
         try history(table: table, start: start, end: end).filter {

@@ -165,7 +165,16 @@ struct Query {
     /// filters the rows, so this changes what is read, never the result.
     func historyOfOneDocument(_ source: Expr, alias: String, sources: [(FromSource, Expr?)], whereClause: Expr?,
                               _ row: Scope) throws -> Value? {
-        guard case .call("HISTORY", let args, let pos) = source else { return nil }
+        guard case .call("HISTORY", let args, let pos) = source,
+              let id = try historyOfOneDocumentKey(args, alias: alias, sources: sources, whereClause: whereClause, row) else {
+            return nil
+        }
+        return try Builtins.history(args, pos, row, eval, documentId: id)
+    }
+
+    /// The document id of `WHERE alias.metadata.id = 'id'` (a literal or a parameter), if any.
+    func historyOfOneDocumentKey(_ args: [Expr], alias: String, sources: [(FromSource, Expr?)], whereClause: Expr?,
+                                 _ row: Scope) throws -> String? {
         var predicates = Planner.conjuncts(whereClause)
         for (_, on) in sources { predicates += Planner.conjuncts(on) }
         func isDocumentId(_ e: Expr) -> Bool {
@@ -183,7 +192,7 @@ struct Query {
             guard case .binary(.eq, let l, let r) = p else { continue }
             let key = isDocumentId(l) && isConstant(r) ? r : isDocumentId(r) && isConstant(l) ? l : nil
             guard let key, let id = try eval.eval(key, row).text else { continue }
-            return try Builtins.history(args, pos, row, eval, documentId: id)
+            return id
         }
         return nil
     }

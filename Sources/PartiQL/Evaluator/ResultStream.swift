@@ -2,9 +2,10 @@ import Ion
 
 /// A query over one table, read page by page instead of built whole: `SELECT
 /// … FROM T [AS t] [BY id] [WHERE …] [LIMIT …] [OFFSET …]` with a table scan
-/// and no grouping, aggregates, ordering or DISTINCT — each document gives at
-/// most one result value, in scan order, independent of the others. Memory is
-/// one page and a chunk of documents, whatever the table's size.
+/// (or over `history(T …)` or `_ql_committed_T`) and no grouping, aggregates,
+/// ordering or DISTINCT — each row gives at most one result value, in scan
+/// order, independent of the others. Memory is one page and a chunk of rows,
+/// whatever the table's size.
 ///
 /// Each `next` has its own budget; calls may come from different threads,
 /// one at a time.
@@ -14,6 +15,8 @@ public final class ResultStream: @unchecked Sendable {
     private let source: FromSource
     private let alias: String
     private let scan: any CatalogScan
+    /// A table's rows are its documents (`BY` names their ids); a view's are not.
+    private let bindsDocumentID: Bool
     private var buffer: [CatalogDocument] = []
     private var index = 0
     private var toSkip: Int
@@ -24,7 +27,8 @@ public final class ResultStream: @unchecked Sendable {
     static let chunk = 64
 
     init(ctx: EvalContext, query: SelectQuery, source: FromSource, alias: String, scan: any CatalogScan,
-         offset: Int, limit: Int?) {
+         bindsDocumentID: Bool, offset: Int, limit: Int?) {
+        self.bindsDocumentID = bindsDocumentID
         self.ctx = ctx
         self.query = query
         self.source = source
@@ -88,7 +92,7 @@ public final class ResultStream: @unchecked Sendable {
         let row = Scope(parent: Scope(parent: nil), isFrom: true)
         row.bind(alias, Value(ion: document.data))
         if let a = source.atAlias { row.bind(a, .missing) }
-        if let b = source.byAlias { row.bind(b, .string(document.id)) }
+        if let b = source.byAlias { row.bind(b, bindsDocumentID ? .string(document.id) : .missing) }
         if let w = query.whereClause {
             guard case .bool(true) = try eval.eval(w, row) else { return nil }
         }
@@ -102,12 +106,37 @@ extension Query {
     /// The stream for `q` when it has that shape (see `ResultStream`), else nil.
     func stream(_ q: SelectQuery, _ outer: Scope) throws -> ResultStream? {
         guard q.groupBy.isEmpty, q.groupAs == nil, q.having == nil, q.orderBy.isEmpty, !q.distinct,
-              !hasAggregate(q), case .source(let s)? = q.from, !s.unpivot,
-              let plan = try plans([(s, nil)], whereClause: q.whereClause, outer).first ?? nil,
-              case .scan = plan.access, let catalog = ctx.catalog else { return nil }
+              !hasAggregate(q), case .source(let s)? = q.from, !s.unpivot, let catalog = ctx.catalog,
+              let (scan, isTable) = try streamedSource(s, q, outer, catalog) else { return nil }
         let offset = try q.offset.map { try count($0, outer, "OFFSET") } ?? 0
         let limit = try q.limit.map { try count($0, outer, "LIMIT") }
-        let scan = try ctx.catalogCall { try catalog.openScan(table: plan.table) }
-        return ResultStream(ctx: ctx, query: q, source: s, alias: plan.alias, scan: scan, offset: offset, limit: limit)
+        return ResultStream(ctx: ctx, query: q, source: s, alias: s.asAlias ?? Query.defaultAlias(s.expr, 0),
+                            scan: try scan(), bindsDocumentID: isTable, offset: offset, limit: limit)
+    }
+
+    /// How to open the source's scan: a table the planner scans, a whole
+    /// `history(...)` (not of one document: that one is indexed), or a committed view.
+    private func streamedSource(_ s: FromSource, _ q: SelectQuery, _ outer: Scope,
+                                _ catalog: Catalog) throws -> (() throws -> any CatalogScan, Bool)? {
+        if let plan = try plans([(s, nil)], whereClause: q.whereClause, outer).first ?? nil {
+            guard case .scan = plan.access else { return nil }
+            return ({ try ctx.catalogCall { try catalog.openScan(table: plan.table) } }, true)
+        }
+        guard s.atAlias == nil else { return nil }  // a view is a bag: AT is MISSING, or an error in strict mode
+        switch s.expr {
+        case .call("HISTORY", let args, let pos):
+            let alias = s.asAlias ?? Query.defaultAlias(s.expr, 0)
+            let sources = [(s, nil as Expr?)]
+            guard try historyOfOneDocumentKey(args, alias: alias, sources: sources, whereClause: q.whereClause, outer) == nil else {
+                return nil
+            }
+            let (table, start, end) = try Builtins.historyArguments(args, pos, outer, eval)
+            return ({ try ctx.catalogCall { try catalog.openHistoryScan(table: table, start: start, end: end) } }, false)
+        case .variable(let name, _, false) where name.hasPrefix("_ql_committed_") && ctx.globals[name] == nil:
+            let table = String(name.dropFirst("_ql_committed_".count))
+            return ({ try ctx.catalogCall { try catalog.openCommittedScan(table: table) } }, false)
+        default:
+            return nil
+        }
     }
 }

@@ -127,11 +127,11 @@ enum Builtins {
         }
     }
 
-    /// `history(table | 'tableId' [, start [, end]])`.
-    static func history(_ args: [Expr], _ pos: SourcePosition, _ scope: Scope, _ ev: Evaluator,
-                        documentId: String? = nil) throws -> Value {
+    /// `history(table | 'tableId' [, start [, end]])`'s table and time range.
+    static func historyArguments(_ args: [Expr], _ pos: SourcePosition, _ scope: Scope,
+                                 _ ev: Evaluator) throws -> (String, IonTimestamp?, IonTimestamp?) {
         try arity("HISTORY", args, 1...3, pos)
-        guard let catalog = ev.ctx.catalog else { throw PartiQLError.eval("history() needs a ledger") }
+        guard ev.ctx.catalog != nil else { throw PartiQLError.eval("history() needs a ledger") }
         let table: String
         switch args[0] {
         case .variable(let n, _, _): table = n
@@ -152,6 +152,15 @@ enum Builtins {
         if let s = times[0], let e = times[1], Compare.compareInstants(s, e) > 0 {
             throw PartiQLError.eval("history() start time must not be after end time")
         }
+        return (table, times[0], times[1])
+    }
+
+    /// `history(table | 'tableId' [, start [, end]])`.
+    static func history(_ args: [Expr], _ pos: SourcePosition, _ scope: Scope, _ ev: Evaluator,
+                        documentId: String? = nil) throws -> Value {
+        guard let catalog = ev.ctx.catalog else { throw PartiQLError.eval("history() needs a ledger") }
+        let (table, start, end) = try historyArguments(args, pos, scope, ev)
+        let times = [start, end]
         let rows = try ev.ctx.catalogCall {
             if let documentId {
                 return try catalog.history(table: table, start: times[0], end: times[1], documentId: documentId)
