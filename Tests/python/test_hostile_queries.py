@@ -157,7 +157,8 @@ def test_a_scan_larger_than_the_memory_budget_is_read_page_by_page(node):
         rows = run_statement(node, "SELECT * FROM Big")
     assert sorted(r["n"] for r in rows) == list(range(ROWS))
     assert [r["n"] for r in rows] == list(range(ROWS)), "a scan returns documents in insertion order"
-    assert probe.worst < 0.1, f"/health took {probe.worst * 1000:.0f} ms"
+    # Each page holds the loop for at most one 10 ms slice (plus encoding); 0.25 s leaves room for a busy machine.
+    assert probe.worst < 0.25, f"/health took {probe.worst * 1000:.0f} ms"
 
 
 def test_a_table_changed_between_pages_fails_the_readers_commit(node):

@@ -51,6 +51,9 @@ public struct NodeConfig: Equatable, Sendable {
         /// A follower holds a client request this long while no leader is known
         /// or reachable (an election) before answering 503; 0 answers at once.
         public var leaderWaitSeconds: TimeInterval = 4
+        /// Client connections (TLS, HTTP, SigV4, request decoding) on a loop
+        /// thread of their own, beside the node's loop; false runs everything on one.
+        public var clientLoop = true
     }
 
     /// Raft timing and log compaction (`RaftDriverOptions`).

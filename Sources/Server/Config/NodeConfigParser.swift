@@ -102,6 +102,7 @@ extension NodeConfig {
             c.http.maxBufferedBodyBytes = try t.positiveInt("max_buffered_body_bytes") ?? c.http.maxBufferedBodyBytes
             c.http.stuckRequestSeconds = try t.seconds("stuck_request_seconds") ?? c.http.stuckRequestSeconds
             c.http.leaderWaitSeconds = try t.seconds("leader_wait_seconds", allowZero: true) ?? c.http.leaderWaitSeconds
+            c.http.clientLoop = try t.bool("client_loop") ?? c.http.clientLoop
             try t.finish()
         }
         if let t = try top.table("raft") {

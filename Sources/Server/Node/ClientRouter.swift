@@ -33,6 +33,18 @@ final class ClientRouter: HTTPHandler {
         serve(request, forwarded: false, respond: respond)
     }
 
+    /// `handle` for a session request already authenticated and decoded on
+    /// the client loop (`ClientLoopHandler`). Node loop.
+    func handle(_ request: HTTPRequest, prepared: SessionEndpoint.Prepared?, respond: @escaping (HTTPResponse) -> Void) {
+        serve(request, forwarded: false, prepared: prepared, respond: respond)
+    }
+
+    /// Authenticates and decodes a session request; nil for anything else. Any thread.
+    func prepare(_ request: HTTPRequest) -> SessionEndpoint.Prepared? {
+        guard ClientRouter.isSession(request), !ConsoleStaticRoute.matches(request.path) else { return nil }
+        return session.prepare(ClientRouter.signed(request))
+    }
+
     /// From the headers alone: a signature that can still verify (known key,
     /// well-formed scope, signed date within the skew) and a body no larger
     /// than this kind of request needs. A refusal is answered without reading
@@ -60,7 +72,8 @@ final class ClientRouter: HTTPHandler {
         request.path == "/" || request.headers["X-Amz-Target"] != nil
     }
 
-    private func serve(_ request: HTTPRequest, forwarded: Bool, respond answer: @escaping (HTTPResponse) -> Void) {
+    private func serve(_ request: HTTPRequest, forwarded: Bool, prepared: SessionEndpoint.Prepared? = nil,
+                       respond answer: @escaping (HTTPResponse) -> Void) {
         guard let node else {
             answer(ClientRouter.error(.capacityExceeded("Node is shutting down"), sessionAPI: true))
             return
@@ -73,13 +86,15 @@ final class ClientRouter: HTTPHandler {
             stuck.end(label)
             answer(response)
         }
-        route(request, forwarded: forwarded, label: label, deadline: ContinuousClock.now + leaderWait, respond: respond)
+        route(request, forwarded: forwarded, prepared: prepared, label: label, deadline: ContinuousClock.now + leaderWait,
+              respond: respond)
     }
 
     /// Serves here when this node leads; otherwise forwards to the leader, or —
     /// while none is known or reachable, until `deadline` — waits for one.
-    private func route(_ request: HTTPRequest, forwarded: Bool, label: StuckRequestWatch.Label,
-                       deadline: ContinuousClock.Instant, respond: @escaping (HTTPResponse) -> Void) {
+    private func route(_ request: HTTPRequest, forwarded: Bool, prepared: SessionEndpoint.Prepared?,
+                       label: StuckRequestWatch.Label, deadline: ContinuousClock.Instant,
+                       respond: @escaping (HTTPResponse) -> Void) {
         guard let node else {
             return respond(ClientRouter.error(.capacityExceeded("Node is shutting down"), sessionAPI: true))
         }
@@ -94,7 +109,8 @@ final class ClientRouter: HTTPHandler {
             let retry: () -> Bool = { [weak self, weak node] in
                 guard let self, let node, ContinuousClock.now < deadline else { return false }
                 node.loop.scheduleTimer(after: .milliseconds(50)) { [weak self] in
-                    self?.route(request, forwarded: false, label: label, deadline: deadline, respond: respond)
+                    self?.route(request, forwarded: false, prepared: prepared, label: label, deadline: deadline,
+                                respond: respond)
                 }
                 return true
             }
@@ -104,7 +120,7 @@ final class ClientRouter: HTTPHandler {
             return
         }
         if isSession {
-            serveSession(request, node: node, label: label, forwarded: forwarded, respond: respond)
+            serveSession(request, prepared: prepared, node: node, label: label, forwarded: forwarded, respond: respond)
         } else {
             if let (command, ledger) = MetricsCommand.controlPlane(method: request.method, path: request.path) {
                 label.command = command.rawValue
@@ -114,10 +130,10 @@ final class ClientRouter: HTTPHandler {
         }
     }
 
-    private func serveSession(_ request: HTTPRequest, node: Node, label: StuckRequestWatch.Label, forwarded: Bool,
-                              respond: @escaping (HTTPResponse) -> Void) {
+    private func serveSession(_ request: HTTPRequest, prepared: SessionEndpoint.Prepared?, node: Node,
+                              label: StuckRequestWatch.Label, forwarded: Bool, respond: @escaping (HTTPResponse) -> Void) {
         // Labels for the stuck-request watch; metrics come from the session layer (`SessionManager.onCommand`).
-        session.handle(ClientRouter.signed(request), decoded: { d in
+        session.run(prepared ?? session.prepare(ClientRouter.signed(request)), decoded: { d in
             if case .startSession(let name) = d.command {
                 label.ledger = name
             } else if let token = d.sessionToken {

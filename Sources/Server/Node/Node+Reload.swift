@@ -42,7 +42,8 @@ extension Node {
             do {
                 let client = try makeClientTLS()
                 try driver.transport.reloadTLS()
-                clientListener?.replaceTLS(client)
+                let listener = clientListener
+                onClientLoop { listener?.replaceTLS(client) }
                 outcome.tls = "reloaded"
                 NodeLog.node.notice("reloaded TLS certificate", metadata: [
                     "cert": "\(tls.certificateFile)", "cert_sha256": "\(Node.fileFingerprint(tls.certificateFile))",

@@ -22,6 +22,8 @@ public final class Node {
     public private(set) var controlPlane: ControlPlane!
     public let metrics: TallyMetrics
     private var clientServer: HTTPServer?
+    /// The client port's own loop (`[http] client_loop`), or nil: then `loop` serves it.
+    private var clientLoop: EventLoop?
     private var metricsServer: HTTPServer?
     private var router: ClientRouter!
     private var timers: [TimerHandle] = []
@@ -39,6 +41,8 @@ public final class Node {
     private(set) var credentialStore: ReloadableCredentialStore?
     /// The client listener, for certificate rotation (`Node+Reload.swift`).
     var clientListener: HTTPServer? { clientServer }
+    /// Runs `body` on the client listener's loop.
+    func onClientLoop(_ body: @escaping () -> Void) { (clientLoop ?? loop).execute(body) }
 
     public init(config: NodeConfig) throws {
         self.config = config
@@ -144,9 +148,19 @@ public final class Node {
         http.idleTimeout = .milliseconds(Int(config.http.idleTimeout * 1000))
         http.maxConnections = config.http.maxConnections
         http.maxBufferedBodyBytes = config.http.maxBufferedBodyBytes
-        let server = HTTPServer(loop: loop, configuration: http, handler: router)
-        try server.start()
-        clientServer = server
+        if config.http.clientLoop {
+            let clientLoop = try EventLoop(name: "tally-\(config.nodeID)-client")
+            clientLoop.start()
+            self.clientLoop = clientLoop
+            let server = HTTPServer(loop: clientLoop, configuration: http,
+                                    handler: ClientLoopHandler(router: router, nodeLoop: loop, clientLoop: clientLoop))
+            try clientLoop.submit { try server.start() }
+            clientServer = server
+        } else {
+            let server = HTTPServer(loop: loop, configuration: http, handler: router)
+            try server.start()
+            clientServer = server
+        }
 
         metrics.source = self
         let admin = AdminEndpoint(node: self, metrics: MetricsEndpoint(metrics: metrics, status: self), token: adminToken)
@@ -179,10 +193,15 @@ public final class Node {
     /// Stops listening, lets the driver finish, and closes the journals.
     public func stop() {
         statementRunner?.stop()
+        if let clientLoop {
+            // No new requests reach the node's loop once this returns.
+            try? clientLoop.submit { self.clientServer?.stop() }
+            clientLoop.shutdown()
+        }
         try? loop.submit {
             for t in self.timers { t.cancel() }
             self.timers.removeAll()
-            self.clientServer?.stop()
+            if self.clientLoop == nil { self.clientServer?.stop() }
             self.metricsServer?.stop()
             self.driver?.stop()
             try? self.stateMachine.checkpoint()

@@ -22,45 +22,83 @@ public final class SessionEndpoint: @unchecked Sendable {
         self.authenticator = authenticator
     }
 
+    /// A request authenticated and decoded, ready to run (or the error to answer).
+    /// Making one touches nothing but the request and the credentials, so it
+    /// may happen on another thread than the one that runs it.
+    public struct Prepared: Sendable {
+        let requestID: String
+        let started: ContinuousClock.Instant
+        let outcome: Result<(caller: String, command: SendCommandRequest), ProtocolFailure>
+    }
+
+    /// An error response decided while preparing.
+    public struct ProtocolFailure: Error, Sendable {
+        let response: ProtocolResponse
+    }
+
     /// Authenticates, checks the operation, decodes, runs, encodes. Every
     /// response carries `x-amzn-RequestId`; errors are PROTOCOL.md §1.4 shaped.
     /// `decoded` (optional) sees the decoded command before it runs, e.g. to
     /// label a request in the stuck-request watch without decoding the body twice.
     public func handle(_ request: SignedRequest, decoded: ((SendCommandRequest) -> Void)? = nil,
                        completion: @escaping (ProtocolResponse) -> Void) {
+        run(prepare(request), decoded: decoded, completion: completion)
+    }
+
+    /// Authenticates, checks the operation and decodes the body. Any thread.
+    public func prepare(_ request: SignedRequest) -> Prepared {
         let requestID = Identifiers.requestID()
+        let started = ContinuousClock.now
+        func fail(_ response: ProtocolResponse) -> Prepared {
+            Prepared(requestID: requestID, started: started, outcome: .failure(ProtocolFailure(response: response)))
+        }
         let caller: AuthenticatedCaller
         do {
             caller = try authenticator.authenticate(request)
         } catch {
-            completion(Self.errorResponse(error, requestID: requestID))
-            return
+            return fail(Self.errorResponse(error, requestID: requestID))
         }
         guard request.method == "POST" else {
-            completion(ServiceError(code: "UnknownOperationException",
-                                    message: "The session API accepts only POST").response(requestID: requestID))
-            return
+            return fail(ServiceError(code: "UnknownOperationException",
+                                     message: "The session API accepts only POST").response(requestID: requestID))
         }
         guard request.header("X-Amz-Target") == Self.sendCommandTarget else {
             let target = request.header("X-Amz-Target") ?? ""
-            completion(ServiceError(code: "UnknownOperationException",
-                                    message: "Unknown operation '\(target)'").response(requestID: requestID))
-            return
+            return fail(ServiceError(code: "UnknownOperationException",
+                                     message: "Unknown operation '\(target)'").response(requestID: requestID))
         }
-        handle(body: request.body, caller: caller.accessKeyID, requestID: requestID, decoded: decoded, completion: completion)
+        return prepare(body: request.body, caller: caller.accessKeyID, requestID: requestID, started: started)
+    }
+
+    private func prepare(body: [UInt8], caller: String, requestID: String, started: ContinuousClock.Instant) -> Prepared {
+        do {
+            let command = try SendCommandRequest.decode(body)
+            return Prepared(requestID: requestID, started: started, outcome: .success((caller, command)))
+        } catch {
+            return Prepared(requestID: requestID, started: started,
+                            outcome: .failure(ProtocolFailure(response: Self.errorResponse(error, requestID: requestID))))
+        }
     }
 
     /// An already authenticated `SendCommand` body.
     public func handle(body: [UInt8], caller: String, requestID: String = Identifiers.requestID(),
                        decoded: ((SendCommandRequest) -> Void)? = nil,
                        completion: @escaping (ProtocolResponse) -> Void) {
-        let started = ContinuousClock.now
-        let request: SendCommandRequest
-        do {
-            request = try SendCommandRequest.decode(body)
-        } catch {
-            completion(Self.errorResponse(error, requestID: requestID))
+        run(prepare(body: body, caller: caller, requestID: requestID, started: ContinuousClock.now),
+            decoded: decoded, completion: completion)
+    }
+
+    /// Runs a prepared request on the session layer.
+    public func run(_ prepared: Prepared, decoded: ((SendCommandRequest) -> Void)? = nil,
+                    completion: @escaping (ProtocolResponse) -> Void) {
+        let (requestID, started) = (prepared.requestID, prepared.started)
+        let caller: String, request: SendCommandRequest
+        switch prepared.outcome {
+        case .failure(let failure):
+            completion(failure.response)
             return
+        case .success(let ready):
+            (caller, request) = ready
         }
         decoded?(request)
         manager.send(request, caller: caller, requestID: requestID) { result in
