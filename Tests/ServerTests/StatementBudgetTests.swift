@@ -18,6 +18,8 @@ final class StatementBudgetTests: XCTestCase {
         let ledger: Ledger
         let runner: PooledStatementRunner
         var backend: LedgerSessionBackend!
+        /// The size of every page `values` read, in order.
+        var pageSizes: [Int] = []
 
         init(settings: StatementSettings = StatementSettings(), documents: Int) throws {
             loop = try EventLoop(name: "budget-test")
@@ -88,6 +90,7 @@ final class StatementBudgetTests: XCTestCase {
                 case .failure(let error): return .failure(error)
                 case .success(let p):
                     XCTAssertLessThanOrEqual(p.values.count, pageSize)
+                    pageSizes.append(p.values.count)
                     all += p.values
                     if p.isFinished { return .success(all) }
                 }
@@ -174,6 +177,8 @@ final class StatementBudgetTests: XCTestCase {
         }
         // Every committed document once, in insertion order, then this transaction's own.
         XCTAssertEqual(ns, (Array(0..<3000) + [-1]).map { IonValue.int($0) })
+        // A page the loop's slice cannot fill is completed on a statement thread: every page but the last is full.
+        XCTAssertEqual(h.pageSizes.dropLast(), Array(repeating: 200, count: 15)[...], "\(h.pageSizes)")
         // LIMIT and OFFSET apply across pages.
         guard case .success(let window) = h.runAll(tx, "SELECT VALUE n FROM T WHERE n >= 100 LIMIT 250 OFFSET 1000") else {
             return XCTFail("window failed")
