@@ -96,6 +96,7 @@ extension NodeStateMachine: CatchUpSource, CatchUpSink {
 
     public func beginCatchUp(manifest bytes: [UInt8]) throws -> [UInt8]? {
         abortCatchUp()
+        if let storageFailure { throw NodeCodingError("storage failed: \(storageFailure)") }
         let manifest = try CatchUpManifest(bytes)
         var session = CatchUpSession(manifest: manifest)
         do {
@@ -140,9 +141,42 @@ extension NodeStateMachine: CatchUpSource, CatchUpSink {
         return needed ? CatchUpManifest.cursor(positions) : nil
     }
 
+    /// Each ledger's blocks of the chunk go to its state store in one batch
+    /// (`Ledger.beginBatch`), opened before its first block and committed
+    /// before this returns, whatever the outcome: the batch never outlives
+    /// this call on the loop thread, where every state snapshot is taken (the
+    /// scrubber's, statements', `/status`), so none sees it open. Durability
+    /// is unchanged: journals are synced by `finishCatchUp`. If a commit fails
+    /// the ledger's journal is ahead of its store: the ledger refuses blocks,
+    /// and a ledger already serving (not staged) stops the node as a failed
+    /// apply does (`storageFailure`); a restart replays the journal.
     public func applyCatchUpChunk(_ data: [UInt8]) throws {
         guard var session = catchUpSession else { throw NodeCodingError("catch-up chunk without beginCatchUp") }
         defer { catchUpSession = session }
+        var batches = CatchUpBatches()
+        var failure: Error?
+        do {
+            try appendChunk(data, &session, &batches)
+        } catch {
+            failure = error
+        }
+        for (target, ledger) in batches.open {
+            let name = session.manifest.ledgers[target].info.name
+            do {
+                try ledger.flushBatch()
+            } catch {
+                failure = failure ?? NodeCodingError("catch-up of ledger \(name): \(error)")
+            }
+            if let why = ledger.unusableReason, !session.targets[target].staged, storageFailure == nil {
+                storageFailure = "ledger \(name): \(why)"
+                ReplicaLog.storage.critical("state store write failed during catch-up; this node refuses writes", metadata: [
+                    "ledger": "\(name)", "error": "\(why)"])
+            }
+        }
+        if let failure { throw failure }
+    }
+
+    private func appendChunk(_ data: [UInt8], _ session: inout CatchUpSession, _ batches: inout CatchUpBatches) throws {
         var r = ByteReader(data)
         while !r.isAtEnd {
             let i = Int(try r.u32())
@@ -172,6 +206,7 @@ extension NodeStateMachine: CatchUpSource, CatchUpSink {
                 session.targets[i].chainChecked = true
                 let block: Block
                 do {
+                    try batches.begin(i, ledger)
                     block = try ledger.appendReplicated(record: record)
                 } catch {
                     throw NodeCodingError("catch-up of ledger \(name): \(error)")
@@ -276,6 +311,20 @@ struct CatchUpSession {
 
     let manifest: CatchUpManifest
     var targets: [Target] = []
+}
+
+/// The ledgers with a state-store batch open during one chunk (by target index).
+struct CatchUpBatches {
+    private(set) var open: [(target: Int, ledger: Ledger)] = []
+    private var opened: Set<Int> = []
+
+    /// Opens `ledger`'s batch before its first block of the chunk.
+    mutating func begin(_ target: Int, _ ledger: Ledger) throws {
+        guard !opened.contains(target) else { return }
+        try ledger.beginBatch()
+        opened.insert(target)
+        open.append((target, ledger))
+    }
 }
 
 /// The parsed catch-up manifest (see `NodeStateMachine+CatchUp.swift`).
