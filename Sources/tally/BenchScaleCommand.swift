@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Ledger
+import Replica
 
 /// `tally bench scale`: one phase of scripts/bench-scale (a ledger of N
 /// one-document revisions on a FileJournalStore + LMDB state store).
@@ -10,6 +11,7 @@ struct BenchScale: ParsableCommand {
         abstract: "Ledger-size figures: load, open, rebuild, query, audit, catch-up (see scripts/bench-scale).")
 
     enum Phase: String, ExpressibleByArgument, CaseIterable { case load, open, rebuild, query, audit, catchup }
+    enum CatchUpPath: String, ExpressibleByArgument, CaseIterable { case ledger, node }
 
     @Option(help: "load | open | rebuild | query | audit | catchup.")
     var phase: Phase
@@ -25,6 +27,9 @@ struct BenchScale: ParsableCommand {
 
     @Option(help: "Blocks to catch up (default: all of the loaded ledger).")
     var blocks: Int?
+
+    @Option(help: "catchup through Ledger.appendReplicated alone (ledger) or the node's NodeStateMachine catch-up chunks (node).")
+    var path: CatchUpPath = .ledger
 
     @Option(help: "Samples per query percentile.")
     var samples: Int = 20_000
@@ -42,6 +47,10 @@ struct BenchScale: ParsableCommand {
         case .rebuild: print(try ScaleBenchmark.reopen(directory: dir, rebuild: true))
         case .query: print(try ScaleBenchmark.query(directory: dir, samples: samples))
         case .audit: print(try ScaleBenchmark.audit(directory: dir))
+        case .catchup where path == .node:
+            let (store, source) = try ScaleBenchmark.open(dir)
+            defer { source.close(); store.close() }
+            print(try NodeCatchUpBenchmark.run(source: source, blocks: blocks, directory: dir + "/catchup-node"))
         case .catchup:
             print(try ScaleBenchmark.catchUp(directory: dir, blocks: blocks, syncEvery: syncEvery, batch: batch))
         }

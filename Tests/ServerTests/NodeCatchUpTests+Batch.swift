@@ -180,3 +180,17 @@ extension NodeCatchUpTests {
         leader.close()
     }
 }
+
+/// `tally bench scale --phase catchup --path node` runs the node's catch-up to the loaded ledger's hash.
+final class NodeCatchUpBenchmarkTests: XCTestCase {
+    func testTheNodePathBenchmarkCatchesUpTheLoadedLedger() throws {
+        let dir = makeTempDirectory(self)
+        _ = try ScaleBenchmark.load(count: 40, directory: dir + "/scale")
+        let (store, source) = try ScaleBenchmark.open(dir + "/scale")
+        defer { source.close(); store.close() }
+        let report = try NodeCatchUpBenchmark.run(source: source, blocks: 30, directory: dir + "/node")
+        XCTAssertTrue(report.hasPrefix("catch-up: 30 blocks in "), report)
+        XCTAssertTrue(report.contains("node path"), report)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/node"), "the node's directory is removed")
+    }
+}

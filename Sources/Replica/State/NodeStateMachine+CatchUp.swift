@@ -65,31 +65,13 @@ extension NodeStateMachine: CatchUpSource, CatchUpSink {
 
     public func catchUpChunk(manifest bytes: [UInt8], cursor: [UInt8]) throws -> (data: [UInt8], next: [UInt8]?) {
         let manifest = try CatchUpManifest(bytes)
-        var positions = try CatchUpManifest.parseCursor(cursor, count: manifest.ledgers.count)
-        var w = ByteWriter()
-        var budget = NodeStateMachine.catchUpChunkBytes
-        for (i, m) in manifest.ledgers.enumerated() where positions[i] < m.blocks && budget > 0 {
+        let positions = try CatchUpManifest.parseCursor(cursor, count: manifest.ledgers.count)
+        return try manifest.chunk(at: positions) { m in
             guard let ledger = registry.entry(ledgerId: m.info.ledgerId)?.ledger, ledger.blockCount >= m.blocks else {
                 throw NodeCodingError("catch-up: ledger \(m.info.name) (\(m.info.ledgerId)) no longer holds the \(m.blocks) blocks of the manifest")
             }
-            var records: [[UInt8]] = []
-            var seq = positions[i]
-            while seq < m.blocks, budget > 0 {
-                let r = try ledger.journalRecord(sequenceNo: seq)
-                if !records.isEmpty || budget < NodeStateMachine.catchUpChunkBytes, r.count > budget { break }
-                records.append(r)
-                budget -= r.count
-                seq += 1
-            }
-            if records.isEmpty { break }
-            w.u32(UInt32(i))
-            w.u64(UInt64(positions[i]))
-            w.u32(UInt32(records.count))
-            for r in records { w.blob(r) }
-            positions[i] = seq
+            return ledger
         }
-        let done = zip(positions, manifest.ledgers).allSatisfy { $0 >= $1.blocks }
-        return (w.bytes, done ? nil : CatchUpManifest.cursor(positions))
     }
 
     // MARK: - Follower side
@@ -357,6 +339,36 @@ struct CatchUpManifest {
         }
         exports = try s.list("exports").map { try ExportInfo(ion: $0) }
         streams = try s.list("streams").map { try StreamInfo(ion: $0) }
+    }
+
+    /// The chunk at `positions` (the cursor's, per ledger) and the next
+    /// cursor, nil after the last chunk: at most
+    /// `NodeStateMachine.catchUpChunkBytes` of records (one at least), read
+    /// from the journal of `ledger(m)`.
+    func chunk(at cursor: [Int], ledger: (LedgerState) throws -> Ledger) throws -> (data: [UInt8], next: [UInt8]?) {
+        var positions = cursor
+        var w = ByteWriter()
+        var budget = NodeStateMachine.catchUpChunkBytes
+        for (i, m) in ledgers.enumerated() where positions[i] < m.blocks && budget > 0 {
+            let source = try ledger(m)
+            var records: [[UInt8]] = []
+            var seq = positions[i]
+            while seq < m.blocks, budget > 0 {
+                let r = try source.journalRecord(sequenceNo: seq)
+                if !records.isEmpty || budget < NodeStateMachine.catchUpChunkBytes, r.count > budget { break }
+                records.append(r)
+                budget -= r.count
+                seq += 1
+            }
+            if records.isEmpty { break }
+            w.u32(UInt32(i))
+            w.u64(UInt64(positions[i]))
+            w.u32(UInt32(records.count))
+            for r in records { w.blob(r) }
+            positions[i] = seq
+        }
+        let done = zip(positions, ledgers).allSatisfy { $0 >= $1.blocks }
+        return (w.bytes, done ? nil : CatchUpManifest.cursor(positions))
     }
 
     static func cursor(_ positions: [Int]) -> [UInt8] {
