@@ -27,6 +27,18 @@ extension NodeCatchUpTests {
 
     private static func batchOpen(_ ledger: Ledger) -> Bool { (ledger.stateStore as? LMDBStateStore)?.batch != nil }
 
+    /// `bigLeader` and a follower holding only its setup (ledgers already in the registry), with the
+    /// manifest, the follower's last applied index and the blocks its ledger "big" holds.
+    private func laggingFollower(_ dir: String) throws
+        -> (leader: NodeStateMachine, manifest: [UInt8], follower: NodeStateMachine, index: UInt64, held: Int) {
+        var li: UInt64 = 0
+        let (leader, setup) = try bigLeader(dir + "/leader", index: &li)
+        let follower = try Self.machine(dir + "/follower")
+        var fi: UInt64 = 0
+        try Self.apply(follower, setup, from: &fi)
+        return (leader, leader.catchUpManifest(), follower, fi, follower.blockCount(ledger: "big")!)
+    }
+
     func testBatchedChunksGiveTheLeadersStateAndLeaveNoBatchOpen() throws {
         let dir = makeTempDirectory(self)
         var li: UInt64 = 0
@@ -81,13 +93,7 @@ extension NodeCatchUpTests {
     func testAFailedBatchCommitStopsTheNodeAndARestartReplaysTheJournal() throws {
         defer { Failpoints.disarm() }
         let dir = makeTempDirectory(self)
-        var li: UInt64 = 0
-        let (leader, setup) = try bigLeader(dir + "/leader", index: &li)
-        let manifest = leader.catchUpManifest()
-        let follower = try Self.machine(dir + "/follower")
-        var fi: UInt64 = 0
-        try Self.apply(follower, setup, from: &fi)
-        let held = follower.blockCount(ledger: "big")!
+        let (leader, manifest, follower, fi, held) = try laggingFollower(dir)
 
         Failpoints.arm(try .parse("state_commit=error", pathPrefix: dir + "/follower/"))
         let cursor = try XCTUnwrap(try follower.beginCatchUp(manifest: manifest))
@@ -149,13 +155,7 @@ extension NodeCatchUpTests {
 
     func testARefusedBlockMidChunkCommitsTheBlocksBeforeIt() throws {
         let dir = makeTempDirectory(self)
-        var li: UInt64 = 0
-        let (leader, setup) = try bigLeader(dir + "/leader", index: &li)
-        let manifest = leader.catchUpManifest()
-        let follower = try Self.machine(dir + "/follower")
-        var fi: UInt64 = 0
-        try Self.apply(follower, setup, from: &fi)
-        let held = follower.blockCount(ledger: "big")!
+        let (leader, manifest, follower, _, held) = try laggingFollower(dir)
         let cursor = try XCTUnwrap(try follower.beginCatchUp(manifest: manifest))
         var (data, _) = try leader.catchUpChunk(manifest: manifest, cursor: cursor)
         data[data.count - 1_000] ^= 0x01   // inside the last record's document: its revision hash no longer verifies
