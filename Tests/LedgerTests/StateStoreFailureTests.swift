@@ -115,4 +115,40 @@ final class StateBatchFailureTests: XCTestCase {
         XCTAssertEqual(try reopened.digest().digest, try source.digest().digest)
         reopened.close()
     }
+
+    /// A process that dies mid-batch leaves the journal's records (written, unsynced) and the store
+    /// as of its last commit: emulated by dropping the open LMDB transaction uncommitted.
+    func testACrashMidBatchLeavesTheJournalAheadAndTheReopenReplaysIt() throws {
+        let clock = FakeClock()
+        let source = try makeLedger(seed: 23, store: MemoryJournalStore(), clock: clock)
+        var workload = Workload(seed: 23)
+        _ = try workload.run(source, clock: clock, blocks: 25)
+        let dir = NSTemporaryDirectory() + "state-crash-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let options = Ledger.Options(stateDirectory: dir + "/state")
+        var journal = try FileJournalStore.open(directory: dir + "/journal")
+        let ledger = try Ledger.open(store: journal, strandId: source.strandId, options: options)
+        try ledger.beginBatch()
+        for seq in 0..<8 { try ledger.appendReplicated(record: source.journalRecord(sequenceNo: seq)) }
+        try ledger.flushBatch()
+        try ledger.beginBatch()
+        for seq in 8..<20 { try ledger.appendReplicated(record: source.journalRecord(sequenceNo: seq)) }
+        let store = try XCTUnwrap(ledger.stateStore as? LMDBStateStore)
+        store.batch?.abort()   // the crash: the batch's transaction never commits
+        store.batch = nil
+        store.renew()
+        ledger.close()
+        journal.close()
+
+        journal = try FileJournalStore.open(directory: dir + "/journal")
+        defer { journal.close() }
+        XCTAssertEqual(journal.count, 20)
+        let reopened = try Ledger.open(store: journal, options: options)
+        defer { reopened.close() }
+        XCTAssertEqual(reopened.openStats.fromCheckpoint, 8)
+        XCTAssertEqual(reopened.openStats.blocks, 12)
+        XCTAssertNil(reopened.openStats.rebuilt)
+        for seq in 20..<source.blockCount { try reopened.appendReplicated(record: source.journalRecord(sequenceNo: seq)) }
+        XCTAssertEqual(try reopened.digest().digest, try source.digest().digest)
+    }
 }
