@@ -74,11 +74,17 @@ final class StateStoreFailureTests: XCTestCase {
 final class StateBatchFailureTests: XCTestCase {
     override func tearDown() { Failpoints.disarm() }
 
-    func testAFailedBatchCommitStopsTheLedgerAndAReopenReplaysIt() throws {
+    /// A ledger of `blocks` workload blocks (the leader whose records are replicated).
+    private func sourceLedger(seed: UInt64, blocks: Int) throws -> Ledger {
         let clock = FakeClock()
-        let source = try makeLedger(seed: 17, store: MemoryJournalStore(), clock: clock)
-        var workload = Workload(seed: 17)
-        _ = try workload.run(source, clock: clock, blocks: 30)
+        let source = try makeLedger(seed: seed, store: MemoryJournalStore(), clock: clock)
+        var workload = Workload(seed: seed)
+        _ = try workload.run(source, clock: clock, blocks: blocks)
+        return source
+    }
+
+    func testAFailedBatchCommitStopsTheLedgerAndAReopenReplaysIt() throws {
+        let source = try sourceLedger(seed: 17, blocks: 30)
         let dir = NSTemporaryDirectory() + "state-batch-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let journal = MemoryJournalStore()
@@ -119,10 +125,7 @@ final class StateBatchFailureTests: XCTestCase {
     /// A process that dies mid-batch leaves the journal's records (written, unsynced) and the store
     /// as of its last commit: emulated by dropping the open LMDB transaction uncommitted.
     func testACrashMidBatchLeavesTheJournalAheadAndTheReopenReplaysIt() throws {
-        let clock = FakeClock()
-        let source = try makeLedger(seed: 23, store: MemoryJournalStore(), clock: clock)
-        var workload = Workload(seed: 23)
-        _ = try workload.run(source, clock: clock, blocks: 25)
+        let source = try sourceLedger(seed: 23, blocks: 25)
         let dir = NSTemporaryDirectory() + "state-crash-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let options = Ledger.Options(stateDirectory: dir + "/state")
