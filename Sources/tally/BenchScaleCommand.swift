@@ -1,15 +1,17 @@
 import ArgumentParser
 import Foundation
 import Ledger
+import Replica
 
 /// `tally bench scale`: one phase of scripts/bench-scale (a ledger of N
 /// one-document revisions on a FileJournalStore + LMDB state store).
 struct BenchScale: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "scale",
-        abstract: "Ledger-size figures: load, open, rebuild, query, audit, catch-up (see scripts/bench-scale).")
+        abstract: "Ledger-size figures: load, open, rebuild, query, scan, audit, catch-up (see scripts/bench-scale).")
 
     enum Phase: String, ExpressibleByArgument, CaseIterable { case load, open, rebuild, query, scan, audit, catchup }
+    enum CatchUpPath: String, ExpressibleByArgument, CaseIterable { case ledger, node }
 
     @Option(help: "load | open | rebuild | query | scan | audit | catchup.")
     var phase: Phase
@@ -25,6 +27,9 @@ struct BenchScale: ParsableCommand {
 
     @Option(help: "Blocks to catch up (default: all of the loaded ledger).")
     var blocks: Int?
+
+    @Option(help: "catchup through Ledger.appendReplicated alone (ledger) or the node's NodeStateMachine catch-up chunks (node).")
+    var path: CatchUpPath = .ledger
 
     @Option(help: "Samples per query percentile.")
     var samples: Int = 20_000
@@ -43,6 +48,10 @@ struct BenchScale: ParsableCommand {
         case .query: print(try ScaleBenchmark.query(directory: dir, samples: samples))
         case .scan: print(try ScaleBenchmark.scan(directory: dir))
         case .audit: print(try ScaleBenchmark.audit(directory: dir))
+        case .catchup where path == .node:
+            let (store, source) = try ScaleBenchmark.open(dir)
+            defer { source.close(); store.close() }
+            print(try NodeCatchUpBenchmark.run(source: source, blocks: blocks, directory: dir + "/catchup-node"))
         case .catchup:
             print(try ScaleBenchmark.catchUp(directory: dir, blocks: blocks, syncEvery: syncEvery, batch: batch))
         }

@@ -11,9 +11,16 @@ final class FailpointsTests: XCTestCase {
         XCTAssertEqual(s.fsyncDelayMilliseconds, 250)
         XCTAssertEqual(s.clockOffsetMilliseconds, -60_000)
         XCTAssertEqual(s.pathPrefix, "/d/")
+        let commit = try Failpoints.Settings.parse("state_commit=error", pathPrefix: "/d/")
+        XCTAssertTrue(commit.stateCommitError && commit.isArmed)
+        Failpoints.arm(commit)
+        XCTAssertEqual(Failpoints.beforeStateCommit("/d/ledger/state"), ENOSPC)
+        XCTAssertNil(Failpoints.beforeStateCommit("/e/ledger/state"))
+        Failpoints.disarm()
+        XCTAssertNil(Failpoints.beforeStateCommit("/d/ledger/state"))
         XCTAssertFalse(try Failpoints.Settings.parse("off").isArmed)
         XCTAssertFalse(try Failpoints.Settings.parse("").isArmed)
-        for bad in ["fsync=maybe", "fsync_delay_ms=-1", "fsync_delay_ms=999999", "clock_offset_ms=x", "nope=1", "fsync"] {
+        for bad in ["fsync=maybe", "state_commit=later", "fsync_delay_ms=-1", "fsync_delay_ms=999999", "clock_offset_ms=x", "nope=1", "fsync"] {
             XCTAssertThrowsError(try Failpoints.Settings.parse(bad), bad) { XCTAssertTrue($0 is FailpointError, bad) }
         }
     }

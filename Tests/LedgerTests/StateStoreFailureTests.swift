@@ -66,3 +66,92 @@ final class StateStoreFailureTests: XCTestCase {
         XCTAssertEqual(rows.count, 2)
     }
 }
+
+/// A batch of replicated blocks (catch-up, `Ledger.beginBatch`) whose LMDB
+/// commit fails (`state_commit=error`): the blocks are in the journal, not in
+/// the store, so the ledger must take nothing more until it is reopened, and
+/// the reopen replays them from the journal.
+final class StateBatchFailureTests: XCTestCase {
+    override func tearDown() { Failpoints.disarm() }
+
+    /// A ledger of `blocks` workload blocks (the leader whose records are replicated).
+    private func sourceLedger(seed: UInt64, blocks: Int) throws -> Ledger {
+        let clock = FakeClock()
+        let source = try makeLedger(seed: seed, store: MemoryJournalStore(), clock: clock)
+        var workload = Workload(seed: seed)
+        _ = try workload.run(source, clock: clock, blocks: blocks)
+        return source
+    }
+
+    func testAFailedBatchCommitStopsTheLedgerAndAReopenReplaysIt() throws {
+        let source = try sourceLedger(seed: 17, blocks: 30)
+        let dir = NSTemporaryDirectory() + "state-batch-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let journal = MemoryJournalStore()
+        let options = Ledger.Options(stateDirectory: dir)
+        let ledger = try Ledger.open(store: journal, strandId: source.strandId, options: options)
+        try ledger.beginBatch()
+        for seq in 0..<10 { try ledger.appendReplicated(record: source.journalRecord(sequenceNo: seq)) }
+        try ledger.flushBatch()
+        XCTAssertNil(ledger.unusableReason)
+
+        Failpoints.arm(try .parse("state_commit=error", pathPrefix: dir + "/"))
+        try ledger.beginBatch()
+        for seq in 10..<20 { try ledger.appendReplicated(record: source.journalRecord(sequenceNo: seq)) }
+        XCTAssertEqual(ledger.blockCount, 20, "the batch's own reads see its blocks")
+        XCTAssertThrowsError(try ledger.flushBatch()) { error in
+            guard case LedgerError.stateStoreFailed(let seq, _) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(seq, 10)
+        }
+        XCTAssertEqual(journal.count, 20, "the batch's blocks reached the journal")
+        XCTAssertEqual(ledger.blockCount, 10, "the store holds the last committed batch")
+        XCTAssertNotNil(ledger.unusableReason)
+        Failpoints.disarm()
+        // Nothing more is appended: the next block would not chain in the journal.
+        XCTAssertThrowsError(try ledger.appendReplicated(record: source.journalRecord(sequenceNo: 10)))
+        XCTAssertThrowsError(try ledger.appendReplicated(record: source.journalRecord(sequenceNo: 20)))
+        XCTAssertEqual(journal.count, 20)
+        ledger.close()
+
+        let reopened = try Ledger.open(store: journal, options: options)
+        XCTAssertEqual(reopened.openStats.fromCheckpoint, 10)
+        XCTAssertEqual(reopened.openStats.blocks, 10, "the blocks past the store's checkpoint are replayed")
+        XCTAssertNil(reopened.unusableReason)
+        for seq in 20..<source.blockCount { try reopened.appendReplicated(record: source.journalRecord(sequenceNo: seq)) }
+        XCTAssertEqual(try reopened.digest().digest, try source.digest().digest)
+        reopened.close()
+    }
+
+    /// A process that dies mid-batch leaves the journal's records (written, unsynced) and the store
+    /// as of its last commit: emulated by dropping the open LMDB transaction uncommitted.
+    func testACrashMidBatchLeavesTheJournalAheadAndTheReopenReplaysIt() throws {
+        let source = try sourceLedger(seed: 23, blocks: 25)
+        let dir = NSTemporaryDirectory() + "state-crash-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let options = Ledger.Options(stateDirectory: dir + "/state")
+        var journal = try FileJournalStore.open(directory: dir + "/journal")
+        let ledger = try Ledger.open(store: journal, strandId: source.strandId, options: options)
+        try ledger.beginBatch()
+        for seq in 0..<8 { try ledger.appendReplicated(record: source.journalRecord(sequenceNo: seq)) }
+        try ledger.flushBatch()
+        try ledger.beginBatch()
+        for seq in 8..<20 { try ledger.appendReplicated(record: source.journalRecord(sequenceNo: seq)) }
+        let store = try XCTUnwrap(ledger.stateStore as? LMDBStateStore)
+        store.batch?.abort()   // the crash: the batch's transaction never commits
+        store.batch = nil
+        store.renew()
+        ledger.close()
+        journal.close()
+
+        journal = try FileJournalStore.open(directory: dir + "/journal")
+        defer { journal.close() }
+        XCTAssertEqual(journal.count, 20)
+        let reopened = try Ledger.open(store: journal, options: options)
+        defer { reopened.close() }
+        XCTAssertEqual(reopened.openStats.fromCheckpoint, 8)
+        XCTAssertEqual(reopened.openStats.blocks, 12)
+        XCTAssertNil(reopened.openStats.rebuilt)
+        for seq in 20..<source.blockCount { try reopened.appendReplicated(record: source.journalRecord(sequenceNo: seq)) }
+        XCTAssertEqual(try reopened.digest().digest, try source.digest().digest)
+    }
+}

@@ -13,11 +13,11 @@ import XCTest
 final class NodeCatchUpTests: XCTestCase {
     // MARK: - Helpers
 
-    private static func machine(_ dir: String, metadataInterval: UInt64 = 10) throws -> NodeStateMachine {
+    static func machine(_ dir: String, metadataInterval: UInt64 = 10) throws -> NodeStateMachine {
         try NodeStateMachine(options: LedgerRegistry.Options(dataDirectory: dir + "/ledgers", metadataInterval: metadataInterval))
     }
 
-    private static func createCommands(_ name: String, tags: [ResourceTag] = []) -> [NodeCommand] {
+    static func createCommands(_ name: String, tags: [ResourceTag] = []) -> [NodeCommand] {
         let ids = IDGenerator()
         let ledgerId = ids.next()
         return [.createLedger(.init(name: name, ledgerId: ledgerId, strandId: ids.next(), permissionsMode: "STANDARD",
@@ -26,7 +26,7 @@ final class NodeCatchUpTests: XCTestCase {
     }
 
     /// The transaction creating table Cars (apply it before `transactions`).
-    private static func createTable(_ machine: NodeStateMachine, ledger name: String) throws -> NodeCommand {
+    static func createTable(_ machine: NodeStateMachine, ledger name: String) throws -> NodeCommand {
         let tx = machine.ledger(named: name)!.begin()
         try tx.recordStatement(text: "CREATE TABLE Cars", parameters: [])
         _ = try tx.createTable(name: "Cars", tags: [])
@@ -34,7 +34,7 @@ final class NodeCatchUpTests: XCTestCase {
     }
 
     /// Prepares `count` inserts into Cars (one transaction each) on `machine`'s ledger: the leader's side.
-    private static func transactions(_ machine: NodeStateMachine, ledger name: String, count: Int, tag: String) throws -> [NodeCommand] {
+    static func transactions(_ machine: NodeStateMachine, ledger name: String, count: Int, tag: String) throws -> [NodeCommand] {
         let ledger = machine.ledger(named: name)!
         var out: [NodeCommand] = []
         for i in 0..<count {
@@ -49,7 +49,7 @@ final class NodeCatchUpTests: XCTestCase {
 
     /// Creates the ledger and its table Cars on `machine` (applied); returns the commands for other machines.
     @discardableResult
-    private static func setUp(_ machine: NodeStateMachine, _ names: [String], from index: inout UInt64) throws -> [NodeCommand] {
+    static func setUp(_ machine: NodeStateMachine, _ names: [String], from index: inout UInt64) throws -> [NodeCommand] {
         let creates = names.flatMap { createCommands($0) }
         try apply(machine, creates, from: &index)
         let tables = try names.map { try createTable(machine, ledger: $0) }
@@ -59,7 +59,7 @@ final class NodeCatchUpTests: XCTestCase {
 
     /// Applies commands as committed log entries from `index + 1` on, then syncs.
     @discardableResult
-    private static func apply(_ machine: NodeStateMachine, _ commands: [NodeCommand], from index: inout UInt64) throws -> [ApplyResult] {
+    static func apply(_ machine: NodeStateMachine, _ commands: [NodeCommand], from index: inout UInt64) throws -> [ApplyResult] {
         var results: [ApplyResult] = []
         for c in commands {
             index += 1
@@ -71,7 +71,7 @@ final class NodeCatchUpTests: XCTestCase {
 
     /// The whole leader → follower stream, as `RaftDriver` runs it; returns the chunk count.
     @discardableResult
-    private static func stream(from leader: NodeStateMachine, to follower: NodeStateMachine, manifest: [UInt8]) throws -> Int {
+    static func stream(from leader: NodeStateMachine, to follower: NodeStateMachine, manifest: [UInt8]) throws -> Int {
         var chunks = 0
         var cursor = try follower.beginCatchUp(manifest: manifest)
         while let c = cursor {
@@ -86,7 +86,7 @@ final class NodeCatchUpTests: XCTestCase {
         return chunks
     }
 
-    private func assertSameLedgers(_ a: NodeStateMachine, _ b: NodeStateMachine, file: StaticString = #filePath, line: UInt = #line) {
+    func assertSameLedgers(_ a: NodeStateMachine, _ b: NodeStateMachine, file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertEqual(a.registry.ledgerInfos.map(\.name), b.registry.ledgerInfos.map(\.name), file: file, line: line)
         for info in a.registry.ledgerInfos {
             XCTAssertEqual(info, b.info(named: info.name), file: file, line: line)

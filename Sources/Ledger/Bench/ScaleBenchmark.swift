@@ -13,7 +13,7 @@ public enum ScaleBenchmark {
     static func journalDirectory(_ d: String) -> String { d + "/journal" }
     static func stateDirectory(_ d: String) -> String { d + "/state" }
 
-    static func open(_ directory: String) throws -> (FileJournalStore, Ledger) {
+    public static func open(_ directory: String) throws -> (FileJournalStore, Ledger) {
         let store = try FileJournalStore.open(directory: journalDirectory(directory))
         do {
             let ledger = try Ledger.open(store: store, options: Ledger.Options(stateDirectory: stateDirectory(directory)))

@@ -273,6 +273,7 @@ public final class Ledger {
 
     /// Makes every applied block durable (the caller batches: group commit).
     public func sync() throws {
+        try flushBatch()
         try store.sync()
         try stateStore.sync()
     }

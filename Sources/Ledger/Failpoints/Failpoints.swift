@@ -10,6 +10,9 @@ import Foundation
 /// - `fsync=error` — every fsync under `pathPrefix` fails with EIO (after the
 ///   real fsync, as a disk that lost the write would report it);
 /// - `fsync_delay_ms=N` — every fsync under `pathPrefix` takes N ms longer;
+/// - `state_commit=error` — every commit of a state-store batch
+///   (`LMDBStateStore.flush`) under `pathPrefix` fails with ENOSPC and the
+///   batch is dropped, as a full disk fails LMDB's page writes;
 /// - `clock_offset_ms=N` — `LedgerTime.nowMilliseconds` (the wall clock of
 ///   transaction and block times) reads N ms ahead (negative: behind).
 ///   Process-wide; monotonic clocks are never shifted.
@@ -18,13 +21,14 @@ public enum Failpoints {
     public struct Settings: Equatable, Sendable {
         public var fsyncError = false
         public var fsyncDelayMilliseconds = 0
+        public var stateCommitError = false
         public var clockOffsetMilliseconds: Int64 = 0
         /// Fsync faults touch only files under this directory; nil = every file.
         public var pathPrefix: String?
 
         public init() {}
 
-        public var isArmed: Bool { fsyncError || fsyncDelayMilliseconds > 0 || clockOffsetMilliseconds != 0 }
+        public var isArmed: Bool { fsyncError || fsyncDelayMilliseconds > 0 || stateCommitError || clockOffsetMilliseconds != 0 }
 
         public static func parse(_ spec: String, pathPrefix: String? = nil) throws -> Settings {
             var s = Settings()
@@ -40,6 +44,11 @@ public enum Failpoints {
                         throw FailpointError("fsync must be \"error\" or \"ok\", got \"\(kv[1])\"")
                     }
                     s.fsyncError = kv[1] == "error"
+                case "state_commit":
+                    guard kv[1] == "error" || kv[1] == "ok" else {
+                        throw FailpointError("state_commit must be \"error\" or \"ok\", got \"\(kv[1])\"")
+                    }
+                    s.stateCommitError = kv[1] == "error"
                 case "fsync_delay_ms":
                     guard let n = Int(kv[1]), (0...60_000).contains(n) else {
                         throw FailpointError("fsync_delay_ms must be 0…60000, got \"\(kv[1])\"")
@@ -51,7 +60,7 @@ public enum Failpoints {
                     }
                     s.clockOffsetMilliseconds = n
                 default:
-                    throw FailpointError("unknown failpoint \"\(kv[0])\" (fsync, fsync_delay_ms, clock_offset_ms)")
+                    throw FailpointError("unknown failpoint \"\(kv[0])\" (fsync, fsync_delay_ms, state_commit, clock_offset_ms)")
                 }
             }
             return s
@@ -84,6 +93,15 @@ public enum Failpoints {
         if let prefix = s.pathPrefix, !path.hasPrefix(prefix) { return nil }
         if s.fsyncDelayMilliseconds > 0 { usleep(useconds_t(s.fsyncDelayMilliseconds) * 1000) }
         return s.fsyncError ? EIO : nil
+    }
+
+    /// Called by the state store before committing a batch in `directory`:
+    /// the errno to fail the commit with, if any.
+    public static func beforeStateCommit(_ directory: String) -> Int32? {
+        let s = current
+        guard s.stateCommitError else { return nil }
+        if let prefix = s.pathPrefix, !(directory + "/").hasPrefix(prefix) { return nil }
+        return ENOSPC
     }
 
     /// The offset added to the wall clock (0 when disarmed).

@@ -123,7 +123,8 @@ enum LMDBStateLayout {
     /// address (strand id, sequence number), hash, metadata (id, version,
     /// txTimeMs, txId), then the data as Ion binary or the redacted data's hash.
     /// Only the data is Ion: the fixed parts cost no symbols.
-    static func encode(_ r: Revision) -> [UInt8] {
+    /// `encodedData`: `BlockCodec.encode(r.data)` if the caller has it already.
+    static func encode(_ r: Revision, encodedData: [UInt8]? = nil) -> [UInt8] {
         var w = ByteWriter()
         w.u8(r.data != nil ? 1 : r.dataHash != nil ? 2 : 0)
         w.string(r.blockAddress.strandId)
@@ -134,7 +135,7 @@ enum LMDBStateLayout {
         w.int64(r.metadata.txTimeMs)
         w.string(r.metadata.txId)
         if let data = r.data {
-            w.blob(BlockCodec.encode(data))
+            w.blob(encodedData ?? BlockCodec.encode(data))
         } else if let dataHash = r.dataHash {
             w.blob(dataHash)
         }

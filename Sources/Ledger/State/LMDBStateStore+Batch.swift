@@ -1,3 +1,4 @@
+import Foundation
 import LMDB
 
 /// Batching: between `beginBatch()` and `flush()` every applied block writes
@@ -59,6 +60,10 @@ extension LMDBStateStore {
         batch = nil
         defer { renew() }
         do {
+            if let injected = Failpoints.beforeStateCommit(directory) {
+                b.abort()
+                throw POSIXError(POSIXErrorCode(rawValue: injected)!)
+            }
             try b.commit()
         } catch {
             rows.clear()

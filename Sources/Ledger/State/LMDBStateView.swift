@@ -292,9 +292,10 @@ struct LMDBStateWriter: StateWriter {
         pending.tables[tableId] = (table, count + 1)
     }
 
-    mutating func appendRevision(_ revision: Revision, tableId: String) {
+    mutating func appendRevision(_ revision: Revision, tableId: String, encodedData: [UInt8]?) {
         let id = revision.metadata.id
-        put(dbs.revisions, LMDBStateLayout.revisionKey(id, revision.metadata.version), LMDBStateLayout.encode(revision))
+        put(dbs.revisions, LMDBStateLayout.revisionKey(id, revision.metadata.version),
+            LMDBStateLayout.encode(revision, encodedData: encodedData))
         put(dbs.heads, Array(id.utf8), LMDBStateLayout.headValue(tableId: tableId, version: revision.metadata.version))
     }
 

@@ -66,7 +66,7 @@ struct LedgerState: StateWriter, Sendable {
         tableDocuments[tableId, default: []].append(documentId)
     }
 
-    mutating func appendRevision(_ revision: Revision, tableId: String) {
+    mutating func appendRevision(_ revision: Revision, tableId: String, encodedData: [UInt8]?) {
         let id = revision.metadata.id
         if documents[id] == nil {
             documents[id] = Document(tableId: tableId, revisions: [revision])

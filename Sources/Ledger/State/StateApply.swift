@@ -7,7 +7,8 @@ protocol StateWriter: StateView {
     mutating func putTable(_ table: TableState)
     mutating func appendDocument(_ documentId: String, toTable tableId: String)
     /// Appends the next revision of a document (its head moves to it).
-    mutating func appendRevision(_ revision: Revision, tableId: String)
+    /// `encodedData` is `BlockCodec.encode(revision.data)`, encoded once by the caller.
+    mutating func appendRevision(_ revision: Revision, tableId: String, encodedData: [UInt8]?)
     /// Replaces an existing revision (redaction): same document and version.
     mutating func replaceRevision(_ revision: Revision)
     mutating func addIndexEntry(indexId: String, key: [UInt8], documentId: String)
@@ -110,14 +111,16 @@ extension StateWriter {
             }
             appendDocument(id, toTable: tableId)
         }
-        appendRevision(revision, tableId: tableId)
+        // Encoded once: its size is counted below, and the LMDB store keeps the bytes.
+        let encodedData = revision.data.map { BlockCodec.encode($0) }
+        appendRevision(revision, tableId: tableId, encodedData: encodedData)
         for index in table.indexes {
             if let key = revision.data?[field: index.field].map(IndexKey.of) {
                 addIndexEntry(indexId: index.id, key: key, documentId: id)
             }
         }
         // An erased revision (replayed after its redaction) counts as its dataHash, as after a live redaction.
-        c.indexedBytes += (revision.isRedacted ? SHA256.byteCount : StateCounters.dataBytes(revision.data))
+        c.indexedBytes += (revision.isRedacted ? SHA256.byteCount : (encodedData?.count ?? 0))
             + StateCounters.revisionOverhead
         if !revision.isDeleted { c.indexedBytes += StateCounters.indexEntryBytes * table.indexes.count }
         table.writeCounter += 1

@@ -65,37 +65,20 @@ extension NodeStateMachine: CatchUpSource, CatchUpSink {
 
     public func catchUpChunk(manifest bytes: [UInt8], cursor: [UInt8]) throws -> (data: [UInt8], next: [UInt8]?) {
         let manifest = try CatchUpManifest(bytes)
-        var positions = try CatchUpManifest.parseCursor(cursor, count: manifest.ledgers.count)
-        var w = ByteWriter()
-        var budget = NodeStateMachine.catchUpChunkBytes
-        for (i, m) in manifest.ledgers.enumerated() where positions[i] < m.blocks && budget > 0 {
+        let positions = try CatchUpManifest.parseCursor(cursor, count: manifest.ledgers.count)
+        return try manifest.chunk(at: positions) { m in
             guard let ledger = registry.entry(ledgerId: m.info.ledgerId)?.ledger, ledger.blockCount >= m.blocks else {
                 throw NodeCodingError("catch-up: ledger \(m.info.name) (\(m.info.ledgerId)) no longer holds the \(m.blocks) blocks of the manifest")
             }
-            var records: [[UInt8]] = []
-            var seq = positions[i]
-            while seq < m.blocks, budget > 0 {
-                let r = try ledger.journalRecord(sequenceNo: seq)
-                if !records.isEmpty || budget < NodeStateMachine.catchUpChunkBytes, r.count > budget { break }
-                records.append(r)
-                budget -= r.count
-                seq += 1
-            }
-            if records.isEmpty { break }
-            w.u32(UInt32(i))
-            w.u64(UInt64(positions[i]))
-            w.u32(UInt32(records.count))
-            for r in records { w.blob(r) }
-            positions[i] = seq
+            return ledger
         }
-        let done = zip(positions, manifest.ledgers).allSatisfy { $0 >= $1.blocks }
-        return (w.bytes, done ? nil : CatchUpManifest.cursor(positions))
     }
 
     // MARK: - Follower side
 
     public func beginCatchUp(manifest bytes: [UInt8]) throws -> [UInt8]? {
         abortCatchUp()
+        if let storageFailure { throw NodeCodingError("storage failed: \(storageFailure)") }
         let manifest = try CatchUpManifest(bytes)
         var session = CatchUpSession(manifest: manifest)
         do {
@@ -140,9 +123,42 @@ extension NodeStateMachine: CatchUpSource, CatchUpSink {
         return needed ? CatchUpManifest.cursor(positions) : nil
     }
 
+    /// Each ledger's blocks of the chunk go to its state store in one batch
+    /// (`Ledger.beginBatch`), opened before its first block and committed
+    /// before this returns, whatever the outcome: the batch never outlives
+    /// this call on the loop thread, where every state snapshot is taken (the
+    /// scrubber's, statements', `/status`), so none sees it open. Durability
+    /// is unchanged: journals are synced by `finishCatchUp`. If a commit fails
+    /// the ledger's journal is ahead of its store: the ledger refuses blocks,
+    /// and a ledger already serving (not staged) stops the node as a failed
+    /// apply does (`storageFailure`); a restart replays the journal.
     public func applyCatchUpChunk(_ data: [UInt8]) throws {
         guard var session = catchUpSession else { throw NodeCodingError("catch-up chunk without beginCatchUp") }
         defer { catchUpSession = session }
+        var batches = CatchUpBatches()
+        var failure: Error?
+        do {
+            try appendChunk(data, &session, &batches)
+        } catch {
+            failure = error
+        }
+        for (target, ledger) in batches.open {
+            let name = session.manifest.ledgers[target].info.name
+            do {
+                try ledger.flushBatch()
+            } catch {
+                failure = failure ?? NodeCodingError("catch-up of ledger \(name): \(error)")
+            }
+            if let why = ledger.unusableReason, !session.targets[target].staged, storageFailure == nil {
+                storageFailure = "ledger \(name): \(why)"
+                ReplicaLog.storage.critical("state store write failed during catch-up; this node refuses writes", metadata: [
+                    "ledger": "\(name)", "error": "\(why)"])
+            }
+        }
+        if let failure { throw failure }
+    }
+
+    private func appendChunk(_ data: [UInt8], _ session: inout CatchUpSession, _ batches: inout CatchUpBatches) throws {
         var r = ByteReader(data)
         while !r.isAtEnd {
             let i = Int(try r.u32())
@@ -172,6 +188,7 @@ extension NodeStateMachine: CatchUpSource, CatchUpSink {
                 session.targets[i].chainChecked = true
                 let block: Block
                 do {
+                    try batches.begin(i, ledger)
                     block = try ledger.appendReplicated(record: record)
                 } catch {
                     throw NodeCodingError("catch-up of ledger \(name): \(error)")
@@ -278,6 +295,20 @@ struct CatchUpSession {
     var targets: [Target] = []
 }
 
+/// The ledgers with a state-store batch open during one chunk (by target index).
+struct CatchUpBatches {
+    private(set) var open: [(target: Int, ledger: Ledger)] = []
+    private var opened: Set<Int> = []
+
+    /// Opens `ledger`'s batch before its first block of the chunk.
+    mutating func begin(_ target: Int, _ ledger: Ledger) throws {
+        guard !opened.contains(target) else { return }
+        try ledger.beginBatch()
+        opened.insert(target)
+        open.append((target, ledger))
+    }
+}
+
 /// The parsed catch-up manifest (see `NodeStateMachine+CatchUp.swift`).
 struct CatchUpManifest {
     struct LedgerState {
@@ -308,6 +339,36 @@ struct CatchUpManifest {
         }
         exports = try s.list("exports").map { try ExportInfo(ion: $0) }
         streams = try s.list("streams").map { try StreamInfo(ion: $0) }
+    }
+
+    /// The chunk at `positions` (the cursor's, per ledger) and the next
+    /// cursor, nil after the last chunk: at most
+    /// `NodeStateMachine.catchUpChunkBytes` of records (one at least), read
+    /// from the journal of `ledger(m)`.
+    func chunk(at cursor: [Int], ledger: (LedgerState) throws -> Ledger) throws -> (data: [UInt8], next: [UInt8]?) {
+        var positions = cursor
+        var w = ByteWriter()
+        var budget = NodeStateMachine.catchUpChunkBytes
+        for (i, m) in ledgers.enumerated() where positions[i] < m.blocks && budget > 0 {
+            let source = try ledger(m)
+            var records: [[UInt8]] = []
+            var seq = positions[i]
+            while seq < m.blocks, budget > 0 {
+                let r = try source.journalRecord(sequenceNo: seq)
+                if !records.isEmpty || budget < NodeStateMachine.catchUpChunkBytes, r.count > budget { break }
+                records.append(r)
+                budget -= r.count
+                seq += 1
+            }
+            if records.isEmpty { break }
+            w.u32(UInt32(i))
+            w.u64(UInt64(positions[i]))
+            w.u32(UInt32(records.count))
+            for r in records { w.blob(r) }
+            positions[i] = seq
+        }
+        let done = zip(positions, ledgers).allSatisfy { $0 >= $1.blocks }
+        return (w.bytes, done ? nil : CatchUpManifest.cursor(positions))
     }
 
     static func cursor(_ positions: [Int]) -> [UInt8] {
