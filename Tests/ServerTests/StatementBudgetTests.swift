@@ -146,12 +146,19 @@ final class StatementBudgetTests: XCTestCase {
         XCTAssertEqual(r.count, 1)
     }
 
-    func testResultOverTheMemoryBudgetIsAClearErrorAndChangesNothing() throws {
+    /// 3000 documents of ≈ 230 bytes against a 256 KiB result budget, and a
+    /// transaction that has inserted one more (`n: -1`).
+    private func overBudget() throws -> (Harness, BackendTransaction) {
         var settings = StatementSettings()
         settings.limits.maxResultBytes = 256 * 1024
         let h = try Harness(settings: settings, documents: 3000)
         let tx = try h.begin()
-        guard case .success = h.run(tx, "INSERT INTO T VALUE {'n': -1}") else { return XCTFail("insert failed") }
+        guard case .success = h.run(tx, "INSERT INTO T VALUE {'n': -1}") else { throw ServiceError.internalFailure("insert failed") }
+        return (h, tx)
+    }
+
+    func testResultOverTheMemoryBudgetIsAClearErrorAndChangesNothing() throws {
+        let (h, tx) = try overBudget()
         // ORDER BY needs the whole result before its first value.
         guard case .failure(let error) = h.runAll(tx, "SELECT * FROM T ORDER BY n") else { return XCTFail("3000 x 230 bytes fit 256 KiB?") }
         XCTAssertTrue(error.message.contains("memory budget"), error.message)
@@ -163,11 +170,7 @@ final class StatementBudgetTests: XCTestCase {
     /// A plain scan is read a page at a time: each page has its own budget,
     /// so a result far over the memory budget is read whole.
     func testAScanOverTheMemoryBudgetStreamsPageByPage() throws {
-        var settings = StatementSettings()
-        settings.limits.maxResultBytes = 256 * 1024
-        let h = try Harness(settings: settings, documents: 3000)
-        let tx = try h.begin()
-        guard case .success = h.run(tx, "INSERT INTO T VALUE {'n': -1}") else { return XCTFail("insert failed") }
+        let (h, tx) = try overBudget()
         guard case .success(let opened) = h.run(tx, "SELECT * FROM T") else { return XCTFail("open failed") }
         XCTAssertNotNil(opened.stream, "a plain scan must stream")
         guard case .success(let all) = h.values(opened) else { return XCTFail("reading the pages failed") }
