@@ -74,12 +74,24 @@ def create_ledger(env, name, tables=("Big",), rows=ROWS):
         d.close()
 
 
+def add_small_table(env, ledger, table, rows=ROWS):
+    """`table` with `rows` documents {n} of a few bytes: a join source well inside a 1 MiB budget."""
+    with environment(env):
+        d = QldbDriver(ledger)
+        d.execute_lambda(lambda tx: tx.execute_statement(f"CREATE TABLE {table}"))
+        for start in range(0, rows, 40):
+            d.execute_lambda(lambda tx, s=start: [tx.execute_statement(f"INSERT INTO {table} ?", {"n": n})
+                                                  for n in range(s, min(s + 40, rows))])
+        d.close()
+
+
 @pytest.fixture(scope="module")
 def node(tally_bin, tmp_path_factory):
     work = tmp_path_factory.mktemp("hostile")
     proc, log, env = start_node(tally_bin, work, "[statements]\nmax_result_mib = 1\n")
     try:
         create_ledger(env, "hostile")
+        add_small_table(env, "hostile", "Mid")
         yield env
     finally:
         proc.terminate()
@@ -131,7 +143,8 @@ def test_long_join_is_cancelled_at_the_transaction_timeout_while_health_stays_fa
     started = time.monotonic()
     with HealthProbe(node) as probe:
         with pytest.raises(ClientError) as failure:
-            run_statement(node, "SELECT COUNT(*) FROM Big a, Big b WHERE a.n + b.n = -1")
+            # Mid is read whole (≈ 0.2 MB, inside the 1 MiB budget); its 9 M pairs take far longer than 3 s.
+            run_statement(node, "SELECT COUNT(*) FROM Mid a, Mid b WHERE a.n + b.n = -1")
     elapsed = time.monotonic() - started
     assert "transaction timeout" in str(failure.value)
     assert elapsed < 10, f"a 9 M-row join should end at the 3 s transaction timeout, took {elapsed:.1f} s"
@@ -168,14 +181,14 @@ def test_a_table_changed_between_pages_fails_the_readers_commit(node):
         client = boto3.client("qldb-session")
         token = client.send_command(StartSession={"LedgerName": "hostile"})["StartSession"]["SessionToken"]
         txn = client.send_command(SessionToken=token, StartTransaction={})["StartTransaction"]["TransactionId"]
-        statement = "SELECT VALUE n FROM Big"
+        statement = "SELECT VALUE n FROM Mid"
         first = client.send_command(SessionToken=token, ExecuteStatement={
             "TransactionId": txn, "Statement": statement})["ExecuteStatement"]["FirstPage"]
         assert 0 < len(first["Values"]) <= 200 and first.get("NextPageToken")
         with pytest.raises(ClientError) as bad:
             client.send_command(SessionToken=token, FetchPage={"TransactionId": txn, "NextPageToken": "bm90LWEtdG9rZW4="})
         assert bad.value.response["Error"]["Code"] == "BadRequestException"
-        run_statement(node, "INSERT INTO Big ?", {"n": -7})  # another transaction commits
+        run_statement(node, "INSERT INTO Mid ?", {"n": -7})  # another transaction commits
         pages, next_token = 1, first["NextPageToken"]
         while next_token:
             page = client.send_command(SessionToken=token, FetchPage={
@@ -188,7 +201,7 @@ def test_a_table_changed_between_pages_fails_the_readers_commit(node):
             client.send_command(SessionToken=token, CommitTransaction={"TransactionId": txn, "CommitDigest": digest})
         assert conflict.value.response["Error"]["Code"] == "OccConflictException", conflict.value.response
         client.send_command(SessionToken=token, EndSession={})
-    run_statement(node, "DELETE FROM Big WHERE n = -7")
+    run_statement(node, "DELETE FROM Mid WHERE n = -7")
 
 
 def commit_digest(txn, statements):

@@ -18,7 +18,10 @@ extension LedgerTransaction: Catalog {
         var out: [DocumentState] = []
         try state.forEachDocumentId(inTable: tableId) { id in
             try budget?.tick()
-            if let doc = state.document(id), doc.current != nil { out.append(doc) }
+            if let doc = state.document(id), let data = doc.current {
+                try budget?.chargeHeld(data)
+                out.append(doc)
+            }
             return true
         }
         return out
@@ -108,7 +111,10 @@ extension LedgerTransaction: Catalog {
         if let startMs, let endMs, startMs > endMs { throw CatalogError("history(): the start time is after the end time") }
         guard let committed = state.table(tableId) else { return [] }
         readSet.noteScan(tableId, counter: committed.writeCounter)
-        return try Ledger.historyRows(in: state, tableId: tableId, startMs: startMs, endMs: endMs) { try budget?.tick() }
+        return try Ledger.historyRows(in: state, tableId: tableId, startMs: startMs, endMs: endMs) { rows in
+            try budget?.tick()
+            for row in rows { try budget?.chargeHeld(row) }
+        }
     }
 
     public func history(table: String, start: IonTimestamp?, end: IonTimestamp?, documentId: String) throws -> [IonValue] {

@@ -7,17 +7,18 @@ extension Ledger {
     /// `txTime` (inclusive), or for ever if it is the latest; a delete's
     /// final revision has metadata and no data; redacted ones show `dataHash`.
     func historyRows(tableId: String, startMs: Int64?, endMs: Int64?) -> [IonValue] {
-        Ledger.historyRows(in: state, tableId: tableId, startMs: startMs, endMs: endMs) {}
+        Ledger.historyRows(in: state, tableId: tableId, startMs: startMs, endMs: endMs) { _ in }
     }
 
-    /// `tick` is called per document (a statement's budget check).
+    /// `tick` is called per document with its rows (a statement's budget check).
     static func historyRows(in state: any StateView, tableId: String, startMs: Int64?, endMs: Int64?,
-                            tick: () throws -> Void) rethrows -> [IonValue] {
+                            tick: ([IonValue]) throws -> Void) rethrows -> [IonValue] {
         guard state.table(tableId) != nil else { return [] }
         var rows: [IonValue] = []
         try state.forEachDocumentId(inTable: tableId) { id in
-            try tick()
-            rows += activeRevisions(state.revisions(of: id), startMs: startMs, endMs: endMs)
+            let found = activeRevisions(state.revisions(of: id), startMs: startMs, endMs: endMs)
+            try tick(found)
+            rows += found
             return true
         }
         return rows

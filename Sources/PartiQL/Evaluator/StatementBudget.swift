@@ -1,4 +1,5 @@
 import Foundation
+import Ion
 
 /// What one statement may spend: a deadline, a number of binding rows, and an
 /// estimate of the bytes its result holds. The evaluator charges it as it
@@ -81,6 +82,20 @@ public final class StatementBudget: @unchecked Sendable {
         try chargeRows()
     }
 
+    /// Charges a document a catalog read and holds for the statement (a scan
+    /// that is built whole) to the same memory budget as the result, so a
+    /// query that must read a large table before its first value (`ORDER BY`,
+    /// a join, an aggregate) ends with a clear error instead of taking the
+    /// node's memory. Checks the clock like `tick()`.
+    public func chargeHeld(_ value: IonValue) throws {
+        resultBytes &+= value.estimatedBytes
+        if resultBytes > limits.maxResultBytes {
+            throw PartiQLError(.evaluation, "Statement reads more than its memory budget of \(limits.maxResultBytes / (1024 * 1024)) MiB "
+                + "before its first result; narrow it with WHERE on an indexed field, or drop ORDER BY, GROUP BY or DISTINCT so it streams")
+        }
+        try tick()
+    }
+
     /// Throws once the deadline has passed or the statement was cancelled.
     public func check() throws {
         if let reason = lock.withLock({ cancelReason }) {
@@ -102,6 +117,20 @@ extension Value {
         case .struct(let fields): return fields.reduce(16) { $0 + 16 + $1.name.utf8.count + $1.value.estimatedBytes }
         case .list(let xs), .bag(let xs), .sexp(let xs): return xs.reduce(16) { $0 + $1.estimatedBytes }
         case .annotated(_, let v): return 16 + v.estimatedBytes
+        default: return 16
+        }
+    }
+}
+
+extension IonValue {
+    /// A rough size in memory, for the statement's memory budget.
+    var estimatedBytes: Int {
+        switch content {
+        case .string(let s): return 16 + s.utf8.count
+        case .symbol(let s): return 16 + (s.text?.utf8.count ?? 0)
+        case .blob(let b), .clob(let b): return 16 + b.count
+        case .struct(let fields): return fields.reduce(16) { $0 + 16 + ($1.name.text?.utf8.count ?? 0) + $1.value.estimatedBytes }
+        case .list(let xs), .sexp(let xs): return xs.reduce(16) { $0 + $1.estimatedBytes }
         default: return 16
         }
     }
