@@ -35,4 +35,46 @@ final class LedgerIdTests: XCTestCase {
         XCTAssertEqual((0..<5).map { _ in a.next() }, (0..<5).map { _ in b.next() })
         XCTAssertNotEqual(c.next(), d.next())
     }
+
+    func testSystemIdsAreTimeOrderedVersion7UUIDs() {
+        let ids = IDGenerator()
+        var previous = ""
+        for _ in 0..<200 {
+            let id = ids.next()
+            guard let (high, low) = LedgerID.decode(id) else { return XCTFail("\(id) is not an id") }
+            XCTAssertEqual(high >> 12 & 0xF, 7, "version 7")
+            XCTAssertEqual(low >> 62, 0b10, "RFC 9562 variant")
+            let ms = Int64(high >> 16)
+            XCTAssertLessThanOrEqual(abs(ms - IDGenerator.unixMs()), 5_000)
+            XCTAssertNotEqual(id, previous)
+            previous = id
+        }
+    }
+
+    func testIdsFromLaterMillisecondsSortAfterEarlierOnesAsStoreKeys() {
+        let clock = Clock()
+        let ids = IDGenerator(SeededGenerator(seed: 3), clock: { clock.now })
+        var earlier: [String] = []
+        for ms in stride(from: Int64(1_700_000_000_000), to: 1_700_000_000_050, by: 1) {
+            clock.now = ms
+            let batch = (0..<8).map { _ in ids.next() }
+            // Byte order (LMDB's key order) follows time: every id of a later millisecond sorts after every earlier one.
+            for id in batch { XCTAssertTrue(earlier.allSatisfy { Array($0.utf8).lexicographicallyPrecedes(Array(id.utf8)) }) }
+            earlier += batch
+        }
+        XCTAssertEqual(Set(earlier).count, earlier.count)
+    }
+
+    func testTheVersion7LayoutKeepsTimestampAndRandomBitsApart() {
+        let (high, low) = IDGenerator.version7(ms: 0x0123_4567_89AB, random: (.max, .max))
+        XCTAssertEqual(high, 0x0123_4567_89AB_7FFF)
+        XCTAssertEqual(low, 0xBFFF_FFFF_FFFF_FFFF)
+        let (h0, l0) = IDGenerator.version7(ms: -5, random: (0, 0))
+        XCTAssertEqual(h0, 0x7000)
+        XCTAssertEqual(l0, 0x8000_0000_0000_0000)
+    }
+}
+
+private final class Clock: @unchecked Sendable {
+    var now: Int64 = 0
 }

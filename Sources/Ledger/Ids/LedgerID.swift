@@ -49,16 +49,25 @@ public enum LedgerID {
     public static func isValid(_ id: String) -> Bool { decode(id) != nil }
 }
 
-/// Produces ids from a random source: the system generator by default, any
-/// `RandomNumberGenerator` (e.g. `SeededGenerator`) for deterministic tests.
+/// Produces ids. `IDGenerator()` makes time-ordered ids (UUID version 7,
+/// RFC 9562: 48 bits of Unix milliseconds, then 74 random bits), so ids made
+/// one after another sort together: the state store's keys by document id
+/// (heads, revisions, a table's documents) then grow at the end of their
+/// B-trees instead of dirtying a random page per insert. Ids from any
+/// `RandomNumberGenerator` (e.g. `SeededGenerator`) are plain random 128-bit
+/// values, for deterministic tests; give a `clock` to make them time-ordered too.
 /// Thread-safe: statements running off the loop draw ids concurrently.
 public final class IDGenerator: @unchecked Sendable {
     private var nextWords: () -> (UInt64, UInt64)
     private let lock = NSLock()
 
     public init() {
-        var generator = SystemRandomNumberGenerator()
-        nextWords = { (generator.next(), generator.next()) }
+        nextWords = {
+            // glibc's arc4random: a user-space ChaCha20 stream the kernel reseeds (no system call per id).
+            var random: (UInt64, UInt64) = (0, 0)
+            withUnsafeMutableBytes(of: &random) { arc4random_buf($0.baseAddress!, $0.count) }
+            return IDGenerator.version7(ms: IDGenerator.unixMs(), random: random)
+        }
     }
 
     public init<G: RandomNumberGenerator>(_ generator: G) {
@@ -66,9 +75,28 @@ public final class IDGenerator: @unchecked Sendable {
         nextWords = { (generator.next(), generator.next()) }
     }
 
+    public init<G: RandomNumberGenerator>(_ generator: G, clock: @escaping @Sendable () -> Int64) {
+        var generator = generator
+        nextWords = { IDGenerator.version7(ms: clock(), random: (generator.next(), generator.next())) }
+    }
+
     public func next() -> String {
         let (high, low) = lock.withLock { nextWords() }
         return LedgerID.encode(high: high, low: low)
+    }
+
+    /// A UUIDv7: `unix_ts_ms` (48 bits) ‖ version 7 ‖ 12 random bits ‖ variant `10` ‖ 62 random bits.
+    static func version7(ms: Int64, random: (UInt64, UInt64)) -> (UInt64, UInt64) {
+        let timestamp = UInt64(clamping: max(0, ms)) & 0xFFFF_FFFF_FFFF
+        let high = timestamp << 16 | 0x7000 | random.0 & 0x0FFF
+        let low = 0x8000_0000_0000_0000 | random.1 & 0x3FFF_FFFF_FFFF_FFFF
+        return (high, low)
+    }
+
+    static func unixMs() -> Int64 {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000
     }
 }
 
