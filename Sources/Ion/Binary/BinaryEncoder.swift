@@ -31,7 +31,7 @@ struct BinaryEncoder {
         for byte in bytes.reversed() { out.append(byte) }
     }
 
-    mutating func write(_ value: IonValue) {
+    mutating func write(_ value: borrowing IonValue) {
         if value.annotations.isEmpty {
             writeContent(value.content)
             return
@@ -96,12 +96,12 @@ struct BinaryEncoder {
             writeHeader(10, length: bytes.count)
         case .list(let elements), .sexp(let elements):
             let mark = out.count
-            for element in elements.reversed() { write(element) }
+            for i in elements.indices.reversed() { write(elements[i]) }
             writeHeader(content.type == .list ? 11 : 12, length: out.count - mark)
         case .struct(let fields):
             let mark = out.count
-            for field in fields.reversed() {
-                write(field.value)
+            for i in fields.indices.reversed() {  // by index: no copy of each field
+                write(fields[i].value)
                 writeVarUInt(nextSymbolID())
             }
             // Non-empty structs always carry a VarUInt length (L=14), so L=1 (sorted) never occurs.

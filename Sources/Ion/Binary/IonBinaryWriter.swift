@@ -69,7 +69,7 @@ struct BinarySymbolCollector {
         return collector.ids
     }
 
-    mutating func add(_ symbol: IonSymbol) {
+    mutating func add(_ symbol: borrowing IonSymbol) {
         guard let text = symbol.text else {
             ids.append(0)
             return
@@ -93,17 +93,21 @@ struct BinarySymbolCollector {
         }
     }
 
-    mutating func collect(_ value: IonValue) {
-        for annotation in value.annotations { add(annotation) }
+    /// Walks by index and borrows each element (`for x in array` copies
+    /// every element: a retain and release of each field's name and value).
+    mutating func collect(_ value: borrowing IonValue) {
+        if !value.annotations.isEmpty {
+            for i in value.annotations.indices { add(value.annotations[i]) }
+        }
         switch value.content {
         case .symbol(let symbol):
             add(symbol)
         case .list(let elements), .sexp(let elements):
-            for element in elements { collect(element) }
+            for i in elements.indices { collect(elements[i]) }
         case .struct(let fields):
-            for field in fields {
-                add(field.name)
-                collect(field.value)
+            for i in fields.indices {
+                add(fields[i].name)
+                collect(fields[i].value)
             }
         default:
             break

@@ -72,8 +72,15 @@ extension IonValue {
     public static func symbol(_ v: String) -> IonValue { IonValue(.symbol(IonSymbol(v))) }
     public static func blob(_ v: [UInt8]) -> IonValue { IonValue(.blob(v)) }
     public static func list(_ v: [IonValue]) -> IonValue { IonValue(.list(v)) }
-    public static func `struct`(_ fields: [(String, IonValue)]) -> IonValue {
-        IonValue(.struct(fields.map { IonField(IonSymbol($0.0), $0.1) }))
+    public static func `struct`(_ fields: consuming [(String, IonValue)]) -> IonValue {
+        // Moves each pair out of the (uniquely held) array: `map` would copy
+        // every value, a retain and release per field of every value built.
+        var pairs = fields
+        var out: [IonField] = []
+        out.reserveCapacity(pairs.count)
+        while let (name, value) = pairs.popLast() { out.append(IonField(IonSymbol(name), value)) }
+        out.reverse()
+        return IonValue(.struct(out))
     }
 
     /// The first field with this name, if this is a non-null struct.
