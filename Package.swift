@@ -81,7 +81,7 @@ let package = Package(
         .testTarget(name: "PartiQLTests", dependencies: ["PartiQL", "Ion"]),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger", "PartiQL", "Ion", "Checksum", "LMDB"]),
         .testTarget(name: "RaftTests", dependencies: ["Raft"]),
-        .testTarget(name: "RaftSimulatorTests", dependencies: ["RaftSimulator", "Raft"], swiftSettings: [.swiftLanguageMode(.v5)]),
+        .testTarget(name: "RaftSimulatorTests", dependencies: ["RaftSimulator", "Raft", "Replica", "SimulationSupport"], swiftSettings: [.swiftLanguageMode(.v5)]),
         .testTarget(name: "ChecksumTests", dependencies: ["Checksum"]),
         .testTarget(name: "TallyCLITests", dependencies: [
             "tally", .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -95,8 +95,15 @@ public final class RaftDriver: Replicator {
                 throw RaftStorageFailure("the state machine is at index \(applied) but the Raft log ends at \(storage.lastIndex) and has no hard state; refusing to start")
             }
             raftApplied = max(hardState.commit, snapIndex)
-        } else {
-            storage.raiseCommit(to: applied)
+        } else if applied > storage.initialState().hardState.commit {
+            // The state is ahead of the stored commit index: the node applied entries before
+            // its new commit index reached the log, or a catch-up stream made its state durable
+            // at `applied` while the log still holds an older leader's uncommitted entries there.
+            // The stored commit is not raised: in the second case that would call those entries
+            // committed, and the new leader's entries at the same indices would then be refused
+            // for ever. Raft resumes from the stored commit; the leader commits the entries again
+            // and those the state already reflects are skipped when they are applied.
+            raftApplied = max(storage.initialState().hardState.commit, snapIndex)
         }
         smApplied = applied
         let o = configuration.options
@@ -434,6 +441,8 @@ public final class RaftDriver: Replicator {
     func apply(_ entries: [Entry]) {
         var done: [(ProposalDone, Result<ApplyResult, ReplicationError>)] = []
         var appliedNormal = false
+        let batched = entries.contains { $0.index > smApplied && $0.kind == .normal }
+        if batched { stateMachine.startApplying() }
         for e in entries where e.index > smApplied {
             // Entries are applied once each, in log order, and only once committed.
             assert(e.index == smApplied + 1, "entry \(e.index) applied after \(smApplied)")
@@ -446,6 +455,8 @@ public final class RaftDriver: Replicator {
                 if case .rejected(.storageFailed(let why))? = result {
                     // A write failed mid-apply (a full disk, EIO): stop now, before
                     // applying anything more; this entry's proposal fails as ambiguous.
+                    // (The earlier entries are committed in the log: their proposals succeed.)
+                    _ = stateMachine.finishApplying()
                     for (d, r) in done { d(r) }
                     return storageFailed(RaftStorageFailure(why))
                 }
@@ -456,6 +467,12 @@ public final class RaftDriver: Replicator {
             }
         }
         if appliedNormal { stateMachineDirty = true }
+        if batched, let why = stateMachine.finishApplying() {
+            // The entries are committed in the log (a restart replays them from it), so their
+            // proposals succeed; the node stops before applying anything more.
+            for (d, r) in done { d(r) }
+            return storageFailed(RaftStorageFailure(why))
+        }
         for (d, r) in done { d(r) }
         settleIfApplied()
     }

@@ -48,6 +48,15 @@ public protocol ReplicatedStateMachine: AnyObject {
     /// machine's own storage (the journal); the log may be compacted up to it.
     var durableIndex: UInt64 { get }
 
+    /// Bracket the applies of one batch of committed entries (one Ready's).
+    /// In between, the state machine may group their storage writes (one
+    /// state-store commit per ledger instead of one per block); when
+    /// `finishApplying` returns they are all written, or it says what failed
+    /// (the node then stops, as after a failed apply). Nothing else runs on
+    /// the loop in between: the driver applies the batch in one call.
+    func startApplying()
+    func finishApplying() -> String?
+
     /// This node became leader: what it prepared before may never be applied.
     func leadershipStarted()
     /// The leader applied its term's first entry: every entry of earlier terms
@@ -56,6 +65,8 @@ public protocol ReplicatedStateMachine: AnyObject {
 }
 
 extension ReplicatedStateMachine {
+    public func startApplying() {}
+    public func finishApplying() -> String? { nil }
     public func leadershipStarted() {}
     public func leadershipSettled() {}
 }

@@ -27,6 +27,8 @@ public final class NodeStateMachine: ReplicatedStateMachine {
     public var onTransactionApplied: ((String, Block) -> Void)?
 
     var touched: Set<String> = []
+    /// Between `startApplying` and `finishApplying`: the ledgers with an open state-store batch.
+    var applyBatch: [Ledger]?
     var metadataDirty = false
     /// A follower's catch-up by journal streaming in progress (`NodeStateMachine+CatchUp.swift`).
     var catchUpSession: CatchUpSession?
@@ -74,6 +76,40 @@ public final class NodeStateMachine: ReplicatedStateMachine {
             if case .applied = result { metadataDirty = true }
             return result
         }
+    }
+
+    /// One state-store commit per ledger for a batch of committed entries
+    /// (`Ledger.beginBatch`): the blocks are appended to the journal one by
+    /// one as before; their state-store writes go into one LMDB transaction.
+    public func startApplying() {
+        applyBatch = []
+    }
+
+    public func finishApplying() -> String? {
+        guard let ledgers = applyBatch else { return nil }
+        applyBatch = nil
+        var failure: String?
+        for ledger in ledgers {
+            do {
+                try ledger.flushBatch()
+            } catch {
+                failure = failure ?? "state store commit failed: \(error)"
+            }
+        }
+        if let failure {
+            storageFailure = storageFailure ?? failure
+            ReplicaLog.storage.critical("state store commit failed; this node refuses writes", metadata: ["error": "\(failure)"])
+        }
+        return failure
+    }
+
+    /// Opens `ledger`'s state-store batch if a batch of applies is under way.
+    /// A batch that cannot begin (the map cannot grow) leaves the apply unbatched.
+    private func joinApplyBatch(_ ledger: Ledger) {
+        guard var ledgers = applyBatch, !ledgers.contains(where: { $0 === ledger }) else { return }
+        guard (try? ledger.beginBatch()) != nil else { return }
+        ledgers.append(ledger)
+        applyBatch = ledgers
     }
 
     public func sync() throws {
@@ -133,6 +169,7 @@ public final class NodeStateMachine: ReplicatedStateMachine {
         }
         let block: Block
         let blocksBefore = ledger.blockCount
+        joinApplyBatch(ledger)
         do {
             block = try ledger.apply(proposal)
         } catch LedgerError.invalidProposal(_, let reason) {

@@ -1,0 +1,152 @@
+import Foundation
+import Ion
+import XCTest
+@testable import LMDB
+@testable import Ledger
+@testable import Replica
+
+/// A batch of committed entries applied as `RaftDriver.apply` does it
+/// (`startApplying`, each `apply`, `finishApplying`): one state-store commit
+/// per ledger per batch, the same ledgers as entry-by-entry, and a failed
+/// commit stops the node until a restart replays the journal.
+extension NodeCatchUpTests {
+    private static func batchOpen(_ ledger: Ledger) -> Bool { (ledger.stateStore as? LMDBStateStore)?.batch != nil }
+
+    private static func lmdbTransactions(_ ledger: Ledger) throws -> Int {
+        try XCTUnwrap(ledger.stateStore as? LMDBStateStore).env.info().lastTransactionID
+    }
+
+    /// Applies `commands` from `index + 1` on in batches of `size`, as the driver does.
+    @discardableResult
+    private static func applyInBatches(_ machine: NodeStateMachine, _ commands: [NodeCommand], size: Int,
+                                       from index: inout UInt64, during: (() -> Void)? = nil) -> (results: [ApplyResult], failures: [String]) {
+        var results: [ApplyResult] = []
+        var failures: [String] = []
+        var start = 0
+        while start < commands.count {
+            machine.startApplying()
+            for c in commands[start ..< min(start + size, commands.count)] {
+                index += 1
+                results.append(machine.apply(index: index, command: c.encoded()))
+            }
+            during?()
+            if let failure = machine.finishApplying() { failures.append(failure) }
+            start += size
+        }
+        return (results, failures)
+    }
+
+    func testABatchOfAppliesCommitsTheStateStoreOncePerLedgerAndGivesTheSameLedgers() throws {
+        let dir = makeTempDirectory(self)
+        let leader = try Self.machine(dir + "/leader")
+        let follower = try Self.machine(dir + "/follower")
+        var li: UInt64 = 0
+        var fi: UInt64 = 0
+        let setup = try Self.setUp(leader, ["a", "b"], from: &li)
+        try Self.apply(follower, setup, from: &fi)
+        // Interleaved transactions of two ledgers, applied one by one on the leader.
+        var commands: [NodeCommand] = []
+        for round in 0..<5 {
+            for name in ["a", "b"] {
+                let batch = try Self.transactions(leader, ledger: name, count: 4, tag: "\(name)\(round)")
+                try Self.apply(leader, batch, from: &li)
+                commands += batch
+            }
+        }
+        let a = try XCTUnwrap(follower.ledger(named: "a"))
+        let b = try XCTUnwrap(follower.ledger(named: "b"))
+        let (txA, txB) = (try Self.lmdbTransactions(a), try Self.lmdbTransactions(b))
+        let (results, failures) = Self.applyInBatches(follower, commands, size: 10, from: &fi, during: {
+            XCTAssertTrue(Self.batchOpen(a) && Self.batchOpen(b), "both ledgers write into one batch each")
+        })
+        XCTAssertEqual(failures, [])
+        XCTAssertEqual(results.filter { if case .applied = $0 { return true } else { return false } }.count, 40)
+        XCTAssertFalse(Self.batchOpen(a) || Self.batchOpen(b), "no batch outlives finishApplying")
+        // 40 blocks in 4 batches: 4 state-store commits per ledger, not 20.
+        XCTAssertEqual(try Self.lmdbTransactions(a) - txA, 4)
+        XCTAssertEqual(try Self.lmdbTransactions(b) - txB, 4)
+        _ = JournalScrubber.snapshot(of: a)   // snapshots can be taken between batches
+        try follower.sync()
+        assertSameLedgers(leader, follower)
+        XCTAssertEqual(try a.begin().scan(table: "Cars").count, 20)
+
+        // Reopened: the store's checkpoint is the journal's end, and a full scrub finds nothing.
+        follower.close()
+        let reopened = try Self.machine(dir + "/follower")
+        for name in ["a", "b"] {
+            let ledger = try XCTUnwrap(reopened.ledger(named: name))
+            XCTAssertEqual(ledger.openStats.blocks, 0, name)
+            let scrubber = JournalScrubber(ledger: ledger)
+            XCTAssertEqual(scrubber.step(budgetBytes: Int.max, against: JournalScrubber.snapshot(of: ledger)).map(\.reason), [])
+        }
+        assertSameLedgers(leader, reopened)
+        reopened.close()
+        leader.close()
+    }
+
+    func testARefusedEntryInsideABatchChangesNothingAndTheRestApply() throws {
+        let dir = makeTempDirectory(self)
+        let leader = try Self.machine(dir + "/leader")
+        let follower = try Self.machine(dir + "/follower")
+        var li: UInt64 = 0
+        var fi: UInt64 = 0
+        try Self.apply(follower, try Self.setUp(leader, ["a"], from: &li), from: &fi)
+        let good = try Self.transactions(leader, ledger: "a", count: 6, tag: "g")
+        try Self.apply(leader, good, from: &li)
+        // The third command again (a duplicate insert): refused alike on every node.
+        let commands = Array(good[0..<3]) + [good[2]] + Array(good[3...])
+        let (results, failures) = Self.applyInBatches(follower, commands, size: 7, from: &fi)
+        XCTAssertEqual(failures, [])
+        guard case .rejected(.occConflict) = results[3] else { return XCTFail("\(results[3])") }
+        XCTAssertNil(follower.storageFailure)
+        try follower.sync()
+        assertSameLedgers(leader, follower)
+        follower.close()
+        leader.close()
+    }
+
+    func testAFailedBatchCommitStopsTheNodeAndARestartReplaysTheBatchFromTheJournal() throws {
+        defer { Failpoints.disarm() }
+        let dir = makeTempDirectory(self)
+        let leader = try Self.machine(dir + "/leader")
+        let follower = try Self.machine(dir + "/follower")
+        var li: UInt64 = 0
+        var fi: UInt64 = 0
+        try Self.apply(follower, try Self.setUp(leader, ["a"], from: &li), from: &fi)
+        let first = try Self.transactions(leader, ledger: "a", count: 5, tag: "f")
+        try Self.apply(leader, first, from: &li)
+        Self.applyInBatches(follower, first, size: 5, from: &fi)
+        try follower.sync()
+        let ledger = try XCTUnwrap(follower.ledger(named: "a"))
+        let held = ledger.blockCount
+
+        let second = try Self.transactions(leader, ledger: "a", count: 5, tag: "s")
+        try Self.apply(leader, second, from: &li)
+        Failpoints.arm(try .parse("state_commit=error", pathPrefix: dir + "/follower/"))
+        let (_, failures) = Self.applyInBatches(follower, second, size: 5, from: &fi)
+        Failpoints.disarm()
+        XCTAssertEqual(failures.count, 1)
+        XCTAssertNotNil(follower.storageFailure)
+        XCTAssertNotNil(ledger.unusableReason)
+        XCTAssertFalse(Self.batchOpen(ledger))
+        XCTAssertEqual(ledger.store.count, held + 5, "the batch's blocks reached the journal")
+        XCTAssertEqual(ledger.blockCount, held, "but not the state store")
+        // The node takes nothing more.
+        let more = try Self.transactions(leader, ledger: "a", count: 1, tag: "m")
+        guard case .rejected(.storageFailed) = follower.apply(index: fi + 1, command: more[0].encoded()) else {
+            return XCTFail("a node whose state store failed applied an entry")
+        }
+        XCTAssertThrowsError(try follower.sync())
+
+        // The journal is not synced by a failed node; a restart replays what it holds past the checkpoint.
+        try ledger.store.sync()
+        follower.close()
+        let restarted = try Self.machine(dir + "/follower")
+        let reopened = try XCTUnwrap(restarted.ledger(named: "a"))
+        XCTAssertEqual(reopened.openStats.fromCheckpoint, held)
+        XCTAssertEqual(reopened.blockCount, held + 5)
+        XCTAssertEqual(try reopened.digest().digest, try leader.ledger(named: "a")!.digest().digest)
+        restarted.close()
+        leader.close()
+    }
+}
