@@ -152,4 +152,21 @@ final class SigV4UnitTests: XCTestCase {
             XCTAssertThrowsError(try CredentialsFile.parse(text)) { XCTAssertEqual("\($0)", message) }
         }
     }
+
+    func testHeaderNamesCompareCaseInsensitivelyWithoutLowerCasingStrings() {
+        XCTAssertTrue(SignedRequest.sameName("X-Amz-Date", "x-amz-date"))
+        XCTAssertTrue(SignedRequest.sameName("HOST", "host"))
+        XCTAssertFalse(SignedRequest.sameName("Host", "Hosts"))
+        XCTAssertFalse(SignedRequest.sameName("x-amz-date", "x-amz-datf"))
+        XCTAssertFalse(SignedRequest.sameName("Date", "X-Amz-Date"))
+        XCTAssertFalse(SignedRequest.sameName("", "a"))
+        XCTAssertTrue(SignedRequest.sameName("", ""))
+        // Outside ASCII the full Unicode lower-casing decides, also across lengths.
+        XCTAssertTrue(SignedRequest.sameName("Ä-Key", "ä-key"))
+        XCTAssertEqual(SignedRequest.sameName("İ", "i̇"), "İ".lowercased() == "i̇".lowercased())
+        let request = SignedRequest(method: "POST", target: "/", headers: [("Host", "h"), ("X-AMZ-Date", "d1"), ("x-amz-date", "d2")], body: [])
+        XCTAssertEqual(request.header("x-amz-date"), "d1")
+        XCTAssertEqual(request.values("X-Amz-Date"), ["d1", "d2"])
+        XCTAssertNil(request.header("Authorization"))
+    }
 }

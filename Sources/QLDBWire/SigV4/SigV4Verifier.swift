@@ -35,17 +35,29 @@ public struct SignedRequest: Sendable {
 
     /// Case-insensitive header name comparison, without allocating for ASCII names.
     static func sameName(_ a: String, _ b: String) -> Bool {
-        let x = a.utf8, y = b.utf8
-        guard x.count == y.count else { return a.lowercased() == b.lowercased() }
-        var ascii = true
-        for (p, q) in zip(x, y) {
-            guard p < 0x80, q < 0x80 else { ascii = false; break }
-            if p | (p >= 0x41 && p <= 0x5A ? 0x20 : 0) != q | (q >= 0x41 && q <= 0x5A ? 0x20 : 0) { return false }
+        guard a.utf8.count == b.utf8.count else {
+            // ASCII names of different lengths differ (HTTP field names are ASCII tokens);
+            // only non-ASCII text can change length under lower-casing.
+            if a.utf8.allSatisfy({ $0 < 0x80 }) && b.utf8.allSatisfy({ $0 < 0x80 }) { return false }
+            return a.lowercased() == b.lowercased()
         }
-        return ascii || a.lowercased() == b.lowercased()
+        var (a, b) = (a, b)
+        let ascii: Bool? = a.withUTF8 { x in
+            b.withUTF8 { y in
+                for i in 0..<x.count {
+                    let (p, q) = (x[i], y[i])
+                    guard p < 0x80, q < 0x80 else { return nil }
+                    if p | (p >= 0x41 && p <= 0x5A ? 0x20 : 0) != q | (q >= 0x41 && q <= 0x5A ? 0x20 : 0) { return false }
+                }
+                return true
+            }
+        }
+        return ascii ?? (a.lowercased() == b.lowercased())
     }
 
-    public func header(_ name: String) -> String? { values(name).first }
+    public func header(_ name: String) -> String? {
+        headers.first { SignedRequest.sameName($0.name, name) }?.value
+    }
 }
 
 /// Who sent an accepted request.
