@@ -16,6 +16,17 @@ extension NodeCatchUpTests {
         try XCTUnwrap(ledger.stateStore as? LMDBStateStore).env.info().lastTransactionID
     }
 
+    /// A leader and a follower state machine, both holding `ledgers` with table Cars, and their last applied indexes.
+    private static func leaderAndFollower(_ dir: String, ledgers: [String])
+        throws -> (leader: NodeStateMachine, follower: NodeStateMachine, leaderIndex: UInt64, followerIndex: UInt64) {
+        let leader = try machine(dir + "/leader")
+        let follower = try machine(dir + "/follower")
+        var li: UInt64 = 0
+        var fi: UInt64 = 0
+        try apply(follower, try setUp(leader, ledgers, from: &li), from: &fi)
+        return (leader, follower, li, fi)
+    }
+
     /// Applies `commands` from `index + 1` on in batches of `size`, as the driver does.
     @discardableResult
     private static func applyInBatches(_ machine: NodeStateMachine, _ commands: [NodeCommand], size: Int,
@@ -38,12 +49,9 @@ extension NodeCatchUpTests {
 
     func testABatchOfAppliesCommitsTheStateStoreOncePerLedgerAndGivesTheSameLedgers() throws {
         let dir = makeTempDirectory(self)
-        let leader = try Self.machine(dir + "/leader")
-        let follower = try Self.machine(dir + "/follower")
-        var li: UInt64 = 0
-        var fi: UInt64 = 0
-        let setup = try Self.setUp(leader, ["a", "b"], from: &li)
-        try Self.apply(follower, setup, from: &fi)
+        let pair = try Self.leaderAndFollower(dir, ledgers: ["a", "b"])
+        let (leader, follower) = (pair.leader, pair.follower)
+        var (li, fi) = (pair.leaderIndex, pair.followerIndex)
         // Interleaved transactions of two ledgers, applied one by one on the leader.
         var commands: [NodeCommand] = []
         for round in 0..<5 {
@@ -86,11 +94,9 @@ extension NodeCatchUpTests {
 
     func testARefusedEntryInsideABatchChangesNothingAndTheRestApply() throws {
         let dir = makeTempDirectory(self)
-        let leader = try Self.machine(dir + "/leader")
-        let follower = try Self.machine(dir + "/follower")
-        var li: UInt64 = 0
-        var fi: UInt64 = 0
-        try Self.apply(follower, try Self.setUp(leader, ["a"], from: &li), from: &fi)
+        let pair = try Self.leaderAndFollower(dir, ledgers: ["a"])
+        let (leader, follower) = (pair.leader, pair.follower)
+        var (li, fi) = (pair.leaderIndex, pair.followerIndex)
         let good = try Self.transactions(leader, ledger: "a", count: 6, tag: "g")
         try Self.apply(leader, good, from: &li)
         // The third command again (a duplicate insert): refused alike on every node.
@@ -108,11 +114,9 @@ extension NodeCatchUpTests {
     func testAFailedBatchCommitStopsTheNodeAndARestartReplaysTheBatchFromTheJournal() throws {
         defer { Failpoints.disarm() }
         let dir = makeTempDirectory(self)
-        let leader = try Self.machine(dir + "/leader")
-        let follower = try Self.machine(dir + "/follower")
-        var li: UInt64 = 0
-        var fi: UInt64 = 0
-        try Self.apply(follower, try Self.setUp(leader, ["a"], from: &li), from: &fi)
+        let pair = try Self.leaderAndFollower(dir, ledgers: ["a"])
+        let (leader, follower) = (pair.leader, pair.follower)
+        var (li, fi) = (pair.leaderIndex, pair.followerIndex)
         let first = try Self.transactions(leader, ledger: "a", count: 5, tag: "f")
         try Self.apply(leader, first, from: &li)
         Self.applyInBatches(follower, first, size: 5, from: &fi)

@@ -113,6 +113,49 @@ final class SigV4HeadCheckTests: XCTestCase {
     }
 }
 
+/// The head checked in `shouldAccept` is taken by `authenticate` instead of being checked again.
+extension SigV4HeadCheckTests {
+    func testAuthenticateTakesTheHeadCheckedWhenTheHeadersArrivedOnce() throws {
+        let auth = RequestAuthenticator(mode: .sigv4, verifier: verifier())
+        let request = signed()
+        try auth.checkHead(request)
+        XCTAssertEqual(auth.checkedHeads.count, 1)
+        XCTAssertEqual(try auth.authenticate(request).accessKeyID, "AK")
+        XCTAssertEqual(auth.checkedHeads.count, 0, "taken once")
+        // Without a remembered head the full check runs: a head checked at 12:30 passes, the same
+        // request authenticated alone 16 minutes later is refused for the clock.
+        var late = auth
+        late.verifier.clock = ManualClock(date + 16 * 60)
+        try auth.checkHead(request)
+        XCTAssertEqual(try late.authenticate(request).accessKeyID, "AK", "checked when its headers arrived")
+        XCTAssertEqual(code { try late.authenticate(request) }, "InvalidSignatureException", "nothing remembered: checked now")
+    }
+
+    func testARememberedHeadStillNeedsTheRightBodyAndSignature() throws {
+        let auth = RequestAuthenticator(mode: .sigv4, verifier: verifier())
+        var tampered = signed(body: "{\"a\":1}")
+        try auth.checkHead(tampered)
+        tampered.body = Array("{\"a\":2}".utf8)
+        XCTAssertEqual(code { try auth.authenticate(tampered) }, "InvalidSignatureException")
+        // Headers that differ in any value `checkHead` reads do not share an entry.
+        let a = signed(headers: [(name: "X-Amz-Security-Token", value: "t1")])
+        let b = signed(headers: [(name: "X-Amz-Security-Token", value: "t2")])
+        XCTAssertNotEqual(CheckedHeadMemo.key(a), CheckedHeadMemo.key(b))
+        var twice = signed()
+        twice.headers.append((name: "authorization", value: "AWS4-HMAC-SHA256 x"))
+        XCTAssertNil(CheckedHeadMemo.key(twice), "two Authorization headers are never remembered")
+        XCTAssertEqual(code { try auth.authenticate(twice) }, "IncompleteSignatureException")
+    }
+
+    func testTheMemoIsBounded() throws {
+        let auth = RequestAuthenticator(mode: .sigv4, verifier: verifier())
+        for i in 0..<(CheckedHeadMemo.capacity * 2 + 3) {
+            try auth.checkHead(signed(body: "{\"i\":\(i)}"))   // bodies never read: heads never taken
+            XCTAssertLessThanOrEqual(auth.checkedHeads.count, CheckedHeadMemo.capacity)
+        }
+    }
+}
+
 final class LockedLines: @unchecked Sendable {
     private let lock = NSLock()
     private var lines: [String] = []

@@ -34,7 +34,7 @@ public struct SignedRequest: Sendable {
     }
 
     /// Case-insensitive header name comparison, without allocating for ASCII names.
-    static func sameName(_ a: String, _ b: String) -> Bool {
+    public static func sameName(_ a: String, _ b: String) -> Bool {
         guard a.utf8.count == b.utf8.count else {
             // ASCII names of different lengths differ (HTTP field names are ASCII tokens);
             // only non-ASCII text can change length under lower-casing.
@@ -194,7 +194,12 @@ public struct SigV4Verifier: Sendable {
 
     /// The header checks, then the body hash and the signature.
     public func verify(_ request: SignedRequest) throws -> AuthenticatedCaller {
-        let head = try checkHead(request)
+        try verify(request, head: checkHead(request))
+    }
+
+    /// The body hash and the signature, for a request whose headers already
+    /// passed `checkHead` (when they arrived): `head` is what it returned.
+    public func verify(_ request: SignedRequest, head: CheckedHead) throws -> AuthenticatedCaller {
         let auth = head.authorization
         let credential = head.credential
         let amzDate = head.amzDate

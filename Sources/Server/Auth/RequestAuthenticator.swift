@@ -7,6 +7,8 @@ public struct RequestAuthenticator: Sendable {
     public var verifier: SigV4Verifier
     /// Where failures are logged; nil logs nothing (unit tests).
     public var failureLog: AuthFailureLog?
+    /// Heads checked by `checkHead`, for `authenticate` to take.
+    let checkedHeads = CheckedHeadMemo()
 
     public init(mode: AuthMode, verifier: SigV4Verifier, failureLog: AuthFailureLog? = nil) {
         self.mode = mode
@@ -15,10 +17,12 @@ public struct RequestAuthenticator: Sendable {
     }
 
     /// The checks that need no body (`SigV4Verifier.checkHead`); nothing with `.none`.
+    /// What passed is remembered for this request's `authenticate`.
     public func checkHead(_ request: SignedRequest) throws {
         guard mode == .sigv4 else { return }
         do {
-            _ = try verifier.checkHead(request)
+            let head = try verifier.checkHead(request)
+            if let key = CheckedHeadMemo.key(request) { checkedHeads.remember(head, for: key) }
         } catch let error as ServiceError {
             failureLog?.record(error, request: request)
             throw error
@@ -32,6 +36,9 @@ public struct RequestAuthenticator: Sendable {
         switch mode {
         case .sigv4:
             do {
+                if let key = CheckedHeadMemo.key(request), let head = checkedHeads.take(key) {
+                    return try verifier.verify(request, head: head)
+                }
                 return try verifier.verify(request)
             } catch let error as ServiceError {
                 failureLog?.record(error, request: request)
