@@ -24,11 +24,22 @@ def fixtures_dir():
     return FIXTURES
 
 
+_ports_handed_out = set()
+
+
 def free_port():
+    """A loopback port free now and never handed out before in this run: the
+    kernel may give back a port it just gave (a cluster once got the same
+    peer port for two of its nodes, and one could not start)."""
     import socket
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    for _ in range(1000):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port not in _ports_handed_out:
+            _ports_handed_out.add(port)
+            return port
+    raise RuntimeError("no fresh loopback port after 1000 tries")
 
 
 def wait_for_port(port, proc, timeout=30.0):
