@@ -11,12 +11,17 @@ from .workloads.client import attempt, make_driver
 from .workloads.register import KEYS
 
 PROCESS = 500
+# A paused node's stale answers are only visible once a newer write has completed; writes stall
+# while the leader is paused, so the reader keeps answering from its snapshot this long after the
+# resume too (a node that was paused keeps its stale state until it catches up).
+LINGER_SECONDS = 1.5
 
 
 class StaleReader:
     def __init__(self, ledger, endpoints):
         self.ledger, self.endpoints = ledger, endpoints
         self.snapshot = None
+        self.clear_at = None
         self.lock = threading.Lock()
         self.errors = []
 
@@ -29,19 +34,22 @@ class StaleReader:
                 k: int(next(iter(tx.execute_statement("SELECT v FROM Registers WHERE k = ?", k)))["v"]) for k in KEYS})
             if kind == "ok":
                 with self.lock:
-                    self.snapshot = values
+                    self.snapshot, self.clear_at = values, None
                 return
             self.errors.append(values)
 
     def after_fault(self, fault):
         with self.lock:
-            self.snapshot = None
+            if self.snapshot is not None:
+                self.clear_at = time.monotonic() + LINGER_SECONDS
 
     def run(self, history, deadline):
         i = 0
         while time.monotonic() < deadline:
             time.sleep(0.3)
             with self.lock:
+                if self.clear_at is not None and time.monotonic() >= self.clear_at:
+                    self.snapshot, self.clear_at = None, None
                 snap = self.snapshot
             if snap is None:
                 continue
