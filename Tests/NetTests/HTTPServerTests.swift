@@ -86,6 +86,31 @@ final class HTTPServerTests: LoopTestCase {
         XCTAssertEqual(text.components(separatedBy: "HTTP/1.1 200 OK").count - 1, 3)
     }
 
+    /// The head is written by the server: a handler's framing fields (any case) are replaced by its own,
+    /// a field with CR or LF is dropped, the rest are kept as given.
+    func testResponseHeadKeepsHandlerFieldsButNotFramingOrSplitting() throws {
+        struct Handler: HTTPHandler {
+            func handle(_ request: HTTPRequest, respond: @escaping (HTTPResponse) -> Void) {
+                respond(HTTPResponse(status: 201, headers: ["content-LENGTH": "999", "Transfer-Encoding": "chunked",
+                                                            "X-Split": "a\r\nInjected: 1", "X-Kept": "yes",
+                                                            "Connection": "close"],
+                                     body: Array("hello".utf8)))
+            }
+        }
+        let server = try startServer(handler: Handler())
+        let c = try RawClient(port: server.port)
+        c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        let (bytes, closed) = c.readUntilClose(timeout: 5)
+        let text = String(decoding: bytes, as: UTF8.self)
+        XCTAssertTrue(text.hasPrefix("HTTP/1.1 201 Created\r\n"), text)
+        XCTAssertTrue(text.contains("\r\nX-Kept: yes\r\n"), text)
+        XCTAssertTrue(text.contains("\r\nContent-Length: 5\r\n"), text)
+        XCTAssertTrue(text.contains("\r\nConnection: close\r\n"), text)
+        XCTAssertFalse(text.contains("999") || text.contains("chunked") || text.contains("Injected"), text)
+        XCTAssertTrue(text.hasSuffix("\r\n\r\nhello"), text)
+        XCTAssertTrue(closed)
+    }
+
     func testOversizeBodyGets413AndClose() throws {
         let server = try startServer { $0.maxBodyBytes = 1024 }
         let c = try RawClient(port: server.port)

@@ -9,6 +9,32 @@ final class SigV4UnitTests: XCTestCase {
         XCTAssertEqual(Hex.encode(mac), "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
     }
 
+    /// The low-level HMAC: a short key, a key longer than SHA-256's block (hashed first) and an empty one.
+    func testHMACSHA256RFC4231Cases1And6And7AndAnEmptyKey() {
+        XCTAssertEqual(Hex.encode(HMACSHA256.mac(key: [UInt8](repeating: 0x0b, count: 20), "Hi There")),
+                       "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7")
+        let longKey = [UInt8](repeating: 0xaa, count: 131)
+        XCTAssertEqual(Hex.encode(HMACSHA256.mac(key: longKey, "Test Using Larger Than Block-Size Key - Hash Key First")),
+                       "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54")
+        XCTAssertEqual(Hex.encode(HMACSHA256.mac(key: longKey, "This is a test using a larger than block-size key and a larger than "
+            + "block-size data. The key needs to be hashed before being used by the HMAC algorithm.")),
+                       "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2")
+        XCTAssertEqual(Hex.encode(HMACSHA256.mac(key: [], "")),
+                       "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad")
+    }
+
+    /// The cache's last-key shortcut never hands one secret's or day's key to another.
+    func testSigningKeyCacheAnswersEachScopeItsOwnKey() {
+        let cache = SigningKeyCache()
+        func derived(_ secret: String, _ date: String) -> [UInt8] {
+            SigV4Canonical.signingKey(secret: secret, date: date, region: "us-east-1", service: "qldb")
+        }
+        for (secret, date) in [("s1", "20240101"), ("s2", "20240101"), ("s1", "20240101"), ("s1", "20240102"), ("s2", "20240101")] {
+            XCTAssertEqual(cache.key(secret: secret, date: date, region: "us-east-1", service: "qldb"), derived(secret, date))
+        }
+        XCTAssertNotEqual(cache.key(secret: "s1", date: "20240101", region: "eu-west-1", service: "qldb"), derived("s1", "20240101"))
+    }
+
     func testSigningKeyFromAWSDocumentation() {
         // docs.aws.amazon.com "Examples of how to derive a signing key for Signature Version 4".
         let key = SigV4Canonical.signingKey(secret: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", date: "20120215",

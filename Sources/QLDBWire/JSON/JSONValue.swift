@@ -41,45 +41,55 @@ public indirect enum JSONValue: Equatable, Sendable {
         return members.first { $0.0 == key }?.1
     }
 
-    public var text: String {
-        var out = ""
+    public var text: String { String(decoding: bytes, as: UTF8.self) }
+
+    /// The UTF-8 text, written straight into bytes (a `String` built by appends cost ≈ 8× as much).
+    public var bytes: [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
         write(to: &out)
         return out
     }
 
-    func write(to out: inout String) {
+    func write(to out: inout [UInt8]) {
         switch self {
-        case .null: out += "null"
-        case .bool(let b): out += b ? "true" : "false"
-        case .number(let n): out += n
+        case .null: out += "null".utf8
+        case .bool(let b): out += (b ? "true" : "false").utf8
+        case .number(let n): out += n.utf8
         case .string(let s): JSONValue.writeString(s, to: &out)
         case .array(let items):
-            out += "["
+            out.append(UInt8(ascii: "["))
             for (i, v) in items.enumerated() {
-                if i > 0 { out += "," }
+                if i > 0 { out.append(UInt8(ascii: ",")) }
                 v.write(to: &out)
             }
-            out += "]"
+            out.append(UInt8(ascii: "]"))
         case .object(let members):
-            out += "{"
+            out.append(UInt8(ascii: "{"))
             for (i, (k, v)) in members.enumerated() {
-                if i > 0 { out += "," }
+                if i > 0 { out.append(UInt8(ascii: ",")) }
                 JSONValue.writeString(k, to: &out)
-                out += ":"
+                out.append(UInt8(ascii: ":"))
                 v.write(to: &out)
             }
-            out += "}"
+            out.append(UInt8(ascii: "}"))
         }
     }
 
-    static func writeString(_ s: String, to out: inout String) {
+    static func writeString(_ s: String, to out: inout [UInt8]) {
         // Most strings (ids, tokens, base64) need no escape: append them whole.
-        if s.utf8.allSatisfy({ $0 >= 0x20 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) {
-            out += "\""
-            out += s
-            out += "\""
-        } else {
-            IonJSON.appendQuoted(s, to: &out)
+        var s = s
+        let plain: Bool = s.withUTF8 { bytes in
+            guard bytes.allSatisfy({ $0 >= 0x20 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) else { return false }
+            out.append(UInt8(ascii: "\""))
+            out.append(contentsOf: bytes)
+            out.append(UInt8(ascii: "\""))
+            return true
+        }
+        if !plain {
+            var quoted = ""
+            IonJSON.appendQuoted(s, to: &quoted)
+            out += quoted.utf8
         }
     }
 
@@ -113,12 +123,17 @@ public indirect enum JSONValue: Equatable, Sendable {
         func fail(_ reason: String) -> ParseError { ParseError(offset: i, reason: reason) }
 
         mutating func skipSpace() {
-            while i < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[i]) { i += 1 }
+            while i < bytes.count {
+                switch bytes[i] {
+                case 0x20, 0x09, 0x0A, 0x0D: i += 1
+                default: return
+                }
+            }
         }
 
         mutating func literal(_ word: String, _ v: JSONValue) throws -> JSONValue {
-            let w = Array(word.utf8)
-            guard i + w.count <= bytes.count, Array(bytes[i..<i + w.count]) == w else { throw fail("unexpected token") }
+            let w = word.utf8
+            guard i + w.count <= bytes.count, bytes[i..<i + w.count].elementsEqual(w) else { throw fail("unexpected token") }
             i += w.count
             return v
         }
@@ -212,7 +227,19 @@ public indirect enum JSONValue: Equatable, Sendable {
 
         mutating func string() throws -> String {
             i += 1
-            var out: [UInt8] = []
+            // A string with no escape (nearly all of them) is validated in place, not copied byte by byte.
+            var end = i
+            while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\"), bytes[end] >= 0x20 {
+                end += 1
+            }
+            if end < bytes.count, bytes[end] == UInt8(ascii: "\"") {
+                let start = i
+                i = end + 1
+                guard let s = String(validating: bytes[start..<end], as: UTF8.self) else { throw fail("invalid UTF-8 in string") }
+                return s
+            }
+            var out = Array(bytes[i..<end])
+            i = end
             while true {
                 guard i < bytes.count else { throw fail("unterminated string") }
                 let c = bytes[i]

@@ -38,6 +38,11 @@ public enum SessionResult: Equatable, Sendable {
 
     /// The response body: one key named after the command.
     public func jsonBody(processingTimeMilliseconds ms: Int64) -> String {
+        String(decoding: jsonBodyBytes(processingTimeMilliseconds: ms), as: UTF8.self)
+    }
+
+    /// `jsonBody`'s UTF-8.
+    public func jsonBodyBytes(processingTimeMilliseconds ms: Int64) -> [UInt8] {
         let timing: (String, JSONValue) = ("TimingInformation", .object([("ProcessingTimeMilliseconds", .int(ms))]))
         func ios(_ io: IOUsage) -> (String, JSONValue) {
             ("ConsumedIOs", .object([("ReadIOs", .int(io.readIOs)), ("WriteIOs", .int(io.writeIOs))]))
@@ -75,6 +80,6 @@ public enum SessionResult: Equatable, Sendable {
             key = "EndSession"
             members = [timing]
         }
-        return JSONValue.object([(key, .object(members))]).text
+        return JSONValue.object([(key, .object(members))]).bytes
     }
 }

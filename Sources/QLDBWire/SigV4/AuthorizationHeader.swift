@@ -32,15 +32,15 @@ public struct SigV4Authorization: Equatable, Sendable {
         }
         var credential: String?, signedHeaderList: String?, signature: String?
         var others: Set<String> = []
-        for component in bytes[space...].split(separator: UInt8(ascii: ",")) {
-            let part = trimmingSpaces(component)
+        for component in ranges(bytes, space..<bytes.count, separator: UInt8(ascii: ",")) {
+            let part = trimmingSpaces(bytes, component)
             guard !part.isEmpty else { continue }
-            guard let eq = part.firstIndex(of: UInt8(ascii: "=")) else {
+            guard let eq = bytes[part].firstIndex(of: UInt8(ascii: "=")) else {
                 throw ServiceError.incompleteSignature(
                     "Authorization header requires each component to be of the form key=value. Authorization=\(header)")
             }
-            let key = text(part[..<eq])
-            let value = text(part[(eq + 1)...])
+            let key = text(bytes[part.lowerBound..<eq])
+            let value = text(bytes[(eq + 1)..<part.upperBound])
             let duplicate: Bool
             switch key {
             case "Credential": duplicate = credential != nil; credential = value
@@ -56,14 +56,17 @@ public struct SigV4Authorization: Equatable, Sendable {
         let missing = [("Credential", credential), ("Signature", signature), ("SignedHeaders", signedHeaderList)]
             .filter { ($0.1 ?? "").isEmpty }.map(\.0)
         guard missing.isEmpty, let credential, let signedHeaderList, let signature else { throw incomplete(missing, header) }
-        let scope = credential.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).map { text($0) }
+        let credentialBytes = Array(credential.utf8)
+        let scope = ranges(credentialBytes, 0..<credentialBytes.count, separator: UInt8(ascii: "/"))
+            .map { text(credentialBytes[$0]) }
         guard scope.count == 5, scope.allSatisfy({ !$0.isEmpty }) else {
             throw ServiceError.incompleteSignature(
                 "Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, "
                 + "got '\(credential)'")
         }
-        let signedHeaders = signedHeaderList.utf8.split(separator: UInt8(ascii: ";"), omittingEmptySubsequences: false)
-            .map { lowercased($0) }
+        let listBytes = Array(signedHeaderList.utf8)
+        let signedHeaders = ranges(listBytes, 0..<listBytes.count, separator: UInt8(ascii: ";"))
+            .map { lowercased(listBytes[$0]) }
         guard signedHeaders.allSatisfy({ !$0.isEmpty }) else {
             throw ServiceError.incompleteSignature("SignedHeaders contains an empty header name. Authorization=\(header)")
         }
@@ -75,11 +78,24 @@ public struct SigV4Authorization: Equatable, Sendable {
         String(decoding: bytes, as: UTF8.self)
     }
 
-    private static func trimmingSpaces(_ part: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
-        var s = part
-        while let f = s.first, f == UInt8(ascii: " ") || f == UInt8(ascii: "\t") { s = s.dropFirst() }
-        while let l = s.last, l == UInt8(ascii: " ") || l == UInt8(ascii: "\t") { s = s.dropLast() }
-        return s
+    /// The ranges between `separator`s in `bytes[range]`, empty ones included
+    /// (an index loop: `split` on a slice cost more than the rest of the parse).
+    private static func ranges(_ bytes: [UInt8], _ range: Range<Int>, separator: UInt8) -> [Range<Int>] {
+        var out: [Range<Int>] = []
+        var start = range.lowerBound
+        for i in range where bytes[i] == separator {
+            out.append(start..<i)
+            start = i + 1
+        }
+        out.append(start..<range.upperBound)
+        return out
+    }
+
+    private static func trimmingSpaces(_ bytes: [UInt8], _ range: Range<Int>) -> Range<Int> {
+        var (low, high) = (range.lowerBound, range.upperBound)
+        while low < high, bytes[low] == UInt8(ascii: " ") || bytes[low] == UInt8(ascii: "\t") { low += 1 }
+        while high > low, bytes[high - 1] == UInt8(ascii: " ") || bytes[high - 1] == UInt8(ascii: "\t") { high -= 1 }
+        return low..<high
     }
 
     /// ASCII lowercasing without building a `String` first; anything else the full Unicode way.

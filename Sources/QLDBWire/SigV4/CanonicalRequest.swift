@@ -78,7 +78,8 @@ public enum SigV4Canonical {
     /// (still percent-encoded), normalized, then encoded again — so `%3A`
     /// on the wire becomes `%253A` ("double encoding").
     public static func canonicalURI(rawPath: String) -> String {
-        uriEncode(normalizePath(rawPath), keepSlash: true)
+        if rawPath == "/" { return "/" }   // every QLDB request
+        return uriEncode(normalizePath(rawPath), keepSlash: true)
     }
 
     /// Canonical query string: each `name=value` pair decoded and re-encoded
@@ -101,58 +102,109 @@ public enum SigV4Canonical {
 
     /// `Trimall`: strip, and collapse runs of whitespace to one space.
     public static func trimAll(_ value: String) -> String {
-        // Printable ASCII and tabs (every header value in practice): the same result on the bytes.
-        if value.utf8.allSatisfy({ ($0 >= 0x20 && $0 < 0x7F) || $0 == 0x09 }) {
-            var out: [UInt8] = []
-            out.reserveCapacity(value.utf8.count)
+        var out: [UInt8] = []
+        appendTrimAll(value, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// `trimAll(value)`'s UTF-8 appended to `out`.
+    static func appendTrimAll(_ value: String, to out: inout [UInt8]) {
+        var value = value
+        let done: Bool = value.withUTF8 { bytes in
+            // Printable ASCII and tabs (every header value in practice): the same result on the bytes.
+            guard bytes.allSatisfy({ ($0 >= 0x20 && $0 < 0x7F) || $0 == 0x09 }) else { return false }
+            let start = out.count
             var pendingSpace = false
-            for b in value.utf8 {
+            for b in bytes {
                 if b == 0x20 || b == 0x09 {
-                    pendingSpace = !out.isEmpty
+                    pendingSpace = out.count > start
                 } else {
                     if pendingSpace { out.append(0x20); pendingSpace = false }
                     out.append(b)
                 }
             }
-            return String(decoding: out, as: UTF8.self)
+            return true
         }
-        return value.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" || $0 == "\u{0B}" || $0 == "\u{0C}" })
-            .joined(separator: " ")
+        if !done {
+            out += value.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" || $0 == "\u{0B}" || $0 == "\u{0C}" })
+                .joined(separator: " ").utf8
+        }
     }
 
     /// `name:value\n` for each signed header, all values of a repeated header
     /// joined with `,`; a signed header absent from the request gets an empty value.
     public static func canonicalHeaders(signedHeaders: [String], headers: [(name: String, value: String)]) -> String {
-        let names = headers.map { SigV4Authorization.lowercased($0.name.utf8) }
-        var out = ""
+        var out: [UInt8] = []
+        appendCanonicalHeaders(signedHeaders: signedHeaders, headers: headers, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// `signedHeaders` are lower-case (as `SigV4Authorization.parse` returns them).
+    static func appendCanonicalHeaders(signedHeaders: [String], headers: [(name: String, value: String)],
+                                       to out: inout [UInt8]) {
         for name in signedHeaders {
             var first = true
-            out += name
-            out += ":"
-            for (i, header) in headers.enumerated() where names[i] == name {
-                if !first { out += "," }
-                out += trimAll(header.value)
+            out += name.utf8
+            out.append(UInt8(ascii: ":"))
+            for header in headers where SignedRequest.sameName(header.name, name) {
+                if !first { out.append(UInt8(ascii: ",")) }
+                appendTrimAll(header.value, to: &out)
                 first = false
             }
-            out += "\n"
+            out.append(UInt8(ascii: "\n"))
         }
-        return out
     }
 
     public static func canonicalRequest(method: String, rawPath: String, rawQuery: String?,
                                         signedHeaders: [String], headers: [(name: String, value: String)],
                                         payloadHash: String) -> String {
-        [method.uppercased(),
-         canonicalURI(rawPath: rawPath),
-         canonicalQuery(rawQuery),
-         canonicalHeaders(signedHeaders: signedHeaders, headers: headers),
-         signedHeaders.joined(separator: ";"),
-         payloadHash].joined(separator: "\n")
+        String(decoding: canonicalRequestBytes(method: method, rawPath: rawPath, rawQuery: rawQuery,
+                                               signedHeaders: signedHeaders, headers: headers, payloadHash: payloadHash),
+               as: UTF8.self)
+    }
+
+    /// `canonicalRequest`'s UTF-8, built in one buffer (what the string to sign hashes).
+    public static func canonicalRequestBytes(method: String, rawPath: String, rawQuery: String?,
+                                             signedHeaders: [String], headers: [(name: String, value: String)],
+                                             payloadHash: String) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(512)
+        out += method.uppercased().utf8
+        out.append(UInt8(ascii: "\n"))
+        out += canonicalURI(rawPath: rawPath).utf8
+        out.append(UInt8(ascii: "\n"))
+        out += canonicalQuery(rawQuery).utf8
+        out.append(UInt8(ascii: "\n"))
+        appendCanonicalHeaders(signedHeaders: signedHeaders, headers: headers, to: &out)
+        out.append(UInt8(ascii: "\n"))   // each header line ends in one, and the block is followed by another
+        for (i, name) in signedHeaders.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ";")) }
+            out += name.utf8
+        }
+        out.append(UInt8(ascii: "\n"))
+        out += payloadHash.utf8
+        return out
     }
 
     public static func stringToSign(amzDate: String, scope: String, canonicalRequest: String) -> String {
-        ["AWS4-HMAC-SHA256", amzDate, scope, Hex.encode(SHA256.hash(Array(canonicalRequest.utf8)))]
-            .joined(separator: "\n")
+        String(decoding: stringToSignBytes(amzDate: amzDate, scope: [scope], canonicalRequest: Array(canonicalRequest.utf8)),
+               as: UTF8.self)
+    }
+
+    /// The string to sign's UTF-8; `scope` is its parts, joined here with `/`.
+    static func stringToSignBytes(amzDate: String, scope: [String], canonicalRequest: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(160)
+        out += "AWS4-HMAC-SHA256\n".utf8
+        out += amzDate.utf8
+        out.append(UInt8(ascii: "\n"))
+        for (i, part) in scope.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: "/")) }
+            out += part.utf8
+        }
+        out.append(UInt8(ascii: "\n"))
+        out += Hex.encode(SHA256.hash(canonicalRequest)).utf8
+        return out
     }
 
     /// kSigning = HMAC(HMAC(HMAC(HMAC("AWS4"+secret, date), region), service), "aws4_request").
@@ -165,5 +217,9 @@ public enum SigV4Canonical {
 
     public static func signature(signingKey: [UInt8], stringToSign: String) -> String {
         Hex.encode(HMACSHA256.mac(key: signingKey, stringToSign))
+    }
+
+    static func signature(signingKey: [UInt8], stringToSign: [UInt8]) -> [UInt8] {
+        Array(Hex.encode(HMACSHA256.mac(key: signingKey, data: stringToSign)).utf8)
     }
 }

@@ -1,22 +1,19 @@
 import COpenSSL
 import Ion
 
-/// HMAC-SHA256 through OpenSSL's one-shot `HMAC()`.
+/// HMAC-SHA256 on OpenSSL's low-level SHA-256 (`tally_hmac_sha256`).
 public enum HMACSHA256 {
     public static func mac(key: [UInt8], data: [UInt8]) -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: 32)
-        var length: UInt32 = 0
-        key.withUnsafeBytes { k in
-            data.withUnsafeBytes { d in
-                out.withUnsafeMutableBytes { o in
-                    _ = HMAC(EVP_sha256(), k.baseAddress, Int32(k.count),
-                             d.baseAddress?.assumingMemoryBound(to: UInt8.self), d.count,
-                             o.baseAddress?.assumingMemoryBound(to: UInt8.self), &length)
-                }
+        data.withUnsafeBytes { mac(key: key, bytes: $0) }
+    }
+
+    public static func mac(key: [UInt8], bytes: UnsafeRawBufferPointer) -> [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: 32) { out, count in
+            key.withUnsafeBytes { k in
+                tally_hmac_sha256(k.baseAddress, k.count, bytes.baseAddress, bytes.count, out.baseAddress)
             }
+            count = 32
         }
-        precondition(length == 32, "HMAC-SHA256 failed")
-        return out
     }
 
     public static func mac(key: [UInt8], _ text: String) -> [UInt8] { mac(key: key, data: Array(text.utf8)) }

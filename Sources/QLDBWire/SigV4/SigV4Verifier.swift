@@ -38,7 +38,7 @@ public struct SignedRequest: Sendable {
         guard a.utf8.count == b.utf8.count else {
             // ASCII names of different lengths differ (HTTP field names are ASCII tokens);
             // only non-ASCII text can change length under lower-casing.
-            if a.utf8.allSatisfy({ $0 < 0x80 }) && b.utf8.allSatisfy({ $0 < 0x80 }) { return false }
+            if isASCII(a) && isASCII(b) { return false }
             return a.lowercased() == b.lowercased()
         }
         var (a, b) = (a, b)
@@ -53,6 +53,16 @@ public struct SignedRequest: Sendable {
             }
         }
         return ascii ?? (a.lowercased() == b.lowercased())
+    }
+
+    /// One pass over the contiguous UTF-8 (`utf8.allSatisfy` cost ≈ 20 instructions a byte).
+    static func isASCII(_ s: String) -> Bool {
+        var s = s
+        return s.withUTF8 { bytes in
+            var any: UInt8 = 0
+            for b in bytes { any |= b }
+            return any < 0x80
+        }
     }
 
     public func header(_ name: String) -> String? {
@@ -221,18 +231,19 @@ public struct SigV4Verifier: Sendable {
         }
 
         // The signature.
-        let canonical = SigV4Canonical.canonicalRequest(
+        let canonical = SigV4Canonical.canonicalRequestBytes(
             method: request.method, rawPath: request.rawPath, rawQuery: request.rawQuery,
             signedHeaders: auth.signedHeaders, headers: request.headers, payloadHash: payloadHash)
-        let stringToSign = SigV4Canonical.stringToSign(amzDate: amzDate, scope: auth.scope, canonicalRequest: canonical)
+        let stringToSign = SigV4Canonical.stringToSignBytes(
+            amzDate: amzDate, scope: [auth.date, auth.region, auth.service, auth.terminator], canonicalRequest: canonical)
         let key = SigningKeyCache.shared.key(secret: credential.secretAccessKey, date: auth.date,
                                              region: auth.region, service: auth.service)
         let expected = SigV4Canonical.signature(signingKey: key, stringToSign: stringToSign)
-        guard constantTimeEquals(Array(expected.utf8), Array(auth.signature.utf8)) else {
+        guard constantTimeEquals(expected, Array(auth.signature.utf8)) else {
             var message = ServiceError.signatureMismatchMessage
             if explainMismatch {
-                message += "\n\nThe Canonical String for this request should have been\n'\(canonical)'\n\n"
-                    + "The String-to-Sign should have been\n'\(stringToSign)'\n"
+                message += "\n\nThe Canonical String for this request should have been\n'\(String(decoding: canonical, as: UTF8.self))'\n\n"
+                    + "The String-to-Sign should have been\n'\(String(decoding: stringToSign, as: UTF8.self))'\n"
             }
             throw ServiceError.invalidSignature(message)
         }

@@ -68,7 +68,7 @@ enum ConsoleClusterView {
     }
 
     static func json(_ value: JSONValue, status: Int = 200) -> HTTPResponse {
-        var r = HTTPResponse(status: status, body: Array(value.text.utf8))
+        var r = HTTPResponse(status: status, body: value.bytes)
         r.headers.set("Content-Type", "application/json")
         r.headers.set("Cache-Control", "no-store")
         return ConsoleStaticRoute.secured(r)

@@ -131,7 +131,7 @@ public final class ControlPlane: HTTPHandler {
 
     static func ok(_ body: JSONValue?) -> HTTPResponse {
         guard let body else { return HTTPResponse(status: 200) }
-        return HTTPResponse(status: 200, headers: ["Content-Type": "application/json"], body: Array(body.text.utf8))
+        return HTTPResponse(status: 200, headers: ["Content-Type": "application/json"], body: body.bytes)
     }
 
     func errorResponse(_ error: Error) -> HTTPResponse {

@@ -45,7 +45,7 @@ public struct ControlPlaneError: Error, Equatable, CustomStringConvertible {
         var headers = HTTPHeaders()
         headers.add("x-amzn-ErrorType", code)
         headers.add("Content-Type", "application/json")
-        return HTTPResponse(status: status, headers: headers, body: Array(JSONValue.object(body).text.utf8))
+        return HTTPResponse(status: status, headers: headers, body: JSONValue.object(body).bytes)
     }
 
     /// A command the state machine refused, about `resource`: the one place

@@ -108,7 +108,7 @@ public final class SessionEndpoint: @unchecked Sendable {
                 completion(ProtocolResponse(status: 200, headers: [
                     (name: "Content-Type", value: AWSContentType.json10),
                     (name: "x-amzn-RequestId", value: requestID),
-                ], body: Array(value.jsonBody(processingTimeMilliseconds: ms).utf8)))
+                ], body: value.jsonBodyBytes(processingTimeMilliseconds: ms)))
             case .failure(let error):
                 completion(error.response(requestID: requestID))
             }
