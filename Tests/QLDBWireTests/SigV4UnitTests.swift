@@ -194,5 +194,37 @@ final class SigV4UnitTests: XCTestCase {
         XCTAssertEqual(request.header("x-amz-date"), "d1")
         XCTAssertEqual(request.values("X-Amz-Date"), ["d1", "d2"])
         XCTAssertNil(request.header("Authorization"))
+        // Lookups use the names lower-cased once; a changed header list takes new ones.
+        var changed = request
+        changed.headers.append((name: "Ä-Key", value: "v"))
+        XCTAssertEqual(changed.header("ä-KEY"), "v")
+        XCTAssertNil(request.header("ä-key"))
+        XCTAssertEqual(SigV4Authorization.lowercased("Already-lower".lowercased()), "already-lower")
+        XCTAssertEqual(SigV4Authorization.lowercased("X-Amz-Date"), "x-amz-date")
+        XCTAssertEqual(SigV4Authorization.lowercased("ÄB"), "äb")
+    }
+
+    /// Two headers that differ only in their 64-hex-digit signature parse alike but for it;
+    /// anything else is parsed in full (and only a parse whose signature is those digits is remembered).
+    func testAuthorizationMemoAnswersOnlyHeadersThatDifferInTheSignature() throws {
+        let prefix = "AWS4-HMAC-SHA256 Credential=MEMO/20240501/us-east-1/qldb/aws4_request, SignedHeaders=Host;x-amz-date, Signature="
+        let s1 = String(repeating: "a", count: 64), s2 = String(repeating: "b", count: 63) + "C"
+        let a = try SigV4Authorization.parse(prefix + s1)
+        let b = try SigV4Authorization.parse(prefix + s2)
+        XCTAssertEqual(b, try SigV4Authorization.parseAll(prefix + s2))
+        XCTAssertEqual(a.signature, s1)
+        XCTAssertEqual(b.signature, s2)
+        XCTAssertEqual(b.signedHeaders, ["host", "x-amz-date"])
+        // A header whose last 64 hex digits are not its signature is never remembered under that prefix.
+        let other = "AWS4-HMAC-SHA256 Signature=\(s1), Credential=MEMO/20240501/us-east-1/qldb/aws4_request, SignedHeaders=host, X="
+        let trailing = String(repeating: "d", count: 64)
+        let c = try SigV4Authorization.parse(other + trailing)
+        XCTAssertEqual(c.signature, s1)
+        XCTAssertEqual(try SigV4Authorization.parse(other + String(repeating: "e", count: 64)).signature, s1)
+        // Malformed headers still fail in full, memo or not.
+        XCTAssertThrowsError(try SigV4Authorization.parse(
+            "AWS4-HMAC-SHA256 Credential=MEMO/20240501/us-east-1/qldb, SignedHeaders=host, Signature=" + s1))
+        XCTAssertNil(AuthorizationMemo.split(prefix + "xyz"))
+        XCTAssertEqual(AuthorizationMemo.split(prefix + s1)?.prefix, prefix)
     }
 }

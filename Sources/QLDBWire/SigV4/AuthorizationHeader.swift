@@ -15,8 +15,14 @@ public struct SigV4Authorization: Equatable, Sendable {
     public var scope: String { [date, region, service, terminator].joined(separator: "/") }
 
     /// Parses the header value; failures are AWS's `IncompleteSignatureException`.
-    /// Works on the UTF-8 bytes (every delimiter is ASCII): it runs twice per request.
+    /// A header that differs from one parsed before only in its signature is answered
+    /// from `AuthorizationMemo` (what a client sends all day).
     public static func parse(_ header: String) throws -> SigV4Authorization {
+        try AuthorizationMemo.shared.parse(header, parser: parseAll)
+    }
+
+    /// The whole parse, on the UTF-8 bytes (every delimiter is ASCII).
+    static func parseAll(_ header: String) throws -> SigV4Authorization {
         let bytes = Array(header.utf8)
         var start = 0
         while start < bytes.count, bytes[start] == UInt8(ascii: " ") { start += 1 }
@@ -96,6 +102,31 @@ public struct SigV4Authorization: Equatable, Sendable {
         while low < high, bytes[low] == UInt8(ascii: " ") || bytes[low] == UInt8(ascii: "\t") { low += 1 }
         while high > low, bytes[high - 1] == UInt8(ascii: " ") || bytes[high - 1] == UInt8(ascii: "\t") { high -= 1 }
         return low..<high
+    }
+
+    /// `lowercased(text.utf8)` on the contiguous bytes; a name already in lower case is returned as is.
+    static func lowercased(_ text: String) -> String {
+        var text = text
+        let ascii: (hasUpper: Bool, isASCII: Bool) = text.withUTF8 { bytes in
+            var any: UInt8 = 0
+            var upper = false
+            for b in bytes {
+                any |= b
+                upper = upper || (b >= UInt8(ascii: "A") && b <= UInt8(ascii: "Z"))
+            }
+            return (upper, any < 0x80)
+        }
+        guard ascii.isASCII else { return text.lowercased() }
+        guard ascii.hasUpper else { return text }
+        return text.withUTF8 { bytes in
+            String(unsafeUninitializedCapacity: bytes.count) { out in
+                for i in bytes.indices {
+                    let b = bytes[i]
+                    out[i] = b >= UInt8(ascii: "A") && b <= UInt8(ascii: "Z") ? b | 0x20 : b
+                }
+                return bytes.count
+            }
+        }
     }
 
     /// ASCII lowercasing without building a `String` first; anything else the full Unicode way.

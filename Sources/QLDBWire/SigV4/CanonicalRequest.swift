@@ -135,20 +135,26 @@ public enum SigV4Canonical {
     /// joined with `,`; a signed header absent from the request gets an empty value.
     public static func canonicalHeaders(signedHeaders: [String], headers: [(name: String, value: String)]) -> String {
         var out: [UInt8] = []
-        appendCanonicalHeaders(signedHeaders: signedHeaders, headers: headers, to: &out)
+        appendCanonicalHeaders(signedHeaders: signedHeaders, headers: headers, lowerCasedNames: lowerCasedNames(headers),
+                               to: &out)
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// `signedHeaders` are lower-case (as `SigV4Authorization.parse` returns them).
+    static func lowerCasedNames(_ headers: [(name: String, value: String)]) -> [String] {
+        headers.map { SigV4Authorization.lowercased($0.name) }
+    }
+
+    /// `signedHeaders` are lower-case (as `SigV4Authorization.parse` returns them);
+    /// `lowerCasedNames[i]` is `headers[i].name` lower-cased.
     static func appendCanonicalHeaders(signedHeaders: [String], headers: [(name: String, value: String)],
-                                       to out: inout [UInt8]) {
+                                       lowerCasedNames: [String], to out: inout [UInt8]) {
         for name in signedHeaders {
             var first = true
             out += name.utf8
             out.append(UInt8(ascii: ":"))
-            for header in headers where SignedRequest.sameName(header.name, name) {
+            for i in headers.indices where lowerCasedNames[i] == name {
                 if !first { out.append(UInt8(ascii: ",")) }
-                appendTrimAll(header.value, to: &out)
+                appendTrimAll(headers[i].value, to: &out)
                 first = false
             }
             out.append(UInt8(ascii: "\n"))
@@ -159,14 +165,15 @@ public enum SigV4Canonical {
                                         signedHeaders: [String], headers: [(name: String, value: String)],
                                         payloadHash: String) -> String {
         String(decoding: canonicalRequestBytes(method: method, rawPath: rawPath, rawQuery: rawQuery,
-                                               signedHeaders: signedHeaders, headers: headers, payloadHash: payloadHash),
+                                               signedHeaders: signedHeaders, headers: headers,
+                                               lowerCasedNames: lowerCasedNames(headers), payloadHash: payloadHash),
                as: UTF8.self)
     }
 
     /// `canonicalRequest`'s UTF-8, built in one buffer (what the string to sign hashes).
-    public static func canonicalRequestBytes(method: String, rawPath: String, rawQuery: String?,
-                                             signedHeaders: [String], headers: [(name: String, value: String)],
-                                             payloadHash: String) -> [UInt8] {
+    static func canonicalRequestBytes(method: String, rawPath: String, rawQuery: String?,
+                                      signedHeaders: [String], headers: [(name: String, value: String)],
+                                      lowerCasedNames: [String], payloadHash: String) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(512)
         out += method.uppercased().utf8
@@ -175,7 +182,7 @@ public enum SigV4Canonical {
         out.append(UInt8(ascii: "\n"))
         out += canonicalQuery(rawQuery).utf8
         out.append(UInt8(ascii: "\n"))
-        appendCanonicalHeaders(signedHeaders: signedHeaders, headers: headers, to: &out)
+        appendCanonicalHeaders(signedHeaders: signedHeaders, headers: headers, lowerCasedNames: lowerCasedNames, to: &out)
         out.append(UInt8(ascii: "\n"))   // each header line ends in one, and the block is followed by another
         for (i, name) in signedHeaders.enumerated() {
             if i > 0 { out.append(UInt8(ascii: ";")) }

@@ -6,7 +6,11 @@ public struct SignedRequest: Sendable {
     public var method: String
     /// The request target exactly as sent: raw (percent-encoded) path and query.
     public var target: String
-    public var headers: [(name: String, value: String)]
+    public var headers: [(name: String, value: String)] {
+        didSet { lowerCasedNames = SigV4Canonical.lowerCasedNames(headers) }
+    }
+    /// Each header's name lower-cased, taken once: every lookup and the canonical headers compare these.
+    private(set) var lowerCasedNames: [String]
     public var body: [UInt8]
     /// Where it came from (for logs; not signed).
     public var remoteAddress: String?
@@ -16,6 +20,7 @@ public struct SignedRequest: Sendable {
         self.method = method
         self.target = target
         self.headers = headers
+        self.lowerCasedNames = SigV4Canonical.lowerCasedNames(headers)
         self.body = body
         self.remoteAddress = remoteAddress
     }
@@ -30,7 +35,8 @@ public struct SignedRequest: Sendable {
     }
 
     public func values(_ name: String) -> [String] {
-        headers.filter { SignedRequest.sameName($0.name, name) }.map(\.value)
+        let wanted = SigV4Authorization.lowercased(name)
+        return headers.indices.filter { lowerCasedNames[$0] == wanted }.map { headers[$0].value }
     }
 
     /// Case-insensitive header name comparison, without allocating for ASCII names.
@@ -66,7 +72,8 @@ public struct SignedRequest: Sendable {
     }
 
     public func header(_ name: String) -> String? {
-        headers.first { SignedRequest.sameName($0.name, name) }?.value
+        let wanted = SigV4Authorization.lowercased(name)
+        return headers.indices.first { lowerCasedNames[$0] == wanted }.map { headers[$0].value }
     }
 }
 
@@ -233,7 +240,8 @@ public struct SigV4Verifier: Sendable {
         // The signature.
         let canonical = SigV4Canonical.canonicalRequestBytes(
             method: request.method, rawPath: request.rawPath, rawQuery: request.rawQuery,
-            signedHeaders: auth.signedHeaders, headers: request.headers, payloadHash: payloadHash)
+            signedHeaders: auth.signedHeaders, headers: request.headers, lowerCasedNames: request.lowerCasedNames,
+            payloadHash: payloadHash)
         let stringToSign = SigV4Canonical.stringToSignBytes(
             amzDate: amzDate, scope: [auth.date, auth.region, auth.service, auth.terminator], canonicalRequest: canonical)
         let key = SigningKeyCache.shared.key(secret: credential.secretAccessKey, date: auth.date,
