@@ -20,7 +20,7 @@ public struct PartiQLEngine: Sendable {
               statement.count <= PartiQLEngine.maxStatementLength else {
             throw PartiQLError(.syntax, "Statement is longer than \(PartiQLEngine.maxStatementLength) characters")
         }
-        return try Parser.parse(statement)
+        return try ParsedStatementCache.shared.statement(statement, parse: Parser.parse)
     }
 
     /// Runs a statement; returns its result values (documents, `{documentId}`, `{tableId}`…).
