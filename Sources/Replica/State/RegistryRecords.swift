@@ -1,3 +1,4 @@
+import Checksum
 import Ion
 
 /// QLDB's `LedgerState` as the registry holds it. `DELETED` is never stored:
@@ -183,20 +184,34 @@ public struct TransactionReply: Equatable, Sendable {
         self.blockHash = blockHash
     }
 
+    /// Plain bytes, not Ion: every node builds a reply for every transaction it applies, and only
+    /// the proposing node's completion sees it (an in-memory answer, never stored or sent).
+    /// `0x01`, then the transaction id and strand id (varint length + UTF-8), the sequence
+    /// number (u64, big-endian) and the block hash (varint length + bytes).
     public func encoded() -> [UInt8] {
-        var b = NodeRecordBuilder()
-        b.add("transactionId", transactionId)
-        b.add("blockAddress", .struct([("strandId", .string(strandId)), ("sequenceNo", .int(sequenceNo))]))
-        b.add("blockHash", blob: blockHash)
-        return Ion.writeBinary([b.value])
+        var w = ByteWriter()
+        w.u8(Self.formatVersion)
+        w.blob(Array(transactionId.utf8))
+        w.blob(Array(strandId.utf8))
+        w.u64(UInt64(bitPattern: Int64(sequenceNo)))
+        w.blob(blockHash)
+        return w.bytes
     }
 
+    static let formatVersion: UInt8 = 1
+
     public static func decode(_ bytes: [UInt8]) throws -> TransactionReply {
-        let values = try Ion.read(bytes)
-        guard values.count == 1 else { throw NodeCodingError("reply holds \(values.count) values") }
-        let s = try NodeRecordReader(values[0])
-        let address = try NodeRecordReader(s.field("blockAddress"))
-        return TransactionReply(transactionId: try s.string("transactionId"), strandId: try address.string("strandId"),
-                                sequenceNo: try address.int("sequenceNo"), blockHash: try s.blob("blockHash"))
+        var r = ByteReader(bytes)
+        do {
+            guard try r.u8() == formatVersion else { throw NodeCodingError("reply format is not \(formatVersion)") }
+            let transactionId = String(decoding: try r.blob(max: 1 << 16), as: UTF8.self)
+            let strandId = String(decoding: try r.blob(max: 1 << 16), as: UTF8.self)
+            let sequenceNo = Int(Int64(bitPattern: try r.u64()))
+            let blockHash = try r.blob(max: 1 << 16)
+            guard r.isAtEnd else { throw NodeCodingError("reply has \(r.remaining) bytes after its fields") }
+            return TransactionReply(transactionId: transactionId, strandId: strandId, sequenceNo: sequenceNo, blockHash: blockHash)
+        } catch let error as ByteReaderError {
+            throw NodeCodingError("malformed reply: \(error)")
+        }
     }
 }
