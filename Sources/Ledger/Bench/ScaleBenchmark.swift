@@ -11,9 +11,21 @@ public enum ScaleBenchmark {
     public static let table = "Scale"
 
     static func journalDirectory(_ d: String) -> String { d + "/journal" }
+
+    static func requireLoaded(_ directory: String) throws {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: journalDirectory(directory), isDirectory: &isDirectory),
+              isDirectory.boolValue else {
+            throw ScaleBenchmarkError("no loaded ledger in \(directory) (no journal/ inside): run "
+                + "`tally bench scale --phase load --dir \(directory)` first")
+        }
+    }
     static func stateDirectory(_ d: String) -> String { d + "/state" }
 
-    public static func open(_ directory: String) throws -> (FileJournalStore, Ledger) {
+    /// Opens the ledger a `load` left in `directory`; every phase but `load` refuses a directory
+    /// without one (instead of creating an empty ledger there and measuring nothing).
+    public static func open(_ directory: String, creating: Bool = false) throws -> (FileJournalStore, Ledger) {
+        if !creating { try requireLoaded(directory) }
         let store = try FileJournalStore.open(directory: journalDirectory(directory))
         do {
             let ledger = try Ledger.open(store: store, options: Ledger.Options(stateDirectory: stateDirectory(directory)))
@@ -34,7 +46,7 @@ public enum ScaleBenchmark {
     public static func load(count: Int, directory: String, syncEvery: Int = 10_000, batch: Int = 1,
                             progress: (String) -> Void = { _ in }) throws -> String {
         try? FileManager.default.removeItem(atPath: directory)
-        let (store, ledger) = try open(directory)
+        let (store, ledger) = try open(directory, creating: true)
         defer { ledger.close(); store.close() }
         let setup = ledger.begin()
         _ = try setup.createTable(name: table, tags: [])
@@ -134,6 +146,7 @@ public enum ScaleBenchmark {
 
     /// `LedgerAudit` over the journal and the state store.
     public static func audit(directory: String) throws -> String {
+        try requireLoaded(directory)
         let store = try FileJournalStore.open(directory: journalDirectory(directory))
         defer { store.close() }
         let report = LedgerAudit.run(journal: store, stateDirectory: stateDirectory(directory))
@@ -188,4 +201,10 @@ struct DiskUsage: CustomStringConvertible {
     var description: String {
         String(format: "%.1f MB on disk (%.1f MB apparent, %d files)", Double(allocated) / 1e6, Double(apparent) / 1e6, files)
     }
+}
+
+/// A benchmark asked to measure something that is not there.
+public struct ScaleBenchmarkError: Error, CustomStringConvertible {
+    public var description: String
+    init(_ description: String) { self.description = description }
 }
