@@ -72,7 +72,7 @@ public struct SigV4Authorization: Equatable, Sendable {
         }
         let listBytes = Array(signedHeaderList.utf8)
         let signedHeaders = ranges(listBytes, 0..<listBytes.count, separator: UInt8(ascii: ";"))
-            .map { lowercased(listBytes[$0]) }
+            .map { lowercased(text(listBytes[$0])) }
         guard signedHeaders.allSatisfy({ !$0.isEmpty }) else {
             throw ServiceError.incompleteSignature("SignedHeaders contains an empty header name. Authorization=\(header)")
         }
@@ -104,7 +104,8 @@ public struct SigV4Authorization: Equatable, Sendable {
         return low..<high
     }
 
-    /// `lowercased(text.utf8)` on the contiguous bytes; a name already in lower case is returned as is.
+    /// ASCII lower-casing on the contiguous bytes (a name already in lower case is returned as is);
+    /// anything else the full Unicode way.
     static func lowercased(_ text: String) -> String {
         var text = text
         let ascii: (hasUpper: Bool, isASCII: Bool) = text.withUTF8 { bytes in
@@ -127,12 +128,6 @@ public struct SigV4Authorization: Equatable, Sendable {
                 return bytes.count
             }
         }
-    }
-
-    /// ASCII lowercasing without building a `String` first; anything else the full Unicode way.
-    static func lowercased<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
-        guard bytes.allSatisfy({ $0 < 0x80 }) else { return text(bytes).lowercased() }
-        return String(decoding: bytes.map { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") ? $0 | 0x20 : $0 }, as: UTF8.self)
     }
 
     private static func incomplete(_ missing: [String], _ header: String) -> ServiceError {

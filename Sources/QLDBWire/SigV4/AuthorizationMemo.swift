@@ -1,5 +1,3 @@
-import Foundation
-
 /// Parsed Authorization headers by everything before their last 64 bytes. A client signs
 /// each request of a day with the same credential scope and signed headers, so between
 /// two of its requests only the signature's 64 hex digits at the end differ.
@@ -7,27 +5,20 @@ import Foundation
 /// A header is answered from here only when an earlier header with the same bytes before
 /// its last 64 parsed and those 64 bytes were its signature: the two then split into the
 /// same components (hex digits hold no `,`, `=` or space) and differ only in that value.
-final class AuthorizationMemo: @unchecked Sendable {
+final class AuthorizationMemo: Sendable {
     static let shared = AuthorizationMemo()
     static let signatureLength = 64
-    static let limit = 256
 
-    private let lock = NSLock()
-    private var parsed: [String: SigV4Authorization] = [:]
+    private let parsed = BoundedMemo<String, SigV4Authorization>(capacity: 256)
 
     func parse(_ header: String, parser: (String) throws -> SigV4Authorization) throws -> SigV4Authorization {
         guard let (prefix, signature) = Self.split(header) else { return try parser(header) }
-        if var hit = lock.withLock({ parsed[prefix] }) {
+        if var hit = parsed.value(for: prefix) {
             hit.signature = signature
             return hit
         }
         let auth = try parser(header)
-        if auth.signature == signature {
-            lock.withLock {
-                if parsed.count >= Self.limit { parsed.removeAll(keepingCapacity: true) }
-                parsed[prefix] = auth
-            }
-        }
+        if auth.signature == signature { parsed.remember(auth, for: prefix) }
         return auth
     }
 

@@ -1,4 +1,3 @@
-import Foundation
 import QLDBWire
 
 /// What `checkHead` found when a request's headers arrived (`shouldAccept`),
@@ -8,10 +7,9 @@ import QLDBWire
 /// Bounded: past `capacity` entries (heads whose bodies never came) it starts
 /// over. A request without an entry is checked in full, so an entry only
 /// ever saves repeating a check that passed moments before. Thread-safe.
-final class CheckedHeadMemo: @unchecked Sendable {
+final class CheckedHeadMemo: Sendable {
     static let capacity = 256
-    private var heads: [String: CheckedHead] = [:]
-    private let lock = NSLock()
+    private let heads = BoundedMemo<String, CheckedHead>(capacity: capacity)
 
     /// The Authorization, date and security-token headers, or nil without an Authorization header.
     /// One pass; a name is compared only when its length matches (most headers are none of these).
@@ -37,16 +35,9 @@ final class CheckedHeadMemo: @unchecked Sendable {
         return authorization + key
     }
 
-    func remember(_ head: CheckedHead, for key: String) {
-        lock.withLock {
-            if heads.count >= Self.capacity { heads.removeAll(keepingCapacity: true) }
-            heads[key] = head
-        }
-    }
+    func remember(_ head: CheckedHead, for key: String) { heads.remember(head, for: key) }
 
-    func take(_ key: String) -> CheckedHead? {
-        lock.withLock { heads.removeValue(forKey: key) }
-    }
+    func take(_ key: String) -> CheckedHead? { heads.take(key) }
 
-    var count: Int { lock.withLock { heads.count } }
+    var count: Int { heads.count }
 }
