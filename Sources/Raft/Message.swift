@@ -31,6 +31,17 @@ public enum MessageKind: UInt8, Sendable, Hashable {
     case readIndex
     /// Leader → follower: the read index (`index`) for the request `context`.
     case readIndexResponse
+
+    /// A leader's appends, heartbeats, snapshots and timeout-nows promise
+    /// nothing about the sender's own storage, so they may leave before the
+    /// `Ready` that holds them is durable (see `Ready.messagesBeforePersisting`).
+    /// Every other kind (acknowledgements, votes, read-index traffic) waits.
+    var mayPrecedePersisting: Bool {
+        switch self {
+        case .append, .heartbeat, .snapshot, .timeoutNow: true
+        default: false
+        }
+    }
 }
 
 /// A message between two nodes. One flat struct, as in etcd's raftpb: which

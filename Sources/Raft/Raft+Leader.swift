@@ -12,14 +12,23 @@ extension Raft {
             stamped[i].term = term
             stamped[i].index = first + LogIndex(i)
         }
-        let last = log.append(stamped)
+        log.append(stamped)
         noteAppendedConfChanges(stamped)
-        if let me = tracker.position(of: id) {
-            _ = tracker.progress[me].maybeUpdate(last)
-        }
-        // A single-node cluster commits right away.
-        _ = maybeCommit()
+        // Our own copy counts toward a commit only once it is durable
+        // (`persisted(through:term:)`): the entries go to the followers
+        // while we write them, and a commit never rests on an unsynced copy.
         return first
+    }
+
+    /// The application made our log durable through (`index`, `term`). As
+    /// leader, that is our own acknowledgement: it may commit (thesis §10.2.1).
+    mutating func persisted(through index: LogIndex, term entryTerm: Term) {
+        guard role == .leader, log.term(at: index) == entryTerm,
+              let me = tracker.position(of: id), tracker.progress[me].maybeUpdate(index) else { return }
+        if maybeCommit() {
+            releasePendingReadIndexMessages()
+            broadcastAppend()
+        }
     }
 
     mutating func propose(_ entries: [Entry]) throws(RaftError) -> LogIndex {
@@ -244,7 +253,7 @@ extension Raft {
         }
     }
 
-    private mutating func releasePendingReadIndexMessages() {
+    mutating func releasePendingReadIndexMessages() {
         guard !pendingReadIndexMessages.isEmpty, committedEntryInCurrentTerm else { return }
         let pending = pendingReadIndexMessages
         pendingReadIndexMessages = []

@@ -117,7 +117,7 @@ extension Raft {
         guard conf != tracker.confState else { return }
         tracker.reconfigure(conf, next: log.lastIndex + 1)
         if let me = tracker.position(of: id), role == .leader {
-            tracker.progress[me].match = log.lastIndex
+            tracker.progress[me].match = log.durableLastIndex
             tracker.progress[me].next = log.lastIndex + 1
         }
         if leadTransferee != noNode && !tracker.isVoter(leadTransferee) { leadTransferee = noNode }

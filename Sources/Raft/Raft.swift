@@ -16,8 +16,10 @@ struct Raft {
     /// During a leadership transfer: the target; otherwise `noNode`.
     var leadTransferee: NodeID = noNode
 
-    /// Outgoing messages, drained by `RawNode.ready()`.
+    /// Outgoing messages, drained by `RawNode.ready()`: those that must wait
+    /// until the Ready is durable, and those that need not (see `MessageKind.mayPrecedePersisting`).
     var messages: [Message] = []
+    var messagesBeforePersisting: [Message] = []
     var readStates: [ReadState] = []
     var readOnly = ReadOnly()
     /// Read requests that arrived before this leader committed an entry of its term.
@@ -86,7 +88,7 @@ struct Raft {
         randomizedElectionTimeout = electionTimeout + rng.int(below: electionTimeout)
         leadTransferee = noNode
         tracker.resetVotes()
-        tracker.resetProgress(next: log.lastIndex + 1, selfID: id, selfMatch: log.lastIndex)
+        tracker.resetProgress(next: log.lastIndex + 1, selfID: id, selfMatch: log.durableLastIndex)
         readOnly = ReadOnly()
         pendingReadIndexMessages = []
     }
@@ -209,7 +211,11 @@ struct Raft {
         } else if m.kind != .readIndex {
             m.term = term
         }
-        messages.append(m)
+        if m.kind.mayPrecedePersisting {
+            messagesBeforePersisting.append(m)
+        } else {
+            messages.append(m)
+        }
     }
 
     /// Entry point for every message from the network. Applies the term rules

@@ -22,6 +22,11 @@ struct RaftLog {
     }
 
     var firstIndex: LogIndex { unstable.firstIndex ?? storage.firstIndex }
+
+    /// The last index of the log prefix this node has made durable: what it
+    /// may count as its own copy toward a commit. Entries still unstable (or
+    /// handed out in a `Ready` not yet advanced) are not part of it.
+    var durableLastIndex: LogIndex { min(storage.lastIndex, unstable.offset - 1) }
     var lastIndex: LogIndex { unstable.lastIndex ?? storage.lastIndex }
 
     /// The term at `index`, or nil if it is compacted or beyond the last index.

@@ -133,7 +133,8 @@ public final class RawNode {
         if raft.softState != previousSoftState { return true }
         if raft.hardState != previousHardState { return true }
         if raft.log.hasPendingSnapshot { return true }
-        if !raft.messages.isEmpty || !raft.log.unstableEntries.isEmpty || raft.log.hasNextEntriesToApply {
+        if !raft.messages.isEmpty || !raft.messagesBeforePersisting.isEmpty || !raft.log.unstableEntries.isEmpty
+            || raft.log.hasNextEntriesToApply {
             return true
         }
         return !raft.readStates.isEmpty
@@ -153,10 +154,12 @@ public final class RawNode {
             snapshot: raft.log.unstable.snapshot,
             committedEntries: raft.log.nextEntriesToApply,
             messages: raft.messages,
+            messagesBeforePersisting: raft.messagesBeforePersisting,
             readStates: raft.readStates,
             mustSync: !entries.isEmpty || hard.term != previousHardState.term || hard.vote != previousHardState.vote
         )
         raft.messages = []
+        raft.messagesBeforePersisting = []
         raft.readStates = []
         previousSoftState = soft
         awaitingAdvance = true
@@ -164,7 +167,8 @@ public final class RawNode {
     }
 
     /// Acknowledges that `ready` was handled: its entries and hard state are
-    /// durable and its committed entries applied.
+    /// durable and its committed entries applied. A leader counts the entries
+    /// as its own copy only now, so this may commit them.
     public func advance(_ ready: Ready) {
         precondition(awaitingAdvance, "advance() without ready()")
         awaitingAdvance = false
@@ -176,6 +180,7 @@ public final class RawNode {
         }
         if let last = ready.entries.last {
             raft.log.stableTo(index: last.index, term: last.term)
+            raft.persisted(through: last.index, term: last.term)
         }
         if let snap = ready.snapshot {
             raft.log.stableSnapshotTo(index: snap.metadata.index)

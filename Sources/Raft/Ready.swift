@@ -11,6 +11,12 @@
 /// 4. Make 1–3 durable (fsync) when `mustSync` is true.
 /// 5. Only then send `messages`. (A vote or an append acknowledgement promises
 ///    that the state behind it survives a crash.)
+///
+/// `messagesBeforePersisting` may be sent at any point, best before step 1:
+/// they are a leader's appends, heartbeats, snapshots and timeout-nows, which
+/// promise nothing about its storage. So the leader's fsync and its
+/// followers' run at the same time (Raft thesis §10.2.1); the leader counts
+/// its own copy toward a commit only when `advance` says it is durable.
 /// 6. Apply `committedEntries` in order; serve `readStates` once applied up to
 ///    their index.
 /// 7. Call `advance(ready)`; do not call `ready()` again before that.
@@ -28,6 +34,8 @@ public struct Ready: Sendable {
     public var committedEntries: [Entry]
     /// Messages to send once the above is durable.
     public var messages: [Message]
+    /// Messages that may be sent before the above is durable.
+    public var messagesBeforePersisting: [Message]
     /// Confirmed read-index requests.
     public var readStates: [ReadState]
     /// Whether persisting this Ready requires an fsync (new entries, or a new
@@ -37,6 +45,7 @@ public struct Ready: Sendable {
     /// True when there is nothing to do.
     public var isEmpty: Bool {
         softState == nil && hardState == nil && entries.isEmpty && snapshot == nil
-            && committedEntries.isEmpty && messages.isEmpty && readStates.isEmpty
+            && committedEntries.isEmpty && messages.isEmpty && messagesBeforePersisting.isEmpty
+            && readStates.isEmpty
     }
 }

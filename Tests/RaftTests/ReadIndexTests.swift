@@ -12,9 +12,9 @@ final class ReadIndexTests: XCTestCase {
         try! c.node(1).readIndex(context: bytes("read-1"))
         let rd = c.node(1).ready()
         XCTAssertTrue(rd.readStates.isEmpty, "not before leadership is confirmed")
-        XCTAssertEqual(rd.messages.filter { $0.kind == .heartbeat && $0.context == bytes("read-1") }.count, 2)
+        XCTAssertEqual(rd.messagesBeforePersisting.filter { $0.kind == .heartbeat && $0.context == bytes("read-1") }.count, 2)
         c.node(1).advance(rd)
-        for m in rd.messages { c.node(m.to).step(m) }
+        for m in rd.messagesBeforePersisting + rd.messages { c.node(m.to).step(m) }
         c.stabilize()
         XCTAssertEqual(c.readStates[1], [ReadState(index: 2, context: bytes("read-1"))])
     }

@@ -77,7 +77,70 @@ final class ReplicationTests: XCTestCase {
         XCTAssertEqual(leader.commitIndex, 1, "index 2 (term 2) is on a majority but must not commit")
 
         leader.step(Message(kind: .appendResponse, from: 2, to: 1, term: 3, index: 3))
+        XCTAssertEqual(leader.commitIndex, 1, "the leader's own copy of index 3 is not durable yet")
+
+        persist(leader, into: storage)
         XCTAssertEqual(leader.commitIndex, 3, "index 3 (term 3) on a majority commits 2 and 3")
+    }
+
+    /// Thesis §10.2.1: the leader sends its entries while it writes them, and
+    /// counts its own copy only once durable, so a commit never rests on a copy
+    /// a crash could lose; followers alone may make a majority.
+    func testLeaderCountsItsOwnCopyOnlyOnceDurable() {
+        let voters: [NodeID] = [1, 2, 3]
+        let storage = MemoryStorage(voters: voters)
+        let leader = try! RawNode(config: Config(id: 1, peers: voters), storage: storage)
+        leader.campaign()
+        persist(leader, into: storage)
+        leader.step(Message(kind: .preVoteResponse, from: 2, to: 1, term: 1))
+        leader.step(Message(kind: .voteResponse, from: 2, to: 1, term: 1))
+        XCTAssertEqual(leader.role, .leader)
+        let appended = leader.ready()
+        XCTAssertEqual(appended.entries.map(\.index), [1])
+        XCTAssertEqual(appended.messagesBeforePersisting.filter { $0.kind == .append }.map(\.to), [2, 3],
+                       "the appends may leave before the leader's own write")
+        XCTAssertFalse(appended.messages.contains { $0.kind == .append })
+
+        leader.step(Message(kind: .appendResponse, from: 2, to: 1, term: 1, index: 1))
+        XCTAssertEqual(leader.commitIndex, 0, "one follower and an unsynced leader copy are not a majority")
+        storage.append(appended.entries)
+        leader.advance(appended)
+        XCTAssertEqual(leader.commitIndex, 1, "one follower and the durable leader copy are")
+
+        try! leader.propose(bytes("tx"))
+        let second = leader.ready()
+        XCTAssertEqual(second.entries.map(\.index), [2])
+        leader.step(Message(kind: .appendResponse, from: 2, to: 1, term: 1, index: 2))
+        leader.step(Message(kind: .appendResponse, from: 3, to: 1, term: 1, index: 2))
+        XCTAssertEqual(leader.commitIndex, 2, "two followers commit without the leader's copy")
+        storage.append(second.entries)
+        leader.advance(second)
+        XCTAssertEqual(leader.commitIndex, 2)
+    }
+
+    func testASingleNodeCommitsWhenItsWriteIsDurable() {
+        let storage = MemoryStorage(voters: [1])
+        let node = try! RawNode(config: Config(id: 1, peers: [1]), storage: storage)
+        node.campaign()
+        XCTAssertEqual(node.role, .leader)
+        let rd = node.ready()
+        XCTAssertEqual(rd.entries.map(\.index), [1])
+        XCTAssertTrue(rd.committedEntries.isEmpty, "nothing commits before the write is durable")
+        XCTAssertEqual(node.commitIndex, 0)
+        storage.append(rd.entries)
+        if let hs = rd.hardState { storage.setHardState(hs) }
+        node.advance(rd)
+        XCTAssertEqual(node.commitIndex, 1)
+        XCTAssertEqual(node.ready().committedEntries.map(\.index), [1])
+    }
+
+    /// Handles one Ready as the contract says, synchronously.
+    private func persist(_ node: RawNode, into storage: MemoryStorage) {
+        guard node.hasReady else { return }
+        let rd = node.ready()
+        storage.append(rd.entries)
+        if let hs = rd.hardState { storage.setHardState(hs) }
+        node.advance(rd)
     }
 
     func testSmallMessagesPipelineManyAppends() {

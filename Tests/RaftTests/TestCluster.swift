@@ -168,7 +168,7 @@ final class TestCluster {
         applied[id]! += rd.committedEntries
         readStates[id]! += rd.readStates
         raw.advance(rd)
-        return rd.messages
+        return rd.messagesBeforePersisting + rd.messages
     }
 
     // MARK: Inspection

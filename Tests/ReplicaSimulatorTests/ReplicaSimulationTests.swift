@@ -26,11 +26,13 @@ final class ReplicaSimulationTests: XCTestCase {
     /// leader's commit index, before a new leader had committed its term's
     /// entry, so an acknowledged entry still waiting in the only surviving
     /// copy of the log looked lost. Convergence now means the leader's whole
-    /// log is committed.
+    /// log is committed. (Since the leader sends its entries while it writes
+    /// them, this seed's schedule differs from the one that found the bug; it
+    /// stays as one more seed that must pass.)
     func testSeed100197WaitsForTheNewLeaderToCommit() {
         let report = ReplicaSimulation(seed: 100_197, options: ReplicaSimulationOptions(nodeCount: 3)).run()
         XCTAssertTrue(report.passed, report.violations.joined(separator: "\n"))
-        XCTAssertEqual(report.bitFlipsDetected, 1)
+        XCTAssertGreaterThan(report.acknowledged, 0)
     }
 
     /// Found by scripts/test: a bit flipped in a journal whose ledger was not yet

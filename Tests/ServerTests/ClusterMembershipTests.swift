@@ -60,6 +60,8 @@ final class ClusterMembershipTests: XCTestCase {
             return promoted
         }
         XCTAssertTrue(promoted)
+        // Committed on a majority; a follower outside it appends the change a moment later.
+        _ = clusterWait(10) { h.nodes.values.allSatisfy { membership($0) == ConfState(voters: [1, 2, 3, 4]) } }
         for n in h.nodes.values { XCTAssertEqual(membership(n), ConfState(voters: [1, 2, 3, 4]), n.name) }
 
         // The leader removes itself: the change completes, it hands over and steps down.

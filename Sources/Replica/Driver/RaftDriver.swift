@@ -327,6 +327,9 @@ public final class RaftDriver: Replicator {
         let rd = node.ready()
         noteMembershipEntries(rd.entries)
         if let ss = rd.softState { softStateChanged(ss) }
+        // A leader's appends go out while it writes the same entries: its own
+        // copy counts toward a commit only after `advance` (thesis §10.2.1).
+        send(rd.messagesBeforePersisting)
         if rd.entries.isEmpty && rd.hardState == nil && rd.snapshot == nil {
             afterPersist(rd)
             return
@@ -352,8 +355,8 @@ public final class RaftDriver: Replicator {
         })
     }
 
-    private func afterPersist(_ rd: Ready) {
-        for m in rd.messages {
+    private func send(_ messages: [Message]) {
+        for m in messages {
             if m.kind == .snapshot {
                 snapshotActivity[m.to] = loop.monotonicNow
                 logSnapshotSent(to: m.to, index: m.snapshot?.metadata.index ?? 0)
@@ -363,6 +366,10 @@ public final class RaftDriver: Replicator {
                 if m.kind == .snapshot { node.reportSnapshot(to: m.to, failed: true) }
             }
         }
+    }
+
+    private func afterPersist(_ rd: Ready) {
+        send(rd.messages)
         if let s = rd.snapshot { smApplied = max(smApplied, s.metadata.index) }
         if catchUp != nil {
             deferred.append(contentsOf: rd.committedEntries)
