@@ -55,8 +55,8 @@ final class ClusterStorageTests: XCTestCase {
         XCTAssertEqual(try all(r2), entries(1...5, term: 1) + entries(6...10, term: 3))
     }
 
-    /// A record written after the last synced state (a torn write) is dropped at
-    /// every possible cut; a cut inside the synced region is refused.
+    /// A record cut short after the slot's recorded end (a torn write) is dropped
+    /// at every possible cut; a cut inside the recorded region is refused.
     func testTornTailAtEveryOffset() throws {
         let dir = clusterTempDir("torn")
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -68,7 +68,7 @@ final class ClusterStorageTests: XCTestCase {
         let synced = try Data(contentsOf: URL(fileURLWithPath: segPath))
         let state = try Data(contentsOf: URL(fileURLWithPath: dir + "/state"))
         let record = RaftLogFormat.encodeRecord(Entry(term: 1, index: 11, data: Array("the torn one".utf8)))
-        for cut in 0...record.count {
+        for cut in 0..<record.count {
             try (synced + Data(record[0..<cut])).write(to: URL(fileURLWithPath: segPath))
             try state.write(to: URL(fileURLWithPath: dir + "/state"))
             let r = try FileRaftStorage(directory: dir)
@@ -78,6 +78,14 @@ final class ClusterStorageTests: XCTestCase {
             if cut > 0 { XCTAssertNotNil(r.recoveryNote) }
             r.close()
         }
+        // Written whole, it is kept: it was fsync'ed before the slot caught up.
+        try (synced + Data(record)).write(to: URL(fileURLWithPath: segPath))
+        try state.write(to: URL(fileURLWithPath: dir + "/state"))
+        let whole = try FileRaftStorage(directory: dir)
+        XCTAssertEqual(whole.lastIndex, 11)
+        XCTAssertNil(whole.recoveryNote)
+        whole.close()
+        try synced.write(to: URL(fileURLWithPath: segPath))
         // Corruption inside the acknowledged prefix: refuse with a clear error.
         var bad = [UInt8](synced)
         bad[bad.count - 3] ^= 0xFF

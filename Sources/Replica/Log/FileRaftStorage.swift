@@ -6,11 +6,18 @@ import Raft
 /// `RaftLogFormat`). Entries since the last compaction are also kept in memory,
 /// so Raft's reads never touch the disk.
 ///
-/// Durability: `save` returns only after what it wrote is fsync'ed, and the
-/// state file's slot then records the synced end of the log. On open, bytes
-/// past that end (a torn tail) are dropped; a bad record before it is
-/// corruption of acknowledged data, and `open` refuses with an error naming
-/// the file and offset.
+/// Durability: `save` returns only after what it wrote is fsync'ed: one fsync
+/// of the segment per append. The state file's slot records the hard state and
+/// a synced end of the log; the slot is fsync'ed itself only when the term or
+/// vote changes (before the entries), when the log moves to a new segment, and
+/// on truncation, so its synced end may lag behind the log. On open, every
+/// record up to the recorded end must read back whole, or `open` refuses with an
+/// error naming the file and offset (corruption of acknowledged data). Past it,
+/// records are kept while they read back whole (CRC) and in sequence: they were
+/// fsync'ed before anything acknowledged them. The first one that does not is a
+/// torn write; it and everything after it are dropped, and `recoveryNote` says so.
+/// (After kill -9 the slot write survives in the page cache, so the recorded end
+/// is current; only a power cut can leave it behind.)
 ///
 /// Thread-safety: every method takes an internal lock, so the driver may
 /// `save` on a pool thread while Raft reads on the loop thread.
@@ -36,6 +43,9 @@ public final class FileRaftStorage: RaftLogStore, @unchecked Sendable {
     private var currentSize = 0
     private var stateFD: Int32 = -1
     private var slotSeq: UInt64 = 0
+    /// The segment named by the last slot that was fsync'ed: a slot naming a
+    /// later one must be fsync'ed, or recovery would delete that segment.
+    private var durableSlotSegment: UInt64 = 0
     /// A write failed: the storage is unusable until reopened.
     public private(set) var failure: RaftStorageFailure?
     /// Set by `open` when a torn tail was dropped.
@@ -107,19 +117,29 @@ public final class FileRaftStorage: RaftLogStore, @unchecked Sendable {
 
     // MARK: Writes
 
-    /// Persists one Ready: snapshot (if any), then entries (replacing a
-    /// conflicting suffix), then the hard state; fsync'ed before returning
-    /// (the state-only case skips the fsync when `sync` is false).
+    /// Persists one Ready: snapshot (if any), a new term or vote, then entries
+    /// (replacing a conflicting suffix), then the rest of the hard state. What
+    /// must survive a crash is fsync'ed before returning, whatever `sync` says:
+    /// a snapshot, a term or vote, entries. A commit-only change is not.
     public func save(hardState: HardState?, entries: [Entry], snapshot: Snapshot? = nil, sync: Bool = true) throws {
         lock.lock(); defer { lock.unlock() }
         if let failure { throw failure }
         do {
             if let snapshot, !snapshot.isEmpty { try installSnapshotLocked(snapshot) }
-            if !entries.isEmpty { try appendLocked(entries) }
+            var slotSynced = false
+            if let hardState, hardState.term != hard.term || hardState.vote != hard.vote {
+                // A term or vote is durable before the entries that may carry the
+                // new term: recovery never finds entries newer than its term.
+                hard.term = hardState.term
+                hard.vote = hardState.vote
+                try writeSlotLocked(sync: true)
+                slotSynced = true
+            }
+            if !entries.isEmpty { try appendLocked(entries) }  // fsync'ed
             if let hardState { hard = hardState }
             if hard.commit < offset { hard.commit = offset }
-            if hardState != nil || !entries.isEmpty || snapshot != nil {
-                try writeSlotLocked(sync: sync || !entries.isEmpty)
+            if !entries.isEmpty || (hardState != nil && !slotSynced) {
+                try writeSlotLocked(sync: segments.last.map { $0 != durableSlotSegment } ?? false)
             }
         } catch {
             let f = error as? RaftStorageFailure ?? RaftStorageFailure("\(error)")
@@ -220,6 +240,9 @@ public final class FileRaftStorage: RaftLogStore, @unchecked Sendable {
         }
         if currentFD < 0 { currentFD = try RaftFileIO.open(segPath(loc.segment), O_RDWR) }
         try RaftFileIO.truncate(currentFD, loc.offset, segPath(loc.segment))
+        // The cut records must not come back after a crash: recovery keeps whole
+        // records past the slot's end, and a stale one there would rejoin the log.
+        try RaftFileIO.sync(currentFD, segPath(loc.segment))
         currentSize = loc.offset
         ents.removeSubrange((i + 1)...)
         locs.removeSubrange(i...)
@@ -263,7 +286,10 @@ public final class FileRaftStorage: RaftLogStore, @unchecked Sendable {
             syncedOffset: UInt64(syncedOffset ?? (segments.isEmpty ? 0 : currentSize)))
         let at = Int(slotSeq % 2) * RaftLogFormat.slotSize
         try RaftFileIO.pwriteAll(stateFD, RaftLogFormat.encodeSlot(slot), at: at, statePath)
-        if sync { try RaftFileIO.sync(stateFD, statePath) }
+        if sync {
+            try RaftFileIO.sync(stateFD, statePath)
+            durableSlotSegment = slot.syncedSegment
+        }
     }
 
     // MARK: Recovery
@@ -288,6 +314,7 @@ public final class FileRaftStorage: RaftLogStore, @unchecked Sendable {
             }
         }
         slotSeq = slot?.seq ?? 0
+        durableSlotSegment = slot?.syncedSegment ?? 0
         hard = slot?.hardState ?? HardState()
         let s = snap.metadata
         ents = [Entry(term: s.term, index: s.index)]
@@ -303,7 +330,7 @@ public final class FileRaftStorage: RaftLogStore, @unchecked Sendable {
                 continue
             }
             let bytes = try RaftFileIO.readAll(path)
-            let limit = id == slot.syncedSegment ? Int(slot.syncedOffset) : bytes.count
+            var limit = id == slot.syncedSegment ? Int(slot.syncedOffset) : bytes.count
             var h = ByteReader(bytes, from: 8)
             guard bytes.count >= limit, limit >= RaftLogFormat.segmentHeaderSize,
                   Array(bytes[0..<8]) == RaftLogFormat.segmentMagic, let first = try? h.u64() else {
@@ -339,6 +366,19 @@ public final class FileRaftStorage: RaftLogStore, @unchecked Sendable {
                 loadedLocs.append((id, pos))
                 expected += 1
                 pos = next
+            }
+            if id == slot.syncedSegment {
+                // Past the recorded end: records fsync'ed after the slot was last
+                // made durable, then possibly a torn write.
+                // (A term is durable before its entries, so a newer one is not whole.)
+                while pos < bytes.count, case .record(let e, let next) = RaftLogFormat.readRecord(bytes, at: pos),
+                      e.index == expected, e.term <= hard.term {
+                    loaded.append(e)
+                    loadedLocs.append((id, pos))
+                    expected += 1
+                    pos = next
+                }
+                limit = pos
             }
             if bytes.count > limit {
                 recoveryNote = "dropped \(bytes.count - limit) unsynced bytes at the end of \(path)"
