@@ -5,19 +5,32 @@ extension Ledger {
     /// Bulk loads: from here to `flushBatch()` (or `sync()`, `close()`) the
     /// state store applies every block in one write transaction — one set of
     /// page writes for the batch instead of one per block. The ledger's own
-    /// reads see the batch's blocks at once; the journal is written block by
-    /// block as always. Nothing may take a state snapshot (a statement on
+    /// reads see the batch's blocks at once; the journal's records are
+    /// buffered and written together (`JournalStore.beginBuffering`), always
+    /// before the state store commits, so the store is never ahead of the
+    /// journal. Nothing may take a state snapshot (a statement on
     /// another thread, the scrubber) while a batch is open: callers open and
     /// flush it within one call on the ledger's thread, where snapshots are
-    /// taken. No effect with the in-memory state.
-    public func beginBatch() throws { try stateStore.beginBatch() }
+    /// taken. No effect on the state with the in-memory state.
+    public func beginBatch() throws {
+        try stateStore.beginBatch()
+        store.beginBuffering()
+    }
 
-    /// Commits the open batch (if any) to the state store. If the commit
-    /// fails, the batch's blocks are in the journal but not in the store: the
-    /// ledger is then unusable as after a failed `apply`
-    /// (`LedgerError.stateStoreFailed`, further appends refused) until it is
-    /// reopened, which replays the journal past the store's checkpoint.
+    /// Writes the batch's journal records, then commits the open batch (if
+    /// any) to the state store. If either fails, the ledger is unusable as
+    /// after a failed `apply` (`LedgerError.stateStoreFailed`, further appends
+    /// refused) until it is reopened, which replays the journal past the
+    /// store's checkpoint (a failed journal write leaves the journal behind the
+    /// ledger's memory, and the journal store itself unusable until then).
     public func flushBatch() throws {
+        do {
+            try store.endBuffering()
+        } catch {
+            damage = damage ?? "blocks up to \(state.blockCount) not written to the journal: \(error)"
+            stateStore.discardBatch()
+            throw LedgerError.stateStoreFailed(sequenceNo: state.blockCount, reason: "journal write failed: \(error)")
+        }
         do {
             try stateStore.flush()
         } catch {

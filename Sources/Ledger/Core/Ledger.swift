@@ -279,7 +279,10 @@ public final class Ledger {
     }
 
     /// Closes the state store (the journal store belongs to the caller).
-    public func close() { stateStore.close() }
+    public func close() {
+        try? store.endBuffering()   // the journal's records before the state store's last commit
+        stateStore.close()
+    }
 
     /// Starts an OCC transaction over the current committed state.
     public func begin() -> LedgerTransaction { LedgerTransaction(ledger: self, id: ids.next(), startMs: clock(), startElapsedMs: elapsedClock()) }

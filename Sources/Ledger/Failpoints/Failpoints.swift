@@ -13,6 +13,9 @@ import Foundation
 /// - `state_commit=error` — every commit of a state-store batch
 ///   (`LMDBStateStore.flush`) under `pathPrefix` fails with ENOSPC and the
 ///   batch is dropped, as a full disk fails LMDB's page writes;
+/// - `journal_write=error` — every buffered journal write (the frames of a
+///   batch, `FileJournalStore.writePending`) under `pathPrefix` fails with
+///   ENOSPC and nothing of it stays in the file;
 /// - `clock_offset_ms=N` — `LedgerTime.nowMilliseconds` (the wall clock of
 ///   transaction and block times) reads N ms ahead (negative: behind).
 ///   Process-wide; monotonic clocks are never shifted.
@@ -22,13 +25,15 @@ public enum Failpoints {
         public var fsyncError = false
         public var fsyncDelayMilliseconds = 0
         public var stateCommitError = false
+        public var journalWriteError = false
         public var clockOffsetMilliseconds: Int64 = 0
         /// Fsync faults touch only files under this directory; nil = every file.
         public var pathPrefix: String?
 
         public init() {}
 
-        public var isArmed: Bool { fsyncError || fsyncDelayMilliseconds > 0 || stateCommitError || clockOffsetMilliseconds != 0 }
+        public var isArmed: Bool { fsyncError || fsyncDelayMilliseconds > 0 || stateCommitError || journalWriteError
+            || clockOffsetMilliseconds != 0 }
 
         public static func parse(_ spec: String, pathPrefix: String? = nil) throws -> Settings {
             var s = Settings()
@@ -49,6 +54,11 @@ public enum Failpoints {
                         throw FailpointError("state_commit must be \"error\" or \"ok\", got \"\(kv[1])\"")
                     }
                     s.stateCommitError = kv[1] == "error"
+                case "journal_write":
+                    guard kv[1] == "error" || kv[1] == "ok" else {
+                        throw FailpointError("journal_write must be \"error\" or \"ok\", got \"\(kv[1])\"")
+                    }
+                    s.journalWriteError = kv[1] == "error"
                 case "fsync_delay_ms":
                     guard let n = Int(kv[1]), (0...60_000).contains(n) else {
                         throw FailpointError("fsync_delay_ms must be 0…60000, got \"\(kv[1])\"")
@@ -60,7 +70,7 @@ public enum Failpoints {
                     }
                     s.clockOffsetMilliseconds = n
                 default:
-                    throw FailpointError("unknown failpoint \"\(kv[0])\" (fsync, fsync_delay_ms, state_commit, clock_offset_ms)")
+                    throw FailpointError("unknown failpoint \"\(kv[0])\" (fsync, fsync_delay_ms, state_commit, journal_write, clock_offset_ms)")
                 }
             }
             return s
@@ -101,6 +111,15 @@ public enum Failpoints {
         let s = current
         guard s.stateCommitError else { return nil }
         if let prefix = s.pathPrefix, !(directory + "/").hasPrefix(prefix) { return nil }
+        return ENOSPC
+    }
+
+    /// Called by the journal before a buffered write to `path`: the errno to
+    /// fail it with, if any.
+    public static func beforeJournalWrite(_ path: String) -> Int32? {
+        let s = current
+        guard s.journalWriteError else { return nil }
+        if let prefix = s.pathPrefix, !path.hasPrefix(prefix) { return nil }
         return ENOSPC
     }
 

@@ -54,6 +54,14 @@ extension LMDBStateStore {
         current = LMDBStateView(batch.txn, dbs, rows: rows)   // a fresh view: no cached table or counters
     }
 
+    func discardBatch() {
+        guard let b = batch else { return }
+        batch = nil
+        b.abort()
+        rows.clear()
+        renew()
+    }
+
     /// Commits the open batch, if any.
     func flush() throws {
         guard let b = batch else { return }

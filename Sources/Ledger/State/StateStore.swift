@@ -15,11 +15,14 @@ protocol StateStore: AnyObject {
     /// (see `LMDBStateStore+Batch`); the in-memory store needs none.
     func beginBatch() throws
     func flush() throws
+    /// Drops the open batch uncommitted (its journal records were not written).
+    func discardBatch()
 }
 
 extension StateStore {
     func beginBatch() throws {}
     func flush() throws {}
+    func discardBatch() {}
 }
 
 /// A state value behind a reference, so the ledger and its statements can

@@ -129,6 +129,13 @@ public final class FileJournalStore: JournalStore, @unchecked Sendable {
     var total: Int            // records in all segments
     var synced: Int
     var failure: String?      // set by close() or a failed write/fsync
+    /// Frames appended while buffering (`beginBuffering`), not yet written: they
+    /// belong in the last segment from `pendingOffset` on, as records
+    /// `total - pendingCount ..< total` (already counted in `total` and the offsets).
+    var buffering = false
+    var pending: [UInt8] = []
+    var pendingOffset = 0
+    var pendingCount = 0
     let directoryFD: Int32
     let lockFD: Int32
 
@@ -167,10 +174,14 @@ public final class FileJournalStore: JournalStore, @unchecked Sendable {
             try checkUsable()
             var segment = segments[segments.count - 1]
             if segment.recordCount > 0 && segment.size + frameSize > segmentSize {
+                try writePending()
                 try roll()
                 segment = segments[segments.count - 1]
             }
             let offset = segment.size
+            if buffering {
+                return try appendPending(header: header, record: record, to: segment)
+            }
             do {
                 try header.withUnsafeBytes { h in
                     try record.withUnsafeBytes { p in
@@ -196,6 +207,7 @@ public final class FileJournalStore: JournalStore, @unchecked Sendable {
     public func overwrite(_ index: Int, with record: [UInt8]) throws {
         try lock.withLock {
             try checkUsable()
+            try writePending()
             guard index >= 0 && index < total else {
                 throw JournalStoreError.indexOutOfRange(index: index, count: total)
             }
@@ -220,6 +232,7 @@ public final class FileJournalStore: JournalStore, @unchecked Sendable {
         try syncLock.withLock {
             let (target, segment, alreadySynced) = try lock.withLock { () throws -> (Int, Segment, Int) in
                 try checkUsable()
+                try writePending()
                 return (total, segments[segments.count - 1], synced)
             }
             if target == alreadySynced { return }
@@ -247,6 +260,7 @@ public final class FileJournalStore: JournalStore, @unchecked Sendable {
             guard index >= 0 && index < total else {
                 throw JournalStoreError.indexOutOfRange(index: index, count: total)
             }
+            if index >= total - pendingCount { try writePending() }
             let segment = segmentContaining(index)
             let local = index - segment.firstIndex
             return (segment, segment.frameOffset(local), segment.payloadLength(local))
@@ -258,7 +272,10 @@ public final class FileJournalStore: JournalStore, @unchecked Sendable {
     }
 
     public func forEach(from start: Int, _ body: (Int, [UInt8]) throws -> Void) throws {
-        let end = count
+        let end = try lock.withLock { () throws -> Int in
+            if pendingCount > 0 { try writePending() }
+            return total
+        }
         guard start >= 0 && start <= end else {
             throw JournalStoreError.indexOutOfRange(index: start, count: end)
         }
@@ -300,7 +317,10 @@ public final class FileJournalStore: JournalStore, @unchecked Sendable {
 
     /// Closes the files and releases the directory lock. Later calls throw `.unusable`.
     public func close() {
-        lock.withLock { closeFiles() }
+        lock.withLock {
+            try? writePending()
+            closeFiles()
+        }
     }
 
     // MARK: - Internals

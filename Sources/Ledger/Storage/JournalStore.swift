@@ -31,6 +31,18 @@ public protocol JournalStore: AnyObject {
     /// length, durably, before returning (redaction erases data this way;
     /// nothing else ever rewrites the journal).
     func overwrite(_ index: Int, with record: [UInt8]) throws
+
+    /// From here to `endBuffering()`, appends may gather in memory and be
+    /// written together (reads, `sync` and `overwrite` still see them).
+    func beginBuffering()
+    /// Writes what was buffered and ends buffering. If it throws, the buffered
+    /// records are gone and the store is unusable until reopened.
+    func endBuffering() throws
+}
+
+extension JournalStore {
+    public func beginBuffering() {}
+    public func endBuffering() throws {}
 }
 
 public enum JournalStoreError: Error, Sendable, Equatable, CustomStringConvertible {

@@ -79,8 +79,8 @@ public final class NodeStateMachine: ReplicatedStateMachine {
     }
 
     /// One state-store commit per ledger for a batch of committed entries
-    /// (`Ledger.beginBatch`): the blocks are appended to the journal one by
-    /// one as before; their state-store writes go into one LMDB transaction.
+    /// (`Ledger.beginBatch`): the blocks' journal records are written together,
+    /// then their state-store writes commit in one LMDB transaction.
     public func startApplying() {
         applyBatch = []
     }
