@@ -26,6 +26,8 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CHTTPParser", providers: [.apt(["libhttp-parser-dev"])]),
         .systemLibrary(name: "CLMDB", pkgConfig: "lmdb", providers: [.apt(["liblmdb-dev"])]),
+        // glibc's heap statistics, for the tests that check memory estimates.
+        .systemLibrary(name: "CHeapStats"),
 
         .target(name: "Checksum"),
         .target(name: "LMDB", dependencies: ["CLMDB"]),
@@ -78,7 +80,7 @@ let package = Package(
         .executableTarget(name: "tally-fuzz", dependencies: ["FuzzTargets"], swiftSettings: [.swiftLanguageMode(.v5)]),
 
         .testTarget(name: "IonTests", dependencies: ["Ion"]),
-        .testTarget(name: "PartiQLTests", dependencies: ["PartiQL", "Ion"]),
+        .testTarget(name: "PartiQLTests", dependencies: ["PartiQL", "Ion", "CHeapStats"]),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger", "PartiQL", "Ion", "Checksum", "LMDB"]),
         .testTarget(name: "RaftTests", dependencies: ["Raft"]),
         .testTarget(name: "RaftSimulatorTests", dependencies: ["RaftSimulator", "Raft", "Replica", "SimulationSupport"], swiftSettings: [.swiftLanguageMode(.v5)]),

@@ -107,31 +107,3 @@ public final class StatementBudget: @unchecked Sendable {
         }
     }
 }
-
-extension Value {
-    /// A rough size in memory, for the result budget (not an encoding size).
-    var estimatedBytes: Int {
-        switch self {
-        case .string(let s), .symbol(let s): return 16 + s.utf8.count
-        case .blob(let b), .clob(let b): return 16 + b.count
-        case .struct(let fields): return fields.reduce(16) { $0 + 16 + $1.name.utf8.count + $1.value.estimatedBytes }
-        case .list(let xs), .bag(let xs), .sexp(let xs): return xs.reduce(16) { $0 + $1.estimatedBytes }
-        case .annotated(_, let v): return 16 + v.estimatedBytes
-        default: return 16
-        }
-    }
-}
-
-extension IonValue {
-    /// A rough size in memory, for the statement's memory budget.
-    var estimatedBytes: Int {
-        switch content {
-        case .string(let s): return 16 + s.utf8.count
-        case .symbol(let s): return 16 + (s.text?.utf8.count ?? 0)
-        case .blob(let b), .clob(let b): return 16 + b.count
-        case .struct(let fields): return fields.reduce(16) { $0 + 16 + ($1.name.text?.utf8.count ?? 0) + $1.value.estimatedBytes }
-        case .list(let xs), .sexp(let xs): return xs.reduce(16) { $0 + $1.estimatedBytes }
-        default: return 16
-        }
-    }
-}

@@ -1,0 +1,17 @@
+#ifndef TALLY_CHEAPSTATS_SHIM_H
+#define TALLY_CHEAPSTATS_SHIM_H
+#include <stddef.h>
+#if defined(__GLIBC__) || defined(__linux__)
+#include <malloc.h>
+#endif
+
+// Bytes the allocator has handed out and not yet freed (glibc's `mallinfo2`),
+// or 0 where that is not available. For tests that check memory estimates.
+static inline size_t tally_heap_bytes_in_use(void) {
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33))
+    return mallinfo2().uordblks;
+#else
+    return 0;
+#endif
+}
+#endif
