@@ -17,7 +17,8 @@ struct Checker {
         var prevTerm: Term?
     }
 
-    /// An entry known committed: committed on some node (its persisted commit index covers it).
+    /// An entry known committed: committed on some node (its persisted commit
+    /// index covers it, or its commit index in memory when it applies).
     struct Committed {
         var term: Term
         var kind: EntryKind
@@ -103,7 +104,15 @@ struct Checker {
             }
             seenCommit[node] = max(seenCommit[node] ?? 0, index)
         }
-        return readCommitted(node: node, store: store)
+        return readCommitted(node: node, store: store, commit: store.initialState().hardState.commit)
+    }
+
+    /// A node is about to apply with `commit` as its commit index in memory
+    /// (its Ready's hard state may still be in flight: entries written by
+    /// earlier Readies are applied while it is). Returns the entries this made
+    /// known committed for the first time.
+    mutating func committedInMemory(_ commit: LogIndex, node: NodeID, store: SimLogStore) -> [Entry] {
+        readCommitted(node: node, store: store, commit: min(commit, store.lastIndex))
     }
 
     private mutating func persistedHardState(_ hs: HardState, node: NodeID) {
@@ -123,10 +132,10 @@ struct Checker {
         hardStates[node] = hardState
     }
 
-    /// Entries up to the node's persisted commit index are committed: record
-    /// them, or check them against what was recorded.
-    private mutating func readCommitted(node: NodeID, store: SimLogStore) -> [Entry] {
-        let commit = store.initialState().hardState.commit
+    /// Entries up to `commit` (the node's persisted commit index, or its commit
+    /// index in memory) are committed: record them, or check them against what
+    /// was recorded.
+    private mutating func readCommitted(node: NodeID, store: SimLogStore, commit: LogIndex) -> [Entry] {
         maxCommitObserved = max(maxCommitObserved, commit)
         let from = max((seenCommit[node] ?? 0) + 1, store.firstIndex)
         guard from <= commit else { return [] }

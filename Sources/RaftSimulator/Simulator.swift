@@ -206,6 +206,10 @@ public final class Simulation {
             try node.start(world: world, network: network, options: optionsForIncarnation(),
                            diskLatency: { [world] in world.uniform(0.0001, latency) }, chunkRecords: chunkRecords) { machine in
                 machine.onApplied = { [unowned self] index, command, chain in
+                    if let driver = node.driver {
+                        let fresh = checker.committedInMemory(driver.raftCommitIndex, node: node.id, store: node.store)
+                        if let membership { for e in fresh { if let v = membership.committed(e) { checker.fail(v) } } }
+                    }
                     checker.applied(index: index, command: command, chain: chain, node: node.id)
                 }
                 machine.onCaughtUp = { [unowned self] index, chain in

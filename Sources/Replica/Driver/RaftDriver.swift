@@ -353,6 +353,30 @@ public final class RaftDriver: Replicator {
             if let error { return self.storageFailed(error) }
             self.afterPersist(rd)
         })
+        let written = Self.writtenBefore(rd)
+        if !written.isEmpty {
+            // On the loop's next turn, while the write runs on the pool.
+            loop.execute { [weak self] in self?.applyWhilePersisting(written) }
+        }
+    }
+
+    /// `rd`'s committed entries that precede its new entries: earlier Readies
+    /// wrote them, and were durable before they were advanced, so they may be
+    /// applied while `rd` is written. A batch committed while the next one is
+    /// being written is then acknowledged without waiting for that write.
+    private static func writtenBefore(_ rd: Ready) -> ArraySlice<Entry> {
+        guard rd.snapshot == nil else { return [] }
+        guard let first = rd.entries.first?.index else { return rd.committedEntries[...] }
+        return rd.committedEntries.prefix { $0.index < first }
+    }
+
+    /// Applies `entries` ahead of `afterPersist`, which then skips what is
+    /// applied already (and so does this, if it ran first).
+    private func applyWhilePersisting(_ entries: ArraySlice<Entry>) {
+        guard isRunning, catchUp == nil, let last = entries.last?.index else { return }
+        assert(last <= storage.lastIndex, "entry \(last) applied before it was written")
+        apply(Array(entries))
+        serveReads()
     }
 
     private func send(_ messages: [Message]) {
