@@ -5,9 +5,11 @@ import Raft
 /// `FileRaftStorage` keeps it in files; the simulator keeps it in memory and
 /// loses what was not synced when a node crashes.
 public protocol RaftLogStore: RaftStorage {
-    /// Persists one Ready's hard state, entries and snapshot, in that order,
-    /// and makes them durable before returning when `sync` is true. Called off
-    /// the loop thread, one call at a time.
+    /// Persists one Ready's hard state, entries and snapshot and makes them
+    /// durable before returning when `sync` is true (`Ready.mustSync`: new
+    /// entries, a new term or vote). A store may make more durable than asked
+    /// (`FileRaftStorage` decides by what changed, and writes a new term or
+    /// vote before the entries). Called off the loop thread, one call at a time.
     func save(hardState: HardState?, entries: [Entry], snapshot: Snapshot?, sync: Bool) throws
     /// Records a commit index known applied at start (no fsync needed).
     func raiseCommit(to index: LogIndex)
