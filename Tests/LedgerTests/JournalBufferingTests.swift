@@ -118,17 +118,17 @@ final class JournalBufferingTests: XCTestCase {
     /// commits; if that write fails, the store's batch is dropped too, the
     /// ledger stops, and a reopen continues from the last good batch.
     func testAFailedJournalWriteDropsTheStateBatchAndAReopenContinues() throws {
-        let source = try sourceLedger(seed: 31, blocks: 30)
+        let source = try workloadLedger(seed: 31, blocks: 30)
         let dir = directory()
         let options = Ledger.Options(stateDirectory: dir + "/state")
         var journal = try FileJournalStore.open(directory: dir + "/journal")
         let ledger = try Ledger.open(store: journal, strandId: source.strandId, options: options)
         try ledger.beginBatch()
-        for seq in 0..<10 { try ledger.appendReplicated(record: source.journalRecord(sequenceNo: seq)) }
+        try ledger.appendReplicated(from: source, 0..<10)
         try ledger.flushBatch()
 
         try ledger.beginBatch()
-        for seq in 10..<20 { try ledger.appendReplicated(record: source.journalRecord(sequenceNo: seq)) }
+        try ledger.appendReplicated(from: source, 10..<20)
         Failpoints.arm(try .parse("journal_write=error", pathPrefix: dir + "/journal/"))
         XCTAssertThrowsError(try ledger.flushBatch()) { error in
             guard case LedgerError.stateStoreFailed = error else { return XCTFail("\(error)") }
@@ -147,15 +147,7 @@ final class JournalBufferingTests: XCTestCase {
         defer { reopened.close() }
         XCTAssertEqual(reopened.openStats.fromCheckpoint, 10)
         XCTAssertNil(reopened.openStats.rebuilt, "the store was never ahead of the journal")
-        for seq in 10..<source.blockCount { try reopened.appendReplicated(record: source.journalRecord(sequenceNo: seq)) }
+        try reopened.appendReplicated(from: source, 10..<source.blockCount)
         XCTAssertEqual(try reopened.digest().digest, try source.digest().digest)
-    }
-
-    private func sourceLedger(seed: UInt64, blocks: Int) throws -> Ledger {
-        let clock = FakeClock()
-        let source = try makeLedger(seed: seed, store: MemoryJournalStore(), clock: clock)
-        var workload = Workload(seed: seed)
-        _ = try workload.run(source, clock: clock, blocks: blocks)
-        return source
     }
 }

@@ -36,7 +36,22 @@ func makeLedger(seed: UInt64 = 1, store: JournalStore = MemoryJournalStore(), st
 
 func doc(_ fields: (String, IonValue)...) -> IonValue { .struct(fields) }
 
+/// A ledger of `blocks` blocks of the seeded `Workload`, on a memory journal:
+/// the source of records for tests of replicated appends.
+func workloadLedger(seed: UInt64, blocks: Int) throws -> Ledger {
+    let clock = FakeClock()
+    let source = try makeLedger(seed: seed, store: MemoryJournalStore(), clock: clock)
+    var workload = Workload(seed: seed)
+    _ = try workload.run(source, clock: clock, blocks: blocks)
+    return source
+}
+
 extension Ledger {
+    /// Appends `source`'s records `sequenceNos` as replicated blocks.
+    func appendReplicated(from source: Ledger, _ sequenceNos: Range<Int>) throws {
+        for seq in sequenceNos { try appendReplicated(record: source.journalRecord(sequenceNo: seq)) }
+    }
+
     /// Runs `body` in a transaction, commits and applies it.
     @discardableResult
     func run(_ statement: String = "stmt", _ body: (LedgerTransaction) throws -> Void) throws -> Block? {

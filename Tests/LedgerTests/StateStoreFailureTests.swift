@@ -75,29 +75,22 @@ final class StateBatchFailureTests: XCTestCase {
     override func tearDown() { Failpoints.disarm() }
 
     /// A ledger of `blocks` workload blocks (the leader whose records are replicated).
-    private func sourceLedger(seed: UInt64, blocks: Int) throws -> Ledger {
-        let clock = FakeClock()
-        let source = try makeLedger(seed: seed, store: MemoryJournalStore(), clock: clock)
-        var workload = Workload(seed: seed)
-        _ = try workload.run(source, clock: clock, blocks: blocks)
-        return source
-    }
 
     func testAFailedBatchCommitStopsTheLedgerAndAReopenReplaysIt() throws {
-        let source = try sourceLedger(seed: 17, blocks: 30)
+        let source = try workloadLedger(seed: 17, blocks: 30)
         let dir = NSTemporaryDirectory() + "state-batch-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let journal = MemoryJournalStore()
         let options = Ledger.Options(stateDirectory: dir)
         let ledger = try Ledger.open(store: journal, strandId: source.strandId, options: options)
         try ledger.beginBatch()
-        for seq in 0..<10 { try ledger.appendReplicated(record: source.journalRecord(sequenceNo: seq)) }
+        try ledger.appendReplicated(from: source, 0..<10)
         try ledger.flushBatch()
         XCTAssertNil(ledger.unusableReason)
 
         Failpoints.arm(try .parse("state_commit=error", pathPrefix: dir + "/"))
         try ledger.beginBatch()
-        for seq in 10..<20 { try ledger.appendReplicated(record: source.journalRecord(sequenceNo: seq)) }
+        try ledger.appendReplicated(from: source, 10..<20)
         XCTAssertEqual(ledger.blockCount, 20, "the batch's own reads see its blocks")
         XCTAssertThrowsError(try ledger.flushBatch()) { error in
             guard case LedgerError.stateStoreFailed(let seq, _) = error else { return XCTFail("\(error)") }
@@ -117,7 +110,7 @@ final class StateBatchFailureTests: XCTestCase {
         XCTAssertEqual(reopened.openStats.fromCheckpoint, 10)
         XCTAssertEqual(reopened.openStats.blocks, 10, "the blocks past the store's checkpoint are replayed")
         XCTAssertNil(reopened.unusableReason)
-        for seq in 20..<source.blockCount { try reopened.appendReplicated(record: source.journalRecord(sequenceNo: seq)) }
+        try reopened.appendReplicated(from: source, 20..<source.blockCount)
         XCTAssertEqual(try reopened.digest().digest, try source.digest().digest)
         reopened.close()
     }
@@ -125,17 +118,17 @@ final class StateBatchFailureTests: XCTestCase {
     /// A process that dies mid-batch leaves the journal's records (written, unsynced) and the store
     /// as of its last commit: emulated by dropping the open LMDB transaction uncommitted.
     func testACrashMidBatchLeavesTheJournalAheadAndTheReopenReplaysIt() throws {
-        let source = try sourceLedger(seed: 23, blocks: 25)
+        let source = try workloadLedger(seed: 23, blocks: 25)
         let dir = NSTemporaryDirectory() + "state-crash-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let options = Ledger.Options(stateDirectory: dir + "/state")
         var journal = try FileJournalStore.open(directory: dir + "/journal")
         let ledger = try Ledger.open(store: journal, strandId: source.strandId, options: options)
         try ledger.beginBatch()
-        for seq in 0..<8 { try ledger.appendReplicated(record: source.journalRecord(sequenceNo: seq)) }
+        try ledger.appendReplicated(from: source, 0..<8)
         try ledger.flushBatch()
         try ledger.beginBatch()
-        for seq in 8..<20 { try ledger.appendReplicated(record: source.journalRecord(sequenceNo: seq)) }
+        try ledger.appendReplicated(from: source, 8..<20)
         let store = try XCTUnwrap(ledger.stateStore as? LMDBStateStore)
         store.batch?.abort()   // the crash: the batch's transaction never commits
         store.batch = nil
@@ -151,7 +144,7 @@ final class StateBatchFailureTests: XCTestCase {
         XCTAssertEqual(reopened.openStats.fromCheckpoint, 8)
         XCTAssertEqual(reopened.openStats.blocks, 12)
         XCTAssertNil(reopened.openStats.rebuilt)
-        for seq in 20..<source.blockCount { try reopened.appendReplicated(record: source.journalRecord(sequenceNo: seq)) }
+        try reopened.appendReplicated(from: source, 20..<source.blockCount)
         XCTAssertEqual(try reopened.digest().digest, try source.digest().digest)
     }
 }

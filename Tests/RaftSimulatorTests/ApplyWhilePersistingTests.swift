@@ -8,30 +8,12 @@ import XCTest
 /// new entries are being written, when earlier Readies wrote them all; an
 /// entry of the Ready in flight is never applied before its write completes.
 final class ApplyWhilePersistingTests: XCTestCase {
-    private final class Machine: ReplicatedStateMachine {
-        var applied: [UInt64] = []
-        var durableIndex: UInt64 { 0 }
-        func apply(index: UInt64, command: [UInt8]) -> ApplyResult {
-            applied.append(index)
-            return .applied(reply: [])
-        }
-        func sync() throws {}
-    }
-
     func testCommittedEntriesWrittenEarlierApplyWhileTheNextWriteRunsButNotItsOwn() throws {
-        let world = SimWorld(seed: 1)
-        let network = SimNetwork(world: world)
-        network.minDelay = 0.001
-        network.maxDelay = 0.001
         let store = SimLogStore(voters: [1, 2, 3])
-        let machine = Machine()
+        let machine = RecordingMachine()
         // Every log write takes 50 ms of virtual time.
-        let driver = try RaftDriver(configuration: ReplicaConfiguration(nodeName: "n2", nodeID: 2, voters: [1, 2, 3]),
-                                    loop: SimLoop(world: world, alive: { true }, diskLatency: { 0.05 }),
-                                    link: SimLink(id: 2, network: network, alive: { true }),
-                                    storage: store, stateMachine: machine)
-        try driver.start()
-        let leader = SimLink(id: 1, network: network, alive: { true })
+        let follower = try ScriptedFollower(store: store, machine: machine, diskLatency: 0.05)
+        let (world, driver, leader) = (follower.world, follower.driver, follower.leader)
         var acks: [LogIndex] = []
         leader.onRaftMessage = { if $0.kind == .appendResponse, !$0.reject { acks.append($0.index) } }
         try leader.start()

@@ -9,14 +9,6 @@ import XCTest
 /// lag. Records past it were fsync'ed before they were acknowledged: recovery
 /// keeps them while they read back whole, and drops a torn write after them.
 final class ClusterStorageSlotTests: XCTestCase {
-    private func entries(_ range: ClosedRange<UInt64>, term: UInt64) -> [Entry] {
-        range.map { Entry(term: term, index: $0, kind: .normal, data: Array("entry-\($0)-t\(term)".utf8)) }
-    }
-
-    private func all(_ s: FileRaftStorage) throws -> [Entry] {
-        try s.entries(from: s.firstIndex, to: s.lastIndex + 1, maxSize: .max)
-    }
-
     private struct Files {
         let dir: String
         var segment: String { dir + "/log/" + (try! FileManager.default.contentsOfDirectory(atPath: dir + "/log").first!) }
@@ -31,10 +23,10 @@ final class ClusterStorageSlotTests: XCTestCase {
     private func ledgerWithALaggingSlot(_ tag: String) throws -> (Files, [UInt8]) {
         let files = Files(dir: clusterTempDir(tag))
         let s = try FileRaftStorage(directory: files.dir)
-        try s.save(hardState: HardState(term: 1, vote: 1, commit: 2), entries: entries(1...5, term: 1))
+        try s.save(hardState: HardState(term: 1, vote: 1, commit: 2), entries: clusterEntries(1...5, term: 1))
         let durable = try files.read(files.state)
-        try s.save(hardState: HardState(term: 1, vote: 1, commit: 7), entries: entries(6...10, term: 1))
-        try s.save(hardState: HardState(term: 1, vote: 1, commit: 12), entries: entries(11...15, term: 1))
+        try s.save(hardState: HardState(term: 1, vote: 1, commit: 7), entries: clusterEntries(6...10, term: 1))
+        try s.save(hardState: HardState(term: 1, vote: 1, commit: 12), entries: clusterEntries(11...15, term: 1))
         s.close()
         return (files, durable)
     }
@@ -44,12 +36,12 @@ final class ClusterStorageSlotTests: XCTestCase {
         defer { try? FileManager.default.removeItem(atPath: files.dir) }
         try files.write(durable, to: files.state)  // the later slot writes were lost
         let r = try FileRaftStorage(directory: files.dir)
-        XCTAssertEqual(try all(r), entries(1...15, term: 1), "every fsync'ed record is back")
+        XCTAssertEqual(try allEntries(r), clusterEntries(1...15, term: 1), "every fsync'ed record is back")
         XCTAssertEqual(r.initialState().hardState, HardState(term: 1, vote: 1, commit: 2))
         XCTAssertNil(r.recoveryNote)
-        try r.save(hardState: nil, entries: entries(16...16, term: 1))
+        try r.save(hardState: nil, entries: clusterEntries(16...16, term: 1))
         r.close()
-        XCTAssertEqual(try all(FileRaftStorage(directory: files.dir)), entries(1...16, term: 1))
+        XCTAssertEqual(try allEntries(FileRaftStorage(directory: files.dir)), clusterEntries(1...16, term: 1))
     }
 
     func testATornWritePastALaggingSlotIsDroppedAtEveryCut() throws {
@@ -62,7 +54,7 @@ final class ClusterStorageSlotTests: XCTestCase {
             try files.write(written + record[0..<cut], to: segment)
             try files.write(durable, to: files.state)
             let r = try FileRaftStorage(directory: files.dir)
-            XCTAssertEqual(try all(r), entries(1...15, term: 1), "cut at \(cut)")
+            XCTAssertEqual(try allEntries(r), clusterEntries(1...15, term: 1), "cut at \(cut)")
             if cut > 0 { XCTAssertNotNil(r.recoveryNote, "cut at \(cut)") }
             r.close()
             XCTAssertEqual(try files.read(segment), written, "the torn bytes are gone from the file (cut at \(cut))")
@@ -76,17 +68,17 @@ final class ClusterStorageSlotTests: XCTestCase {
         let written = try files.read(segment)
         // Past the recorded end (in record 12): indistinguishable from a torn
         // write, so the log ends before it and nothing damaged is served.
-        let record12 = try XCTUnwrap(find(entries(12...12, term: 1)[0], in: written))
+        let record12 = try XCTUnwrap(find(clusterEntries(12...12, term: 1)[0], in: written))
         var flipped = written
         flipped[record12 + 10] ^= 0x01
         try files.write(flipped, to: segment)
         try files.write(durable, to: files.state)
         let r = try FileRaftStorage(directory: files.dir)
-        XCTAssertEqual(try all(r), entries(1...11, term: 1))
+        XCTAssertEqual(try allEntries(r), clusterEntries(1...11, term: 1))
         XCTAssertNotNil(r.recoveryNote)
         r.close()
         // Before it (in record 3): acknowledged data is damaged; refuse.
-        let record3 = try XCTUnwrap(find(entries(3...3, term: 1)[0], in: written))
+        let record3 = try XCTUnwrap(find(clusterEntries(3...3, term: 1)[0], in: written))
         flipped = written
         flipped[record3 + 10] ^= 0x01
         try files.write(flipped, to: segment)
@@ -102,14 +94,14 @@ final class ClusterStorageSlotTests: XCTestCase {
         let files = Files(dir: clusterTempDir("lagterm"))
         defer { try? FileManager.default.removeItem(atPath: files.dir) }
         let s = try FileRaftStorage(directory: files.dir)
-        try s.save(hardState: HardState(term: 1, vote: 1, commit: 2), entries: entries(1...5, term: 1))
+        try s.save(hardState: HardState(term: 1, vote: 1, commit: 2), entries: clusterEntries(1...5, term: 1))
         let termOne = try files.read(files.state)
-        try s.save(hardState: HardState(term: 2, vote: 2, commit: 5), entries: entries(6...8, term: 2))
+        try s.save(hardState: HardState(term: 2, vote: 2, commit: 5), entries: clusterEntries(6...8, term: 2))
         s.close()
-        XCTAssertEqual(try all(FileRaftStorage(directory: files.dir)), entries(1...5, term: 1) + entries(6...8, term: 2))
+        XCTAssertEqual(try allEntries(FileRaftStorage(directory: files.dir)), clusterEntries(1...5, term: 1) + clusterEntries(6...8, term: 2))
         try files.write(termOne, to: files.state)
         let r = try FileRaftStorage(directory: files.dir)
-        XCTAssertEqual(try all(r), entries(1...5, term: 1))
+        XCTAssertEqual(try allEntries(r), clusterEntries(1...5, term: 1))
         XCTAssertEqual(r.initialState().hardState.term, 1)
     }
 

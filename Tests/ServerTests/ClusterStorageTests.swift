@@ -5,21 +5,13 @@ import XCTest
 @testable import Server
 
 final class ClusterStorageTests: XCTestCase {
-    private func entries(_ range: ClosedRange<UInt64>, term: UInt64) -> [Entry] {
-        range.map { Entry(term: term, index: $0, kind: .normal, data: Array("entry-\($0)-t\(term)".utf8)) }
-    }
-
-    private func all(_ s: FileRaftStorage) throws -> [Entry] {
-        try s.entries(from: s.firstIndex, to: s.lastIndex + 1, maxSize: .max)
-    }
-
     func testReopenRoundTrip() throws {
         let dir = clusterTempDir("rt")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         var s: FileRaftStorage? = try FileRaftStorage(directory: dir, voters: [1, 2, 3], segmentSize: 512)
-        try s!.save(hardState: HardState(term: 1, vote: 2, commit: 0), entries: entries(1...20, term: 1))
-        try s!.save(hardState: HardState(term: 2, vote: 3, commit: 15), entries: entries(21...40, term: 2))
-        let before = try all(s!)
+        try s!.save(hardState: HardState(term: 1, vote: 2, commit: 0), entries: clusterEntries(1...20, term: 1))
+        try s!.save(hardState: HardState(term: 2, vote: 3, commit: 15), entries: clusterEntries(21...40, term: 2))
+        let before = try allEntries(s!)
         s!.close()
         s = nil
         let r = try FileRaftStorage(directory: dir, voters: [1, 2, 3], segmentSize: 512)
@@ -27,7 +19,7 @@ final class ClusterStorageTests: XCTestCase {
         XCTAssertEqual(r.initialState().confState.voters, [1, 2, 3])
         XCTAssertEqual(r.firstIndex, 1)
         XCTAssertEqual(r.lastIndex, 40)
-        XCTAssertEqual(try all(r), before)
+        XCTAssertEqual(try allEntries(r), before)
         XCTAssertEqual(try r.term(at: 0), 0)
         XCTAssertEqual(try r.term(at: 30), 2)
         XCTAssertNil(r.recoveryNote)
@@ -39,20 +31,20 @@ final class ClusterStorageTests: XCTestCase {
         let dir = clusterTempDir("trunc")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let s = try FileRaftStorage(directory: dir, segmentSize: 300)
-        try s.save(hardState: HardState(term: 1, vote: 1, commit: 3), entries: entries(1...12, term: 1))
+        try s.save(hardState: HardState(term: 1, vote: 1, commit: 3), entries: clusterEntries(1...12, term: 1))
         // A new leader overwrites 6... with its own term (crossing segment boundaries).
-        try s.save(hardState: HardState(term: 3, vote: 2, commit: 3), entries: entries(6...8, term: 3))
+        try s.save(hardState: HardState(term: 3, vote: 2, commit: 3), entries: clusterEntries(6...8, term: 3))
         XCTAssertEqual(s.lastIndex, 8)
         XCTAssertEqual(try s.term(at: 5), 1)
         XCTAssertEqual(try s.term(at: 6), 3)
         s.close()
         let r = try FileRaftStorage(directory: dir, segmentSize: 300)
         XCTAssertEqual(r.lastIndex, 8)
-        XCTAssertEqual(try all(r), entries(1...5, term: 1) + entries(6...8, term: 3))
-        try r.save(hardState: nil, entries: entries(9...10, term: 3))
+        XCTAssertEqual(try allEntries(r), clusterEntries(1...5, term: 1) + clusterEntries(6...8, term: 3))
+        try r.save(hardState: nil, entries: clusterEntries(9...10, term: 3))
         r.close()
         let r2 = try FileRaftStorage(directory: dir, segmentSize: 300)
-        XCTAssertEqual(try all(r2), entries(1...5, term: 1) + entries(6...10, term: 3))
+        XCTAssertEqual(try allEntries(r2), clusterEntries(1...5, term: 1) + clusterEntries(6...10, term: 3))
     }
 
     /// A record cut short after the slot's recorded end (a torn write) is dropped
@@ -61,7 +53,7 @@ final class ClusterStorageTests: XCTestCase {
         let dir = clusterTempDir("torn")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let s = try FileRaftStorage(directory: dir)
-        try s.save(hardState: HardState(term: 1, vote: 1, commit: 5), entries: entries(1...10, term: 1))
+        try s.save(hardState: HardState(term: 1, vote: 1, commit: 5), entries: clusterEntries(1...10, term: 1))
         s.close()
         let segName = try FileManager.default.contentsOfDirectory(atPath: dir + "/log").first!
         let segPath = dir + "/log/" + segName
@@ -73,7 +65,7 @@ final class ClusterStorageTests: XCTestCase {
             try state.write(to: URL(fileURLWithPath: dir + "/state"))
             let r = try FileRaftStorage(directory: dir)
             XCTAssertEqual(r.lastIndex, 10, "cut at \(cut)")
-            XCTAssertEqual(try all(r), entries(1...10, term: 1), "cut at \(cut)")
+            XCTAssertEqual(try allEntries(r), clusterEntries(1...10, term: 1), "cut at \(cut)")
             XCTAssertEqual(r.initialState().hardState, HardState(term: 1, vote: 1, commit: 5))
             if cut > 0 { XCTAssertNotNil(r.recoveryNote) }
             r.close()
@@ -103,7 +95,7 @@ final class ClusterStorageTests: XCTestCase {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let s = try FileRaftStorage(directory: dir, voters: [1, 2, 3], segmentSize: 400)
         for b in stride(from: 1, through: 26, by: 5) {
-            try s.save(hardState: HardState(term: 2, vote: 1, commit: UInt64(b + 4)), entries: entries(UInt64(b)...UInt64(b + 4), term: 2))
+            try s.save(hardState: HardState(term: 2, vote: 1, commit: UInt64(b + 4)), entries: clusterEntries(UInt64(b)...UInt64(b + 4), term: 2))
         }
         let segsBefore = try FileManager.default.contentsOfDirectory(atPath: dir + "/log").count
         try s.createSnapshot(at: 25, confState: ConfState(voters: [1, 2, 3]), data: [9, 9, 9])
@@ -112,24 +104,24 @@ final class ClusterStorageTests: XCTestCase {
         XCTAssertEqual(try s.term(at: 25), 2)
         XCTAssertThrowsError(try s.entries(from: 20, to: 27, maxSize: .max))
         XCTAssertLessThan(try FileManager.default.contentsOfDirectory(atPath: dir + "/log").count, segsBefore)
-        try s.save(hardState: HardState(term: 2, vote: 1, commit: 32), entries: entries(31...32, term: 2))
+        try s.save(hardState: HardState(term: 2, vote: 1, commit: 32), entries: clusterEntries(31...32, term: 2))
         s.close()
         let r = try FileRaftStorage(directory: dir, voters: [1, 2, 3], segmentSize: 400)
         XCTAssertEqual(r.firstIndex, 26)
         XCTAssertEqual(r.lastIndex, 32)
         XCTAssertEqual(try r.snapshot().metadata, SnapshotMetadata(index: 25, term: 2, confState: ConfState(voters: [1, 2, 3])))
         XCTAssertEqual(try r.snapshot().data, [9, 9, 9])
-        XCTAssertEqual(try all(r), entries(26...32, term: 2))
+        XCTAssertEqual(try allEntries(r), clusterEntries(26...32, term: 2))
         // Installing a leader's snapshot replaces the whole log.
         let snap = Snapshot(metadata: SnapshotMetadata(index: 100, term: 5, confState: ConfState(voters: [1, 2, 3])), data: [1])
         try r.save(hardState: HardState(term: 5, vote: 0, commit: 100), entries: [], snapshot: snap)
         XCTAssertEqual(r.firstIndex, 101)
         XCTAssertEqual(r.lastIndex, 100)
-        try r.save(hardState: nil, entries: entries(101...103, term: 5))
+        try r.save(hardState: nil, entries: clusterEntries(101...103, term: 5))
         r.close()
         let r2 = try FileRaftStorage(directory: dir, segmentSize: 400)
         XCTAssertEqual(r2.firstIndex, 101)
-        XCTAssertEqual(try all(r2), entries(101...103, term: 5))
+        XCTAssertEqual(try allEntries(r2), clusterEntries(101...103, term: 5))
         XCTAssertEqual(r2.initialState().hardState.commit, 100)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir + "/log").count, 1)
     }

@@ -16,6 +16,16 @@ func clusterWait(_ timeout: Double, _ condition: () -> Bool) -> Bool {
     return condition()
 }
 
+/// Raft log entries `range` of `term`, whose data names both (storage tests).
+func clusterEntries(_ range: ClosedRange<UInt64>, term: UInt64) -> [Entry] {
+    range.map { Entry(term: term, index: $0, kind: .normal, data: Array("entry-\($0)-t\(term)".utf8)) }
+}
+
+/// Every entry `storage` holds.
+func allEntries(_ storage: FileRaftStorage) throws -> [Entry] {
+    try storage.entries(from: storage.firstIndex, to: storage.lastIndex + 1, maxSize: .max)
+}
+
 func clusterTempDir(_ tag: String) -> String {
     let dir = NSTemporaryDirectory() + "tally-cluster-\(tag)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
     try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)

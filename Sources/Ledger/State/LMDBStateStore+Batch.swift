@@ -45,15 +45,13 @@ extension LMDBStateStore {
                 compactionPending = true
             }
         } catch {
-            self.batch = nil
-            batch.abort()
-            rows.clear()
-            renew()
+            discardBatch()
             throw error
         }
         current = LMDBStateView(batch.txn, dbs, rows: rows)   // a fresh view: no cached table or counters
     }
 
+    /// Aborts the open batch, if any: none of its blocks reach the store.
     func discardBatch() {
         guard let b = batch else { return }
         batch = nil
