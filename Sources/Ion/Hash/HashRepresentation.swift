@@ -4,6 +4,28 @@ enum HashRepresentation {
     @inline(__always)
     static func needsEscape(_ b: UInt8) -> Bool { b == 0x0B || b == 0x0E || b == 0x0C }
 
+    /// Whether any byte is a marker (0x0B, 0x0C, 0x0E). Eight bytes at a time:
+    /// a word can hold one only if it has a byte in 0x0B...0x0E ("has a byte
+    /// between", Sean Anderson's bit hacks), which only then is checked byte by byte.
+    static func containsMarker(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101, low7: UInt64 = 0x7F7F_7F7F_7F7F_7F7F, high: UInt64 = 0x8080_8080_8080_8080
+        var i = 0
+        while i + 8 <= bytes.count {
+            let x = bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            let t = x & low7
+            // Bytes b with 0x0A < b < 0x0F set their top bit.
+            if (ones &* (127 + 0x0F) &- t) & ~x & (t &+ ones &* (127 - 0x0A)) & high != 0 {
+                for j in i..<i + 8 where needsEscape(bytes[j]) { return true }
+            }
+            i += 8
+        }
+        while i < bytes.count {
+            if needsEscape(bytes[i]) { return true }
+            i += 1
+        }
+        return false
+    }
+
     /// Big-endian magnitude with no leading zero bytes (nothing for 0).
     static func appendMagnitude(_ value: UInt64, to out: inout [UInt8]) {
         guard value != 0 else { return }
@@ -14,44 +36,61 @@ enum HashRepresentation {
         }
     }
 
+    /// VarUInt: seven bits a byte, most significant first, end flag in bit 7 of the last.
     static func appendVarUInt(_ value: UInt64, to out: inout [UInt8]) {
-        var groups: [UInt8] = [UInt8(value & 0x7F) | 0x80]
-        var rest = value >> 7
-        while rest != 0 {
-            groups.append(UInt8(rest & 0x7F))
-            rest >>= 7
+        var shift = (max(1, 64 - value.leadingZeroBitCount) + 6) / 7 * 7
+        while shift > 7 {
+            shift -= 7
+            out.append(UInt8(truncatingIfNeeded: value >> UInt64(shift)) & 0x7F)
         }
-        out.append(contentsOf: groups.reversed())
+        out.append(UInt8(truncatingIfNeeded: value) & 0x7F | 0x80)
     }
 
     /// VarInt: sign in bit 6 of the first byte, end flag in bit 7 of the last.
     static func appendVarInt(_ value: Int, negativeZero: Bool = false, to out: inout [UInt8]) {
         let negative = value < 0 || negativeZero
-        var magnitude = value.magnitude
-        var groups: [UInt8] = []
-        groups.append(UInt8(magnitude & 0x7F))
-        magnitude >>= 7
-        while magnitude != 0 {
-            groups.append(UInt8(magnitude & 0x7F))
-            magnitude >>= 7
+        let magnitude = UInt64(value.magnitude)
+        // The first (most significant) byte has only 6 bits for magnitude.
+        let bits = 64 - magnitude.leadingZeroBitCount
+        let count = max(1, (bits + 1 + 6) / 7)
+        var shift = (count - 1) * 7
+        var first = UInt8(truncatingIfNeeded: magnitude >> UInt64(shift)) & 0x3F
+        if negative { first |= 0x40 }
+        if count == 1 {
+            out.append(first | 0x80)
+            return
         }
-        // The first (most significant) group has only 6 bits for magnitude.
-        if groups[groups.count - 1] & 0x40 != 0 { groups.append(0) }
-        groups[0] |= 0x80
-        if negative { groups[groups.count - 1] |= 0x40 }
-        out.append(contentsOf: groups.reversed())
+        out.append(first)
+        while shift > 7 {
+            shift -= 7
+            out.append(UInt8(truncatingIfNeeded: magnitude >> UInt64(shift)) & 0x7F)
+        }
+        out.append(UInt8(truncatingIfNeeded: magnitude) & 0x7F | 0x80)
     }
 
     /// Signed-magnitude Int: big-endian magnitude with the sign in the top bit.
     static func appendSignedMagnitude(_ value: IonInt, negativeZero: Bool = false, to out: inout [UInt8]) {
-        var bytes = value.magnitudeBytes
-        if bytes.isEmpty {
+        guard case .small(let v) = value else {
+            var bytes = value.magnitudeBytes
+            if bytes.isEmpty {
+                if negativeZero { out.append(0x80) }
+                return
+            }
+            if bytes[0] & 0x80 != 0 { bytes.insert(0, at: 0) }
+            if value.isNegative { bytes[0] |= 0x80 }
+            out.append(contentsOf: bytes)
+            return
+        }
+        let magnitude = v.magnitude
+        if magnitude == 0 {
             if negativeZero { out.append(0x80) }
             return
         }
-        if bytes[0] & 0x80 != 0 { bytes.insert(0, at: 0) }
-        if value.isNegative { bytes[0] |= 0x80 }
-        out.append(contentsOf: bytes)
+        let start = out.count
+        // A magnitude whose top bit is set needs a leading zero byte for the sign.
+        if magnitude.leadingZeroBitCount % 8 == 0 { out.append(0) }
+        appendMagnitude(magnitude, to: &out)
+        if v < 0 { out[start] |= 0x80 }
     }
 
     static func decimal(_ d: IonDecimal, to out: inout [UInt8]) {

@@ -1,48 +1,60 @@
-/// Writes Ion Hash serializations, reusing one set of scratch buffers per
-/// struct nesting level so that hashing a document allocates little.
+/// Writes Ion Hash serializations into one growing buffer used as a stack.
+///
+/// A struct's fields are each serialized at the end of the output, digested
+/// there, and cut off again; their digests wait on a second stack until the
+/// last field is done, then go into the output sorted. Nested structs push onto
+/// the same two stacks, so hashing a document allocates nothing per field and
+/// nothing per nesting level.
 struct IonHashSerializer<Function: IonHashFunction> {
     let function: Function
-    /// Per struct depth: the field being serialized, the field digests laid
-    /// end to end, and each digest's range in that buffer.
-    private var fieldBuffers: [[UInt8]] = []
-    private var digestBuffers: [[UInt8]] = []
-    private var spanBuffers: [[Range<Int>]] = []
+    /// Field digests of every struct being serialized, end to end.
+    private var digests: [UInt8] = []
+    /// Each waiting digest's range in `digests`.
+    private var spans: [Range<Int>] = []
 
     init(function: Function) {
         self.function = function
+        digests.reserveCapacity(32 * 64)
+        spans.reserveCapacity(64)
     }
 
-    mutating func serialize(_ value: IonValue, into out: inout [UInt8], depth: Int) {
+    mutating func serialize(_ value: borrowing IonValue, into out: inout [UInt8]) {
         if value.annotations.isEmpty {
-            serializeContent(value.content, into: &out, depth: depth)
+            serializeContent(value.content, into: &out)
             return
         }
         out.append(0x0B)
         out.append(0xE0)
-        for annotation in value.annotations {
-            serializeSymbol(annotation, into: &out)
+        value.annotations.withUnsafeBufferPointer { annotations in
+            for i in annotations.indices { serializeSymbol(annotations[i], into: &out) }
         }
-        serializeContent(value.content, into: &out, depth: depth)
+        serializeContent(value.content, into: &out)
         out.append(0x0E)
     }
 
     private func serializeSymbol(_ symbol: IonSymbol, into out: inout [UInt8]) {
-        guard var text = symbol.text else {
-            out.append(contentsOf: [0x0B, 0x71, 0x0E])
+        guard let text = symbol.text else {
+            out.append(0x0B)
+            out.append(0x71)
+            out.append(0x0E)
             return
         }
         out.append(0x0B)
         out.append(0x70)
-        text.withUTF8 { appendEscaped(UnsafeRawBufferPointer($0), to: &out) }
+        appendEscaped(text, to: &out)
         out.append(0x0E)
     }
 
-    private mutating func serializeContent(_ content: IonContent, into out: inout [UInt8], depth: Int) {
+    private mutating func serializeContent(_ content: borrowing IonContent, into out: inout [UInt8]) {
         switch content {
         case .null(let type):
-            out.append(contentsOf: [0x0B, type == .null ? 0x0F : type.rawValue << 4 | 0x0F, 0x0E])
+            out.append(0x0B)
+            out.append(type == .null ? 0x0F : type.rawValue << 4 | 0x0F)
+            out.append(0x0E)
         case .bool(let b):
-            out.append(contentsOf: [0x0B, b ? 0x11 : 0x10, 0x0E])
+            out.append(0x0B)
+            out.append(b ? 0x11 : 0x10)
+            out.append(0x0E)
         case .int(let i):
             scalar(i.isNegative ? 0x30 : 0x20, into: &out) { out in
                 if case .small(let v) = i {
@@ -59,10 +71,10 @@ struct IonHashSerializer<Function: IonHashFunction> {
             scalar(0x60, into: &out) { HashRepresentation.timestamp(t, to: &$0) }
         case .symbol(let s):
             serializeSymbol(s, into: &out)
-        case .string(var s):
+        case .string(let s):
             out.append(0x0B)
             out.append(0x80)
-            s.withUTF8 { appendEscaped(UnsafeRawBufferPointer($0), to: &out) }
+            appendEscaped(s, to: &out)
             out.append(0x0E)
         case .clob(let bytes), .blob(let bytes):
             out.append(0x0B)
@@ -72,51 +84,54 @@ struct IonHashSerializer<Function: IonHashFunction> {
         case .list(let items), .sexp(let items):
             out.append(0x0B)
             out.append(content.type == .list ? 0xB0 : 0xC0)
-            for i in items.indices { serialize(items[i], into: &out, depth: depth) }
+            items.withUnsafeBufferPointer { items in
+                for i in items.indices { serialize(items[i], into: &out) }  // borrowed in place: no retain
+            }
             out.append(0x0E)
         case .struct(let fields):
             out.append(0x0B)
             out.append(0xD0)
-            serializeFields(fields, into: &out, depth: depth)
+            fields.withUnsafeBufferPointer { serializeFields($0, into: &out) }
             out.append(0x0E)
         }
     }
 
     /// Each field is digested on its own (`H(name ‖ value)`); the digests are
     /// sorted as unsigned byte strings and escaped into the struct's bytes.
-    private mutating func serializeFields(_ fields: [IonField], into out: inout [UInt8], depth: Int) {
-        while fieldBuffers.count <= depth {
-            fieldBuffers.append([])
-            digestBuffers.append([])
-            spanBuffers.append([])
-        }
-        var field = fieldBuffers[depth]
-        var digests = digestBuffers[depth]
-        var spans = spanBuffers[depth]
-        fieldBuffers[depth] = []
-        digestBuffers[depth] = []
-        spanBuffers[depth] = []
-        digests.removeAll(keepingCapacity: true)
-        spans.removeAll(keepingCapacity: true)
-
-        for i in fields.indices {  // by index: no copy (retain/release) of each field
-            field.removeAll(keepingCapacity: true)
-            serializeSymbol(fields[i].name, into: &field)
-            serialize(fields[i].value, into: &field, depth: depth + 1)
+    private mutating func serializeFields(_ fields: UnsafeBufferPointer<IonField>, into out: inout [UInt8]) {
+        let firstSpan = spans.count, firstDigest = digests.count
+        for i in fields.indices {  // borrowed in place: no copy (retain/release) of each field
+            let mark = out.count
+            serializeSymbol(fields[i].name, into: &out)
+            serialize(fields[i].value, into: &out)
             let start = digests.count
-            field.withUnsafeBytes { function.appendDigest(of: $0, to: &digests) }
+            out.withUnsafeBytes { function.appendDigest(of: UnsafeRawBufferPointer(rebasing: $0[mark...]), to: &digests) }
             spans.append(start..<digests.count)
+            out.removeSubrange(mark...)
         }
         digests.withUnsafeBytes { all in
-            spans.sort { a, b in
-                UnsafeRawBufferPointer(rebasing: all[a]).lexicographicallyPrecedes(UnsafeRawBufferPointer(rebasing: all[b]))
-            }
-            for span in spans { appendEscaped(UnsafeRawBufferPointer(rebasing: all[span]), to: &out) }
+            spans[firstSpan...].sort { Self.precedes(UnsafeRawBufferPointer(rebasing: all[$0]), UnsafeRawBufferPointer(rebasing: all[$1])) }
+            for i in firstSpan..<spans.count { appendEscaped(UnsafeRawBufferPointer(rebasing: all[spans[i]]), to: &out) }
         }
+        spans.removeSubrange(firstSpan...)
+        digests.removeSubrange(firstDigest...)
+    }
 
-        fieldBuffers[depth] = field
-        digestBuffers[depth] = digests
-        spanBuffers[depth] = spans
+    /// Unsigned lexicographic order, eight bytes at a time (digests are 32 bytes).
+    private static func precedes(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
+        let common = min(a.count, b.count)
+        var i = 0
+        while i + 8 <= common {
+            let x = UInt64(bigEndian: a.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+            let y = UInt64(bigEndian: b.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+            if x != y { return x < y }
+            i += 8
+        }
+        while i < common {
+            if a[i] != b[i] { return a[i] < b[i] }
+            i += 1
+        }
+        return a.count < b.count
     }
 
     /// `0x0B TQ escape(repr) 0x0E`, with the repr written in place and
@@ -126,7 +141,7 @@ struct IonHashSerializer<Function: IonHashFunction> {
         out.append(tq)
         let start = out.count
         body(&out)
-        if out[start...].contains(where: HashRepresentation.needsEscape) {
+        if out.withUnsafeBytes({ HashRepresentation.containsMarker(UnsafeRawBufferPointer(rebasing: $0[start...])) }) {
             let repr = Array(out[start...])
             out.removeSubrange(start...)
             repr.withUnsafeBytes { appendEscaped($0, to: &out) }
@@ -134,15 +149,30 @@ struct IonHashSerializer<Function: IonHashFunction> {
         out.append(0x0E)
     }
 
+    private func appendEscaped(_ text: String, to out: inout [UInt8]) {
+        if let done: Void = text.utf8.withContiguousStorageIfAvailable({ appendEscaped(UnsafeRawBufferPointer($0), to: &out) }) {
+            return done
+        }
+        Array(text.utf8).withUnsafeBytes { appendEscaped($0, to: &out) }
+    }
+
     private func appendEscaped(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {
-        guard bytes.contains(where: HashRepresentation.needsEscape) else {
+        guard HashRepresentation.containsMarker(bytes) else {
             out.append(contentsOf: bytes)
             return
         }
-        out.reserveCapacity(out.count + bytes.count + 8)
-        for b in bytes {
-            if HashRepresentation.needsEscape(b) { out.append(0x0C) }
-            out.append(b)
+        // Escaped on the stack, appended once: no per-byte append.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 2 * bytes.count) { escaped in
+            var n = 0
+            for b in bytes {
+                if HashRepresentation.needsEscape(b) {
+                    escaped[n] = 0x0C
+                    n += 1
+                }
+                escaped[n] = b
+                n += 1
+            }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: escaped[..<n]))
         }
     }
 }

@@ -19,10 +19,9 @@ public struct SHA256HashFunction: IonHashFunction {
     public init() {}
 
     public func appendDigest(of bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {
-        let start = out.count
-        out.append(contentsOf: repeatElement(0, count: SHA256.byteCount))
-        out.withUnsafeMutableBufferPointer { buffer in
-            tally_sha256(bytes.baseAddress, bytes.count, buffer.baseAddress.map { $0 + start })
+        withUnsafeTemporaryAllocation(byteCount: SHA256.byteCount, alignment: 8) { digest in
+            tally_sha256(bytes.baseAddress, bytes.count, digest.baseAddress)
+            out.append(contentsOf: UnsafeRawBufferPointer(digest))
         }
     }
 }
@@ -47,7 +46,7 @@ public struct IonHasher<Function: IonHashFunction> {
 
     public func hash(_ value: IonValue) -> [UInt8] {
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(256)
+        bytes.reserveCapacity(1024)
         serialize(value, into: &bytes)
         var digest: [UInt8] = []
         bytes.withUnsafeBytes { function.appendDigest(of: $0, to: &digest) }
@@ -57,7 +56,7 @@ public struct IonHasher<Function: IonHashFunction> {
     /// Appends `s(value)`, the serialization that is digested.
     public func serialize(_ value: IonValue, into out: inout [UInt8]) {
         var serializer = IonHashSerializer(function: function)
-        serializer.serialize(value, into: &out, depth: 0)
+        serializer.serialize(value, into: &out)
     }
 }
 

@@ -1,0 +1,112 @@
+import XCTest
+@testable import Ion
+
+/// The allocation-free representation writers against the plain definitions
+/// (Ion binary spec: VarUInt, VarInt, signed-magnitude Int), at every width
+/// boundary, and the word-at-a-time marker scan against a byte loop.
+final class HashRepresentationTests: XCTestCase {
+    /// Seven-bit groups, most significant first, end flag on the last.
+    private func referenceVarUInt(_ value: UInt64) -> [UInt8] {
+        var groups: [UInt8] = [UInt8(value & 0x7F) | 0x80]
+        var rest = value >> 7
+        while rest != 0 {
+            groups.append(UInt8(rest & 0x7F))
+            rest >>= 7
+        }
+        return groups.reversed()
+    }
+
+    /// As VarUInt, but the first byte keeps bit 6 for the sign.
+    private func referenceVarInt(_ value: Int, negativeZero: Bool = false) -> [UInt8] {
+        var magnitude = value.magnitude
+        var groups: [UInt8] = [UInt8(magnitude & 0x7F)]
+        magnitude >>= 7
+        while magnitude != 0 {
+            groups.append(UInt8(magnitude & 0x7F))
+            magnitude >>= 7
+        }
+        if groups[groups.count - 1] & 0x40 != 0 { groups.append(0) }
+        groups[0] |= 0x80
+        if value < 0 || negativeZero { groups[groups.count - 1] |= 0x40 }
+        return groups.reversed()
+    }
+
+    private func referenceSignedMagnitude(_ value: Int64) -> [UInt8] {
+        var bytes: [UInt8] = []
+        var m = value.magnitude
+        while m != 0 {
+            bytes.insert(UInt8(truncatingIfNeeded: m), at: 0)
+            m >>= 8
+        }
+        if bytes.isEmpty { return [] }
+        if bytes[0] & 0x80 != 0 { bytes.insert(0, at: 0) }
+        if value < 0 { bytes[0] |= 0x80 }
+        return bytes
+    }
+
+    /// 0, 1, and every 2^k - 1, 2^k, 2^k + 1 that fits.
+    private var boundaries: [UInt64] {
+        var values: [UInt64] = [0, 1, .max]
+        for k in 1..<64 {
+            let p = UInt64(1) << UInt64(k)
+            values += [p - 1, p, p + 1]
+        }
+        return values
+    }
+
+    func testVarUIntMatchesTheDefinition() {
+        for v in boundaries {
+            var out: [UInt8] = [0xAA]
+            HashRepresentation.appendVarUInt(v, to: &out)
+            XCTAssertEqual(out, [0xAA] + referenceVarUInt(v), "\(v)")
+        }
+    }
+
+    func testVarIntMatchesTheDefinition() {
+        for u in boundaries where u <= UInt64(Int.max) {
+            for v in [Int(u), -Int(u)] {
+                var out: [UInt8] = []
+                HashRepresentation.appendVarInt(v, to: &out)
+                XCTAssertEqual(out, referenceVarInt(v), "\(v)")
+            }
+        }
+        var out: [UInt8] = []
+        HashRepresentation.appendVarInt(Int.min, to: &out)
+        XCTAssertEqual(out, referenceVarInt(Int.min))
+        out = []
+        HashRepresentation.appendVarInt(0, negativeZero: true, to: &out)
+        XCTAssertEqual(out, [0xC0])
+    }
+
+    func testSignedMagnitudeMatchesTheDefinition() {
+        for u in boundaries where u <= UInt64(Int64.max) {
+            for v in [Int64(u), -Int64(u)] {
+                var out: [UInt8] = []
+                HashRepresentation.appendSignedMagnitude(.small(v), to: &out)
+                XCTAssertEqual(out, referenceSignedMagnitude(v), "\(v)")
+            }
+        }
+        var out: [UInt8] = []
+        HashRepresentation.appendSignedMagnitude(.small(.min), to: &out)
+        XCTAssertEqual(out, [0x80, 0x80, 0, 0, 0, 0, 0, 0, 0])
+        out = []
+        HashRepresentation.appendSignedMagnitude(.small(0), negativeZero: true, to: &out)
+        XCTAssertEqual(out, [0x80])
+    }
+
+    func testMarkerScanAgreesWithAByteLoop() {
+        var rng = SystemRandomNumberGenerator()
+        for length in 0..<40 {
+            for _ in 0..<200 {
+                // Mostly bytes near the markers, so every neighbour of 0x0B...0x0E is tried.
+                let bytes = (0..<length).map { _ in Bool.random(using: &rng) ? UInt8.random(in: 0x08...0x10, using: &rng) : UInt8.random(in: 0...255, using: &rng) }
+                let expected = bytes.contains { $0 == 0x0B || $0 == 0x0C || $0 == 0x0E }
+                XCTAssertEqual(bytes.withUnsafeBytes { HashRepresentation.containsMarker($0) }, expected, "\(bytes)")
+            }
+        }
+        for b in 0...255 {
+            let bytes = [UInt8](repeating: 0x41, count: 8) + [UInt8(b)] + [UInt8](repeating: 0x41, count: 3)
+            XCTAssertEqual(bytes.withUnsafeBytes { HashRepresentation.containsMarker($0) }, b == 0x0B || b == 0x0C || b == 0x0E, "\(b)")
+        }
+    }
+}
