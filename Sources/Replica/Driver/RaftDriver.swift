@@ -21,11 +21,6 @@ public final class RaftDriver: Replicator {
     var selfID: UInt64 { configuration.nodeID }
 
     typealias ProposalDone = (Result<ApplyResult, ReplicationError>) -> Void
-    struct Read {
-        var done: (Result<Void, ReplicationError>) -> Void
-        var deadline: Double
-        var index: UInt64?
-    }
 
     enum RunState { case created, running, stopped, failed(String) }
     var runState = RunState.created
@@ -40,8 +35,14 @@ public final class RaftDriver: Replicator {
     private var flushScheduled = false
     /// Proposals in the log, by index, with the term they were proposed in.
     private var proposals: [UInt64: (term: UInt64, done: ProposalDone)] = [:]
-    private var reads: [[UInt8]: Read] = [:]
-    private var nextReadID: UInt64 = 0
+    /// Read-index rounds asked of Raft, by context (`RaftDriver+Reads.swift`).
+    var reads: [[UInt8]: ReadRound] = [:]
+    /// Reads that arrived while a round was unconfirmed: they go in the next one.
+    var waitingReads: [ReadDone] = []
+    var nextReadID: UInt64 = 0
+    var lastReadRoundStart: Double = 0
+    var newestReadContext: [UInt8]?
+    var readRoundScheduled = false
     /// The log index the state machine reflects.
     var smApplied: UInt64
     private var lastLeader: UInt64 = 0
@@ -174,14 +175,12 @@ public final class RaftDriver: Replicator {
         queued = []
         let p = proposals
         proposals = [:]
-        let r = reads
-        reads = [:]
         let w = settleWaiters
         settleWaiters = []
         for done in w { done(.failure(error)) }
         for (_, done) in q { done(.failure(error)) }
         for (_, v) in p.sorted(by: { $0.key < $1.key }) { v.done(.failure(error)) }
-        for (_, v) in r { v.done(.failure(error)) }
+        failReads(error)
         failMembershipWaiters(error)
     }
 
@@ -195,21 +194,6 @@ public final class RaftDriver: Replicator {
             flushScheduled = true
             loop.execute { [weak self] in self?.pump() }
         }
-    }
-
-    public func confirmLeadership(completion: @escaping (Result<Void, ReplicationError>) -> Void) {
-        guard isRunning else { return completion(.failure(stoppedError)) }
-        guard node.role == .leader else { return completion(.failure(.notLeader(leaderID: knownLeader))) }
-        nextReadID += 1
-        var w = ByteWriter()
-        w.u64(nextReadID)
-        do {
-            try node.readIndex(context: w.bytes)
-        } catch {
-            return completion(.failure(.notLeader(leaderID: knownLeader)))
-        }
-        reads[w.bytes] = Read(done: completion, deadline: loop.monotonicNow + options.readIndexTimeout.clusterSeconds)
-        pump()
     }
 
     public func transferLeadership(to nodeID: UInt64) throws {
@@ -285,10 +269,7 @@ public final class RaftDriver: Replicator {
                 }
             }
         }
-        for (ctx, r) in reads where r.deadline < now {
-            reads[ctx] = nil
-            r.done(.failure(.leadershipLost))
-        }
+        expireReadRounds(now: now)
         pump()
     }
 
@@ -405,6 +386,7 @@ public final class RaftDriver: Replicator {
         }
         node.advance(rd)
         serveReads()
+        startReadRoundIfIdle()
         if isRunning { maybeCompact() }
         if isRunning, node.hasReady || !queued.isEmpty {
             loop.execute { [weak self] in self?.pump() }
@@ -422,14 +404,12 @@ public final class RaftDriver: Replicator {
             // Entries proposed here may or may not commit under the next leader.
             let p = proposals
             proposals = [:]
-            let r = reads
-            reads = [:]
             let w = settleWaiters
             settleWaiters = []
             settleIndex = nil
             settled = false
             for (_, v) in p.sorted(by: { $0.key < $1.key }) { v.done(.failure(.leadershipLost)) }
-            for (_, v) in r { v.done(.failure(.leadershipLost)) }
+            failReads(.leadershipLost)
             for done in w { done(.failure(.leadershipLost)) }
             snapshotActivity = [:]
             failMembershipWaiters(.leadershipLost, keepingCommitted: true)
@@ -518,15 +498,6 @@ public final class RaftDriver: Replicator {
             noteFsync("journal", ContinuousClock.now - started)
         } catch {
             storageFailed(error)
-        }
-    }
-
-    private func serveReads() {
-        for (ctx, r) in reads {
-            if let i = r.index, i <= smApplied {
-                reads[ctx] = nil
-                r.done(.success(()))
-            }
         }
     }
 
