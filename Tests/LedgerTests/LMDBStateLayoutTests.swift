@@ -21,6 +21,25 @@ final class LMDBStateLayoutTests: XCTestCase {
         return d
     }
 
+    /// Appending leaves writes Merkle nodes in strictly increasing key order,
+    /// every key past all earlier ones (right-edge inserts fill LMDB's pages),
+    /// and no two nodes share a key.
+    func testMerkleNodesAreWrittenInKeyOrder() {
+        var written: [[UInt8]] = []
+        var nodes: [[Int]: [UInt8]] = [:]
+        for leaf in 0..<2_050 {
+            MerkleAccumulator.append([UInt8](repeating: UInt8(leaf & 0xFF), count: 32), at: leaf,
+                                     read: { nodes[[$0, $1]]! },
+                                     write: { nodes[[$0, $1]] = $2; written.append(LMDBStateLayout.merkleKey($0, $1)) })
+        }
+        XCTAssertEqual(written.count, nodes.count)
+        for (a, b) in zip(written, written.dropFirst()) {
+            XCTAssertTrue(a.lexicographicallyPrecedes(b), "\(a) then \(b)")
+        }
+        XCTAssertEqual(LMDBStateLayout.merkleKey(0, 5), [0, 0, 0, 0, 0, 0, 0, 5, 0])
+        XCTAssertEqual(LMDBStateLayout.merkleKey(3, 1), [0, 0, 0, 0, 0, 0, 0, 15, 3], "covers leaves 8…15")
+    }
+
     func testCountersRoundTripAndRefuseAnyOtherLength() throws {
         var c = StateCounters()
         c.blockCount = 1_234_567

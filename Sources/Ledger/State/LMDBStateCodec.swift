@@ -8,8 +8,9 @@ import LMDB
 enum LMDBStateLayout {
     /// 1: Ion records. 2 (never released): counters, table counters and block
     /// summaries in plain binary, table counters apart from the catalog row.
-    /// 3: revisions (but their data) in plain binary too.
-    static let format: Int64 = 3
+    /// 3: revisions (but their data) in plain binary too. 4: Merkle nodes
+    /// keyed in the order they are made (`merkleKey`).
+    static let format: Int64 = 4
 
     /// docId → tableId (22 bytes) + latest version (UInt32, big-endian).
     static func headValue(tableId: String, version: Int) -> [UInt8] {
@@ -39,8 +40,13 @@ enum LMDBStateLayout {
         Key.build { $0.append(indexId); $0.append(bytes: key) }
     }
 
+    /// The last leaf under the node (the block whose append completed it),
+    /// then the height: appending a block makes its nodes in exactly this
+    /// order, so every new node goes at the right edge of the B-tree, and
+    /// LMDB's pages fill up instead of being split in half (keyed by height
+    /// first, every new leaf landed inside the tree: 2 × the pages).
     static func merkleKey(_ height: Int, _ index: Int) -> [UInt8] {
-        Key.build { $0.append(UInt32(height)); $0.append(UInt64(index)) }
+        Key.build { $0.append(UInt64(((index + 1) << height) - 1)); $0.append(bytes: CollectionOfOne(UInt8(height))) }
     }
 
     // MARK: fixed-width records (rewritten by every block)
