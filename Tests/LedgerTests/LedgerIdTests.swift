@@ -78,3 +78,54 @@ final class LedgerIdTests: XCTestCase {
 private final class Clock: @unchecked Sendable {
     var now: Int64 = 0
 }
+
+final class MonotonicIdTests: XCTestCase {
+    func testIdsOfOneMillisecondStrictlyIncrease() {
+        let ids = IDGenerator(SeededGenerator(seed: 9), clock: { 1_700_000_000_000 })
+        var previous: [UInt8] = []
+        for _ in 0..<10_000 {
+            let id = Array(ids.next().utf8)
+            XCTAssertTrue(previous.lexicographicallyPrecedes(id), "\(String(decoding: id, as: UTF8.self))")
+            previous = id
+        }
+    }
+
+    func testAClockSteppedBackStillGivesLargerIds() {
+        let clock = StepClock()
+        let ids = IDGenerator(SeededGenerator(seed: 4), clock: { clock.now })
+        clock.now = 1_700_000_000_500
+        let before = ids.next()
+        clock.now = 1_700_000_000_000
+        let after = ids.next()
+        XCTAssertTrue(Array(before.utf8).lexicographicallyPrecedes(Array(after.utf8)))
+        XCTAssertEqual(LedgerID.decode(after)!.high >> 16, 1_700_000_000_500, "keeps the later timestamp")
+    }
+
+    func testTheStepCarriesThroughTheRandomBitsIntoTheTimestamp() {
+        let full = (UInt64(0x0123_4567_89AB) << 16 | 0x7FFF, UInt64(0xBFFF_FFFF_FFFF_FFFF))
+        let next = IDGenerator.monotonic((0, 0), after: full, step: 0)
+        XCTAssertEqual(next.0, UInt64(0x0123_4567_89AC) << 16 | 0x7000, "version kept, timestamp + 1")
+        XCTAssertEqual(next.1, 0x8000_0000_0000_0000, "variant kept")
+        let mid = IDGenerator.monotonic((0, 0), after: (0x7000, 0xBFFF_FFFF_FFFF_FFF0), step: 0x1F)
+        XCTAssertEqual(mid.0, 0x7001)
+        XCTAssertEqual(mid.1, 0x8000_0000_0000_0010)
+        for (h, l) in [next, mid] {
+            XCTAssertEqual(h >> 12 & 0xF, 7)
+            XCTAssertEqual(l >> 62, 0b10)
+        }
+    }
+
+    func testSystemIdsStrictlyIncrease() {
+        let ids = IDGenerator()
+        var previous: [UInt8] = []
+        for _ in 0..<20_000 {
+            let id = Array(ids.next().utf8)
+            XCTAssertTrue(previous.lexicographicallyPrecedes(id))
+            previous = id
+        }
+    }
+}
+
+private final class StepClock: @unchecked Sendable {
+    var now: Int64 = 0
+}

@@ -56,17 +56,20 @@ public enum LedgerID {
 /// B-trees instead of dirtying a random page per insert. Ids from any
 /// `RandomNumberGenerator` (e.g. `SeededGenerator`) are plain random 128-bit
 /// values, for deterministic tests; give a `clock` to make them time-ordered too.
+/// Time-ordered ids from one generator strictly increase (`monotonic`).
 /// Thread-safe: statements running off the loop draw ids concurrently.
 public final class IDGenerator: @unchecked Sendable {
     private var nextWords: () -> (UInt64, UInt64)
     private let lock = NSLock()
 
     public init() {
+        var last: (UInt64, UInt64) = (0, 0)
         nextWords = {
             // glibc's arc4random: a user-space ChaCha20 stream the kernel reseeds (no system call per id).
             var random: (UInt64, UInt64) = (0, 0)
             withUnsafeMutableBytes(of: &random) { arc4random_buf($0.baseAddress!, $0.count) }
-            return IDGenerator.version7(ms: IDGenerator.unixMs(), random: random)
+            last = IDGenerator.monotonic(IDGenerator.version7(ms: IDGenerator.unixMs(), random: random), after: last, step: random.1)
+            return last
         }
     }
 
@@ -77,7 +80,12 @@ public final class IDGenerator: @unchecked Sendable {
 
     public init<G: RandomNumberGenerator>(_ generator: G, clock: @escaping @Sendable () -> Int64) {
         var generator = generator
-        nextWords = { IDGenerator.version7(ms: clock(), random: (generator.next(), generator.next())) }
+        var last: (UInt64, UInt64) = (0, 0)
+        nextWords = {
+            let random = (generator.next(), generator.next())
+            last = IDGenerator.monotonic(IDGenerator.version7(ms: clock(), random: random), after: last, step: random.1)
+            return last
+        }
     }
 
     public func next() -> String {
@@ -91,6 +99,29 @@ public final class IDGenerator: @unchecked Sendable {
         let high = timestamp << 16 | 0x7000 | random.0 & 0x0FFF
         let low = 0x8000_0000_0000_0000 | random.1 & 0x3FFF_FFFF_FFFF_FFFF
         return (high, low)
+    }
+
+    /// RFC 9562 §6.2, method 2 ("monotonic random"): an id that would not
+    /// sort after the previous one (the same millisecond, or a clock stepped
+    /// back) is the previous one plus a random step of 1…2³², carried through
+    /// the 74 random bits and into the timestamp if need be. So one
+    /// generator's ids strictly increase, and the store's keys by document id
+    /// grow at the right edge of their B-trees, which LMDB splits into full
+    /// pages, instead of landing inside the last page and splitting it in half.
+    static func monotonic(_ id: (UInt64, UInt64), after previous: (UInt64, UInt64), step: UInt64) -> (UInt64, UInt64) {
+        guard id <= previous else { return id }
+        let randomB: UInt64 = 1 << 62
+        var low = (previous.1 & (randomB - 1)) + (step & 0xFFFF_FFFF) + 1
+        var randomA = previous.0 & 0x0FFF, timestamp = previous.0 >> 16
+        if low >= randomB {
+            low -= randomB
+            randomA += 1
+            if randomA > 0x0FFF {
+                randomA = 0
+                timestamp += 1
+            }
+        }
+        return (timestamp << 16 | 0x7000 | randomA, 0x8000_0000_0000_0000 | low)
     }
 
     static func unixMs() -> Int64 {
