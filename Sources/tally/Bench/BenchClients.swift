@@ -137,12 +137,17 @@ final class QLDBLoadClient: BenchClientBase {
     }
 
     private func command(_ json: String, _ completion: @escaping (Reply) -> Void) {
+        let kind = json.dropFirst().prefix { $0 != "\"" }
+        let started = benchNow()
         var headers = HTTPHeaders()
         headers.add("Content-Type", "application/x-amz-json-1.0")
         headers.add("X-Amz-Target", "QLDBSession.SendCommand")
         let body = token.map { "{\"SessionToken\":\"\($0)\",\(json)}" } ?? "{\(json)}"
         ctx.signer.sign(method: "POST", target: "/", host: ctx.endpoint.hostHeader, headers: &headers, body: Array(body.utf8))
-        send(target: "/", headers: headers, body: body, completion)
+        send(target: "/", headers: headers, body: body) { [ctx] reply in
+            ctx.stats.request(String(kind), started: started, finished: benchNow())
+            completion(reply)
+        }
     }
 
     override func connected() {

@@ -115,6 +115,10 @@ struct BenchLoad: ParsableCommand {
             let anomalies = r.anomalies.isEmpty ? "" : "  anomalies: " + r.anomalies.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")
             print(String(format: "  run %d: %8.0f tx/s  p50 %7.3f ms  p90 %7.3f ms  p99 %7.3f ms  max %7.2f ms  (%d committed)",
                          run, r.tps, r.p50ms, r.p90ms, r.p99ms, r.maxms, r.committed) + errs + anomalies)
+            if !r.requestMeanMs.isEmpty {
+                print("         request to response, mean: " + r.requestMeanMs.sorted { $0.key < $1.key }
+                    .map { String(format: "%@ %.3f ms", $0.key, $0.value) }.joined(separator: ", "))
+            }
         }
         let summary = LoadSummary(target: label, workload: workload, clients: clients, loops: loops, runs: results)
         summary.printTable()

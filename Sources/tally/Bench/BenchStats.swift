@@ -16,6 +16,9 @@ final class LoopStats: @unchecked Sendable {
     var warmupErrors = 0
     /// Select found no document / a commit echoed a different digest.
     var anomalies: [String: Int] = [:]
+    /// Per request kind (StartTransaction, …): count and total nanoseconds
+    /// from sending the request to reading its response, in the window.
+    var requests: [String: (count: Int, nanos: UInt64)] = [:]
 
     init(windowStart: UInt64, windowEnd: UInt64) {
         self.windowStart = windowStart
@@ -39,6 +42,12 @@ final class LoopStats: @unchecked Sendable {
     }
 
     func anomaly(_ type: String) { anomalies[type, default: 0] += 1 }
+
+    func request(_ kind: String, started: UInt64, finished: UInt64) {
+        guard inWindow(finished) else { return }
+        let r = requests[kind] ?? (0, 0)
+        requests[kind] = (r.count + 1, r.nanos + (finished &- started))
+    }
 }
 
 /// One run's figures.
@@ -53,6 +62,8 @@ struct RunResult: Codable {
     var errors: [String: Int]
     var anomalies: [String: Int]
     var warmupCommitted: Int
+    /// Mean milliseconds from request to response, per request kind.
+    var requestMeanMs: [String: Double]
 
     init(_ stats: [LoopStats], seconds: Double) {
         var all: [UInt64] = []
@@ -80,6 +91,14 @@ struct RunResult: Codable {
         self.errors = errors
         self.anomalies = anomalies
         warmupCommitted = stats.reduce(0) { $0 + $1.warmupCommitted }
+        var requests: [String: (count: Int, nanos: UInt64)] = [:]
+        for s in stats {
+            for (kind, r) in s.requests {
+                let t = requests[kind] ?? (0, 0)
+                requests[kind] = (t.count + r.count, t.nanos + r.nanos)
+            }
+        }
+        requestMeanMs = requests.mapValues { Double($0.nanos) / Double(max(1, $0.count)) / 1e6 }
     }
 
     var errorCount: Int { errors.values.reduce(0, +) }
