@@ -6,12 +6,13 @@
 /// Symbols: `symbolIDs` holds the id of every symbol occurrence in reading
 /// order (`BinarySymbolCollector`); writing back to front meets them in
 /// reverse, so each is taken from the end.
-struct BinaryEncoder: ~Copyable {
-    private var out = ByteStack(capacity: 256)
+struct BinaryEncoder {
+    private var out: [UInt8] = []
     private var symbolIDs: [Int]
 
     init(symbolIDs: [Int]) {
         self.symbolIDs = symbolIDs
+        out.reserveCapacity(256)
     }
 
     /// Symbol ids for the values still to be written (in reading order).
@@ -20,8 +21,9 @@ struct BinaryEncoder: ~Copyable {
     }
 
     /// The stream in reading order.
-    func finish() -> [UInt8] {
-        out.readingOrder()
+    mutating func finish() -> [UInt8] {
+        out.withUnsafeMutableBufferPointer { $0.reverse() }
+        return out
     }
 
     /// Puts `bytes` (given in reading order) before everything written so far.
@@ -221,15 +223,20 @@ struct BinaryEncoder: ~Copyable {
 
     private mutating func writeBytes(_ bytes: [UInt8]) {
         let mark = out.count
-        bytes.withUnsafeBytes { out.append($0) }
-        out.reverseTail(from: mark)
+        out.append(contentsOf: bytes)
+        reverseTail(from: mark)
     }
 
     private mutating func writeUTF8(_ text: String) {
         let mark = out.count
-        if text.utf8.withContiguousStorageIfAvailable({ out.append(UnsafeRawBufferPointer($0)) }) == nil {
-            Array(text.utf8).withUnsafeBytes { out.append($0) }
+        out.append(contentsOf: text.utf8)
+        reverseTail(from: mark)
+    }
+
+    private mutating func reverseTail(from mark: Int) {
+        out.withUnsafeMutableBufferPointer { whole in
+            var tail = UnsafeMutableBufferPointer(rebasing: whole[mark...])
+            tail.reverse()
         }
-        out.reverseTail(from: mark)
     }
 }
