@@ -13,23 +13,21 @@ public enum Identifiers {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// A random 128-bit value as 22 Base62 characters (two draws from the
-    /// system generator, not one per character).
+    /// A random 128-bit value as 22 Base62 characters, from glibc's
+    /// `arc4random` (a user-space ChaCha20 stream the kernel reseeds): every
+    /// request gets one, and `SystemRandomNumberGenerator` made a `getrandom`
+    /// system call per 64 bits.
     public static func requestID() -> String {
-        var g = SystemRandomNumberGenerator()
-        return LedgerID.encode(high: g.next(), low: g.next())
+        var words: (UInt64, UInt64) = (0, 0)
+        withUnsafeMutableBytes(of: &words) { arc4random_buf($0.baseAddress!, $0.count) }
+        return LedgerID.encode(high: words.0, low: words.1)
     }
 
     /// A random token: standard base64 of `bytes` random bytes (matches
     /// `^[A-Za-z-0-9+/=]+$`; 32 bytes → 44 characters).
     public static func token(bytes: Int = 32) -> String {
-        var g = SystemRandomNumberGenerator()
-        var raw: [UInt8] = []
-        raw.reserveCapacity(bytes + 8)
-        while raw.count < bytes {
-            let word: UInt64 = g.next()
-            withUnsafeBytes(of: word) { raw.append(contentsOf: $0) }
-        }
-        return Data(raw.prefix(bytes)).base64EncodedString()
+        var raw = [UInt8](repeating: 0, count: bytes)
+        raw.withUnsafeMutableBytes { arc4random_buf($0.baseAddress!, $0.count) }
+        return Data(raw).base64EncodedString()
     }
 }
