@@ -20,9 +20,9 @@ struct ReadRound {
 /// commit index when it starts, so only a round that starts after a read
 /// arrived covers every write acknowledged before that read. While a round is
 /// unconfirmed, arriving reads wait; when it is confirmed (or fails, or is
-/// older than two ticks) they all go in one new round; reads asked in one turn of
-/// the loop start at most one. Sixty-four concurrent
-/// read-only commits thus cost one or two heartbeat rounds, not sixty-four.
+/// older than two ticks) they all go in one new round. Reads asked in one
+/// turn of the loop start at most one round, so sixty-four concurrent
+/// read-only commits cost one or two heartbeat rounds, not sixty-four.
 extension RaftDriver {
     public func confirmLeadership(completion: @escaping (Result<Void, ReplicationError>) -> Void) {
         guard isRunning else { return completion(.failure(stoppedError)) }
