@@ -120,12 +120,7 @@ final class JournalBufferingTests: XCTestCase {
     func testAFailedJournalWriteDropsTheStateBatchAndAReopenContinues() throws {
         let source = try workloadLedger(seed: 31, blocks: 30)
         let dir = directory()
-        let options = Ledger.Options(stateDirectory: dir + "/state")
-        var journal = try FileJournalStore.open(directory: dir + "/journal")
-        let ledger = try Ledger.open(store: journal, strandId: source.strandId, options: options)
-        try ledger.beginBatch()
-        try ledger.appendReplicated(from: source, 0..<10)
-        try ledger.flushBatch()
+        let (journal, ledger) = try diskReplica(of: source, in: dir, firstBatch: 0..<10)
 
         try ledger.beginBatch()
         try ledger.appendReplicated(from: source, 10..<20)
@@ -140,11 +135,10 @@ final class JournalBufferingTests: XCTestCase {
         ledger.close()
         journal.close()
 
-        journal = try FileJournalStore.open(directory: dir + "/journal")
-        defer { journal.close() }
-        XCTAssertEqual(journal.count, 10)
-        let reopened = try Ledger.open(store: journal, options: options)
+        let (journalAgain, reopened) = try reopenDiskReplica(in: dir)
+        defer { journalAgain.close() }
         defer { reopened.close() }
+        XCTAssertEqual(journalAgain.count, 10)
         XCTAssertEqual(reopened.openStats.fromCheckpoint, 10)
         XCTAssertNil(reopened.openStats.rebuilt, "the store was never ahead of the journal")
         try reopened.appendReplicated(from: source, 10..<source.blockCount)

@@ -46,6 +46,24 @@ func workloadLedger(seed: UInt64, blocks: Int) throws -> Ledger {
     return source
 }
 
+/// A ledger replicating `source` on disk (journal in `dir`/journal, LMDB state
+/// in `dir`/state), with `source`'s blocks `firstBatch` applied as one
+/// state-store batch.
+func diskReplica(of source: Ledger, in dir: String, firstBatch: Range<Int>) throws -> (journal: FileJournalStore, ledger: Ledger) {
+    let journal = try FileJournalStore.open(directory: dir + "/journal")
+    let ledger = try Ledger.open(store: journal, strandId: source.strandId, options: Ledger.Options(stateDirectory: dir + "/state"))
+    try ledger.beginBatch()
+    try ledger.appendReplicated(from: source, firstBatch)
+    try ledger.flushBatch()
+    return (journal, ledger)
+}
+
+/// Opens a `diskReplica`'s journal and ledger again (the caller closed both).
+func reopenDiskReplica(in dir: String) throws -> (journal: FileJournalStore, ledger: Ledger) {
+    let journal = try FileJournalStore.open(directory: dir + "/journal")
+    return (journal, try Ledger.open(store: journal, options: Ledger.Options(stateDirectory: dir + "/state")))
+}
+
 extension Ledger {
     /// Appends `source`'s records `sequenceNos` as replicated blocks.
     func appendReplicated(from source: Ledger, _ sequenceNos: Range<Int>) throws {

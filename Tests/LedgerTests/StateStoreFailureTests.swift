@@ -121,12 +121,7 @@ final class StateBatchFailureTests: XCTestCase {
         let source = try workloadLedger(seed: 23, blocks: 25)
         let dir = NSTemporaryDirectory() + "state-crash-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let options = Ledger.Options(stateDirectory: dir + "/state")
-        var journal = try FileJournalStore.open(directory: dir + "/journal")
-        let ledger = try Ledger.open(store: journal, strandId: source.strandId, options: options)
-        try ledger.beginBatch()
-        try ledger.appendReplicated(from: source, 0..<8)
-        try ledger.flushBatch()
+        let (journal, ledger) = try diskReplica(of: source, in: dir, firstBatch: 0..<8)
         try ledger.beginBatch()
         try ledger.appendReplicated(from: source, 8..<20)
         let store = try XCTUnwrap(ledger.stateStore as? LMDBStateStore)
@@ -136,11 +131,10 @@ final class StateBatchFailureTests: XCTestCase {
         ledger.close()
         journal.close()
 
-        journal = try FileJournalStore.open(directory: dir + "/journal")
-        defer { journal.close() }
-        XCTAssertEqual(journal.count, 20)
-        let reopened = try Ledger.open(store: journal, options: options)
+        let (journalAgain, reopened) = try reopenDiskReplica(in: dir)
+        defer { journalAgain.close() }
         defer { reopened.close() }
+        XCTAssertEqual(journalAgain.count, 20)
         XCTAssertEqual(reopened.openStats.fromCheckpoint, 8)
         XCTAssertEqual(reopened.openStats.blocks, 12)
         XCTAssertNil(reopened.openStats.rebuilt)

@@ -65,6 +65,18 @@ final class ReadBatchingTests: XCTestCase {
         var distinctContexts: Int { Set(contexts).count }
     }
 
+    /// Read 0 starts a round whose answers are held; read 1 arrives while it is out.
+    private func readBehindAHeldRound() throws -> (Harness, Outcomes) {
+        let h = try Harness()
+        let outcomes = Outcomes()
+        h.holding = true
+        outcomes.read(h.driver, 0)
+        h.world.run(until: h.world.now + 0.005)
+        XCTAssertEqual(h.distinctContexts, 1)
+        outcomes.read(h.driver, 1)
+        return (h, outcomes)
+    }
+
     final class Outcomes {
         var results: [Int: Result<Void, ReplicationError>] = [:]
         func read(_ driver: RaftDriver, _ n: Int) { driver.confirmLeadership { self.results[n] = $0 } }
@@ -83,14 +95,8 @@ final class ReadBatchingTests: XCTestCase {
     }
 
     func testAReadArrivingDuringARoundWaitsForTheNextOne() throws {
-        let h = try Harness()
-        let outcomes = Outcomes()
-        h.holding = true
-        outcomes.read(h.driver, 0)
-        h.world.run(until: h.world.now + 0.005)
-        XCTAssertEqual(h.distinctContexts, 1)
-        // Asked while round 1 is out: they must not be answered by it.
-        outcomes.read(h.driver, 1)
+        // Reads 1 and 2 are asked while round 1 is out: they must not be answered by it.
+        let (h, outcomes) = try readBehindAHeldRound()
         outcomes.read(h.driver, 2)
         h.world.run(until: h.world.now + 0.005)
         XCTAssertEqual(h.distinctContexts, 1, "no second round while the first is unconfirmed")
@@ -113,12 +119,7 @@ final class ReadBatchingTests: XCTestCase {
     }
 
     func testWaitingReadsFailWithTheirRoundWhenLeadershipIsLost() throws {
-        let h = try Harness()
-        let outcomes = Outcomes()
-        h.holding = true
-        outcomes.read(h.driver, 0)
-        h.world.run(until: h.world.now + 0.005)
-        outcomes.read(h.driver, 1)
+        let (h, outcomes) = try readBehindAHeldRound()
         // A newer term deposes the leader before either round is confirmed.
         h.peers[0].send(Message(kind: .heartbeat, from: 2, to: 1, term: h.driver.status.term + 1))
         h.world.run(until: h.world.now + 0.01)
@@ -129,12 +130,7 @@ final class ReadBatchingTests: XCTestCase {
     }
 
     func testAWaitingReadGetsItsOwnRoundWhenTheOneAheadIsNeverConfirmed() throws {
-        let h = try Harness()
-        let outcomes = Outcomes()
-        h.holding = true
-        outcomes.read(h.driver, 0)
-        h.world.run(until: h.world.now + 0.005)
-        outcomes.read(h.driver, 1)
+        let (h, outcomes) = try readBehindAHeldRound()
         h.held = []  // round 1's answers are lost
         h.holding = false
         h.world.run(until: h.world.now + 0.5)

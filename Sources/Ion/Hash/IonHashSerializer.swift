@@ -18,16 +18,14 @@ struct IonHashSerializer<Function: IonHashFunction> {
         spans.reserveCapacity(64)
     }
 
-    mutating func serialize(_ value: borrowing IonValue, into out: inout [UInt8]) {
+    mutating func serialize(_ value: IonValue, into out: inout [UInt8]) {
         if value.annotations.isEmpty {
             serializeContent(value.content, into: &out)
             return
         }
         out.append(0x0B)
         out.append(0xE0)
-        value.annotations.withUnsafeBufferPointer { annotations in
-            for i in annotations.indices { serializeSymbol(annotations[i], into: &out) }
-        }
+        for i in value.annotations.indices { serializeSymbol(value.annotations[i], into: &out) }
         serializeContent(value.content, into: &out)
         out.append(0x0E)
     }
@@ -45,7 +43,7 @@ struct IonHashSerializer<Function: IonHashFunction> {
         out.append(0x0E)
     }
 
-    private mutating func serializeContent(_ content: borrowing IonContent, into out: inout [UInt8]) {
+    private mutating func serializeContent(_ content: IonContent, into out: inout [UInt8]) {
         switch content {
         case .null(let type):
             out.append(0x0B)
@@ -84,23 +82,21 @@ struct IonHashSerializer<Function: IonHashFunction> {
         case .list(let items), .sexp(let items):
             out.append(0x0B)
             out.append(content.type == .list ? 0xB0 : 0xC0)
-            items.withUnsafeBufferPointer { items in
-                for i in items.indices { serialize(items[i], into: &out) }  // borrowed in place: no retain
-            }
+            for i in items.indices { serialize(items[i], into: &out) }
             out.append(0x0E)
         case .struct(let fields):
             out.append(0x0B)
             out.append(0xD0)
-            fields.withUnsafeBufferPointer { serializeFields($0, into: &out) }
+            serializeFields(fields, into: &out)
             out.append(0x0E)
         }
     }
 
     /// Each field is digested on its own (`H(name ‖ value)`); the digests are
     /// sorted as unsigned byte strings and escaped into the struct's bytes.
-    private mutating func serializeFields(_ fields: UnsafeBufferPointer<IonField>, into out: inout [UInt8]) {
+    private mutating func serializeFields(_ fields: [IonField], into out: inout [UInt8]) {
         let firstSpan = spans.count, firstDigest = digests.count
-        for i in fields.indices {  // borrowed in place: no copy (retain/release) of each field
+        for i in fields.indices {
             let mark = out.count
             serializeSymbol(fields[i].name, into: &out)
             serialize(fields[i].value, into: &out)
@@ -150,10 +146,9 @@ struct IonHashSerializer<Function: IonHashFunction> {
     }
 
     private func appendEscaped(_ text: String, to out: inout [UInt8]) {
-        if let done: Void = text.utf8.withContiguousStorageIfAvailable({ appendEscaped(UnsafeRawBufferPointer($0), to: &out) }) {
-            return done
+        if text.utf8.withContiguousStorageIfAvailable({ appendEscaped(UnsafeRawBufferPointer($0), to: &out) }) == nil {
+            Array(text.utf8).withUnsafeBytes { appendEscaped($0, to: &out) }
         }
-        Array(text.utf8).withUnsafeBytes { appendEscaped($0, to: &out) }
     }
 
     private func appendEscaped(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {

@@ -47,6 +47,20 @@ public enum LedgerID {
     }
 
     public static func isValid(_ id: String) -> Bool { decode(id) != nil }
+
+    /// 128 random bits from glibc's `arc4random`: a user-space ChaCha20 stream
+    /// the kernel reseeds, so no system call per draw.
+    static func randomWords() -> (UInt64, UInt64) {
+        var words: (UInt64, UInt64) = (0, 0)
+        withUnsafeMutableBytes(of: &words) { arc4random_buf($0.baseAddress!, $0.count) }
+        return words
+    }
+
+    /// A random id (request ids).
+    public static func random() -> String {
+        let (high, low) = randomWords()
+        return encode(high: high, low: low)
+    }
 }
 
 /// Produces ids. `IDGenerator()` makes time-ordered ids (UUID version 7,
@@ -65,9 +79,7 @@ public final class IDGenerator: @unchecked Sendable {
     public init() {
         var last: (UInt64, UInt64) = (0, 0)
         nextWords = {
-            // glibc's arc4random: a user-space ChaCha20 stream the kernel reseeds (no system call per id).
-            var random: (UInt64, UInt64) = (0, 0)
-            withUnsafeMutableBytes(of: &random) { arc4random_buf($0.baseAddress!, $0.count) }
+            let random = LedgerID.randomWords()
             last = IDGenerator.monotonic(IDGenerator.version7(ms: IDGenerator.unixMs(), random: random), after: last, step: random.1)
             return last
         }

@@ -13,15 +13,10 @@ public enum Identifiers {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// A random 128-bit value as 22 Base62 characters, from glibc's
-    /// `arc4random` (a user-space ChaCha20 stream the kernel reseeds): every
-    /// request gets one, and `SystemRandomNumberGenerator` made a `getrandom`
-    /// system call per 64 bits.
-    public static func requestID() -> String {
-        var words: (UInt64, UInt64) = (0, 0)
-        withUnsafeMutableBytes(of: &words) { arc4random_buf($0.baseAddress!, $0.count) }
-        return LedgerID.encode(high: words.0, low: words.1)
-    }
+    /// A random 128-bit value as 22 Base62 characters (`LedgerID.random`:
+    /// `arc4random`; every request gets one, and `SystemRandomNumberGenerator`
+    /// made a `getrandom` system call per 64 bits).
+    public static func requestID() -> String { LedgerID.random() }
 
     /// A random token: standard base64 of `bytes` random bytes (matches
     /// `^[A-Za-z-0-9+/=]+$`; 32 bytes → 44 characters).
