@@ -3,21 +3,16 @@
 /// length is simply how much `out` grew — one pass, no length pre-computation
 /// and no copying, whatever the nesting depth. `finish()` reverses once.
 ///
-/// Symbols: `symbolIDs` holds the id of every symbol occurrence in reading
-/// order (`BinarySymbolCollector`); writing back to front meets them in
-/// reverse, so each is taken from the end.
-struct BinaryEncoder {
-    private var out: [UInt8] = []
-    private var symbolIDs: [Int]
+/// Symbols: `symbols` gives the id of each symbol as the encoder meets it
+/// (back to front): taken from the end of a list collected beforehand in
+/// reading order (`CollectedSymbolIDs`), or assigned on the spot (`SymbolInterner`).
+struct BinaryEncoder<Symbols: BinarySymbolSource> {
+    private(set) var out: [UInt8] = []
+    var symbols: Symbols
 
-    init(symbolIDs: [Int]) {
-        self.symbolIDs = symbolIDs
+    init(symbols: Symbols) {
+        self.symbols = symbols
         out.reserveCapacity(256)
-    }
-
-    /// Symbol ids for the values still to be written (in reading order).
-    mutating func push(symbolIDs more: [Int]) {
-        symbolIDs.append(contentsOf: more)
     }
 
     /// The stream in reading order.
@@ -39,15 +34,46 @@ struct BinaryEncoder {
         let mark = out.count
         writeContent(value.content)
         let annotationsMark = out.count
-        for _ in value.annotations {
-            writeVarUInt(nextSymbolID())
+        for i in value.annotations.indices.reversed() {
+            writeVarUInt(symbols.id(for: value.annotations[i]))
         }
         writeVarUInt(out.count - annotationsMark)
         writeHeader(14, length: out.count - mark)
     }
 
-    private mutating func nextSymbolID() -> Int {
-        symbolIDs.removeLast()
+    /// Wraps what was written since `mark` in an annotation wrapper with one annotation.
+    mutating func annotate(since mark: Int, id: Int) {
+        let annotationsMark = out.count
+        writeVarUInt(id)
+        writeVarUInt(out.count - annotationsMark)
+        writeHeader(14, length: out.count - mark)
+    }
+
+    /// Makes the fields written since `mark` (each value, then its name) a struct.
+    mutating func closeStruct(since mark: Int) {
+        // Non-empty structs always carry a VarUInt length (L=14), so L=1 (sorted) never occurs.
+        let length = out.count - mark
+        if length == 0 {
+            out.append(0xD0)
+        } else {
+            writeVarUInt(length)
+            out.append(0xDE)
+        }
+    }
+
+    /// Makes the values written since `mark` a list.
+    mutating func closeList(since mark: Int) {
+        writeHeader(11, length: out.count - mark)
+    }
+
+    /// A field name's symbol id (written after the field's value).
+    mutating func writeFieldName(id: Int) {
+        writeVarUInt(id)
+    }
+
+    /// Bytes already in the encoder's reversed order.
+    mutating func appendReversed(_ bytes: [UInt8]) {
+        out.append(contentsOf: bytes)
     }
 
     private mutating func writeContent(_ content: IonContent) {
@@ -80,9 +106,9 @@ struct BinaryEncoder {
             let mark = out.count
             writeTimestampBody(value)
             writeHeader(6, length: out.count - mark)
-        case .symbol:
+        case .symbol(let symbol):
             let mark = out.count
-            writeBigEndianMinimal(UInt64(nextSymbolID()))
+            writeBigEndianMinimal(UInt64(symbols.id(for: symbol)))
             writeHeader(7, length: out.count - mark)
         case .string(let text):
             let mark = out.count
@@ -102,16 +128,9 @@ struct BinaryEncoder {
             let mark = out.count
             for i in fields.indices.reversed() {  // by index: no copy of each field
                 write(fields[i].value)
-                writeVarUInt(nextSymbolID())
+                writeVarUInt(symbols.id(for: fields[i].name))
             }
-            // Non-empty structs always carry a VarUInt length (L=14), so L=1 (sorted) never occurs.
-            let length = out.count - mark
-            if length == 0 {
-                out.append(0xD0)
-            } else {
-                writeVarUInt(length)
-                out.append(0xDE)
-            }
+            closeStruct(since: mark)
         }
     }
 
@@ -141,7 +160,7 @@ struct BinaryEncoder {
 
     // MARK: - Primitive fields (each written reversed)
 
-    private mutating func writeHeader(_ type: UInt8, length: Int) {
+    mutating func writeHeader(_ type: UInt8, length: Int) {
         if length < 14 {
             out.append(type << 4 | UInt8(length))
         } else {
@@ -150,7 +169,7 @@ struct BinaryEncoder {
         }
     }
 
-    private mutating func writeVarUInt(_ value: Int) {
+    mutating func writeVarUInt(_ value: Int) {
         var rest = UInt(max(0, value))
         out.append(UInt8(rest & 0x7F) | 0x80)
         rest >>= 7
@@ -227,7 +246,7 @@ struct BinaryEncoder {
         reverseTail(from: mark)
     }
 
-    private mutating func writeUTF8(_ text: String) {
+    mutating func writeUTF8(_ text: String) {
         let mark = out.count
         out.append(contentsOf: text.utf8)
         reverseTail(from: mark)

@@ -10,31 +10,47 @@ public enum IonBinaryWriter {
 
         // The encoder writes back to front: last value first, each body before its header,
         // so it meets the symbols in exactly the reverse of the collector's order.
-        var encoder = BinaryEncoder(symbolIDs: collector.ids)
+        var encoder = BinaryEncoder(symbols: CollectedSymbolIDs(collector.ids))
         for value in values.reversed() {
             encoder.write(value)
         }
         if !collector.localTexts.isEmpty {
             let symbols = IonValue(.list(collector.localTexts.map { IonValue(.string($0)) }))
             let table = IonValue(.struct([IonField("symbols", symbols)]), annotations: ["$ion_symbol_table"])
-            encoder.push(symbolIDs: BinarySymbolCollector.systemIDs(of: table))
+            encoder.symbols.push(BinarySymbolCollector.systemIDs(of: table))
             encoder.write(table)
         }
-        encoder.prependForward([0xE0, 0x01, 0x00, 0xEA])  // version marker
+        encoder.prependForward(Ion.binaryVersionMarker)
         return encoder.finish()
     }
 }
 
-/// Assigns symbol ids: system symbols keep theirs; other text gets local ids
-/// from `SymbolTable.systemSymbols.count + 1` in first-use order (annotations,
-/// then field names and values, depth first). `ids` holds the id of every
-/// symbol occurrence in that order, for the encoder to take from the end.
-struct BinarySymbolCollector {
-    private var localIDs: [String: Int] = [:]
-    private(set) var localTexts: [String] = []
-    private(set) var ids: [Int] = []
+/// Where a `BinaryEncoder` gets the id of each symbol it meets (back to front).
+protocol BinarySymbolSource {
+    mutating func id(for symbol: borrowing IonSymbol) -> Int
+}
 
-    init() { ids.reserveCapacity(32) }
+/// Ids collected beforehand in reading order, taken from the end.
+struct CollectedSymbolIDs: BinarySymbolSource {
+    private var ids: [Int]
+
+    init(_ ids: [Int]) { self.ids = ids }
+
+    /// Ids for values still to be written (in reading order).
+    mutating func push(_ more: [Int]) { ids.append(contentsOf: more) }
+
+    mutating func id(for symbol: borrowing IonSymbol) -> Int { ids.removeLast() }
+}
+
+/// Assigns symbol ids as text is first met: system symbols keep theirs;
+/// other text gets local ids from `firstID` in order of first use. Symbols
+/// whose text is unknown are id 0.
+struct SymbolInterner: BinarySymbolSource {
+    let firstID: Int
+    private var localIDs: [String: Int] = [:]
+    private(set) var texts: [String] = []
+
+    init(firstID: Int = SymbolTable.systemSymbols.count + 1) { self.firstID = firstID }
 
     /// The id of a system symbol's text, or nil (by length first: most text is no system symbol).
     static func systemID(_ text: String) -> Int? {
@@ -53,13 +69,42 @@ struct BinarySymbolCollector {
     /// than hashing for the few field names of a typical value), then by `localIDs`.
     static let linearLimit = 16
 
-    private func localID(_ text: String) -> Int? {
-        if localTexts.count <= Self.linearLimit {
-            for (i, t) in localTexts.enumerated() where t == text { return SymbolTable.systemSymbols.count + 1 + i }
-            return nil
-        }
-        return localIDs[text]
+    mutating func id(for symbol: borrowing IonSymbol) -> Int {
+        guard let text = symbol.text else { return 0 }
+        return id(for: text)
     }
+
+    mutating func id(for text: String) -> Int {
+        if let id = Self.systemID(text) { return id }
+        if texts.count <= Self.linearLimit {
+            for i in texts.indices where texts[i] == text { return firstID + i }
+        } else if let id = localIDs[text] {
+            return id
+        }
+        let id = firstID + texts.count
+        texts.append(text)
+        if texts.count > Self.linearLimit {
+            if localIDs.isEmpty {
+                localIDs.reserveCapacity(4 * Self.linearLimit)
+                for (i, t) in texts.enumerated() { localIDs[t] = firstID + i }
+            } else {
+                localIDs[text] = id
+            }
+        }
+        return id
+    }
+}
+
+/// Assigns symbol ids in reading order, before encoding (annotations, then
+/// field names and values, depth first). `ids` holds the id of every symbol
+/// occurrence in that order, for the encoder to take from the end.
+struct BinarySymbolCollector {
+    private var interner = SymbolInterner()
+    private(set) var ids: [Int] = []
+
+    init() { ids.reserveCapacity(32) }
+
+    var localTexts: [String] { interner.texts }
 
     /// The ids, in collection order, of a value whose symbols are all system symbols.
     static func systemIDs(of value: IonValue) -> [Int] {
@@ -70,27 +115,7 @@ struct BinarySymbolCollector {
     }
 
     mutating func add(_ symbol: borrowing IonSymbol) {
-        guard let text = symbol.text else {
-            ids.append(0)
-            return
-        }
-        if let id = Self.systemID(text) {
-            ids.append(id)
-        } else if let id = localID(text) {
-            ids.append(id)
-        } else {
-            let id = SymbolTable.systemSymbols.count + 1 + localTexts.count
-            localTexts.append(text)
-            if localTexts.count > Self.linearLimit {
-                if localIDs.isEmpty {
-                    localIDs.reserveCapacity(4 * Self.linearLimit)
-                    for (i, t) in localTexts.enumerated() { localIDs[t] = SymbolTable.systemSymbols.count + 1 + i }
-                } else {
-                    localIDs[text] = id
-                }
-            }
-            ids.append(id)
-        }
+        ids.append(interner.id(for: symbol))
     }
 
     /// Walks by index and borrows each element (`for x in array` copies

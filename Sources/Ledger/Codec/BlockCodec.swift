@@ -6,6 +6,9 @@ import Ion
 public enum BlockCodec {
     public static func encode(_ value: IonValue) -> [UInt8] { Ion.writeBinary([value]) }
 
+    /// A block's journal record: the value `block.recordIon`.
+    public static func record(_ block: Block) -> [UInt8] { BlockRecordWriter.encode(block) }
+
     public static func decode(_ bytes: [UInt8]) throws -> IonValue {
         let values = try Ion.read(bytes)
         guard values.count == 1 else { throw LedgerDecodingError("record holds \(values.count) values, expected 1") }

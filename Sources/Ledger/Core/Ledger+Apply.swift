@@ -67,7 +67,7 @@ extension Ledger {
             previousBlockHash: expectedPreviousHash(),
             transactionInfo: BlockHasher.transactionInfo(statements: proposal.statements, writes: proposal.writes),
             redactionInfo: BlockHasher.redactionInfo(proposal.redactions), revisions: revisions)
-        let index = try store.append(BlockCodec.encode(block.recordIon))
+        let index = try store.append(BlockCodec.record(block))
         guard index == address.sequenceNo else { throw LedgerError.storeMismatch(expected: address.sequenceNo, got: index) }
         do {
             try stateStore.apply(block)

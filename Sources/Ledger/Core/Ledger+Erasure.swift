@@ -22,7 +22,7 @@ extension Ledger {
         }) else { return false }
         guard block.revisions[r].data != nil else { return true }  // erased already
         block.revisions[r] = block.revisions[r].redacted()
-        var erased = BlockCodec.encode(block.recordIon)
+        var erased = BlockCodec.record(block)
         guard erased.count <= original.count else {
             unerasedRedactions += 1
             return false

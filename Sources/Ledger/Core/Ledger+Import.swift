@@ -10,6 +10,6 @@ extension Ledger {
     public func appendImported(_ block: Block) throws -> Block {
         var foreign = block
         foreign.isForeign = true
-        return try appendReplicated(record: BlockCodec.encode(foreign.recordIon), decoded: foreign)
+        return try appendReplicated(record: BlockCodec.record(foreign), decoded: foreign)
     }
 }

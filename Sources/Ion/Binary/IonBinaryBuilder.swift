@@ -1,0 +1,87 @@
+/// Symbol text a writer of one kind of record uses in every record: each
+/// gets a fixed local symbol id, so the writer names its fields by id with
+/// no lookup, and the table's list of them is encoded once.
+public struct IonSymbolPreset: Sendable {
+    public let texts: [String]
+    /// The texts' string values, encoded back to front.
+    let reversedElements: [UInt8]
+
+    public init(_ texts: [String]) {
+        precondition(Set(texts).count == texts.count, "a preset text twice")
+        precondition(texts.allSatisfy { SymbolInterner.systemID($0) == nil }, "a system symbol in a preset")
+        self.texts = texts
+        var encoder = BinaryEncoder(symbols: CollectedSymbolIDs([]))
+        for text in texts.reversed() { encoder.write(.string(text)) }
+        reversedElements = encoder.out
+    }
+
+    /// The local symbol id of `text`, which must be one of `texts`.
+    public func id(_ text: String) -> Int {
+        guard let i = texts.firstIndex(of: text) else { preconditionFailure("\(text) is not in the preset") }
+        return SymbolTable.systemSymbols.count + 1 + i
+    }
+}
+
+/// Builds one Ion binary stream without building its value first, for
+/// records whose shape the caller knows. It writes BACK TO FRONT, like the
+/// encoder under it: a container's contents first, last one first, then the
+/// container (`closeStruct(since:)` / `closeList(since:)` with the
+/// `position` taken before its contents); in a struct, each field's value
+/// and then its name. Symbol ids are assigned as the builder meets them:
+/// the preset's first, then any other text in order of (backwards) first
+/// use; `finish()` puts the local symbol table and the version marker in front.
+public struct IonBinaryBuilder {
+    private var encoder: BinaryEncoder<SymbolInterner>
+    private let preset: IonSymbolPreset
+
+    public init(preset: IonSymbolPreset) {
+        self.preset = preset
+        encoder = BinaryEncoder(symbols: SymbolInterner(firstID: SymbolTable.systemSymbols.count + 1 + preset.texts.count))
+    }
+
+    /// How much has been written: the mark a container's `close…(since:)` takes.
+    public var position: Int { encoder.out.count }
+
+    public mutating func write(_ value: borrowing IonValue) { encoder.write(value) }
+
+    /// A field name by its preset id (`IonSymbolPreset.id`).
+    public mutating func writeFieldName(id: Int) {
+        assert(id > SymbolTable.systemSymbols.count && id <= SymbolTable.systemSymbols.count + preset.texts.count)
+        encoder.writeFieldName(id: id)
+    }
+
+    /// A field name that is not in the preset.
+    public mutating func writeFieldName(_ text: String) {
+        encoder.writeFieldName(id: encoder.symbols.id(for: text))
+    }
+
+    public mutating func closeStruct(since mark: Int) { encoder.closeStruct(since: mark) }
+
+    public mutating func closeList(since mark: Int) { encoder.closeList(since: mark) }
+
+    /// Annotates the one value written since `mark`.
+    public mutating func annotate(since mark: Int, with text: String) {
+        encoder.annotate(since: mark, id: encoder.symbols.id(for: text))
+    }
+
+    /// The stream in reading order: version marker, the local symbol table
+    /// (the preset's texts, then the others), the values.
+    public consuming func finish() -> [UInt8] {
+        let local = encoder.symbols.texts
+        if !local.isEmpty || !preset.texts.isEmpty {
+            let table = encoder.out.count
+            for text in local.reversed() {
+                let mark = encoder.out.count
+                encoder.writeUTF8(text)
+                encoder.writeHeader(8, length: encoder.out.count - mark)
+            }
+            encoder.appendReversed(preset.reversedElements)
+            encoder.closeList(since: table)
+            encoder.writeFieldName(id: 7)  // symbols
+            encoder.closeStruct(since: table)
+            encoder.annotate(since: table, id: 3)  // $ion_symbol_table
+        }
+        encoder.prependForward(Ion.binaryVersionMarker)
+        return encoder.finish()
+    }
+}
