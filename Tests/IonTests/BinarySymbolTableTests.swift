@@ -1,10 +1,11 @@
 import Ion
 import XCTest
 
-/// The binary writer's local symbol table: each text once, in first-use
-/// order (annotations, then field names and values, depth first), past the
-/// size where it stops searching linearly; the ids the encoder writes (taken
-/// in reverse of that order) read back as the same values.
+/// The binary writer's local symbol table: each text once, in the order the
+/// encoder meets it writing back to front (first use reading from the end:
+/// values last to first, each value before its annotations, a field's value
+/// before its name), past the size where it stops searching linearly; the
+/// ids it writes read back as the same values.
 final class BinarySymbolTableTests: XCTestCase {
     func testManySymbolsRoundTripEachTextOnceInFirstUseOrder() throws {
         let names = (0..<40).map { "field\($0)" }
@@ -19,19 +20,19 @@ final class BinarySymbolTableTests: XCTestCase {
         let bytes = IonBinaryWriter.write(values)
         XCTAssertEqual(try Ion.read(bytes), values)
 
-        // First-use order of the local texts, as the collector walks the values.
+        // The local texts in the order the back-to-front encoder meets them.
         var order: [String] = []
         func use(_ text: String) { if !order.contains(text) && text != "name" { order.append(text) } }
         func walk(_ v: IonValue) {
-            v.annotations.compactMap(\.text).forEach(use)
             switch v.content {
             case .symbol(let s): s.text.map(use)
-            case .list(let items), .sexp(let items): items.forEach(walk)
-            case .struct(let fs): for f in fs { f.name.text.map(use); walk(f.value) }
+            case .list(let items), .sexp(let items): items.reversed().forEach(walk)
+            case .struct(let fs): for f in fs.reversed() { walk(f.value); f.name.text.map(use) }
             default: break
             }
+            v.annotations.reversed().compactMap(\.text).forEach(use)
         }
-        values.forEach(walk)
+        values.reversed().forEach(walk)
         XCTAssertGreaterThan(order.count, 16, "past the linear search")
         var positions: [Int] = []
         for text in order {
@@ -43,7 +44,7 @@ final class BinarySymbolTableTests: XCTestCase {
             XCTAssertEqual(hits.count, 1, "\(text) is written once")
             positions.append(hits.first ?? -1)
         }
-        XCTAssertEqual(positions, positions.sorted(), "texts in first-use order")
+        XCTAssertEqual(positions, positions.sorted(), "texts in the order the encoder met them")
     }
 
     private func isTextByte(_ b: UInt8) -> Bool { (0x30...0x39).contains(b) || (0x61...0x7A).contains(b) }

@@ -3,14 +3,13 @@
 /// length is simply how much `out` grew — one pass, no length pre-computation
 /// and no copying, whatever the nesting depth. `finish()` reverses once.
 ///
-/// Symbols: `symbols` gives the id of each symbol as the encoder meets it
-/// (back to front): taken from the end of a list collected beforehand in
-/// reading order (`CollectedSymbolIDs`), or assigned on the spot (`SymbolInterner`).
-struct BinaryEncoder<Symbols: BinarySymbolSource> {
+/// Symbols: `symbols` assigns each text its id when the encoder first meets
+/// it (back to front); `finishStream` puts the table of them in front.
+struct BinaryEncoder {
     private(set) var out: [UInt8] = []
-    var symbols: Symbols
+    var symbols: SymbolInterner
 
-    init(symbols: Symbols) {
+    init(symbols: SymbolInterner) {
         self.symbols = symbols
         out.reserveCapacity(256)
     }
@@ -19,6 +18,26 @@ struct BinaryEncoder<Symbols: BinarySymbolSource> {
     mutating func finish() -> [UInt8] {
         out.withUnsafeMutableBufferPointer { $0.reverse() }
         return out
+    }
+
+    /// Puts the local symbol table (the preset's texts, then those
+    /// `symbols` assigned) and the version marker before everything written so far.
+    mutating func finishStream(preset: IonSymbolPreset? = nil) {
+        let local = symbols.texts
+        if !local.isEmpty || !(preset?.texts.isEmpty ?? true) {
+            let table = out.count
+            for text in local.reversed() {
+                let mark = out.count
+                writeUTF8(text)
+                writeHeader(8, length: out.count - mark)
+            }
+            if let preset { out.append(contentsOf: preset.reversedElements) }
+            closeList(since: table)
+            writeFieldName(id: 7)  // symbols
+            closeStruct(since: table)
+            annotate(since: table, id: 3)  // $ion_symbol_table
+        }
+        prependForward(Ion.binaryVersionMarker)
     }
 
     /// Puts `bytes` (given in reading order) before everything written so far.
@@ -71,10 +90,6 @@ struct BinaryEncoder<Symbols: BinarySymbolSource> {
         writeVarUInt(id)
     }
 
-    /// Bytes already in the encoder's reversed order.
-    mutating func appendReversed(_ bytes: [UInt8]) {
-        out.append(contentsOf: bytes)
-    }
 
     private mutating func writeContent(_ content: IonContent) {
         switch content {

@@ -10,7 +10,7 @@ public struct IonSymbolPreset: Sendable {
         precondition(Set(texts).count == texts.count, "a preset text twice")
         precondition(texts.allSatisfy { SymbolInterner.systemID($0) == nil }, "a system symbol in a preset")
         self.texts = texts
-        var encoder = BinaryEncoder(symbols: CollectedSymbolIDs([]))
+        var encoder = BinaryEncoder(symbols: SymbolInterner())
         for text in texts.reversed() { encoder.write(.string(text)) }
         reversedElements = encoder.out
     }
@@ -31,7 +31,7 @@ public struct IonSymbolPreset: Sendable {
 /// the preset's first, then any other text in order of (backwards) first
 /// use; `finish()` puts the local symbol table and the version marker in front.
 public struct IonBinaryBuilder {
-    private var encoder: BinaryEncoder<SymbolInterner>
+    private var encoder: BinaryEncoder
     private let preset: IonSymbolPreset
 
     public init(preset: IonSymbolPreset) {
@@ -67,21 +67,7 @@ public struct IonBinaryBuilder {
     /// The stream in reading order: version marker, the local symbol table
     /// (the preset's texts, then the others), the values.
     public consuming func finish() -> [UInt8] {
-        let local = encoder.symbols.texts
-        if !local.isEmpty || !preset.texts.isEmpty {
-            let table = encoder.out.count
-            for text in local.reversed() {
-                let mark = encoder.out.count
-                encoder.writeUTF8(text)
-                encoder.writeHeader(8, length: encoder.out.count - mark)
-            }
-            encoder.appendReversed(preset.reversedElements)
-            encoder.closeList(since: table)
-            encoder.writeFieldName(id: 7)  // symbols
-            encoder.closeStruct(since: table)
-            encoder.annotate(since: table, id: 3)  // $ion_symbol_table
-        }
-        encoder.prependForward(Ion.binaryVersionMarker)
+        encoder.finishStream(preset: preset)
         return encoder.finish()
     }
 }

@@ -2,50 +2,23 @@
 public enum IonBinaryWriter {
     /// The version marker, then — when the values use symbol text beyond the
     /// system table — one local symbol table `$ion_symbol_table::{symbols:[…]}`
-    /// listing that text in first-use order, then the values.
-    /// Symbols whose text is unknown are written as symbol id 0.
+    /// listing that text once each, in the order the encoder met it (it
+    /// writes back to front, so: order of first use reading from the end),
+    /// then the values. Symbols whose text is unknown are written as symbol id 0.
     public static func write(_ values: [IonValue]) -> [UInt8] {
-        var collector = BinarySymbolCollector()
-        for value in values { collector.collect(value) }
-
-        // The encoder writes back to front: last value first, each body before its header,
-        // so it meets the symbols in exactly the reverse of the collector's order.
-        var encoder = BinaryEncoder(symbols: CollectedSymbolIDs(collector.ids))
+        var encoder = BinaryEncoder(symbols: SymbolInterner())
         for value in values.reversed() {
             encoder.write(value)
         }
-        if !collector.localTexts.isEmpty {
-            let symbols = IonValue(.list(collector.localTexts.map { IonValue(.string($0)) }))
-            let table = IonValue(.struct([IonField("symbols", symbols)]), annotations: ["$ion_symbol_table"])
-            encoder.symbols.push(BinarySymbolCollector.systemIDs(of: table))
-            encoder.write(table)
-        }
-        encoder.prependForward(Ion.binaryVersionMarker)
+        encoder.finishStream()
         return encoder.finish()
     }
-}
-
-/// Where a `BinaryEncoder` gets the id of each symbol it meets (back to front).
-protocol BinarySymbolSource {
-    mutating func id(for symbol: borrowing IonSymbol) -> Int
-}
-
-/// Ids collected beforehand in reading order, taken from the end.
-struct CollectedSymbolIDs: BinarySymbolSource {
-    private var ids: [Int]
-
-    init(_ ids: [Int]) { self.ids = ids }
-
-    /// Ids for values still to be written (in reading order).
-    mutating func push(_ more: [Int]) { ids.append(contentsOf: more) }
-
-    mutating func id(for symbol: borrowing IonSymbol) -> Int { ids.removeLast() }
 }
 
 /// Assigns symbol ids as text is first met: system symbols keep theirs;
 /// other text gets local ids from `firstID` in order of first use. Symbols
 /// whose text is unknown are id 0.
-struct SymbolInterner: BinarySymbolSource {
+struct SymbolInterner {
     let firstID: Int
     private var localIDs: [String: Int] = [:]
     private(set) var texts: [String] = []
@@ -92,50 +65,5 @@ struct SymbolInterner: BinarySymbolSource {
             }
         }
         return id
-    }
-}
-
-/// Assigns symbol ids in reading order, before encoding (annotations, then
-/// field names and values, depth first). `ids` holds the id of every symbol
-/// occurrence in that order, for the encoder to take from the end.
-struct BinarySymbolCollector {
-    private var interner = SymbolInterner()
-    private(set) var ids: [Int] = []
-
-    init() { ids.reserveCapacity(32) }
-
-    var localTexts: [String] { interner.texts }
-
-    /// The ids, in collection order, of a value whose symbols are all system symbols.
-    static func systemIDs(of value: IonValue) -> [Int] {
-        var collector = BinarySymbolCollector()
-        collector.collect(value)
-        precondition(collector.localTexts.isEmpty, "not only system symbols")
-        return collector.ids
-    }
-
-    mutating func add(_ symbol: borrowing IonSymbol) {
-        ids.append(interner.id(for: symbol))
-    }
-
-    /// Walks by index and borrows each element (`for x in array` copies
-    /// every element: a retain and release of each field's name and value).
-    mutating func collect(_ value: borrowing IonValue) {
-        if !value.annotations.isEmpty {
-            for i in value.annotations.indices { add(value.annotations[i]) }
-        }
-        switch value.content {
-        case .symbol(let symbol):
-            add(symbol)
-        case .list(let elements), .sexp(let elements):
-            for i in elements.indices { collect(elements[i]) }
-        case .struct(let fields):
-            for i in fields.indices {
-                add(fields[i].name)
-                collect(fields[i].value)
-            }
-        default:
-            break
-        }
     }
 }
