@@ -48,7 +48,7 @@ enum SocketAddress {
 
     static func describe(_ storage: sockaddr_storage) -> String? {
         guard let (h, p) = format(storage) else { return nil }
-        return h.contains(":") ? "[\(h)]:\(p)" : "\(h):\(p)"
+        return h.utf8.contains(UInt8(ascii: ":")) ? "[\(h)]:\(p)" : "\(h):\(p)"  // not Foundation's range(of:)
     }
 
     /// Resolves `host` on the loop (numeric hosts at once, names through

@@ -53,7 +53,18 @@ public final class TCPConnection: LoopHandle, ByteStream {
     public var isWritable: Bool { isOpen && !readPausedByBackpressure }
     public var isReadingPaused: Bool { !reading }
 
+    /// The peer's address, asked of the kernel once (every request logs and
+    /// checks it; a `getpeername` and a formatting each time cost ~1% of a
+    /// client loop's time) and kept, so it is known after the peer has gone too.
     public var remoteAddress: String? {
+        if let peer { return peer }
+        peer = currentPeer()
+        return peer
+    }
+
+    private var peer: String?
+
+    private func currentPeer() -> String? {
         var storage = sockaddr_storage()
         var len = Int32(MemoryLayout<sockaddr_storage>.size)
         let r = withUnsafeMutablePointer(to: &storage) { p in

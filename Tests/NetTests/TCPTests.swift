@@ -35,6 +35,34 @@ final class TCPTests: LoopTestCase {
         XCTAssertEqual(remote.get, "127.0.0.1:\(port)")
     }
 
+    /// The peer's address is asked once and kept: the server still knows it
+    /// after the client has gone (when `getpeername` fails with ENOTCONN).
+    func testTheRemoteAddressIsKnownAfterThePeerHasGone() throws {
+        let accepted = Locked<[TCPConnection]>([])
+        let port = try startEcho(accepted: accepted)
+        let client = Locked<TCPConnection?>(nil)
+        let clientPort = Locked<Int?>(nil)
+        loop.execute { [loop] in
+            TCPConnection.connect(loop: loop!, host: "127.0.0.1", port: port) { r in
+                guard case .success(let c) = r else { return }
+                client.set(c)
+            }
+        }
+        XCTAssertTrue(waitUntil(10) { client.get != nil && !accepted.get.isEmpty })
+        let first = try loop.submit { accepted.get[0].remoteAddress }
+        let address = try XCTUnwrap(first)
+        XCTAssertTrue(address.hasPrefix("127.0.0.1:"), address)
+        clientPort.set(Int(address.split(separator: ":").last ?? ""))
+        XCTAssertNotNil(clientPort.get)
+        let closed = Locked(false)
+        try loop.submit {
+            accepted.get[0].onClose = { _ in closed.set(true) }
+            client.get?.close()
+        }
+        XCTAssertTrue(waitUntil(10) { closed.get })
+        XCTAssertEqual(try loop.submit { accepted.get[0].remoteAddress }, address)
+    }
+
     func testConnectToClosedPortFails() throws {
         // Bind then close a listener to get a port nobody listens on.
         let port = try loop.submit { () -> Int in
