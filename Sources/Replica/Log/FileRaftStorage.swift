@@ -40,11 +40,7 @@ public final class FileRaftStorage: RaftLogStore, @unchecked Sendable {
     private var segments: [UInt64] = []
     private var nextSegmentID: UInt64 = 1
     private var currentFD: Int32 = -1
-    /// Where the current segment's records end (the next one goes here).
-    private(set) var currentSize = 0
-    /// How far the current segment file extends: its records, then zeros
-    /// written ahead of them (`preallocateLocked`).
-    private var allocatedSize = 0
+    private var currentSize = 0
     private var stateFD: Int32 = -1
     private var slotSeq: UInt64 = 0
     /// The segment named by the last slot that was fsync'ed: a slot naming a
@@ -225,28 +221,9 @@ public final class FileRaftStorage: RaftLogStore, @unchecked Sendable {
             buf.append(contentsOf: rec)
             ents.append(e)
         }
-        try preallocateLocked(through: pos, segPath(segID))
         try RaftFileIO.pwriteAll(currentFD, buf, at: currentSize, segPath(segID))
         currentSize = pos
         try RaftFileIO.sync(currentFD, segPath(segID))
-    }
-
-    /// Zeros are written this far ahead of the records, a chunk at a time.
-    static let preallocationChunk = 1 << 20
-    private static let zeros = [UInt8](repeating: 0, count: preallocationChunk)
-
-    /// Extends the current segment with zeros past `end`, as etcd's WAL
-    /// preallocates: an append then overwrites blocks the file already has,
-    /// and its fsync writes the data, not the file's growth (on ext4 here a
-    /// synced 2 KiB append took 130 µs growing the file, 87 µs over zeros).
-    /// The zeros are synced with the next append's fsync; recovery stops at
-    /// them (a zero length is no record) and drops them.
-    private func preallocateLocked(through end: Int, _ path: String) throws {
-        while allocatedSize < end {
-            let chunk = Self.preallocationChunk - allocatedSize % Self.preallocationChunk
-            try RaftFileIO.pwriteAll(currentFD, Array(Self.zeros.prefix(chunk)), at: allocatedSize, path)
-            allocatedSize += chunk
-        }
     }
 
     /// Removes entries `from...` from memory and disk. The state slot's synced
@@ -267,22 +244,12 @@ public final class FileRaftStorage: RaftLogStore, @unchecked Sendable {
         // records past the slot's end, and a stale one there would rejoin the log.
         try RaftFileIO.sync(currentFD, segPath(loc.segment))
         currentSize = loc.offset
-        allocatedSize = loc.offset
         ents.removeSubrange((i + 1)...)
         locs.removeSubrange(i...)
     }
 
     private func startSegmentLocked(first: UInt64) throws {
-        if currentFD >= 0 {
-            // A full segment keeps no zeros: recovery reads every segment but the
-            // last to its end. Synced before the next segment exists.
-            if allocatedSize > currentSize, let last = segments.last {
-                try RaftFileIO.truncate(currentFD, currentSize, segPath(last))
-                try RaftFileIO.sync(currentFD, segPath(last))
-            }
-            RaftFileIO.close(currentFD)
-            currentFD = -1
-        }
+        if currentFD >= 0 { RaftFileIO.close(currentFD); currentFD = -1 }
         nextSegmentID = max(nextSegmentID, (segments.last ?? 0) + 1)
         let id = nextSegmentID
         nextSegmentID += 1
@@ -294,7 +261,6 @@ public final class FileRaftStorage: RaftLogStore, @unchecked Sendable {
         try RaftFileIO.syncDirectory(logDir)
         currentFD = fd
         currentSize = header.count
-        allocatedSize = header.count
         segments.append(id)
     }
 
@@ -415,11 +381,7 @@ public final class FileRaftStorage: RaftLogStore, @unchecked Sendable {
                 limit = pos
             }
             if bytes.count > limit {
-                // Zeros past the records were written ahead of them (preallocation), not torn.
-                let dropped = bytes[limit...]
-                if dropped.contains(where: { $0 != 0 }) {
-                    recoveryNote = "dropped \(dropped.count) unsynced bytes at the end of \(path)"
-                }
+                recoveryNote = "dropped \(bytes.count - limit) unsynced bytes at the end of \(path)"
                 let fd = try RaftFileIO.open(path, O_RDWR)
                 defer { RaftFileIO.close(fd) }
                 try RaftFileIO.truncate(fd, limit, path)
@@ -443,7 +405,6 @@ public final class FileRaftStorage: RaftLogStore, @unchecked Sendable {
         if let last = segments.last {
             currentFD = try RaftFileIO.open(segPath(last), O_RDWR)
             currentSize = lastSegSize
-            allocatedSize = lastSegSize
         }
         dropUnreferencedSegmentsLocked()
     }
