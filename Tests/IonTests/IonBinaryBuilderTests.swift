@@ -27,6 +27,9 @@ final class IonBinaryBuilderTests: XCTestCase {
         expected.annotations = ["note"]
         let bytes = w.finish()
         XCTAssertEqual(try Ion.read(bytes), [expected])
+        // A preset text met in a value (the annotation "alpha") keeps its preset id: listed once.
+        let alpha = Array("alpha".utf8)
+        XCTAssertEqual((0...(bytes.count - alpha.count)).filter { Array(bytes[$0..<($0 + alpha.count)]) == alpha }.count, 1)
         XCTAssertEqual(try Ion.read(Ion.writeBinary([expected])), [expected])
     }
 

@@ -5,6 +5,7 @@ public struct IonSymbolPreset: Sendable {
     public let texts: [String]
     /// The texts' string values, encoded back to front.
     let reversedElements: [UInt8]
+    let ids: [String: Int]
 
     public init(_ texts: [String]) {
         precondition(Set(texts).count == texts.count, "a preset text twice")
@@ -13,12 +14,13 @@ public struct IonSymbolPreset: Sendable {
         var encoder = BinaryEncoder(symbols: SymbolInterner())
         for text in texts.reversed() { encoder.write(.string(text)) }
         reversedElements = encoder.out
+        ids = Dictionary(uniqueKeysWithValues: texts.enumerated().map { ($1, SymbolTable.systemSymbols.count + 1 + $0) })
     }
 
     /// The local symbol id of `text`, which must be one of `texts`.
     public func id(_ text: String) -> Int {
-        guard let i = texts.firstIndex(of: text) else { preconditionFailure("\(text) is not in the preset") }
-        return SymbolTable.systemSymbols.count + 1 + i
+        guard let id = ids[text] else { preconditionFailure("\(text) is not in the preset") }
+        return id
     }
 }
 
@@ -28,15 +30,17 @@ public struct IonSymbolPreset: Sendable {
 /// container (`closeStruct(since:)` / `closeList(since:)` with the
 /// `position` taken before its contents); in a struct, each field's value
 /// and then its name. Symbol ids are assigned as the builder meets them:
-/// the preset's first, then any other text in order of (backwards) first
-/// use; `finish()` puts the local symbol table and the version marker in front.
+/// the preset's first (a preset text met in a value keeps its preset id),
+/// then any other text in order of (backwards) first use; `finish()` puts
+/// the local symbol table and the version marker in front.
 public struct IonBinaryBuilder {
     private var encoder: BinaryEncoder
     private let preset: IonSymbolPreset
 
     public init(preset: IonSymbolPreset) {
         self.preset = preset
-        encoder = BinaryEncoder(symbols: SymbolInterner(firstID: SymbolTable.systemSymbols.count + 1 + preset.texts.count))
+        encoder = BinaryEncoder(symbols: SymbolInterner(firstID: SymbolTable.systemSymbols.count + 1 + preset.texts.count,
+                                                        presetIDs: preset.ids))
     }
 
     /// How much has been written: the mark a container's `close…(since:)` takes.

@@ -20,10 +20,15 @@ public enum IonBinaryWriter {
 /// whose text is unknown are id 0.
 struct SymbolInterner {
     let firstID: Int
+    /// Texts that already have ids (a preset's), so they are not listed twice.
+    private let presetIDs: [String: Int]
     private var localIDs: [String: Int] = [:]
     private(set) var texts: [String] = []
 
-    init(firstID: Int = SymbolTable.systemSymbols.count + 1) { self.firstID = firstID }
+    init(firstID: Int = SymbolTable.systemSymbols.count + 1, presetIDs: [String: Int] = [:]) {
+        self.firstID = firstID
+        self.presetIDs = presetIDs
+    }
 
     /// The id of a system symbol's text, or nil (by length first: most text is no system symbol).
     static func systemID(_ text: String) -> Int? {
@@ -54,6 +59,7 @@ struct SymbolInterner {
         } else if let id = localIDs[text] {
             return id
         }
+        if let id = presetIDs[text] { return id }
         let id = firstID + texts.count
         texts.append(text)
         if texts.count > Self.linearLimit {

@@ -6,10 +6,14 @@ import Ion
 /// through the encoder. Every node encodes each block it applies, so this is
 /// on the commit path.
 enum BlockRecordWriter {
+    /// The names every record uses ("version" is a system symbol). "data" is
+    /// not one of them: a record whose revisions have none (deletes, erased
+    /// data) lists no "data", so erasing a revision (`Ledger.erase`) never
+    /// needs more room than the generic encoder's record would.
     static let preset = IonSymbolPreset([
         "blockAddress", "strandId", "sequenceNo", "transactionId", "blockTimestamp", "blockHash", "entriesHash",
-        "previousBlockHash", "entriesHashList", "transactionInfo", "revisions", "hash", "data", "metadata", "id",
-        "txTime", "txId",  // and "version", a system symbol
+        "previousBlockHash", "entriesHashList", "transactionInfo", "revisions", "hash", "metadata", "id",
+        "txTime", "txId",
     ])
     private static let blockAddress = preset.id("blockAddress")
     private static let strandId = preset.id("strandId")
@@ -23,7 +27,6 @@ enum BlockRecordWriter {
     private static let transactionInfo = preset.id("transactionInfo")
     private static let revisions = preset.id("revisions")
     private static let hash = preset.id("hash")
-    private static let data = preset.id("data")
     private static let metadata = preset.id("metadata")
     private static let id = preset.id("id")
     private static let txTime = preset.id("txTime")
@@ -94,7 +97,7 @@ enum BlockRecordWriter {
         }
         if let value = revision.data {
             w.write(value)
-            w.writeFieldName(id: data)
+            w.writeFieldName("data")
         }
         w.write(.blob(revision.hash))
         w.writeFieldName(id: hash)
