@@ -90,7 +90,6 @@ struct BinaryEncoder {
         writeVarUInt(id)
     }
 
-
     private mutating func writeContent(_ content: IonContent) {
         switch content {
         case .null(let type):

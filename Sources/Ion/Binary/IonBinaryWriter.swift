@@ -15,9 +15,9 @@ public enum IonBinaryWriter {
     }
 }
 
-/// Assigns symbol ids as text is first met: system symbols keep theirs;
-/// other text gets local ids from `firstID` in order of first use. Symbols
-/// whose text is unknown are id 0.
+/// Assigns symbol ids as text is first met: system symbols and a preset's
+/// texts keep theirs; other text gets local ids from `firstID` in the order
+/// it is met. Symbols whose text is unknown are id 0.
 struct SymbolInterner {
     let firstID: Int
     /// Texts that already have ids (a preset's), so they are not listed twice.
@@ -59,7 +59,7 @@ struct SymbolInterner {
         } else if let id = localIDs[text] {
             return id
         }
-        if let id = presetIDs[text] { return id }
+        if !presetIDs.isEmpty, let id = presetIDs[text] { return id }
         let id = firstID + texts.count
         texts.append(text)
         if texts.count > Self.linearLimit {

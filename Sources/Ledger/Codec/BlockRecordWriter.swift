@@ -80,7 +80,7 @@ enum BlockRecordWriter {
     /// `Revision.ion`: `{blockAddress, hash, [data], [dataHash], metadata}`.
     private static func write(_ revision: Revision, to w: inout IonBinaryBuilder) {
         let start = w.position
-        let meta = w.position
+        let meta = w.position  // metadata, the last field, is written first
         w.write(.string(revision.metadata.txId))
         w.writeFieldName(id: txId)
         w.write(IonRead.timestampValue(ms: revision.metadata.txTimeMs))
