@@ -24,7 +24,7 @@ struct BinaryEncoder {
     /// `symbols` assigned) and the version marker before everything written so far.
     mutating func finishStream(preset: IonSymbolPreset? = nil) {
         let local = symbols.texts
-        if !local.isEmpty || !(preset?.texts.isEmpty ?? true) {
+        if !local.isEmpty || preset.map({ !$0.texts.isEmpty }) == true {
             let table = out.count
             for text in local.reversed() {
                 let mark = out.count

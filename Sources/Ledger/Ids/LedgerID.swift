@@ -76,13 +76,8 @@ public final class IDGenerator: @unchecked Sendable {
     private var nextWords: () -> (UInt64, UInt64)
     private let lock = NSLock()
 
-    public init() {
-        var last: (UInt64, UInt64) = (0, 0)
-        nextWords = {
-            let random = LedgerID.randomWords()
-            last = IDGenerator.monotonic(IDGenerator.version7(ms: IDGenerator.unixMs(), random: random), after: last, step: random.1)
-            return last
-        }
+    public convenience init() {
+        self.init(timeOrdered: LedgerID.randomWords, clock: IDGenerator.unixMs)
     }
 
     public init<G: RandomNumberGenerator>(_ generator: G) {
@@ -90,12 +85,17 @@ public final class IDGenerator: @unchecked Sendable {
         nextWords = { (generator.next(), generator.next()) }
     }
 
-    public init<G: RandomNumberGenerator>(_ generator: G, clock: @escaping @Sendable () -> Int64) {
+    public convenience init<G: RandomNumberGenerator>(_ generator: G, clock: @escaping @Sendable () -> Int64) {
         var generator = generator
+        self.init(timeOrdered: { (generator.next(), generator.next()) }, clock: clock)
+    }
+
+    /// Time-ordered ids: each a UUIDv7 of `clock()` and two random words, kept strictly increasing.
+    private init(timeOrdered random: @escaping () -> (UInt64, UInt64), clock: @escaping () -> Int64) {
         var last: (UInt64, UInt64) = (0, 0)
         nextWords = {
-            let random = (generator.next(), generator.next())
-            last = IDGenerator.monotonic(IDGenerator.version7(ms: clock(), random: random), after: last, step: random.1)
+            let words = random()
+            last = IDGenerator.monotonic(IDGenerator.version7(ms: clock(), random: words), after: last, step: words.1)
             return last
         }
     }
