@@ -48,11 +48,10 @@ public enum LedgerID {
 
     public static func isValid(_ id: String) -> Bool { decode(id) != nil }
 
-    /// 128 random bits from glibc's `arc4random`: a user-space ChaCha20 stream
-    /// the kernel reseeds, so no system call per draw.
+    /// 128 random bits from `RandomPool.shared` (`arc4random`, a page at a time).
     static func randomWords() -> (UInt64, UInt64) {
         var words: (UInt64, UInt64) = (0, 0)
-        withUnsafeMutableBytes(of: &words) { arc4random_buf($0.baseAddress!, $0.count) }
+        withUnsafeMutableBytes(of: &words) { RandomPool.shared.fill($0) }
         return words
     }
 

@@ -14,15 +14,13 @@ public enum Identifiers {
     }
 
     /// A random 128-bit value as 22 Base62 characters (`LedgerID.random`:
-    /// `arc4random`; every request gets one, and `SystemRandomNumberGenerator`
+    /// `RandomPool`; every request gets one, and `SystemRandomNumberGenerator`
     /// made a `getrandom` system call per 64 bits).
     public static func requestID() -> String { LedgerID.random() }
 
     /// A random token: standard base64 of `bytes` random bytes (matches
     /// `^[A-Za-z-0-9+/=]+$`; 32 bytes → 44 characters).
     public static func token(bytes: Int = 32) -> String {
-        var raw = [UInt8](repeating: 0, count: bytes)
-        raw.withUnsafeMutableBytes { arc4random_buf($0.baseAddress!, $0.count) }
-        return Data(raw).base64EncodedString()
+        Data(RandomPool.shared.bytes(bytes)).base64EncodedString()
     }
 }
