@@ -41,7 +41,7 @@ final class SimNode {
             let latency = diskLatency()
             store.durable(at: world.now + latency)
             return latency
-        })
+        }, blockingDone: { [store] in store.durable(at: world.now) })
         let machine = ChainMachine(disk: disk, chunkRecords: chunkRecords)
         wire(machine)
         let link = SimLink(id: id, network: network, alive: alive)

@@ -18,10 +18,14 @@ public struct SimulationOptions: Sendable {
     /// with `spareNodes` extra nodes that can join.
     public var membershipChanges: Bool
     public var spareNodes: Int
+    /// Followers write their Raft logs on their loops (`RaftDriverOptions.
+    /// followerLogWritesOnLoop`); nil: `SimWorld.writesOnLoop(seed:)` decides.
+    public var followerWritesOnLoop: Bool?
 
     public init(nodeCount: Int = 3, faultTicks: Int = 300, maxHealTicks: Int = 300,
                 microStepsPerTick: Int = 4, electionTick: Int = 10, heartbeatTick: Int = 2,
-                trace: Bool = false, membershipChanges: Bool = false, spareNodes: Int = 3) {
+                trace: Bool = false, membershipChanges: Bool = false, spareNodes: Int = 3,
+                followerWritesOnLoop: Bool? = nil) {
         self.nodeCount = nodeCount
         self.faultTicks = faultTicks
         self.maxHealTicks = maxHealTicks
@@ -31,6 +35,7 @@ public struct SimulationOptions: Sendable {
         self.trace = trace
         self.membershipChanges = membershipChanges
         self.spareNodes = spareNodes
+        self.followerWritesOnLoop = followerWritesOnLoop
     }
 }
 

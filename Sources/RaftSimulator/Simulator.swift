@@ -65,6 +65,8 @@ public final class Simulation {
         // Compaction makes followers behind it catch up by streaming; sometimes never.
         driverOptions.compactionThreshold = world.chance(0.25) ? 1 << 40 : UInt64(4 + world.int(below: 37))
         driverOptions.stateMachineSyncInterval = .milliseconds(20 + world.int(below: 500))
+        // Both ways a follower writes its log: on its loop, or on the pool (beside applies).
+        driverOptions.followerLogWritesOnLoop = options.followerWritesOnLoop ?? SimWorld.writesOnLoop(seed: seed)
         driverOptions.snapshotStallTimeout = .seconds(2)
         driverOptions.catchUpRequestTimeout = .seconds(1)  // above the longest round trip (2 × 0.225 s)
         driverOptions.readIndexTimeout = .seconds(2)

@@ -50,6 +50,8 @@ public final class ReplicaSimulation {
         driverOptions.tickInterval = .milliseconds(100)
         driverOptions.compactionThreshold = UInt64(4 + world.int(below: 60))
         driverOptions.stateMachineSyncInterval = .milliseconds(20 + world.int(below: 400))
+        // Both ways a follower writes its log: on its loop, or on the pool (beside applies).
+        driverOptions.followerLogWritesOnLoop = options.followerWritesOnLoop ?? SimWorld.writesOnLoop(seed: seed)
         driverOptions.snapshotStallTimeout = .seconds(3)
         driverOptions.catchUpRequestTimeout = .seconds(1)
         driverOptions.readIndexTimeout = .seconds(2)

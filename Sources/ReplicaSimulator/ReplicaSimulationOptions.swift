@@ -10,14 +10,18 @@ public struct ReplicaSimulationOptions: Sendable {
     /// Disk faults: power cuts (unsynced journal tails lost), torn tails, flipped bits.
     public var diskFaults = true
     public var trace = false
+    /// Followers write their Raft logs on their loops (`RaftDriverOptions.
+    /// followerLogWritesOnLoop`); nil: `SimWorld.writesOnLoop(seed:)` decides.
+    public var followerWritesOnLoop: Bool?
 
     public init(nodeCount: Int = 3, faultSeconds: Double = 12, healSeconds: Double = 40, diskFaults: Bool = true,
-                trace: Bool = false) {
+                trace: Bool = false, followerWritesOnLoop: Bool? = nil) {
         self.nodeCount = nodeCount
         self.faultSeconds = faultSeconds
         self.healSeconds = healSeconds
         self.diskFaults = diskFaults
         self.trace = trace
+        self.followerWritesOnLoop = followerWritesOnLoop
     }
 }
 

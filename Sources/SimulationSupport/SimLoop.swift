@@ -7,11 +7,15 @@ public final class SimLoop: ReplicaLoop {
     public let alive: () -> Bool
     /// Virtual seconds an fsync'ed write takes before its completion runs.
     public let diskLatency: () -> Double
+    /// Called when a `blocking` write returns (it is durable then).
+    public let blockingDone: () -> Void
 
-    public init(world: SimWorld, alive: @escaping () -> Bool, diskLatency: @escaping () -> Double) {
+    public init(world: SimWorld, alive: @escaping () -> Bool, diskLatency: @escaping () -> Double,
+                blockingDone: @escaping () -> Void = {}) {
         self.world = world
         self.alive = alive
         self.diskLatency = diskLatency
+        self.blockingDone = blockingDone
     }
 
     public func execute(_ body: @escaping () -> Void) {
@@ -39,6 +43,16 @@ public final class SimLoop: ReplicaLoop {
     public func offload<T>(work: @escaping () -> T, then: @escaping (T) -> Void) {
         let result = work()
         world.after(diskLatency()) { [alive] in if alive() { then(result) } }
+    }
+
+    /// The work happens now and is durable at once (`blockingDone`): a disk
+    /// that takes no virtual time, since the loop cannot be held in it. nil
+    /// when the node crashed during or right after it.
+    public func blocking<T>(_ work: () throws -> T) rethrows -> T? {
+        let result = try work()
+        guard alive() else { return nil }
+        blockingDone()
+        return result
     }
 
     public var monotonicNow: Double { world.now }

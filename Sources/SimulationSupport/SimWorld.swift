@@ -22,6 +22,14 @@ public final class SimWorld {
 
     public init(seed: UInt64) { rng = SplitMix64(seed: seed) }
 
+    /// Whether a seed's followers write their logs on their loops: half the
+    /// seeds, drawn apart from the world's stream, so a seed that writes on the
+    /// pool replays exactly the run it made before the choice existed.
+    public static func writesOnLoop(seed: UInt64) -> Bool {
+        var mix = SplitMix64(seed: seed ^ 0x5EED_F011_0EE5_100B)
+        return mix.next() & 1 == 1
+    }
+
     public func after(_ delay: Double, _ action: @escaping () -> Void) {
         precondition(delay >= 0, "events are never scheduled in the past")
         queue.insert(Event(time: now + delay, seq: nextSeq, action: action))

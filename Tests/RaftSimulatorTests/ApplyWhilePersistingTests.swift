@@ -5,14 +5,17 @@ import SimulationSupport
 import XCTest
 
 /// `RaftDriver` applies the committed entries of a Ready while that Ready's
-/// new entries are being written, when earlier Readies wrote them all; an
-/// entry of the Ready in flight is never applied before its write completes.
+/// new entries are being written on the pool, when earlier Readies wrote them
+/// all; an entry of the Ready in flight is never applied before its write
+/// completes. (A follower writes on its loop by default; this is the pool's path.)
 final class ApplyWhilePersistingTests: XCTestCase {
     func testCommittedEntriesWrittenEarlierApplyWhileTheNextWriteRunsButNotItsOwn() throws {
         let store = SimLogStore(voters: [1, 2, 3])
         let machine = RecordingMachine()
-        // Every log write takes 50 ms of virtual time.
-        let follower = try ScriptedFollower(store: store, machine: machine, diskLatency: 0.05)
+        // Every log write takes 50 ms of virtual time, on the pool.
+        var options = RaftDriverOptions()
+        options.followerLogWritesOnLoop = false
+        let follower = try ScriptedFollower(store: store, machine: machine, diskLatency: 0.05, options: options)
         let (world, driver, leader) = (follower.world, follower.driver, follower.leader)
         var acks: [LogIndex] = []
         leader.onRaftMessage = { if $0.kind == .appendResponse, !$0.reject { acks.append($0.index) } }

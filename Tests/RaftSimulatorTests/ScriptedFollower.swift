@@ -26,11 +26,13 @@ struct ScriptedFollower {
     let driver: RaftDriver
     let leader: SimLink
 
-    init(store: SimLogStore, machine: RecordingMachine, diskLatency: Double = 0.0001) throws {
+    init(store: SimLogStore, machine: RecordingMachine, diskLatency: Double = 0.0001,
+         options: RaftDriverOptions = RaftDriverOptions()) throws {
         let network = SimNetwork(world: world)
         network.minDelay = 0.001
         network.maxDelay = 0.001
-        driver = try RaftDriver(configuration: ReplicaConfiguration(nodeName: "n2", nodeID: 2, voters: [1, 2, 3]),
+        driver = try RaftDriver(configuration: ReplicaConfiguration(nodeName: "n2", nodeID: 2, voters: [1, 2, 3],
+                                                                    options: options),
                                 loop: SimLoop(world: world, alive: { true }, diskLatency: { diskLatency }),
                                 link: SimLink(id: 2, network: network, alive: { true }),
                                 storage: store, stateMachine: machine)

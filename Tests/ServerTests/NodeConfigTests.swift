@@ -164,6 +164,12 @@ final class NodeConfigTests: XCTestCase {
         XCTAssertThrowsError(try NodeConfig.parse("[raft]\nslow_fsync_ms = 0\n"))
     }
 
+    func testFollowerWritesOnLoop() throws {
+        XCTAssertTrue(try NodeConfig.parse("").raft.followerWritesOnLoop)
+        XCTAssertFalse(try NodeConfig.parse("[raft]\nfollower_writes_on_loop = false\n").raft.followerWritesOnLoop)
+        XCTAssertThrowsError(try NodeConfig.parse("[raft]\nfollower_writes_on_loop = 1\n"))
+    }
+
     func testStreamsAdminAndExportsSections() throws {
         let c = try NodeConfig.parse("""
         data_dir = "d"

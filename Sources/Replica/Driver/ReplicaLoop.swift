@@ -12,6 +12,10 @@ public protocol ReplicaLoop: AnyObject {
     /// Runs `work` off the loop (blocking I/O such as fsync), then `then` with
     /// its result on the loop.
     func offload<T>(work: @escaping () -> T, then: @escaping (T) -> Void)
+    /// Runs blocking `work` (a write and its fsync) on the loop thread, now:
+    /// the loop waits for it. Durable when it returns. nil when the loop
+    /// ended while it ran (a simulated crash): nothing more may happen.
+    func blocking<T>(_ work: () throws -> T) rethrows -> T?
     /// Monotonic seconds: timeouts and stall detection. Virtual in the simulator.
     var monotonicNow: Double { get }
 }

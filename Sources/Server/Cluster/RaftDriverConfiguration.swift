@@ -75,6 +75,11 @@ extension RaftDriver {
 extension EventLoop: ReplicaLoop {
     public func run<T>(_ body: @escaping () throws -> T) throws -> T { try submit(body) }
 
+    public func blocking<T>(_ work: () throws -> T) rethrows -> T? {
+        assert(inEventLoop, "blocking work runs on the loop's own thread")
+        return try work()
+    }
+
     public func repeating(every interval: Duration, _ body: @escaping () -> Void) -> ReplicaTimer {
         scheduleTimer(after: interval, repeating: interval, body)
     }

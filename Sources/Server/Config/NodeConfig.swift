@@ -64,6 +64,8 @@ public struct NodeConfig: Equatable, Sendable {
         public var compactionThreshold = 10_000
         /// An fsync (Raft log or journal) at least this slow is logged (`slow fsync`, warning).
         public var slowFsyncMilliseconds = 100
+        /// A follower writes its Raft log on its loop (`RaftDriverOptions.followerLogWritesOnLoop`).
+        public var followerWritesOnLoop = true
     }
 
     /// `[streams]`: which Kinesis stream ARNs deliver where (StreamJournalToKinesis).

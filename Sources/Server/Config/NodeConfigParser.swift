@@ -111,6 +111,7 @@ extension NodeConfig {
             c.raft.heartbeatTicks = try t.positiveInt("heartbeat_ticks") ?? c.raft.heartbeatTicks
             c.raft.compactionThreshold = try t.positiveInt("compaction_threshold") ?? c.raft.compactionThreshold
             c.raft.slowFsyncMilliseconds = try t.positiveInt("slow_fsync_ms") ?? c.raft.slowFsyncMilliseconds
+            c.raft.followerWritesOnLoop = try t.bool("follower_writes_on_loop") ?? c.raft.followerWritesOnLoop
             try t.finish()
             guard c.raft.heartbeatTicks < c.raft.electionTicks else {
                 throw ConfigError("raft.heartbeat_ticks (\(c.raft.heartbeatTicks)) must be less than raft.election_ticks (\(c.raft.electionTicks))")

@@ -89,6 +89,7 @@ public final class Node {
                 o.heartbeatTicks = config.raft.heartbeatTicks
                 o.compactionThreshold = UInt64(config.raft.compactionThreshold)
                 o.slowFsyncThreshold = .milliseconds(config.raft.slowFsyncMilliseconds)
+                o.followerLogWritesOnLoop = config.raft.followerWritesOnLoop
                 return o
             }())
         // The log is compacted only up to `durableIndex` (what ledgers.ion records): record it at
