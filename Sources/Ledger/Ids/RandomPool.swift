@@ -13,8 +13,9 @@ public final class RandomPool: @unchecked Sendable {
     private let buffer: UnsafeMutableRawBufferPointer
     /// Bytes before `next` have been handed out (and zeroed).
     private var next: Int
+    private var refillCount = 0
     /// How many times the pool has been filled from the system.
-    public private(set) var refills = 0
+    public var refills: Int { lock.withLock { refillCount } }
 
     public init(capacity: Int = 4096) {
         precondition(capacity > 0)
@@ -38,7 +39,7 @@ public final class RandomPool: @unchecked Sendable {
         if capacity - next < destination.count {
             arc4random_buf(buffer.baseAddress!, capacity)
             next = 0
-            refills += 1
+            refillCount += 1
         }
         let source = buffer.baseAddress! + next
         base.copyMemory(from: source, byteCount: destination.count)

@@ -345,9 +345,11 @@ public final class RaftDriver: Replicator {
         }
     }
 
-    /// A follower's (or candidate's) write, on the loop: it has nothing to do
-    /// meanwhile that cannot wait a write, and the two thread hand-offs of the
-    /// pool cost more than the write saves (Docs/cluster.md, "The Ready loop").
+    /// A follower's (or candidate's) write, on the loop: nothing it does
+    /// meanwhile needs to go first, and the pool's two thread hand-offs would
+    /// delay its acknowledgement (Docs/cluster.md, "The Ready loop"). After a
+    /// simulated crash inside the write, `persisting` stays set, as when an
+    /// offloaded write's completion never runs.
     private func persistOnLoop(_ rd: Ready) {
         let started = ContinuousClock.now
         do {
