@@ -175,6 +175,7 @@ final class LMDBStateView: StateView, @unchecked Sendable {
     }
 
     func document(_ id: String) -> DocumentState? { reads.document(id) }
+    func documentVersion(_ id: String) -> Int? { reads.head(id)?.version }
     func revisions(of documentId: String) -> [Revision] { reads.revisions(of: documentId) }
     func revision(of documentId: String, version: Int) -> Revision? { reads.revision(of: documentId, version: version) }
     func documentIds(inTable tableId: String, from position: Int, limit: Int) -> [(position: Int, id: String)] {
@@ -266,6 +267,7 @@ struct LMDBStateWriter: StateWriter {
     var counters: StateCounters { pending.counters ?? reads.counters }
     func table(_ id: String) -> TableState? { tableRecord(id)?.table }
     func document(_ id: String) -> DocumentState? { reads.document(id) }
+    func documentVersion(_ id: String) -> Int? { reads.head(id)?.version }
     func revisions(of documentId: String) -> [Revision] { reads.revisions(of: documentId) }
     func revision(of documentId: String, version: Int) -> Revision? { reads.revision(of: documentId, version: version) }
     func documentIds(inTable tableId: String, from position: Int, limit: Int) -> [(position: Int, id: String)] {

@@ -8,6 +8,9 @@ protocol StateView {
     var tableOrder: [String] { get }
     func table(_ id: String) -> TableState?
     func document(_ id: String) -> DocumentState?
+    /// The document's latest version, without reading the revision (a
+    /// commit's conflict check needs only this).
+    func documentVersion(_ id: String) -> Int?
     /// Every revision of the document, oldest first.
     func revisions(of documentId: String) -> [Revision]
     func revision(of documentId: String, version: Int) -> Revision?
@@ -33,6 +36,21 @@ struct StateMerkle: MerkleNodes {
 }
 
 extension StateView {
+    func documentVersion(_ id: String) -> Int? { document(id)?.version }
+
+    /// id → latest version of the documents `lookup` finds, without reading
+    /// them: an index holds only current documents (the apply step removes a
+    /// document's entries before each new revision and adds the new data's),
+    /// so the ids it lists are `lookup`'s. nil without an index.
+    func lookupVersions(tableId: String, field: String, value: IonValue) -> [String: Int]? {
+        guard let index = table(tableId)?.index(on: field) else { return nil }
+        var out: [String: Int] = [:]
+        for id in indexedDocumentIds(indexId: index.id, key: IndexKey.of(value)) {
+            if let version = documentVersion(id) { out[id] = version }
+        }
+        return out
+    }
+
     var ddlCounter: Int { counters.ddlCounter }
     var lastTimestampMs: Int64 { counters.lastTimestampMs }
     var indexedBytes: Int { counters.indexedBytes }

@@ -48,16 +48,15 @@ struct ReadSet {
 
     /// The first reason the transaction must not commit, or nil.
     func conflict<P: Sequence>(in state: any StateView, pending: P) -> String? where P.Element == Ledger.PendingWrites {
-        for (id, version) in documents where state.document(id)?.version != version {
+        for (id, version) in documents where state.documentVersion(id) != version {
             return "document \(id) was modified by a committed transaction"
         }
         for (tableId, counter) in scans where state.table(tableId)?.writeCounter != counter {
             return "table \(tableId), which it scanned, was written by a committed transaction"
         }
-        for read in indexKeys {
-            var now: [String: Int] = [:]
-            for doc in state.lookup(tableId: read.tableId, field: read.field, value: read.value) ?? [] { now[doc.id] = doc.version }
-            if now != read.results { return "documents matching an index key on \(read.field) changed" }
+        for read in indexKeys
+        where (state.lookupVersions(tableId: read.tableId, field: read.field, value: read.value) ?? [:]) != read.results {
+            return "documents matching an index key on \(read.field) changed"
         }
         for (name, id) in tableNames where state.activeTable(named: name)?.id != id {
             return "table \(name) was created, dropped or undropped"
