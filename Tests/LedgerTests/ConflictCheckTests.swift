@@ -22,17 +22,19 @@ final class ConflictCheckTests: XCTestCase {
                                      options: Ledger.Options(ids: IDGenerator(SeededGenerator(seed: 1)), clock: { clock.now },
                                                              elapsedClock: { clock.now }, stateDirectory: dir))
         return try [("memory", try makeLedger()), ("lmdb", onDisk)].map { name, ledger in
-            try ledger.run {
-                _ = try $0.createTable(name: "T", tags: [])
-                _ = try $0.createIndex(table: "T", field: "k")
-            }
-            var one = "", two = ""
-            try ledger.run {
-                one = try $0.insert(table: "T", document: doc(("k", .int(1)), ("v", .string("a"))))
-                two = try $0.insert(table: "T", document: doc(("k", .int(2)), ("v", .string("b"))))
-            }
+            let (one, two) = try fillIndexedTable(ledger)
             return (name, ledger, one, two)
         }
+    }
+
+    /// A transaction that read key k through the index (finding `finds`
+    /// documents) and wrote something, so its commit is checked.
+    private func readingKey(_ k: Int, finds: Int, in ledger: Ledger, _ store: String,
+                            file: StaticString = #filePath, line: UInt = #line) throws -> LedgerTransaction {
+        let tx = ledger.begin()
+        XCTAssertEqual(try tx.lookup(table: "T", field: "k", value: .int(k)).count, finds, store, file: file, line: line)
+        _ = try tx.insert(table: "T", document: doc(("k", .int(100 + k))))
+        return tx
     }
 
     private func assertConflict(_ ledger: Ledger, _ tx: LedgerTransaction, _ store: String,
@@ -45,23 +47,17 @@ final class ConflictCheckTests: XCTestCase {
     func testAnIndexReadSeesAnUpdateADeleteAndAnInsertUnderItsKey() throws {
         for (store, ledger, one, _) in try ledgers() {
             // Another revision of the document it found.
-            var tx = ledger.begin()
-            XCTAssertEqual(try tx.lookup(table: "T", field: "k", value: .int(1)).count, 1, store)
-            _ = try tx.insert(table: "T", document: doc(("k", .int(7))))
+            var tx = try readingKey(1, finds: 1, in: ledger, store)
             try ledger.run { try $0.update(table: "T", id: one, document: doc(("k", .int(1)), ("v", .string("z")))) }
             assertConflict(ledger, tx, store)
 
             // The document it found deleted.
-            tx = ledger.begin()
-            XCTAssertEqual(try tx.lookup(table: "T", field: "k", value: .int(1)).count, 1, store)
-            _ = try tx.insert(table: "T", document: doc(("k", .int(7))))
+            tx = try readingKey(1, finds: 1, in: ledger, store)
             try ledger.run { try $0.delete(table: "T", id: one) }
             assertConflict(ledger, tx, store)
 
             // A new document under the key it read (found nothing).
-            tx = ledger.begin()
-            XCTAssertEqual(try tx.lookup(table: "T", field: "k", value: .int(1)).count, 0, store)
-            _ = try tx.insert(table: "T", document: doc(("k", .int(7))))
+            tx = try readingKey(1, finds: 0, in: ledger, store)
             try ledger.run { _ = try $0.insert(table: "T", document: doc(("k", .int(1)))) }
             assertConflict(ledger, tx, store)
         }
@@ -69,16 +65,12 @@ final class ConflictCheckTests: XCTestCase {
 
     func testAnIndexReadIgnoresOtherKeysAndADocumentMovingAway() throws {
         for (store, ledger, _, two) in try ledgers() {
-            var tx = ledger.begin()
-            XCTAssertEqual(try tx.lookup(table: "T", field: "k", value: .int(1)).count, 1, store)
-            _ = try tx.insert(table: "T", document: doc(("k", .int(7))))
+            var tx = try readingKey(1, finds: 1, in: ledger, store)
             try ledger.run { try $0.update(table: "T", id: two, document: doc(("k", .int(2)), ("v", .string("c")))) }
             XCTAssertNoThrow(try ledger.commit(tx), store)
 
             // A document moved off the key it read is a change to that key.
-            tx = ledger.begin()
-            XCTAssertEqual(try tx.lookup(table: "T", field: "k", value: .int(2)).count, 1, store)
-            _ = try tx.insert(table: "T", document: doc(("k", .int(8))))
+            tx = try readingKey(2, finds: 1, in: ledger, store)
             try ledger.run { try $0.update(table: "T", id: two, document: doc(("k", .int(3)))) }
             assertConflict(ledger, tx, store)
         }

@@ -36,6 +36,20 @@ func makeLedger(seed: UInt64 = 1, store: JournalStore = MemoryJournalStore(), st
 
 func doc(_ fields: (String, IonValue)...) -> IonValue { .struct(fields) }
 
+/// Creates table T indexed on k with documents k=1 (`one`) and k=2 (`two`).
+func fillIndexedTable(_ ledger: Ledger) throws -> (one: String, two: String) {
+    try ledger.run {
+        _ = try $0.createTable(name: "T", tags: [])
+        _ = try $0.createIndex(table: "T", field: "k")
+    }
+    var one = "", two = ""
+    try ledger.run {
+        one = try $0.insert(table: "T", document: doc(("k", .int(1)), ("v", .string("a"))))
+        two = try $0.insert(table: "T", document: doc(("k", .int(2)), ("v", .string("b"))))
+    }
+    return (one, two)
+}
+
 /// A ledger of `blocks` blocks of the seeded `Workload`, on a memory journal:
 /// the source of records for tests of replicated appends.
 func workloadLedger(seed: UInt64, blocks: Int) throws -> Ledger {

@@ -7,15 +7,7 @@ final class LedgerTransactionTests: XCTestCase {
     /// A ledger with table T indexed on k and documents k=1 and k=2.
     func setUpIndexed() throws -> (Ledger, one: String, two: String) {
         let ledger = try makeLedger()
-        try ledger.run {
-            _ = try $0.createTable(name: "T", tags: [])
-            _ = try $0.createIndex(table: "T", field: "k")
-        }
-        var one = "", two = ""
-        try ledger.run {
-            one = try $0.insert(table: "T", document: doc(("k", .int(1)), ("v", .string("a"))))
-            two = try $0.insert(table: "T", document: doc(("k", .int(2)), ("v", .string("b"))))
-        }
+        let (one, two) = try fillIndexedTable(ledger)
         return (ledger, one, two)
     }
 

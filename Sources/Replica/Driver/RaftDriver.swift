@@ -316,28 +316,16 @@ public final class RaftDriver: Replicator {
             return
         }
         persisting = true
+        let storage = self.storage
         if options.followerLogWritesOnLoop && node.role != .leader {
-            persistOnLoop(rd)
+            // A follower's (or candidate's) write runs on the loop: nothing it does meanwhile
+            // needs to go first, and the pool's two thread hand-offs would delay its
+            // acknowledgement (Docs/cluster.md, "The Ready loop"). nil: a simulated crash
+            // inside the write; `persisting` stays set, as when a completion never runs.
+            if let outcome = loop.blocking({ Self.write(rd, to: storage) }) { finishPersist(rd, outcome) }
             return
         }
-        let storage = self.storage
-        loop.offload(work: { () -> (Error?, Duration) in
-            let started = ContinuousClock.now
-            do {
-                try storage.save(hardState: rd.hardState, entries: rd.entries, snapshot: rd.snapshot, sync: rd.mustSync)
-                return (nil, ContinuousClock.now - started)
-            } catch {
-                return (error, .zero)
-            }
-        }, then: { [weak self] outcome in
-            guard let self else { return }
-            let (error, elapsed) = outcome
-            if error == nil, rd.mustSync { self.noteFsync("raft_log", elapsed) }
-            self.persisting = false
-            guard self.isRunning else { self.storage.close(); return }
-            if let error { return self.storageFailed(error) }
-            self.afterPersist(rd)
-        })
+        loop.offload(work: { Self.write(rd, to: storage) }, then: { [weak self] in self?.finishPersist(rd, $0) })
         let written = Self.writtenBefore(rd)
         if !written.isEmpty {
             // On the loop's next turn, while the write runs on the pool.
@@ -345,24 +333,24 @@ public final class RaftDriver: Replicator {
         }
     }
 
-    /// A follower's (or candidate's) write, on the loop: nothing it does
-    /// meanwhile needs to go first, and the pool's two thread hand-offs would
-    /// delay its acknowledgement (Docs/cluster.md, "The Ready loop"). After a
-    /// simulated crash inside the write, `persisting` stays set, as when an
-    /// offloaded write's completion never runs.
-    private func persistOnLoop(_ rd: Ready) {
+    /// Writes and fsyncs `rd` (on the pool or the loop): the error, or how long it took.
+    private static func write(_ rd: Ready, to storage: RaftLogStore) -> (Error?, Duration) {
         let started = ContinuousClock.now
         do {
-            let written: Void? = try loop.blocking {
-                try storage.save(hardState: rd.hardState, entries: rd.entries, snapshot: rd.snapshot, sync: rd.mustSync)
-            }
-            guard written != nil else { return }  // the loop ended (a simulated crash): as if never returned
+            try storage.save(hardState: rd.hardState, entries: rd.entries, snapshot: rd.snapshot, sync: rd.mustSync)
+            return (nil, ContinuousClock.now - started)
         } catch {
-            persisting = false
-            return storageFailed(error)
+            return (error, .zero)
         }
-        if rd.mustSync { noteFsync("raft_log", ContinuousClock.now - started) }
+    }
+
+    /// Back on the loop once `rd` is written.
+    private func finishPersist(_ rd: Ready, _ outcome: (Error?, Duration)) {
+        let (error, elapsed) = outcome
+        if error == nil, rd.mustSync { noteFsync("raft_log", elapsed) }
         persisting = false
+        guard isRunning else { storage.close(); return }
+        if let error { return storageFailed(error) }
         afterPersist(rd)
     }
 
