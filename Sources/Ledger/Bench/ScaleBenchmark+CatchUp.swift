@@ -6,9 +6,9 @@ extension ScaleBenchmark {
     /// Catch-up of an empty node: the loaded ledger's first `blocks` journal
     /// records (all with nil) appended to an empty ledger in
     /// `directory/catchup` through `Ledger.appendReplicated`, which re-verifies
-    /// every hash — as `NodeStateMachine.applyCatchUpChunk` does. Syncs every
-    /// `syncEvery` blocks; `batch` > 1 groups state-store commits (the node
-    /// commits one per block today: `batch` 1). Reading the source records is
+    /// every hash — as `NodeStateMachine.applyCatchUpChunk` does, in runs
+    /// (`Ledger.appendReplicated(records:)`). Syncs about every `syncEvery`
+    /// blocks; `batch` > 1 groups state-store commits. Reading the source records is
     /// timed apart (on a node it is the leader's and the network's share).
     public static func catchUp(directory: String, blocks: Int? = nil, syncEvery: Int = 10_000, batch: Int = 1) throws -> String {
         let (sourceStore, source) = try open(directory)
@@ -25,16 +25,19 @@ extension ScaleBenchmark {
         var readNs: UInt64 = 0
         let cpu0 = ProcessMemory.cpuSeconds()
         let start = LedgerTime.monotonicNanoseconds()
-        for i in 0..<count {
-            if batch > 1 && i % batch == 0 {
-                try ledger.flushBatch()
-                try ledger.beginBatch()
-            }
+        // Runs of `batch` records (at least one pipeline step), as a node's catch-up chunk holds.
+        let run = max(batch, Ledger.pipelineStep)
+        var next = 0
+        while next < count {
+            let end = min(next + run, count)
+            if batch > 1 { try ledger.beginBatch() }
             let r0 = LedgerTime.monotonicNanoseconds()
-            let record = try source.journalRecord(sequenceNo: i)
+            let records = try (next..<end).map { try source.journalRecord(sequenceNo: $0) }
             readNs += LedgerTime.monotonicNanoseconds() - r0
-            try ledger.appendReplicated(record: record)
-            if (i + 1) % syncEvery == 0 { try ledger.sync() }
+            try ledger.appendReplicated(records: records)
+            if batch > 1 { try ledger.flushBatch() }
+            if end / syncEvery > next / syncEvery { try ledger.sync() }
+            next = end
         }
         try ledger.sync()
         let seconds = Double(LedgerTime.monotonicNanoseconds() - start) / 1e9

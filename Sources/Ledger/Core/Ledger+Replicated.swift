@@ -18,14 +18,15 @@ extension Ledger {
         try appendReplicated(record: record, decoded: nil)
     }
 
-    /// `appendReplicated(record:)` of a record built from `decoded` (not decoded again).
-    func appendReplicated(record: [UInt8], decoded: Block?) throws -> Block {
+    /// `appendReplicated(record:)` of a record built from `decoded` (not decoded
+    /// again); `hashesChecked`: `RecordChecker` has checked it (`Ledger+Pipeline`).
+    func appendReplicated(record: [UInt8], decoded: Block?, hashesChecked: Bool = false) throws -> Block {
         if let damaged = damage {
             throw LedgerError.replicatedBlockRefused(sequenceNo: state.blockCount, reason: "ledger unusable: \(damaged)")
         }
         let sequenceNo = state.blockCount
         do {
-            return try admit(record: record, sequenceNo: sequenceNo, decoded: decoded) { _ in
+            return try admit(record: record, sequenceNo: sequenceNo, decoded: decoded, hashesChecked: hashesChecked) { _ in
                 let index = try self.store.append(record)
                 guard index == sequenceNo else { throw LedgerError.storeMismatch(expected: sequenceNo, got: index) }
             }

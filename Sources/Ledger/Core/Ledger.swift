@@ -143,7 +143,7 @@ public final class Ledger {
     /// the first block. Every block replayed is re-verified.
     private func replay() throws {
         let start = LedgerTime.monotonicNanoseconds()
-        var bytes = 0
+        let bytes: Int
         let applied = state.blockCount
         var from = 0
         var rebuilt: String?
@@ -156,22 +156,7 @@ public final class Ledger {
                 from = applied
             }
         }
-        // Replayed blocks go to the state store in batches (Ledger+Batch); the last is flushed below.
-        try stateStore.beginBatch()
-        try store.forEach(from: from) { index, bytesOfRecord in
-            bytes += bytesOfRecord.count
-            do {
-                // A failure stops the open, so a state left partial does not matter here.
-                try admit(record: bytesOfRecord, sequenceNo: index, dryRunState: false)
-            } catch let e as BlockRefused {
-                throw LedgerError.corruptJournal(sequenceNo: e.sequenceNo, reason: e.reason)
-            }
-            if (index + 1) % Ledger.replayBatchBlocks == 0 {
-                try stateStore.flush()
-                try stateStore.beginBatch()
-            }
-        }
-        try stateStore.flush()
+        bytes = try replayRecords(from: from)
         let seconds = Double(LedgerTime.monotonicNanoseconds() - start) / 1e9
         openStats = OpenStats(blocks: state.blockCount - from, bytes: bytes, seconds: seconds, fromCheckpoint: from,
                               rebuilt: rebuilt)
@@ -216,8 +201,11 @@ public final class Ledger {
     /// `beforeApplying` (the store append) succeeds — applies it to the state
     /// and the Merkle StateMerkle(state: state).
     @discardableResult
+    /// `hashesChecked`: `RecordChecker` has decoded the record into `decoded`
+    /// and checked its hashes, chained to the block before it.
     func admit(record bytes: [UInt8], sequenceNo index: Int, dryRunState: Bool = true, decoded: Block? = nil,
-               beforeApplying: (Block) throws -> Void = { _ in }) throws -> Block {
+               hashesChecked: Bool = false, beforeApplying: (Block) throws -> Void = { _ in }) throws -> Block {
+        precondition(!hashesChecked || decoded != nil, "hash-checked without the decoded block")
         let block: Block
         do {
             // `decoded`: the block `bytes` encode, when the caller built the record from it.
@@ -231,10 +219,12 @@ public final class Ledger {
         if block.isForeign, index > 0, !isImported {
             throw BlockRefused(sequenceNo: index, reason: "an imported block in a ledger that was not created by an import")
         }
-        // QLDB's genesis rule is not published: an imported first block chains from its own previousBlockHash.
-        let previous = index == 0 && block.isForeign ? block.previousBlockHash : expectedPreviousHash()
-        if let problem = BlockHasher.check(block, previousBlockHash: previous) {
-            throw BlockRefused(sequenceNo: index, reason: problem)
+        if !hashesChecked {
+            // QLDB's genesis rule is not published: an imported first block chains from its own previousBlockHash.
+            let previous = index == 0 && block.isForeign ? block.previousBlockHash : expectedPreviousHash()
+            if let problem = BlockHasher.check(block, previousBlockHash: previous) {
+                throw BlockRefused(sequenceNo: index, reason: problem)
+            }
         }
         if block.timestampMs < state.lastTimestampMs {
             throw BlockRefused(sequenceNo: index, reason: "blockTimestamp goes backwards")

@@ -162,38 +162,37 @@ extension NodeStateMachine: CatchUpSource, CatchUpSink {
         var r = ByteReader(data)
         while !r.isAtEnd {
             let i = Int(try r.u32())
-            var seq = Int(try r.u64())
+            let seq = Int(try r.u64())
             let n = Int(try r.u32())
             guard i < session.targets.count else { throw NodeCodingError("catch-up chunk names ledger \(i) of \(session.targets.count)") }
             let name = session.manifest.ledgers[i].info.name
-            for _ in 0..<n {
-                let record = try r.blob()
-                defer { seq += 1 }
-                guard session.targets[i].divergence == nil, let entry = session.targets[i].entry, let ledger = entry.ledger else { continue }
-                guard seq == ledger.blockCount else {
-                    throw NodeCodingError("catch-up of ledger \(name): block \(seq) received, \(ledger.blockCount) held")
-                }
-                if seq > 0 && !session.targets[i].chainChecked {
-                    // The first block streamed must follow this node's own last block;
-                    // if it does not, the journals differ: divergence, not a failed stream.
-                    session.targets[i].chainChecked = true
-                    let block = try Block(ion: BlockCodec.decode(record))
-                    let mine = ledger.blockHash(sequenceNo: seq - 1)
-                    if block.previousBlockHash != mine {
-                        session.targets[i].divergence = "DIVERGENCE at catch-up to log index \(session.manifest.appliedIndex): block \(seq - 1) hashes to "
-                            + "\(mine.map(Hex.encode) ?? "?") here, \(Hex.encode(block.previousBlockHash)) on the leader"
-                        continue
-                    }
-                }
+            var records: [[UInt8]] = []   // not reserved: n comes off the wire
+            for _ in 0..<n { records.append(try r.blob()) }
+            guard !records.isEmpty, session.targets[i].divergence == nil, let entry = session.targets[i].entry,
+                  let ledger = entry.ledger else { continue }
+            guard seq == ledger.blockCount else {
+                throw NodeCodingError("catch-up of ledger \(name): block \(seq) received, \(ledger.blockCount) held")
+            }
+            if seq > 0 && !session.targets[i].chainChecked {
+                // The first block streamed must follow this node's own last block;
+                // if it does not, the journals differ: divergence, not a failed stream.
                 session.targets[i].chainChecked = true
-                let block: Block
-                do {
-                    try batches.begin(i, ledger)
-                    block = try ledger.appendReplicated(record: record)
-                } catch {
-                    throw NodeCodingError("catch-up of ledger \(name): \(error)")
+                let block = try Block(ion: BlockCodec.decode(records[0]))
+                let mine = ledger.blockHash(sequenceNo: seq - 1)
+                if block.previousBlockHash != mine {
+                    session.targets[i].divergence = "DIVERGENCE at catch-up to log index \(session.manifest.appliedIndex): block \(seq - 1) hashes to "
+                        + "\(mine.map(Hex.encode) ?? "?") here, \(Hex.encode(block.previousBlockHash)) on the leader"
+                    continue
                 }
-                entry.recentHashes.record(block.address.sequenceNo, block.blockHash)
+            }
+            session.targets[i].chainChecked = true
+            do {
+                try batches.begin(i, ledger)
+                try ledger.appendReplicated(records: records) { block in
+                    entry.recentHashes.record(block.address.sequenceNo, block.blockHash)
+                }
+            } catch {
+                throw NodeCodingError("catch-up of ledger \(name): \(error)")
             }
         }
     }

@@ -1,0 +1,48 @@
+import Foundation
+
+/// The half of `Ledger.admit` that needs no state: decoding a journal record
+/// and recomputing every hash of its block, chained to the block before. It
+/// runs ahead of the apply step on another thread (`Ledger+Pipeline`).
+enum RecordChecker {
+    /// Records decoded and hash-checked, in order, up to the first that failed.
+    struct Checked {
+        var blocks: [Block] = []
+        /// Why the record after the last of `blocks` was refused; the records after it are not checked.
+        var refused: Ledger.BlockRefused?
+    }
+
+    /// Decodes `records` as blocks `first`, `first + 1`, … of `strandId` and
+    /// checks each with `BlockHasher.check`, chained to `previousHash` (the
+    /// hash of block `first - 1` as this ledger holds or has checked it) and
+    /// then to each checked block's own hash: exactly the previous hash
+    /// `admit` would read from the state once the blocks before are applied.
+    static func check(_ records: ArraySlice<[UInt8]>, first: Int, strandId: String,
+                      previousHash: [UInt8]) -> Checked {
+        var checked = Checked()
+        checked.blocks.reserveCapacity(records.count)
+        var previous = previousHash
+        for (offset, bytes) in records.enumerated() {
+            let index = first + offset
+            let block: Block
+            do {
+                block = try Block(ion: BlockCodec.decode(bytes))
+            } catch {
+                checked.refused = Ledger.BlockRefused(sequenceNo: index, reason: "record does not decode (\(error))")
+                return checked
+            }
+            guard block.address == BlockAddress(strandId: strandId, sequenceNo: index) else {
+                checked.refused = Ledger.BlockRefused(sequenceNo: index, reason: "record holds block \(block.address)")
+                return checked
+            }
+            // As in `admit`: an imported first block chains from its own previousBlockHash.
+            let chained = index == 0 && block.isForeign ? block.previousBlockHash : previous
+            if let problem = BlockHasher.check(block, previousBlockHash: chained) {
+                checked.refused = Ledger.BlockRefused(sequenceNo: index, reason: problem)
+                return checked
+            }
+            previous = block.blockHash
+            checked.blocks.append(block)
+        }
+        return checked
+    }
+}
