@@ -29,7 +29,8 @@ let package = Package(
         // glibc's heap statistics, for the tests that check memory estimates.
         .systemLibrary(name: "CHeapStats"),
 
-        .target(name: "Checksum"),
+        .systemLibrary(name: "CCRC32C"),
+        .target(name: "Checksum", dependencies: ["CCRC32C"]),
         .target(name: "LMDB", dependencies: ["CLMDB"]),
         .target(name: "Ion", dependencies: ["COpenSSL", .product(name: "BigInt", package: "BigInt")]),
         .target(name: "PartiQL", dependencies: ["Ion", .product(name: "BigInt", package: "BigInt")]),

@@ -1,4 +1,4 @@
-import Checksum
+@testable import Checksum
 import XCTest
 
 final class CRC32CTests: XCTestCase {
@@ -20,6 +20,29 @@ final class CRC32CTests: XCTestCase {
             let data = (0..<length).map { _ in UInt8.random(in: 0...255, using: &rng) }
             XCTAssertEqual(CRC32C.checksum(data), Self.bitwise(data), "length \(length)")
         }
+    }
+
+    /// Both paths (the processor's instruction, when this machine has it, and
+    /// the tables) against the definition, from every alignment, continuing
+    /// from random earlier checksums.
+    func testTheHardwareAndTheTablePathsAgree() {
+        var rng = SystemRandomNumberGenerator()
+        let data = (0..<600).map { _ in UInt8.random(in: 0...255, using: &rng) }
+        data.withUnsafeBytes { all in
+            for start in 0..<9 {
+                for length in [0, 1, 7, 8, 9, 15, 16, 17, 63, 64, 65, 255, 256, 500] {
+                    let piece = UnsafeRawBufferPointer(rebasing: all[start..<(start + length)])
+                    let previous = UInt32.random(in: 0...UInt32.max, using: &rng)
+                    let expected = Self.bitwise(Array(piece), continuing: previous)
+                    XCTAssertEqual(CRC32C.software(piece, continuing: previous), expected, "tables, \(start)+\(length)")
+                    XCTAssertEqual(CRC32C.checksum(piece, continuing: previous), expected, "checksum, \(start)+\(length)")
+                }
+            }
+        }
+        #if arch(x86_64)
+        // Every x86-64 machine since 2008 has SSE4.2; this one should use it.
+        XCTAssertTrue(CRC32C.usesHardware)
+        #endif
     }
 
     func testIncrementalEqualsOneShotAtEverySplit() {
@@ -50,8 +73,8 @@ final class CRC32CTests: XCTestCase {
     }
 
     /// CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), one bit at a time.
-    static func bitwise(_ data: [UInt8]) -> UInt32 {
-        var crc: UInt32 = 0xFFFF_FFFF
+    static func bitwise(_ data: [UInt8], continuing previous: UInt32 = 0) -> UInt32 {
+        var crc = ~previous
         for byte in data {
             crc ^= UInt32(byte)
             for _ in 0..<8 { crc = crc & 1 == 1 ? (crc >> 1) ^ 0x82F6_3B78 : crc >> 1 }
