@@ -199,10 +199,10 @@ public final class Ledger {
     /// this ledger's own previous block hash, checks the timestamp order and
     /// (`dryRunState`) that the block applies to the state, then — only if
     /// `beforeApplying` (the store append) succeeds — applies it to the state
-    /// and the Merkle StateMerkle(state: state).
+    /// and the Merkle StateMerkle(state: state). `hashesChecked`: `RecordChecker`
+    /// has decoded the record into `decoded` and checked its hashes, chained to
+    /// the block before it (`Ledger+Pipeline`).
     @discardableResult
-    /// `hashesChecked`: `RecordChecker` has decoded the record into `decoded`
-    /// and checked its hashes, chained to the block before it.
     func admit(record bytes: [UInt8], sequenceNo index: Int, dryRunState: Bool = true, decoded: Block? = nil,
                hashesChecked: Bool = false, beforeApplying: (Block) throws -> Void = { _ in }) throws -> Block {
         precondition(!hashesChecked || decoded != nil, "hash-checked without the decoded block")
