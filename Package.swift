@@ -70,7 +70,7 @@ let package = Package(
         ], resources: [.embedInCode("Console/Files")],   // the web console, compiled in (Docs/console.md)
         swiftSettings: [.swiftLanguageMode(.v5)]),
         .executableTarget(name: "tally", dependencies: [
-            "Ion", "PartiQL", "Ledger", "Net", "QLDBWire", "Replica", "Server",
+            "Ion", "PartiQL", "Ledger", "Net", "QLDBWire", "Replica", "Server", "CHeapStats",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: [.swiftLanguageMode(.v5)]),

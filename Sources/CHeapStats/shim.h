@@ -14,4 +14,15 @@ static inline size_t tally_heap_bytes_in_use(void) {
     return 0;
 #endif
 }
+
+// Benchmarks only: keep freed memory in the process (no trimming of the heap
+// top, no mmap for blocks under 32 MiB), so that a run does not page-fault in
+// again what the previous run's values gave back. Returns 0 where unsupported.
+static inline int tally_keep_freed_heap(void) {
+#if defined(__GLIBC__)
+    return mallopt(M_TRIM_THRESHOLD, 1 << 30) && mallopt(M_MMAP_THRESHOLD, 32 << 20);
+#else
+    return 0;
+#endif
+}
 #endif

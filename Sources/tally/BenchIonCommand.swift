@@ -1,4 +1,5 @@
 import ArgumentParser
+import CHeapStats
 import Foundation
 import Ion
 import Ledger
@@ -29,10 +30,19 @@ struct BenchIon: ParsableCommand {
     @Option(help: "Also write the generated stream here (text).")
     var writeText: String?
 
+    @Option(help: """
+        warm: freed memory stays in the process (glibc M_TRIM_THRESHOLD 1 GiB, M_MMAP_THRESHOLD 32 MiB), so each \
+        run measures the codec, not the kernel faulting in again what the previous run's values gave back (how \
+        much glibc gives back depends on its fragmentation); default: glibc's own settings.
+        """)
+    var heap: String = "warm"
+
     @Option(help: "Also write about 2 MB of the same documents here (binary), for slow decoders.")
     var writeSample: String?
 
     func run() throws {
+        guard heap == "warm" || heap == "default" else { throw ValidationError("--heap is warm or default") }
+        let warm = heap == "warm" && tally_keep_freed_heap() != 0
         var generator = LedgerDocumentGenerator(seed: 42)
         var documents = (0..<2000).map { _ in generator.next() }
         let perDocument = max(1, Ion.writeBinary(documents).count / documents.count)
@@ -45,7 +55,8 @@ struct BenchIon: ParsableCommand {
             let sample = Ion.writeBinary(Array(documents.prefix(max(1, (2 << 20) / perDocument))))
             try Data(sample).write(to: URL(fileURLWithPath: path))
         }
-        print("documents: \(documents.count), binary \(mb(binary.count)) MB, text \(mb(text.count)) MB, runs: \(runs)")
+        print("documents: \(documents.count), binary \(mb(binary.count)) MB, text \(mb(text.count)) MB, runs: \(runs), "
+              + "heap: \(warm ? "warm (freed memory kept)" : "glibc's default")")
 
         // Decoders build the values; freeing them afterwards is the consumer's
         // cost and stays outside the timed region.

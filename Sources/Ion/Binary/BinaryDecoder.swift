@@ -150,6 +150,8 @@ struct BinaryDecoder {
     mutating func readSequence(end: Int, depth: Int, start: Int) throws(IonError) -> [IonValue] {
         try checkDepth(depth, start: start)
         var elements: [IonValue] = []
+        let counted = countChildren(end: end, fields: false)
+        elements.reserveCapacity(counted)
         while pos < end {
             if atPad() {
                 try skipPad(end: end)
@@ -157,6 +159,7 @@ struct BinaryDecoder {
                 elements.append(try readValue(end: end, depth: depth))
             }
         }
+        assert(elements.count == counted, "counted \(counted) elements, read \(elements.count)")
         return elements
     }
 
@@ -164,6 +167,8 @@ struct BinaryDecoder {
     mutating func readStruct(end: Int, depth: Int, start: Int) throws(IonError) -> [IonField] {
         try checkDepth(depth, start: start)
         var fields: [IonField] = []
+        let counted = countChildren(end: end, fields: true)
+        fields.reserveCapacity(counted)
         while pos < end {
             let nameStart = pos
             let sid = try readVarUInt(end: end)
@@ -177,6 +182,7 @@ struct BinaryDecoder {
             let name = try resolve(sid, at: nameStart)
             fields.append(IonField(name, try readValue(end: end, depth: depth)))
         }
+        assert(fields.count == counted, "counted \(counted) fields, read \(fields.count)")
         return fields
     }
 
