@@ -176,6 +176,13 @@ public enum ProcessMemory {
         return s(usage.ru_utime) + s(usage.ru_stime)
     }
 
+    /// CPU time of the calling thread so far.
+    public static func threadCPUSeconds() -> Double {
+        var t = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+    }
+
     public static func anonymousMB() -> String { anonymousKB().map { String(format: "%.1f", Double($0) / 1024) } ?? "?" }
 }
 

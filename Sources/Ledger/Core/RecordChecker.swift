@@ -23,7 +23,7 @@ enum RecordChecker {
         var previous = previousHash
         for (offset, bytes) in records.enumerated() {
             let index = first + offset
-            let block: Block
+            var block: Block
             do {
                 block = try Block(ion: BlockCodec.decode(bytes))
             } catch {
@@ -41,8 +41,21 @@ enum RecordChecker {
                 return checked
             }
             previous = block.blockHash
+            // A block whose documents do not parse gets none: its apply reports why.
+            if let owners = try? block.documentTables() {
+                block.applyAids = BlockApplyAids(owners: owners, encodedData: block.revisions.map { $0.data.map(BlockCodec.encode) })
+            }
             checked.blocks.append(block)
         }
         return checked
     }
+}
+
+/// The parts of a block's apply that need no state, derived by `RecordChecker`
+/// on the worker so the applying thread does not repeat them.
+struct BlockApplyAids: Sendable {
+    /// `Block.documentTables()`.
+    var owners: [String: (tableId: String, tableName: String)]
+    /// `BlockCodec.encode` of each revision's data, in the order of `revisions` (nil: no data).
+    var encodedData: [[UInt8]?]
 }

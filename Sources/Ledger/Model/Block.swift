@@ -24,6 +24,9 @@ public struct Block: Sendable {
     /// its hashes (see `BlockHasher.checkForeign`). Journal records mark it
     /// with the annotation `Block.foreignAnnotation`; payloads never show it.
     public var isForeign = false
+    /// What the apply step would derive from this block alone, worked out
+    /// ahead on another core (`RecordChecker`); nil for blocks built here.
+    var applyAids: BlockApplyAids?
 
     public static let foreignAnnotation = "tally_imported_block"
 

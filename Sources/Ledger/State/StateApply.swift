@@ -21,7 +21,9 @@ protocol StateWriter: StateView {
 
 extension StateWriter {
     mutating func apply(_ block: Block) throws {
-        let owners = try block.documentTables()
+        let aids = block.applyAids
+        assert(aids.map { $0.encodedData.count == block.revisions.count } ?? true, "apply aids of another block")
+        let owners = try aids?.owners ?? block.documentTables()
         func owner(_ revision: Revision) throws -> String {
             guard let o = owners[revision.metadata.id] else {
                 throw LedgerDecodingError("revision of \(revision.metadata.id) not listed in transactionInfo.documents")
@@ -33,9 +35,11 @@ extension StateWriter {
             try applyCatalog(revision)
         }
         if block.isForeign { createImportedTables(block.revisions, owners) }
-        for revision in block.revisions {
+        for (i, revision) in block.revisions.enumerated() {
             let tableId = try owner(revision)
-            if tableId != Ledger.catalogTableId { try applyDocument(revision, tableId: tableId) }
+            if tableId != Ledger.catalogTableId {
+                try applyDocument(revision, tableId: tableId, encodedData: aids.map { $0.encodedData[i] })
+            }
         }
         for request in try block.redactions() { try redact(request) }
         var c = counters
@@ -91,7 +95,8 @@ extension StateWriter {
         setCounters(c)
     }
 
-    private mutating func applyDocument(_ revision: Revision, tableId: String) throws {
+    /// `encodedData`: the revision's data already encoded (`BlockApplyAids`), or nil to encode it here.
+    private mutating func applyDocument(_ revision: Revision, tableId: String, encodedData encoded: [UInt8]??) throws {
         guard var table = table(tableId) else { throw LedgerDecodingError("write to unknown table \(tableId)") }
         let id = revision.metadata.id
         var c = counters
@@ -112,7 +117,7 @@ extension StateWriter {
             appendDocument(id, toTable: tableId)
         }
         // Encoded once: its size is counted below, and the LMDB store keeps the bytes.
-        let encodedData = revision.data.map { BlockCodec.encode($0) }
+        let encodedData = encoded ?? revision.data.map { BlockCodec.encode($0) }
         appendRevision(revision, tableId: tableId, encodedData: encodedData)
         for index in table.indexes {
             if let key = revision.data?[field: index.field].map(IndexKey.of) {
@@ -149,7 +154,7 @@ extension StateView {
     /// it touches the store or the state).
     func problem(applying block: Block) -> String? {
         let owners: [String: (tableId: String, tableName: String)]
-        do { owners = try block.documentTables() } catch { return "\(error)" }
+        do { owners = try block.applyAids?.owners ?? block.documentTables() } catch { return "\(error)" }
         for revision in block.revisions where owners[revision.metadata.id] == nil {
             return "revision of \(revision.metadata.id) not listed in transactionInfo.documents"
         }
