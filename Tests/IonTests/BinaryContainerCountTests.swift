@@ -58,7 +58,7 @@ final class BinaryContainerCountTests: XCTestCase {
     /// (the decoder asserts it in debug builds); truncated and bit-flipped copies
     /// either decode or throw.
     func testGeneratedValuesAndDamagedCopies() throws {
-        var rng = SplitMix(seed: 11)
+        var rng = SplitMix64Random(seed: 11)
         for _ in 0..<200 {
             let value = randomValue(&rng, depth: 0)
             let bytes = Ion.writeBinary([value])
@@ -75,7 +75,7 @@ final class BinaryContainerCountTests: XCTestCase {
         }
     }
 
-    private func randomValue(_ rng: inout SplitMix, depth: Int) -> IonValue {
+    private func randomValue(_ rng: inout SplitMix64Random, depth: Int) -> IonValue {
         let pick = depth > 3 ? rng.next() % 5 : rng.next() % 8
         switch pick {
         case 0: return .int(Int(rng.next() % 100_000))
@@ -90,18 +90,5 @@ final class BinaryContainerCountTests: XCTestCase {
             let n = Int(rng.next() % 20)
             return IonValue(.struct((0..<n).map { i in IonField(IonSymbol("f\(i % 5)"), randomValue(&rng, depth: depth + 1)) }))
         }
-    }
-}
-
-/// SplitMix64, for reproducible generated values.
-private struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

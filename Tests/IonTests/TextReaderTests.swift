@@ -218,7 +218,7 @@ final class TextReaderTests: XCTestCase {
     /// Random byte mutations of every good file: reading returns or throws
     /// IonError, never crashes or hangs.
     func testMutatedInputNeverCrashes() throws {
-        var rng = TextMutationRandom(seed: 0x1017)
+        var rng = SplitMix64Random(seed: 0x1017)
         let alphabet = Array("{}[]()'\"\\/*:,.-+_0123456789abcdeTZx$ \n\r\u{0}".utf8) + [0x80, 0xC3, 0xFF]
         for url in TextTestSupport.ionFiles("good") {
             let original = [UInt8](try Data(contentsOf: url))
@@ -237,18 +237,5 @@ final class TextReaderTests: XCTestCase {
                 _ = try? TextTestSupport.read(bytes)
             }
         }
-    }
-}
-
-/// Deterministic random numbers for the mutation test.
-struct TextMutationRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
