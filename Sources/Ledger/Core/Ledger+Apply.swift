@@ -67,8 +67,12 @@ extension Ledger {
             previousBlockHash: expectedPreviousHash(),
             transactionInfo: BlockHasher.transactionInfo(statements: proposal.statements, writes: proposal.writes),
             redactionInfo: BlockHasher.redactionInfo(proposal.redactions), revisions: revisions)
-        let index = try store.append(BlockCodec.record(block))
-        guard index == address.sequenceNo else { throw LedgerError.storeMismatch(expected: address.sequenceNo, got: index) }
+        if let behind = journalBehind {
+            behind.submit(block)   // appended before the batch's state commit (`flushBatch`)
+        } else {
+            let index = try store.append(BlockCodec.record(block))
+            guard index == address.sequenceNo else { throw LedgerError.storeMismatch(expected: address.sequenceNo, got: index) }
+        }
         do {
             try stateStore.apply(block)
         } catch {

@@ -6,8 +6,9 @@ extension Ledger {
     /// state store applies every block in one write transaction — one set of
     /// page writes for the batch instead of one per block. The ledger's own
     /// reads see the batch's blocks at once; the journal's records are
-    /// buffered and written together (`JournalStore.beginBuffering`), always
-    /// before the state store commits, so the store is never ahead of the
+    /// encoded and appended on a worker (`JournalWriteBehind`), buffered and
+    /// written together (`JournalStore.beginBuffering`), always before the
+    /// state store commits, so the store is never ahead of the
     /// journal. Nothing may take a state snapshot (a statement on
     /// another thread, the scrubber) while a batch is open: callers open and
     /// flush it within one call on the ledger's thread, where snapshots are
@@ -15,6 +16,14 @@ extension Ledger {
     public func beginBatch() throws {
         try stateStore.beginBatch()
         store.beginBuffering()
+        journalBehind = journalWorker
+    }
+
+    /// Every block applied so far appended to the journal store (see
+    /// `JournalWriteBehind`); a no-op outside a batch.
+    func settleJournal() throws {
+        guard let behind = journalBehind, !behind.isSettled else { return }
+        try behind.drain()
     }
 
     /// Writes the batch's journal records, then commits the open batch (if
@@ -25,6 +34,13 @@ extension Ledger {
     /// ledger's memory, and the journal store itself unusable until then).
     public func flushBatch() throws {
         do {
+            defer { journalBehind = nil }
+            do {
+                try settleJournal()
+            } catch {
+                try? store.endBuffering()   // the records appended before the failure: the journal may lead the state
+                throw error
+            }
             try store.endBuffering()
         } catch {
             damage = damage ?? "blocks up to \(state.blockCount) not written to the journal: \(error)"

@@ -15,6 +15,7 @@ extension Ledger {
     func erase(_ request: RedactionRequest) throws -> Bool {
         let index = request.blockAddress.sequenceNo
         guard index >= 0, index < blockCount, request.blockAddress.strandId == strandId else { return false }
+        try settleJournal()
         let original = try store.read(index)
         var block = try Block(ion: BlockCodec.decode(original))
         guard let r = block.revisions.firstIndex(where: {

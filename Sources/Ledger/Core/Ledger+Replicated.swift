@@ -27,6 +27,7 @@ extension Ledger {
         let sequenceNo = state.blockCount
         do {
             return try admit(record: record, sequenceNo: sequenceNo, decoded: decoded, hashesChecked: hashesChecked) { _ in
+                try self.settleJournal()
                 let index = try self.store.append(record)
                 guard index == sequenceNo else { throw LedgerError.storeMismatch(expected: sequenceNo, got: index) }
             }
@@ -51,6 +52,7 @@ extension Ledger {
         guard sequenceNo >= 0, sequenceNo < state.blockCount else {
             throw LedgerError.unknownBlock(BlockAddress(strandId: strandId, sequenceNo: sequenceNo))
         }
+        try settleJournal()
         return try store.read(sequenceNo)
     }
 }

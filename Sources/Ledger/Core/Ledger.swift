@@ -89,6 +89,10 @@ public final class Ledger {
     /// ledger then refuses further appends. Reopening it replays the journal
     /// past the store's checkpoint.
     var damage: String?
+    /// In a batch: the journal appends that `apply` leaves to a worker.
+    var journalBehind: JournalWriteBehind?
+    /// Kept from batch to batch (its queue and semaphore).
+    lazy var journalWorker = JournalWriteBehind(store: store)
     /// The journal starts with blocks imported from a QLDB export
     /// (`Block.isForeign`); only such a ledger admits foreign blocks.
     public internal(set) var isImported = false
@@ -270,6 +274,8 @@ public final class Ledger {
 
     /// Closes the state store (the journal store belongs to the caller).
     public func close() {
+        try? settleJournal()
+        journalBehind = nil
         try? store.endBuffering()   // the journal's records before the state store's last commit
         stateStore.close()
     }
@@ -301,6 +307,7 @@ public final class Ledger {
         guard address.strandId == strandId, address.sequenceNo >= 0, address.sequenceNo < state.blockCount else {
             throw LedgerError.unknownBlock(address)
         }
+        try settleJournal()
         var block = try Ledger.decodeRecord(store.read(address.sequenceNo), sequenceNo: address.sequenceNo)
         for i in block.revisions.indices {
             let meta = block.revisions[i].metadata

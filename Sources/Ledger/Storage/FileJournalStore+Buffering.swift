@@ -20,6 +20,13 @@ extension FileJournalStore {
         }
     }
 
+    public func writeBuffered() throws {
+        try lock.withLock {
+            try checkUsable()
+            try writePending()
+        }
+    }
+
     /// Caller holds `lock`; `segment` is the last one and has room.
     func appendPending(header: [UInt8], record: [UInt8], to segment: Segment) throws -> Int {
         if pending.isEmpty { pendingOffset = segment.size }

@@ -38,11 +38,15 @@ public protocol JournalStore: AnyObject {
     /// Writes what was buffered and ends buffering. If it throws, the buffered
     /// records are gone and the store is unusable until reopened.
     func endBuffering() throws
+    /// Writes what was buffered so far and goes on buffering (a writer thread
+    /// that gathered a group of records); fails as `endBuffering` does.
+    func writeBuffered() throws
 }
 
 extension JournalStore {
     public func beginBuffering() {}
     public func endBuffering() throws {}
+    public func writeBuffered() throws {}
 }
 
 public enum JournalStoreError: Error, Sendable, Equatable, CustomStringConvertible {
