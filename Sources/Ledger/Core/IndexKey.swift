@@ -6,11 +6,26 @@ import Ion
 /// by instant, strings and symbols by text, containers element by element,
 /// structs as field multisets — and ignoring annotations. An index lookup
 /// therefore finds exactly what a scan with the same `=` would.
+///
+/// The key is the value's canonical encoding itself (after `plain`) when it
+/// takes at most `maxPlainBytes`, so neighbouring values (`k100001`,
+/// `k100002`; 41, 42) file next to each other and a bulk load of ordered
+/// values appends to one corner of the index's B-tree instead of dirtying a
+/// random leaf per document; longer encodings are replaced by their SHA-256
+/// (after `hashed`), since LMDB keys stop at 511 bytes. Either way no key is a
+/// proper prefix of another (the canonical encoding is self-delimiting: tags,
+/// lengths and closing brackets), so a scan of `index id + key` finds exactly
+/// that key's documents.
 public enum IndexKey {
+    static let maxPlainBytes = 256
+    static let plain: UInt8 = 1
+    static let hashed: UInt8 = 2
+
     public static func of(_ value: IonValue) -> [UInt8] {
-        var bytes: [UInt8] = []
+        var bytes: [UInt8] = [plain]
         append(value, to: &bytes)
-        return SHA256.hash(bytes)
+        guard bytes.count > 1 + maxPlainBytes else { return bytes }
+        return [hashed] + bytes.withUnsafeBytes { SHA256.hash(UnsafeRawBufferPointer(rebasing: $0.dropFirst())) }
     }
 
     private static func append(_ value: IonValue, to out: inout [UInt8]) {

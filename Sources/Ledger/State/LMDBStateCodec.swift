@@ -9,8 +9,9 @@ enum LMDBStateLayout {
     /// 1: Ion records. 2 (never released): counters, table counters and block
     /// summaries in plain binary, table counters apart from the catalog row.
     /// 3: revisions (but their data) in plain binary too. 4: Merkle nodes
-    /// keyed in the order they are made (`merkleKey`).
-    static let format: Int64 = 4
+    /// keyed in the order they are made (`merkleKey`). 5: index keys are the
+    /// value's canonical encoding up to 256 bytes (`IndexKey`), not its SHA-256.
+    static let format: Int64 = 5
 
     /// docId → tableId (22 bytes) + latest version (UInt32, big-endian).
     static func headValue(tableId: String, version: Int) -> [UInt8] {
