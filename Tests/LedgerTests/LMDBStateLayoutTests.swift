@@ -82,6 +82,34 @@ final class LMDBStateLayoutTests: XCTestCase {
         XCTAssertThrowsError(try LMDBStateLayout.decodeSummary(huge.bytes))
     }
 
+    /// The previous block's hash, read without decoding the rest of its summary.
+    func testTheBlockHashIsReadAloneFromASummary() throws {
+        let summary = BlockSummary(transactionId: "tx-é", timestampMs: -5, blockHash: Array(repeating: 9, count: 32),
+                                   previousBlockHash: [1], entriesHashList: [[2]], revisionHashes: [], documentIds: ["d"])
+        let bytes = LMDBStateLayout.encode(summary)
+        XCTAssertEqual(try LMDBStateLayout.summaryBlockHash(bytes), summary.blockHash)
+        let upToTheHash = 1 + "tx-é".utf8.count + 8 + 1 + 32
+        XCTAssertEqual(try LMDBStateLayout.summaryBlockHash(Array(bytes.prefix(upToTheHash))), summary.blockHash)
+        for n in 0..<upToTheHash {
+            XCTAssertThrowsError(try LMDBStateLayout.summaryBlockHash(Array(bytes.prefix(n))), "truncated at \(n)")
+        }
+        let dir = directory()
+        let ledger = try Ledger.open(store: MemoryJournalStore(), options: Ledger.Options(stateDirectory: dir))
+        defer { ledger.close() }
+        try ledger.run { _ = try $0.createTable(name: "T", tags: []) }
+        try ledger.beginBatch()
+        for i in 0..<5 { try ledger.run { _ = try $0.insert(table: "T", document: doc(("n", .int(i)))) } }
+        for seq in 0..<ledger.blockCount {   // in the batch's write transaction, then in a read transaction
+            XCTAssertEqual(ledger.state.blockHash(seq), ledger.state.blockSummary(seq)?.blockHash)
+        }
+        try ledger.flushBatch()
+        for seq in 0..<ledger.blockCount {
+            XCTAssertEqual(ledger.state.blockHash(seq), ledger.state.blockSummary(seq)?.blockHash)
+        }
+        XCTAssertNil(ledger.state.blockHash(ledger.blockCount))
+        XCTAssertNil(ledger.state.blockHash(-1))
+    }
+
     func testRevisionsOfEveryKindRoundTripAndTruncationsAreRefused() throws {
         let metadata = RevisionMetadata(id: "doc-1", version: 3, txTimeMs: 1_700_000_000_456, txId: "tx-1")
         let address = BlockAddress(strandId: "strand", sequenceNo: 42)

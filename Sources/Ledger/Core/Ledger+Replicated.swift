@@ -43,7 +43,7 @@ extension Ledger {
 
     /// The hash of this ledger's block `sequenceNo` (from memory, no store read).
     public func blockHash(sequenceNo: Int) -> [UInt8]? {
-        sequenceNo >= 0 && sequenceNo < state.blockCount ? state.blockSummary(sequenceNo)!.blockHash : nil
+        sequenceNo >= 0 && sequenceNo < state.blockCount ? state.blockHash(sequenceNo)! : nil
     }
 
     /// Record `sequenceNo` exactly as this ledger's store holds it (what

@@ -250,7 +250,7 @@ public final class Ledger {
     }
 
     func expectedPreviousHash() -> [UInt8] {
-        state.blockSummary(state.blockCount - 1)?.blockHash ?? BlockHasher.genesisPreviousHash(strandId: strandId)
+        state.blockHash(state.blockCount - 1) ?? BlockHasher.genesisPreviousHash(strandId: strandId)
     }
 
     // MARK: - Basic queries

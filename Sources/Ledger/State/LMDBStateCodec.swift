@@ -126,6 +126,14 @@ enum LMDBStateLayout {
         return summary
     }
 
+    /// `decodeSummary(bytes).blockHash`, reading only what comes before it.
+    static func summaryBlockHash(_ bytes: [UInt8]) throws -> [UInt8] {
+        var r = ByteReader(bytes)
+        _ = try r.blob()   // transactionId
+        _ = try r.int64()
+        return try r.blob()
+    }
+
     /// A revision (`ByteWriter`): kind (0 deleted, 1 data, 2 redacted), block
     /// address (strand id, sequence number), hash, metadata (id, version,
     /// txTimeMs, txId), then the data as Ion binary or the redacted data's hash.

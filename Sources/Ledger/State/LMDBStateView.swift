@@ -138,6 +138,11 @@ struct LMDBStateReads {
         return decoded("block summary") { try LMDBStateLayout.decodeSummary(bytes) }
     }
 
+    func blockHash(_ sequenceNo: Int) -> [UInt8]? {
+        guard sequenceNo >= 0, let bytes = get(dbs.blocks, Key.uint64(UInt64(sequenceNo))) else { return nil }
+        return decoded("block summary") { try LMDBStateLayout.summaryBlockHash(bytes) }
+    }
+
     func merkleNode(_ height: Int, _ index: Int) -> [UInt8] {
         guard let bytes = get(dbs.merkle, LMDBStateLayout.merkleKey(height, index)) else {
             preconditionFailure("state store has no Merkle node \(height)/\(index)")
@@ -184,6 +189,7 @@ final class LMDBStateView: StateView, @unchecked Sendable {
     func indexedDocumentIds(indexId: String, key: [UInt8]) -> [String] { reads.indexedDocumentIds(indexId: indexId, key: key) }
     func indexContents(indexId: String) -> [[UInt8]: [String]] { reads.indexContents(indexId: indexId) }
     func blockSummary(_ sequenceNo: Int) -> BlockSummary? { reads.blockSummary(sequenceNo) }
+    func blockHash(_ sequenceNo: Int) -> [UInt8]? { reads.blockHash(sequenceNo) }
     func merkleNode(_ height: Int, _ index: Int) -> [UInt8] { reads.merkleNode(height, index) }
 }
 
@@ -276,6 +282,7 @@ struct LMDBStateWriter: StateWriter {
     func indexedDocumentIds(indexId: String, key: [UInt8]) -> [String] { reads.indexedDocumentIds(indexId: indexId, key: key) }
     func indexContents(indexId: String) -> [[UInt8]: [String]] { reads.indexContents(indexId: indexId) }
     func blockSummary(_ sequenceNo: Int) -> BlockSummary? { reads.blockSummary(sequenceNo) }
+    func blockHash(_ sequenceNo: Int) -> [UInt8]? { reads.blockHash(sequenceNo) }
     func merkleNode(_ height: Int, _ index: Int) -> [UInt8] { reads.merkleNode(height, index) }
 
     mutating func putTable(_ table: TableState) {

@@ -23,6 +23,8 @@ protocol StateView {
     /// Every entry of an index (audits and tests compare stores with it).
     func indexContents(indexId: String) -> [[UInt8]: [String]]
     func blockSummary(_ sequenceNo: Int) -> BlockSummary?
+    /// `blockSummary(sequenceNo)?.blockHash` (the LMDB store decodes no more of the summary).
+    func blockHash(_ sequenceNo: Int) -> [UInt8]?
     /// The journal Merkle tree's node (see `MerkleNodes`); only stored nodes are asked for.
     func merkleNode(_ height: Int, _ index: Int) -> [UInt8]
     var counters: StateCounters { get }
@@ -37,6 +39,7 @@ struct StateMerkle: MerkleNodes {
 
 extension StateView {
     func documentVersion(_ id: String) -> Int? { document(id)?.version }
+    func blockHash(_ sequenceNo: Int) -> [UInt8]? { blockSummary(sequenceNo)?.blockHash }
 
     /// id → latest version of the documents `lookup` finds, without reading
     /// them: an index holds only current documents (the apply step removes a
