@@ -14,8 +14,8 @@ struct IonHashSerializer<Function: IonHashFunction> {
 
     init(function: Function) {
         self.function = function
-        digests.reserveCapacity(32 * 64)
-        spans.reserveCapacity(64)
+        digests.reserveCapacity(32 * 8)
+        spans.reserveCapacity(8)
     }
 
     mutating func serialize(_ value: IonValue, into out: inout [UInt8]) {

@@ -46,7 +46,7 @@ public struct IonHasher<Function: IonHashFunction> {
 
     public func hash(_ value: IonValue) -> [UInt8] {
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(1024)
+        bytes.reserveCapacity(256)   // within glibc's per-thread cache of small chunks; grows for larger values
         serialize(value, into: &bytes)
         var digest: [UInt8] = []
         bytes.withUnsafeBytes { function.appendDigest(of: $0, to: &digest) }
