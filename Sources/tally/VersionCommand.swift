@@ -1,4 +1,5 @@
 import ArgumentParser
+import CHeapStats
 import Net
 
 struct VersionCommand: ParsableCommand {
@@ -12,5 +13,6 @@ struct VersionCommand: ParsableCommand {
         print("libuv \(NativeLibraries.libuvVersion)")
         print("\(NativeLibraries.openSSLVersion)")
         print("http-parser \(NativeLibraries.httpParserVersion)")
+        print(tally_jemalloc_version().map { "jemalloc \(String(cString: $0))" } ?? "glibc malloc")
     }
 }
