@@ -69,13 +69,11 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], resources: [.embedInCode("Console/Files")],   // the web console, compiled in (Docs/console.md)
         swiftSettings: [.swiftLanguageMode(.v5)]),
-        // The tally binary allocates with jemalloc (Debian libjemalloc-dev): Swift's many small,
-        // short-lived allocations across the loop, statement and journal threads (Docs/performance.md, stop 20).
         .executableTarget(name: "tally", dependencies: [
             "Ion", "PartiQL", "Ledger", "Net", "QLDBWire", "Replica", "Server", "CHeapStats",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
-        ], swiftSettings: [.swiftLanguageMode(.v5)], linkerSettings: [.linkedLibrary("jemalloc")]),
+        ], swiftSettings: [.swiftLanguageMode(.v5)]),
         // Fuzz targets (Docs/reliability.md, "Fuzzing"): scripts/fuzz builds tally-fuzz with libFuzzer;
         // a plain build makes it a replay tool and FuzzTargetsTests runs the seed corpora.
         .target(name: "FuzzTargets", dependencies: ["Ion", "PartiQL", "Ledger", "Net", "QLDBWire"],

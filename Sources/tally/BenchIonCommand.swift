@@ -56,8 +56,7 @@ struct BenchIon: ParsableCommand {
             try Data(sample).write(to: URL(fileURLWithPath: path))
         }
         print("documents: \(documents.count), binary \(mb(binary.count)) MB, text \(mb(text.count)) MB, runs: \(runs), "
-              + "heap: \(warm ? "warm (freed memory kept)" : "the allocator's default"), "
-              + (tally_jemalloc_version().map { "jemalloc \(String(cString: $0))" } ?? "glibc malloc"))
+              + "heap: \(warm ? "warm (freed memory kept)" : "glibc's default")")
 
         // Decoders build the values; freeing them afterwards is the consumer's
         // cost and stays outside the timed region.

@@ -1,5 +1,4 @@
 import ArgumentParser
-import CHeapStats
 import Net
 
 struct VersionCommand: ParsableCommand {
@@ -13,6 +12,5 @@ struct VersionCommand: ParsableCommand {
         print("libuv \(NativeLibraries.libuvVersion)")
         print("\(NativeLibraries.openSSLVersion)")
         print("http-parser \(NativeLibraries.httpParserVersion)")
-        print(tally_jemalloc_version().map { "jemalloc \(String(cString: $0))" } ?? "glibc malloc")
     }
 }

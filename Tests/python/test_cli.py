@@ -258,14 +258,3 @@ def test_export(cars, cli, single_node):
 
     bad = cli("export", "--ledger", "cli-cars", "--bucket", "x", check=False)  # bucket too short
     assert "InvalidParameterException" in bad.stderr
-
-
-def test_version_names_the_native_libraries_and_jemalloc(tally_bin):
-    """The tally binary links jemalloc (Package.swift) and `tally version` reads it
-    through jemalloc's own control interface, so a build that silently fell back
-    to glibc's malloc says "glibc malloc" here and fails."""
-    out = subprocess.run([tally_bin, "version"], capture_output=True, text=True, check=True).stdout
-    lines = out.splitlines()
-    assert lines[0].startswith("tally ")
-    assert any(line.startswith("libuv ") for line in lines)
-    assert any(line.startswith("jemalloc 5.") for line in lines), out
