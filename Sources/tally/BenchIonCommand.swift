@@ -35,14 +35,17 @@ struct BenchIon: ParsableCommand {
         run measures the codec, not the kernel faulting in again what the previous run's values gave back (how \
         much glibc gives back depends on its fragmentation); default: glibc's own settings.
         """)
-    var heap: String = "warm"
+    var heap: Heap = .warm
+
+    enum Heap: String, ExpressibleByArgument {
+        case warm, `default`
+    }
 
     @Option(help: "Also write about 2 MB of the same documents here (binary), for slow decoders.")
     var writeSample: String?
 
     func run() throws {
-        guard heap == "warm" || heap == "default" else { throw ValidationError("--heap is warm or default") }
-        let warm = heap == "warm" && tally_keep_freed_heap() != 0
+        let warm = heap == .warm && tally_keep_freed_heap() != 0
         var generator = LedgerDocumentGenerator(seed: 42)
         var documents = (0..<2000).map { _ in generator.next() }
         let perDocument = max(1, Ion.writeBinary(documents).count / documents.count)

@@ -7,18 +7,11 @@ import XCTest
 /// all back and stops the store; `Ledger.flushBatch` writes them before the
 /// state store commits.
 final class JournalBufferingTests: XCTestCase {
-    var directories: [String] = []
-
     override func tearDown() {
         Failpoints.disarm()
-        for d in directories { try? FileManager.default.removeItem(atPath: d) }
     }
 
-    func directory() -> String {
-        let d = NSTemporaryDirectory() + "tally-buffering-\(UUID().uuidString)"
-        directories.append(d)
-        return d
-    }
+    func directory() -> String { temporaryPath("tally-buffering") }
 
     func record(_ i: Int) -> [UInt8] { Array("record \(i) ".utf8) + [UInt8](repeating: UInt8(i & 0xFF), count: i % 37) }
 

@@ -4,11 +4,7 @@ import XCTest
 @testable import Ledger
 
 final class JournalImportTests: XCTestCase {
-    func temporaryDirectory() -> String {
-        let path = NSTemporaryDirectory() + "tally-import-\(UInt64.random(in: 0...UInt64.max))"
-        addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
-        return path
-    }
+    func temporaryDirectory() -> String { temporaryPath("tally-import") }
 
     func qldbJournal(seed: UInt64 = 7, blocks: Int = 11) -> QLDBLayoutJournal {
         var journal = QLDBLayoutJournal(seed: seed)

@@ -9,18 +9,11 @@ import XCTest
 /// batch see every block applied before them; a write that fails on the worker
 /// stops the ledger with the state store's batch dropped, and a reopen goes on.
 final class JournalWriteBehindTests: XCTestCase {
-    var directories: [String] = []
-
     override func tearDown() {
         Failpoints.disarm()
-        for d in directories { try? FileManager.default.removeItem(atPath: d) }
     }
 
-    func directory() -> String {
-        let d = NSTemporaryDirectory() + "tally-write-behind-\(UUID().uuidString)"
-        directories.append(d)
-        return d
-    }
+    func directory() -> String { temporaryPath("tally-write-behind") }
 
     /// The seeded workload (DDL, inserts, updates, deletes, redactions) applied
     /// block by block on a memory journal: the reference, and its proposals.

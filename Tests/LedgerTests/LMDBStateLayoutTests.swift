@@ -9,17 +9,7 @@ import XCTest
 /// summaries), the format change that empties a store for a rebuild, and the
 /// decoded catalog rows it keeps across blocks.
 final class LMDBStateLayoutTests: XCTestCase {
-    var directories: [String] = []
-
-    override func tearDown() {
-        for d in directories { try? FileManager.default.removeItem(atPath: d) }
-    }
-
-    func directory() -> String {
-        let d = NSTemporaryDirectory() + "tally-layout-\(UUID().uuidString)"
-        directories.append(d)
-        return d
-    }
+    func directory() -> String { temporaryPath("tally-layout") }
 
     /// Appending leaves writes Merkle nodes in strictly increasing key order,
     /// every key past all earlier ones (right-edge inserts fill LMDB's pages),

@@ -9,17 +9,7 @@ import XCTest
 /// with a valid CRC but a wrong hash) and a damaged state store are found and
 /// named by block.
 final class LedgerAuditTests: XCTestCase {
-    var directories: [String] = []
-
-    override func tearDown() {
-        for d in directories { try? FileManager.default.removeItem(atPath: d) }
-    }
-
-    func directory() -> String {
-        let d = NSTemporaryDirectory() + "tally-audit-\(UUID().uuidString)"
-        directories.append(d)
-        return d
-    }
+    func directory() -> String { temporaryPath("tally-audit") }
 
     /// A ledger of `blocks` blocks (one table, index on k, one insert per block) on files.
     func buildLedger(_ dir: String, blocks: Int = 40) throws {

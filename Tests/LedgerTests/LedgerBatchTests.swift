@@ -8,17 +8,7 @@ import XCTest
 /// proofs) equals applying block by block; a reopen after the flush starts
 /// from the batch's checkpoint; one after a close without flush too (close flushes).
 final class LedgerBatchTests: XCTestCase {
-    var directories: [String] = []
-
-    override func tearDown() {
-        for d in directories { try? FileManager.default.removeItem(atPath: d) }
-    }
-
-    func directory() -> String {
-        let d = NSTemporaryDirectory() + "tally-batch-\(UUID().uuidString)"
-        directories.append(d)
-        return d
-    }
+    func directory() -> String { temporaryPath("tally-batch") }
 
     func openLedger(_ dir: String?, store: JournalStore, clock: FakeClock) throws -> Ledger {
         try Ledger.open(store: store, options: Ledger.Options(ids: IDGenerator(SeededGenerator(seed: 5)), clock: { clock.now },

@@ -9,11 +9,7 @@ import Checksum
 final class LedgerErasureTests: XCTestCase {
     let secret = "SECRET-4f1b9c-do-not-keep-this-anywhere-on-disk"
 
-    func temporaryDirectory() -> String {
-        let path = NSTemporaryDirectory() + "tally-erasure-\(UInt64.random(in: 0...UInt64.max))"
-        addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
-        return path
-    }
+    func temporaryDirectory() -> String { temporaryPath("tally-erasure") }
 
     func journalBytes(_ dir: String) throws -> [UInt8] {
         var all: [UInt8] = []

@@ -4,11 +4,7 @@ import XCTest
 @testable import Ledger
 
 final class LedgerExportTests: XCTestCase {
-    func temporaryDirectory() -> String {
-        let path = NSTemporaryDirectory() + "tally-export-\(UInt64.random(in: 0...UInt64.max))"
-        addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
-        return path
-    }
+    func temporaryDirectory() -> String { temporaryPath("tally-export") }
 
     func testExportVerifiesAndRecomputesTheDigest() throws {
         let clock = FakeClock()

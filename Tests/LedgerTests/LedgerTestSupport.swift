@@ -1,7 +1,18 @@
+import Foundation
 import Ion
 import PartiQL
 import XCTest
 @testable import Ledger
+
+extension XCTestCase {
+    /// A fresh path under the temporary directory (not created), removed with
+    /// everything under it when the test ends.
+    func temporaryPath(_ prefix: String) -> String {
+        let path = NSTemporaryDirectory() + "\(prefix)-\(UUID().uuidString)"
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
+        return path
+    }
+}
 
 /// A settable clock (milliseconds since the epoch).
 final class FakeClock: @unchecked Sendable {
