@@ -9,6 +9,12 @@ public final class HTTPServer {
     private var connections: [ObjectIdentifier: HTTPServerConnection] = [:]
     private let bodyBudget: HTTPBodyBudget
     public private(set) var stats = HTTPServerStats()
+    /// Asked of every accepted connection before anything is read: true means
+    /// it has been taken elsewhere (`TCPConnection.detachDescriptor`, then
+    /// another server's `adopt(descriptor:)`), and this server forgets it.
+    public var handOff: ((TCPConnection) -> Bool)?
+    /// Told whenever one of this server's connections has closed.
+    public var onConnectionClosed: (() -> Void)?
 
     public init(loop: EventLoop, configuration: HTTPServerConfiguration, handler: HTTPHandler) {
         self.loop = loop
@@ -34,12 +40,32 @@ public final class HTTPServer {
     /// Body bytes reserved right now by requests not yet handed to the handler.
     public var bufferedBodyBytes: Int { bodyBudget.used }
 
-    private func accept(_ conn: TCPConnection) {
+    /// Serves a connection another loop accepted (a descriptor from
+    /// `TCPConnection.detachDescriptor`); this server need not listen itself.
+    public func adopt(descriptor: Int32) {
+        let conn: TCPConnection
+        do {
+            conn = try TCPConnection(loop: loop, adopting: descriptor)
+        } catch {
+            onConnectionClosed?()
+            return
+        }
+        conn.watermarks = configuration.watermarks
+        guard accept(conn) else {
+            onConnectionClosed?()
+            return
+        }
+        conn.startReading()
+    }
+
+    @discardableResult
+    private func accept(_ conn: TCPConnection) -> Bool {
+        if let handOff, handOff(conn) { return false }
         stats.connectionsAccepted += 1
         guard connections.count < configuration.maxConnections else {
             stats.connectionsRefused += 1
             conn.close(graceful: false)
-            return
+            return false
         }
         let stream: ByteStream
         if let tls = configuration.tls {
@@ -51,7 +77,7 @@ public final class HTTPServer {
                 stream = t
             } catch {
                 conn.close(graceful: false)
-                return
+                return false
             }
         } else {
             stream = conn
@@ -61,8 +87,13 @@ public final class HTTPServer {
         c.onStats = { [weak self] update in
             if let self { update(&self.stats) }
         }
-        c.onClosed = { [weak self] c in self?.connections.removeValue(forKey: ObjectIdentifier(c)) }
+        c.onClosed = { [weak self] c in
+            guard let self else { return }
+            connections.removeValue(forKey: ObjectIdentifier(c))
+            onConnectionClosed?()
+        }
         connections[ObjectIdentifier(c)] = c
+        return true
     }
 
     /// The TLS context for connections accepted from now on (certificate

@@ -38,6 +38,41 @@ public final class TCPConnection: LoopHandle, ByteStream {
         activate()
     }
 
+    /// A connection accepted on another loop (`detachDescriptor()`), opened on
+    /// this one. The descriptor is this connection's from now on, even on error.
+    public convenience init(loop: EventLoop, adopting descriptor: Int32) throws {
+        do {
+            try self.init(loop: loop)
+        } catch {
+            Glibc.close(descriptor)
+            throw error
+        }
+        let r = uv_tcp_open(tcp, descriptor)
+        guard r == 0 else {
+            Glibc.close(descriptor)
+            closeHandle()
+            throw NetError.uv(r, "uv_tcp_open")
+        }
+        didConnect()
+    }
+
+    /// Hands a just-accepted connection to another loop: returns a duplicate
+    /// of its socket's descriptor and closes this handle. Call before anything
+    /// is read or written; the socket stays open through the duplicate.
+    public func detachDescriptor() throws -> Int32 {
+        var fd: uv_os_fd_t = -1
+        let r = uv_fileno(handle, &fd)
+        guard r == 0 else { throw NetError.uv(r, "uv_fileno") }
+        let copy = fcntl(fd, F_DUPFD_CLOEXEC, 0)
+        guard copy >= 0 else { throw NetError(.io, "dup of an accepted socket: errno \(errno)") }
+        onRead = nil
+        onWritable = nil
+        onClose = nil
+        connected = false
+        closeHandle()
+        return copy
+    }
+
     /// Called by the listener or connector once the socket is connected.
     func didConnect() {
         connected = true

@@ -24,7 +24,7 @@ final class FakeMetricsNode: MetricsSource, NodeStatusSource, @unchecked Sendabl
 
     func snapshot() -> NodeMetricsSnapshot {
         lock.lock(); defer { lock.unlock() }
-        return NodeMetricsSnapshot(replication: replication, ledgers: ledgers)
+        return NodeMetricsSnapshot(replication: replication, ledgers: ledgers, nodeLoopClientConnections: 1)
     }
 
     func nodeStatus() -> NodeStatusReport {

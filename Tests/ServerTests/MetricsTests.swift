@@ -29,6 +29,7 @@ final class MetricsTests: XCTestCase {
         ("tally_raft_leader_changes_total", "counter"),
         ("tally_raft_peer_lag_entries", "gauge"),
         ("tally_raft_proposals_pending", "gauge"),
+        ("tally_http_node_loop_connections", "gauge"),
         ("tally_journal_fsync_duration_seconds", "histogram"),
         ("tally_node_info", "gauge"),
     ]
@@ -116,6 +117,7 @@ final class MetricsTests: XCTestCase {
         XCTAssertEqual(value("tally_raft_applied_index", [:]), 1230)
         XCTAssertEqual(value("tally_raft_leader_changes_total", [:]), 3)
         XCTAssertEqual(value("tally_raft_proposals_pending", [:]), 2)
+        XCTAssertEqual(value("tally_http_node_loop_connections", [:]), 1)
         XCTAssertEqual(value("tally_raft_peer_lag_entries", ["peer": "2"]), 5)
         XCTAssertEqual(value("tally_raft_peer_lag_entries", ["peer": "3"]), 0)
         XCTAssertEqual(value("tally_journal_fsync_duration_seconds_count", [:]), 1)

@@ -164,6 +164,15 @@ final class NodeConfigTests: XCTestCase {
         XCTAssertThrowsError(try NodeConfig.parse("[raft]\nslow_fsync_ms = 0\n"))
     }
 
+    func testNodeLoopConnections() throws {
+        XCTAssertEqual(try NodeConfig.parse("").http.nodeLoopConnections, 1)
+        XCTAssertEqual(try NodeConfig.parse("[http]\nnode_loop_connections = 0\n").http.nodeLoopConnections, 0)
+        XCTAssertEqual(try NodeConfig.parse("[http]\nnode_loop_connections = 4\n").http.nodeLoopConnections, 4)
+        XCTAssertThrowsError(try NodeConfig.parse("[http]\nnode_loop_connections = -1\n")) { error in
+            XCTAssertTrue("\(error)".contains("node_loop_connections must be at least 0"), "\(error)")
+        }
+    }
+
     func testFollowerWritesOnLoop() throws {
         XCTAssertTrue(try NodeConfig.parse("").raft.followerWritesOnLoop)
         XCTAssertFalse(try NodeConfig.parse("[raft]\nfollower_writes_on_loop = false\n").raft.followerWritesOnLoop)

@@ -1,7 +1,13 @@
-"""The client port on its own loop (`[http] client_loop`, the default) and on
-the node's loop (`client_loop = false`): the same answers either way — a
-session read and write through pyqldb, a streamed multi-page scan, a refused
-signature — so both settings stay usable."""
+"""The client port on its own loop (`[http] client_loop`, the default), with
+some connections served on the node's loop (`node_loop_connections`, default
+1), and everything on the node's loop (`client_loop = false`): the same
+answers either way — concurrent sessions on connections of both loops, a
+streamed multi-page scan, a refused signature — so every setting stays usable."""
+import re
+import threading
+import time
+import urllib.request
+
 import boto3
 import pytest
 from botocore.exceptions import ClientError
@@ -10,16 +16,67 @@ from pyqldb.driver.qldb_driver import QldbDriver
 from conftest import environment, run_single_node
 from test_hostile_queries import create_ledger
 
+DRIVERS = 3
 
-@pytest.mark.parametrize("client_loop", ["true", "false"])
-def test_sessions_work_with_the_client_loop_on_and_off(tally_bin, tmp_path, client_loop):
-    for env in run_single_node(tally_bin, tmp_path, f"[http]\nclient_loop = {client_loop}\n"):
+
+def node_loop_connections(env):
+    with urllib.request.urlopen(env["TALLY_METRICS_URL"] + "/metrics", timeout=10) as r:
+        text = r.read().decode()
+    m = re.search(r"^tally_http_node_loop_connections (\S+)$", text, re.M)
+    assert m, "tally_http_node_loop_connections is exported"
+    return float(m.group(1))
+
+
+def wait_for(condition, timeout=15.0):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
+@pytest.mark.parametrize("client_loop,node_loop", [("true", None), ("true", 0), ("true", 3), ("false", None)])
+def test_sessions_work_on_either_loop(tally_bin, tmp_path, client_loop, node_loop):
+    config = f"[http]\nclient_loop = {client_loop}\nidle_timeout_seconds = 2\n"
+    if node_loop is not None:
+        config += f"node_loop_connections = {node_loop}\n"
+    placed = 0 if client_loop == "false" else (1 if node_loop is None else node_loop)
+    for env in run_single_node(tally_bin, tmp_path, config):
         create_ledger(env, "loops", rows=450)  # more than two 200-value pages
+        # The set-up's connections close when idle for 2 s: the drivers' are the first placed after.
+        assert wait_for(lambda: node_loop_connections(env) == 0)
         with environment(env):
-            d = QldbDriver("loops")
-            rows = d.execute_lambda(lambda tx: [r["n"] for r in tx.execute_statement("SELECT n FROM Big")])
-            assert rows == list(range(450))
-            d.close()
+            drivers = [QldbDriver("loops") for _ in range(DRIVERS)]
+            errors = []
+            together = threading.Barrier(DRIVERS, timeout=60)
+
+            def work(i, d):
+                try:
+                    for n in range(15):
+                        d.execute_lambda(lambda tx: tx.execute_statement("INSERT INTO Big ?", {"n": 1000 * (i + 1) + n}))
+                    got = d.execute_lambda(lambda tx: [r["n"] for r in tx.execute_statement(
+                        "SELECT n FROM Big WHERE n >= ? AND n < ?", 1000 * (i + 1), 1000 * (i + 2))])
+                    assert sorted(got) == [1000 * (i + 1) + n for n in range(15)]
+                    together.wait()  # one more request each just before the gauge is read: none is idle
+                    d.execute_lambda(lambda tx: tx.execute_statement("SELECT n FROM Big WHERE n = 0"))
+                except Exception as e:  # reported below, on the test's thread
+                    errors.append(e)
+
+            threads = [threading.Thread(target=work, args=(i, d)) for i, d in enumerate(drivers)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(60)
+            assert not errors, errors
+            # Every driver holds its connection: the node's loop has taken as many as it may.
+            assert node_loop_connections(env) == placed
+            rows = drivers[0].execute_lambda(lambda tx: [r["n"] for r in tx.execute_statement("SELECT n FROM Big")])
+            assert sorted(rows) == list(range(450)) + sorted(1000 * (i + 1) + n for i in range(DRIVERS) for n in range(15))
+            for d in drivers:
+                d.close()
+            # Idle connections close after 2 s, and their places on the node's loop are free again.
+            assert wait_for(lambda: node_loop_connections(env) == 0)
             # The endpoint and CA bundle come from the environment set above.
             bad = boto3.session.Session().client("qldb-session", aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
                                                  aws_secret_access_key="wrong-secret")

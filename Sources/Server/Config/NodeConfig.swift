@@ -54,6 +54,10 @@ public struct NodeConfig: Equatable, Sendable {
         /// Client connections (TLS, HTTP, SigV4, request decoding) on a loop
         /// thread of their own, beside the node's loop; false runs everything on one.
         public var clientLoop = true
+        /// With `clientLoop`: this many client connections at a time are served
+        /// on the node's loop instead (no hop between the loops per request,
+        /// the lowest latency for a few clients); the rest go to the client loop.
+        public var nodeLoopConnections = 1
     }
 
     /// Raft timing and log compaction (`RaftDriverOptions`).

@@ -103,6 +103,8 @@ extension NodeConfig {
             c.http.stuckRequestSeconds = try t.seconds("stuck_request_seconds") ?? c.http.stuckRequestSeconds
             c.http.leaderWaitSeconds = try t.seconds("leader_wait_seconds", allowZero: true) ?? c.http.leaderWaitSeconds
             c.http.clientLoop = try t.bool("client_loop") ?? c.http.clientLoop
+            c.http.nodeLoopConnections = try t.positiveInt("node_loop_connections", allowZero: true)
+                ?? c.http.nodeLoopConnections
             try t.finish()
         }
         if let t = try top.table("raft") {
@@ -236,10 +238,12 @@ final class TOMLSection {
         return b
     }
 
-    func positiveInt(_ key: String) throws -> Int? {
+    func positiveInt(_ key: String, allowZero: Bool = false) throws -> Int? {
         guard let v = value(key) else { return nil }
         guard let i = v.int else { throw typeError(key, "an integer", v) }
-        guard i > 0 else { throw ConfigError("\(path)\(key) must be greater than 0, got \(i)") }
+        guard allowZero ? i >= 0 : i > 0 else {
+            throw ConfigError("\(path)\(key) must be \(allowZero ? "at least 0" : "greater than 0"), got \(i)")
+        }
         return i
     }
 

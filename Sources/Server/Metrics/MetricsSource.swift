@@ -14,10 +14,13 @@ public struct NodeMetricsSnapshot: Sendable, Equatable {
     /// Every ledger this node has. A ledger absent from the snapshot loses all
     /// its series (it was deleted, or never existed: this bounds the label set).
     public var ledgers: [LedgerMetricsSnapshot]
+    /// Client connections served on the node's own loop (`[http] node_loop_connections`).
+    public var nodeLoopClientConnections: Int
 
-    public init(replication: ReplicationStatus, ledgers: [LedgerMetricsSnapshot]) {
+    public init(replication: ReplicationStatus, ledgers: [LedgerMetricsSnapshot], nodeLoopClientConnections: Int = 0) {
         self.replication = replication
         self.ledgers = ledgers
+        self.nodeLoopClientConnections = nodeLoopClientConnections
     }
 }
 

@@ -45,6 +45,8 @@ enum TallyMetricNames {
         "Leader only: log entries each peer is behind the leader.")
     static let raftProposalsPending = d("tally_raft_proposals_pending",
         "Proposals waiting to be committed and applied.")
+    static let httpNodeLoopConnections = d("tally_http_node_loop_connections",
+        "Client connections served on the node's loop rather than the client loop ([http] node_loop_connections).")
     static let journalFsync = d("tally_journal_fsync_duration_seconds", "Duration of journal fsyncs.")
     static let nodeInfo = d("tally_node_info", "Constant 1, labelled with the node id and Tally version.")
 

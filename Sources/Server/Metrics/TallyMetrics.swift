@@ -144,6 +144,7 @@ public final class TallyMetrics: @unchecked Sendable {
         c.appliedIndex.set(to: Double(r.appliedIndex))
         c.proposalsPending.set(to: Double(r.pendingProposals))
         c.leaderChanges.update(r.leaderChanges)
+        c.nodeLoopConnections.set(to: Double(snap.nodeLoopClientConnections))
 
         // Peer lag: exactly the peers in the status (empty unless leader).
         for (peer, g) in peerLag where r.peerLag[peer] == nil {
@@ -175,7 +176,7 @@ public final class TallyMetrics: @unchecked Sendable {
 /// The node-wide Raft gauges, registered at the first snapshot (so a node
 /// without a source does not claim term 0 / not leader).
 private final class ClusterGauges {
-    let term, isLeader, commitIndex, appliedIndex, proposalsPending: Gauge
+    let term, isLeader, commitIndex, appliedIndex, proposalsPending, nodeLoopConnections: Gauge
     let leaderChanges: MirroredCounter
 
     init(_ r: PrometheusCollectorRegistry) {
@@ -184,6 +185,7 @@ private final class ClusterGauges {
         commitIndex = r.makeGauge(descriptor: TallyMetricNames.raftCommitIndex)
         appliedIndex = r.makeGauge(descriptor: TallyMetricNames.raftAppliedIndex)
         proposalsPending = r.makeGauge(descriptor: TallyMetricNames.raftProposalsPending)
+        nodeLoopConnections = r.makeGauge(descriptor: TallyMetricNames.httpNodeLoopConnections)
         leaderChanges = MirroredCounter(r.makeCounter(descriptor: TallyMetricNames.raftLeaderChanges))
     }
 }

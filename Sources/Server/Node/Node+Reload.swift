@@ -42,8 +42,7 @@ extension Node {
             do {
                 let client = try makeClientTLS()
                 try driver.transport.reloadTLS()
-                let listener = clientListener
-                onClientLoop { listener?.replaceTLS(client) }
+                replaceClientTLS(client)
                 outcome.tls = "reloaded"
                 NodeLog.node.notice("reloaded TLS certificate", metadata: [
                     "cert": "\(tls.certificateFile)", "cert_sha256": "\(Node.fileFingerprint(tls.certificateFile))",

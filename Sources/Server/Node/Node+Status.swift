@@ -17,7 +17,8 @@ extension Node: MetricsSource, NodeStatusSource {
                                   scrubVerifiedBlocks: UInt64(scrubbing?.progress(of: info.name)?.verifiedBlocks ?? 0),
                                   scrubMismatches: UInt64(scrubMismatches(info.name)))
         }
-        return NodeMetricsSnapshot(replication: driver.status, ledgers: ledgers)
+        return NodeMetricsSnapshot(replication: driver.status, ledgers: ledgers,
+                                   nodeLoopClientConnections: clientPlacement?.nodeLoopConnections ?? 0)
     }
 
     public func nodeStatus() -> NodeStatusReport {

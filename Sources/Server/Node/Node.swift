@@ -22,6 +22,9 @@ public final class Node {
     public private(set) var controlPlane: ControlPlane!
     public let metrics: TallyMetrics
     private var clientServer: HTTPServer?
+    /// The client connections the node's loop serves itself (`[http] node_loop_connections`).
+    private var nodeLoopClients: HTTPServer?
+    private(set) var clientPlacement: ClientConnectionPlacement?
     /// The client port's own loop (`[http] client_loop`), or nil: then `loop` serves it.
     private var clientLoop: EventLoop?
     private var metricsServer: HTTPServer?
@@ -39,10 +42,12 @@ public final class Node {
     var backupRunning = false
     /// The credentials file as SigV4 verifies against it (re-read on `reload()`).
     private(set) var credentialStore: ReloadableCredentialStore?
-    /// The client listener, for certificate rotation (`Node+Reload.swift`).
-    var clientListener: HTTPServer? { clientServer }
-    /// Runs `body` on the client listener's loop.
-    func onClientLoop(_ body: @escaping () -> Void) { (clientLoop ?? loop).execute(body) }
+    /// New client connections get `tls`, on either loop (certificate rotation, `Node+Reload.swift`).
+    func replaceClientTLS(_ tls: TLSContext?) {
+        let (listener, local) = (clientServer, nodeLoopClients)
+        (clientLoop ?? loop).execute { listener?.replaceTLS(tls) }
+        loop.execute { local?.replaceTLS(tls) }
+    }
 
     public init(config: NodeConfig) throws {
         self.config = config
@@ -155,6 +160,13 @@ public final class Node {
             self.clientLoop = clientLoop
             let server = HTTPServer(loop: clientLoop, configuration: http,
                                     handler: ClientLoopHandler(router: router, nodeLoop: loop, clientLoop: clientLoop))
+            if config.http.nodeLoopConnections > 0 {
+                let local = HTTPServer(loop: loop, configuration: http, handler: router)
+                let placement = ClientConnectionPlacement(limit: config.http.nodeLoopConnections)
+                placement.connect(listener: server, to: local)
+                clientPlacement = placement
+                nodeLoopClients = local
+            }
             try clientLoop.submit { try server.start() }
             clientServer = server
         } else {
@@ -203,6 +215,7 @@ public final class Node {
             for t in self.timers { t.cancel() }
             self.timers.removeAll()
             if self.clientLoop == nil { self.clientServer?.stop() }
+            self.nodeLoopClients?.stop()
             self.metricsServer?.stop()
             self.driver?.stop()
             try? self.stateMachine.checkpoint()

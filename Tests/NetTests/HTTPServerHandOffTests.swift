@@ -1,0 +1,92 @@
+import Foundation
+import XCTest
+@testable import Net
+
+/// Answers with the name of the loop that served the request.
+private struct LoopNameHandler: HTTPHandler {
+    let loop: EventLoop
+    func handle(_ request: HTTPRequest, respond: @escaping (HTTPResponse) -> Void) {
+        precondition(loop.inEventLoop)
+        respond(.text(loop.name))
+    }
+}
+
+/// A listener hands chosen connections, before anything is read, to a server
+/// on another loop (the node's loop serving a few client connections itself).
+final class HTTPServerHandOffTests: LoopTestCase {
+    private var other: EventLoop!
+
+    override func setUpWithError() throws {
+        try super.setUpWithError()
+        other = try EventLoop(name: "net-test-other")
+        other.start()
+    }
+
+    override func tearDown() {
+        other?.shutdown(timeout: .seconds(10))
+        other = nil
+        super.tearDown()
+    }
+
+    private func servers(tls: TLSContext?) -> (listener: HTTPServer, local: HTTPServer) {
+        var config = HTTPServerConfiguration(host: "127.0.0.1", port: 0)
+        config.tls = tls
+        return (HTTPServer(loop: loop, configuration: config, handler: LoopNameHandler(loop: loop)),
+                HTTPServer(loop: other, configuration: config, handler: LoopNameHandler(loop: other)))
+    }
+
+    func testTheSecondConnectionIsServedOverTLSOnTheOtherLoop() throws {
+        let (listener, local) = servers(tls: try serverContext(mutual: false))
+        let accepted = Locked(0), closed = Locked(0)
+        let other = self.other!
+        local.onConnectionClosed = { closed.with { $0 += 1 } }
+        listener.handOff = { conn in
+            guard accepted.with({ $0 += 1; return $0 }) == 2 else { return false }
+            guard let fd = try? conn.detachDescriptor() else { return false }
+            other.execute { local.adopt(descriptor: fd) }
+            return true
+        }
+        try loop.submit { try listener.start() }
+        let clientTLS = try clientContext(nil)
+        let clients = try (0..<3).map { _ in try connectHTTP(port: listener.port, tls: clientTLS) }
+        for round in 0..<2 {
+            let names = try clients.map { try request($0, .init(method: "GET", target: "/r\(round)")).bodyText }
+            XCTAssertEqual(names, ["net-test-loop", "net-test-other", "net-test-loop"], "round \(round)")
+        }
+        XCTAssertEqual(try loop.submit { listener.stats.connectionsAccepted }, 2)
+        XCTAssertEqual(try other.submit { local.stats.connectionsAccepted }, 1)
+        XCTAssertEqual(try other.submit { local.stats.requests }, 2)
+        XCTAssertEqual(closed.get, 0)
+
+        loop.execute { clients[1].close() }
+        XCTAssertTrue(waitUntil { closed.get == 1 }, "the adopting server reports the connection closed")
+        XCTAssertEqual(try other.submit { local.connectionCount }, 0)
+        loop.execute { clients[0].close(); clients[2].close() }
+    }
+
+    func testAPlainConnectionKeepsBytesSentBeforeTheHandOff() throws {
+        let (listener, local) = servers(tls: nil)
+        let other = self.other!
+        listener.handOff = { conn in
+            guard let fd = try? conn.detachDescriptor() else { return false }
+            // The client's request is already in the socket when the other loop adopts it.
+            other.execute { usleep(50_000); local.adopt(descriptor: fd) }
+            return true
+        }
+        try loop.submit { try listener.start() }
+        let c = try RawClient(port: listener.port)
+        c.send("GET /a HTTP/1.1\r\nHost: x\r\n\r\n")
+        let text = c.readUntil("net-test-other", timeout: 5)
+        XCTAssertTrue(text.hasPrefix("HTTP/1.1 200"), text)
+        XCTAssertEqual(try loop.submit { listener.stats.connectionsAccepted }, 0)
+    }
+
+    func testADescriptorThatCannotBeOpenedFreesItsPlace() throws {
+        let (_, local) = servers(tls: nil)
+        let closed = Locked(0)
+        local.onConnectionClosed = { closed.with { $0 += 1 } }
+        try other.submit { local.adopt(descriptor: -1) }
+        XCTAssertEqual(closed.get, 1)
+        XCTAssertEqual(try other.submit { local.connectionCount }, 0)
+    }
+}
