@@ -13,8 +13,13 @@ public final class HTTPServer {
     /// it has been taken elsewhere (`TCPConnection.detachDescriptor`, then
     /// another server's `adopt(descriptor:)`), and this server forgets it.
     public var handOff: ((TCPConnection) -> Bool)?
-    /// Told whenever one of this server's connections has closed.
+    /// Told whenever one of this server's connections has closed (or one on
+    /// its way here, `adopt`, could not be opened).
     public var onConnectionClosed: (() -> Void)?
+    /// Asked whenever a connection has answered a request and is idle with
+    /// nothing buffered: a server on another loop to serve it from now on, or
+    /// nil to keep it. A server returned is then given the connection (`adopt`).
+    public var relocate: (() -> HTTPServer?)?
 
     public init(loop: EventLoop, configuration: HTTPServerConfiguration, handler: HTTPHandler) {
         self.loop = loop
@@ -58,6 +63,43 @@ public final class HTTPServer {
         conn.startReading()
     }
 
+    /// Goes on serving a connection another server moved here between two
+    /// requests (`relocate`), TLS session and all.
+    public func adopt(_ moved: MovedConnection) {
+        let conn: TCPConnection
+        do {
+            conn = try TCPConnection(loop: loop, adopting: moved.descriptor)
+        } catch {
+            onConnectionClosed?()
+            return
+        }
+        conn.watermarks = configuration.watermarks
+        stats.connectionsMovedIn += 1
+        let stream: ByteStream = moved.tls ?? conn
+        register(stream, resumed: true)
+        moved.tls?.moveTransport(to: conn)
+        conn.startReading()
+    }
+
+    /// Hands an idle connection to the server `relocate` names, if any.
+    private func connectionIdle(_ c: HTTPServerConnection) {
+        guard let relocate, let target = relocate() else { return }
+        let stream = c.detachForMove()
+        connections.removeValue(forKey: ObjectIdentifier(c))
+        let tls = stream as? TLSStream
+        let tcp = (tls?.transport ?? stream) as? TCPConnection
+        var descriptor: Int32 = -1
+        do {
+            descriptor = try tcp?.detachDescriptor() ?? -1
+        } catch {
+            tcp?.close(graceful: false)
+        }
+        stats.connectionsMovedOut += 1
+        onConnectionClosed?()
+        let moved = MovedConnection(descriptor: descriptor, tls: descriptor >= 0 ? tls : nil)
+        target.loop.execute { target.adopt(moved) }
+    }
+
     @discardableResult
     private func accept(_ conn: TCPConnection) -> Bool {
         if let handOff, handOff(conn) { return false }
@@ -82,8 +124,13 @@ public final class HTTPServer {
         } else {
             stream = conn
         }
+        register(stream, resumed: false)
+        return true
+    }
+
+    private func register(_ stream: ByteStream, resumed: Bool) {
         let c = HTTPServerConnection(stream: stream, loop: loop, configuration: configuration, handler: handler,
-                                     bodyBudget: bodyBudget)
+                                     bodyBudget: bodyBudget, resumed: resumed)
         c.onStats = { [weak self] update in
             if let self { update(&self.stats) }
         }
@@ -92,8 +139,8 @@ public final class HTTPServer {
             connections.removeValue(forKey: ObjectIdentifier(c))
             onConnectionClosed?()
         }
+        c.onIdle = { [weak self] c in self?.connectionIdle(c) }
         connections[ObjectIdentifier(c)] = c
-        return true
     }
 
     /// The TLS context for connections accepted from now on (certificate
@@ -108,4 +155,12 @@ public final class HTTPServer {
         listener = nil
         for c in Array(connections.values) { c.close() }
     }
+}
+
+/// A connection between two requests on its way to another loop's server:
+/// a duplicate of its socket's descriptor, and its TLS session if it has one.
+/// Owned by whoever holds it; `HTTPServer.adopt` takes it over.
+public struct MovedConnection: @unchecked Sendable {
+    let descriptor: Int32
+    let tls: TLSStream?
 }

@@ -36,6 +36,9 @@ public struct HTTPServerConfiguration {
 
 public struct HTTPServerStats: Sendable, Equatable {
     public var connectionsAccepted = 0
+    /// Connections moved here from another server between two requests, and away.
+    public var connectionsMovedIn = 0
+    public var connectionsMovedOut = 0
     public var connectionsRefused = 0
     public var requests = 0
     public var badRequests = 0

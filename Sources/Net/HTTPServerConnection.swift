@@ -28,6 +28,10 @@ public final class HTTPServerConnection {
 
     /// Called once the connection has closed.
     var onClosed: ((HTTPServerConnection) -> Void)?
+    /// Called when the connection has answered a request and waits for the
+    /// next with nothing buffered either way: the moment it may move to
+    /// another loop (`detachForMove`).
+    var onIdle: ((HTTPServerConnection) -> Void)?
     var onStats: ((inout HTTPServerStats) -> Void) -> Void = { _ in }
     public private(set) var requestsServed = 0
     public private(set) var peakPendingWriteBytes = 0
@@ -38,8 +42,10 @@ public final class HTTPServerConnection {
                   bodyBudget: HTTPBodyBudget(limit: configuration.maxBufferedBodyBytes))
     }
 
+    /// `resumed`: a connection that served requests on another loop and
+    /// moved here between two of them (it waits as idle, not as new).
     init(stream: ByteStream, loop: EventLoop, configuration: HTTPServerConfiguration, handler: HTTPHandler,
-         bodyBudget: HTTPBodyBudget) {
+         bodyBudget: HTTPBodyBudget, resumed: Bool = false) {
         self.stream = stream
         self.loop = loop
         self.configuration = configuration
@@ -54,7 +60,37 @@ public final class HTTPServerConnection {
         stream.onRead = { [unowned self] bytes in self.received(bytes) }
         stream.onWritable = { [unowned self] in self.writable() }
         stream.onClose = { _ in self.streamClosed() }  // strong: keeps us alive while open
-        arm(configuration.headerTimeout)
+        if resumed {
+            phase = .idle
+            arm(configuration.idleTimeout)
+        } else {
+            arm(configuration.headerTimeout)
+        }
+    }
+
+    /// Idle between requests, nothing buffered to parse or to write, on a TCP
+    /// socket (directly or under TLS): it can move to another loop.
+    var isMovable: Bool {
+        guard phase == .idle, !processing, bufferStart >= buffer.count, !pausedForPipeline,
+              stream.pendingWriteBytes == 0 else { return false }
+        return stream is TCPConnection || (stream as? TLSStream)?.transport is TCPConnection
+    }
+
+    /// Lets go of the stream (`isMovable` must hold): no callback, timer or
+    /// close of this connection's will touch it again.
+    func detachForMove() -> ByteStream {
+        precondition(isMovable, "a connection moves only when idle with nothing buffered")
+        phase = .closed
+        timer.close()
+        parser.onMessageBegin = nil
+        parser.onHeadersComplete = nil
+        parser.onBody = nil
+        stream.onRead = nil
+        stream.onWritable = nil
+        stream.onClose = nil
+        onClosed = nil
+        onIdle = nil
+        return stream
     }
 
     // MARK: input
@@ -67,6 +103,7 @@ public final class HTTPServerConnection {
             stream.pauseReading()
         }
         process()
+        if isMovable { onIdle?(self) }  // answered at once, while parsing
     }
 
     /// Parses buffered bytes until a request is in flight or bytes run out.
@@ -292,6 +329,7 @@ public final class HTTPServerConnection {
         arm(configuration.idleTimeout)
         parser.resume()
         process()
+        if isMovable { onIdle?(self) }
     }
 
     /// Answers a request the parser refused, then closes.

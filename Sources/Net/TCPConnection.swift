@@ -56,10 +56,14 @@ public final class TCPConnection: LoopHandle, ByteStream {
         didConnect()
     }
 
-    /// Hands a just-accepted connection to another loop: returns a duplicate
-    /// of its socket's descriptor and closes this handle. Call before anything
-    /// is read or written; the socket stays open through the duplicate.
+    /// Hands the connection to another loop: returns a duplicate of its
+    /// socket's descriptor and closes this handle, without a word to the peer
+    /// (the socket stays open through the duplicate). Bytes the kernel holds
+    /// for reading wait there for the new handle; nothing may be queued to write.
     public func detachDescriptor() throws -> Int32 {
+        guard isOpen, pendingWriteCount == 0 else {
+            throw NetError(.io, "a connection can move only while open with nothing queued to write")
+        }
         var fd: uv_os_fd_t = -1
         let r = uv_fileno(handle, &fd)
         guard r == 0 else { throw NetError.uv(r, "uv_fileno") }

@@ -27,7 +27,7 @@ public struct TLSSessionOptions {
 /// `onHandshake` reports success (with the peer certificate) or the failure;
 /// a failed handshake then closes with the same error.
 public final class TLSStream: ByteStream {
-    public let transport: ByteStream
+    public private(set) var transport: ByteStream
     public let role: TLSRole
     public var onRead: ((UnsafeRawBufferPointer) -> Void)?
     public var onWritable: (() -> Void)?
@@ -86,12 +86,26 @@ public final class TLSStream: ByteStream {
             SSL_set_accept_state(ssl)
         }
 
+        attach(transport)
+        if role == .client { drive() }  // sends ClientHello
+    }
+
+    private func attach(_ transport: ByteStream) {
         transport.onRead = { [unowned self] bytes in self.receiveCiphertext(bytes) }
         transport.onWritable = { [unowned self] in self.onWritable?() }
         // The transport holds us strongly through onClose until it has closed.
         transport.onClose = { error in self.transportDidClose(error) }
+    }
 
-        if role == .client { drive() }  // sends ClientHello
+    /// Goes on over `newTransport`, the same connection opened on another loop
+    /// (`TCPConnection.detachDescriptor`): the session, and anything already
+    /// received and not yet read, carry over. Call on the new loop's thread,
+    /// with nothing left to write on the old transport.
+    public func moveTransport(to newTransport: ByteStream) {
+        transport = newTransport
+        attach(newTransport)
+        if readPaused { newTransport.pauseReading() }
+        drive()  // plaintext already decrypted is delivered now, not at the next read
     }
 
     deinit {

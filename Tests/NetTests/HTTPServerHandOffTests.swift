@@ -11,8 +11,9 @@ private struct LoopNameHandler: HTTPHandler {
     }
 }
 
-/// A listener hands chosen connections, before anything is read, to a server
-/// on another loop (the node's loop serving a few client connections itself).
+/// A listener hands chosen connections to a server on another loop (the node's
+/// loop serving a few client connections itself): before anything is read, or
+/// between two requests, TLS session and all.
 final class HTTPServerHandOffTests: LoopTestCase {
     private var other: EventLoop!
 
@@ -88,5 +89,49 @@ final class HTTPServerHandOffTests: LoopTestCase {
         try other.submit { local.adopt(descriptor: -1) }
         XCTAssertEqual(closed.get, 1)
         XCTAssertEqual(try other.submit { local.connectionCount }, 0)
+    }
+
+    func testAnIdleTLSConnectionMovesBetweenRequestsAndKeepsItsSession() throws {
+        let (listener, local) = servers(tls: try serverContext(mutual: false))
+        let allowed = Locked(false), closed = Locked(0)
+        local.onConnectionClosed = { closed.with { $0 += 1 } }
+        listener.relocate = { allowed.get ? local : nil }
+        try loop.submit { try listener.start() }
+        let client = try connectHTTP(port: listener.port, tls: try clientContext(nil))
+        XCTAssertEqual(try request(client, .init(method: "GET", target: "/1")).bodyText, "net-test-loop")
+        allowed.set(true)  // the next idle moment moves it
+        XCTAssertEqual(try request(client, .init(method: "GET", target: "/2")).bodyText, "net-test-loop")
+        let body = String(repeating: "b", count: 100_000)  // many TLS records, on the new loop
+        for i in 3...5 {
+            let r = try request(client, .init(method: "POST", target: "/\(i)", body: Array(body.utf8)))
+            XCTAssertEqual(r.bodyText, "net-test-other", "request \(i)")
+        }
+        XCTAssertEqual(try loop.submit { listener.stats.connectionsMovedOut }, 1)
+        XCTAssertEqual(try loop.submit { listener.connectionCount }, 0)
+        XCTAssertEqual(try other.submit { local.stats.connectionsMovedIn }, 1)
+        XCTAssertEqual(try other.submit { local.stats.requests }, 3)
+        XCTAssertTrue(try loop.submit { client.isOpen }, "one connection throughout")
+        loop.execute { client.close() }
+        XCTAssertTrue(waitUntil { closed.get == 1 })
+    }
+
+    func testPipelinedRequestsAreAnsweredInOrderAcrossAMove() throws {
+        let (listener, local) = servers(tls: nil)
+        listener.relocate = { local }
+        try loop.submit { try listener.start() }
+        let c = try RawClient(port: listener.port)
+        c.send("GET /a HTTP/1.1\r\nHost: x\r\n\r\n")
+        XCTAssertTrue(c.readUntil("net-test-loop", timeout: 5).hasPrefix("HTTP/1.1 200"))
+        // Moved after the first answer; three more requests in one write.
+        c.send(String(repeating: "GET /b HTTP/1.1\r\nHost: x\r\n\r\n", count: 3))
+        var text = ""
+        let deadline = Date().addingTimeInterval(5)
+        while text.components(separatedBy: "net-test-other").count < 4 && Date() < deadline {
+            guard let bytes = c.receive(timeout: 0.5) else { break }
+            text += String(decoding: bytes, as: UTF8.self)
+        }
+        XCTAssertEqual(text.components(separatedBy: "HTTP/1.1 200").count, 4, text)
+        XCTAssertFalse(text.contains("net-test-loop"), text)
+        XCTAssertEqual(try other.submit { local.stats.requests }, 3)
     }
 }

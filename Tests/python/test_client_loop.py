@@ -83,3 +83,28 @@ def test_sessions_work_on_either_loop(tally_bin, tmp_path, client_loop, node_loo
             with pytest.raises(ClientError) as refused:
                 bad.send_command(StartSession={"LedgerName": "loops"})
             assert refused.value.response["Error"]["Code"] == "InvalidSignatureException"
+
+
+def test_a_place_freed_on_the_node_loop_goes_to_a_busy_connection(tally_bin, tmp_path):
+    """One place (the default): an idle control-plane connection takes it first, so
+    the driver's connection starts on the client loop; once the idle one has closed,
+    the driver's moves to the node's loop between two requests and keeps working."""
+    for env in run_single_node(tally_bin, tmp_path, "[http]\nidle_timeout_seconds = 2\n"):
+        create_ledger(env, "moves", rows=10)
+        assert wait_for(lambda: node_loop_connections(env) == 0)
+        with environment(env):
+            holder = boto3.client("qldb")
+            holder.list_ledgers()  # accepted first: takes the place, then idles
+            assert node_loop_connections(env) == 1
+            d = QldbDriver("moves")
+            inserted = 0
+            start = time.monotonic()
+            while time.monotonic() - start < 4.0 and inserted < 2000:
+                d.execute_lambda(lambda tx: tx.execute_statement("INSERT INTO Big ?", {"n": 100 + inserted}))
+                inserted += 1
+            # The holder closed after 2 s idle; the one place is the driver's now.
+            assert node_loop_connections(env) == 1
+            count = d.execute_lambda(lambda tx: list(tx.execute_statement("SELECT COUNT(*) AS c FROM Big")))[0]["c"]
+            assert count == 10 + inserted
+            d.close()
+            assert wait_for(lambda: node_loop_connections(env) == 0)
