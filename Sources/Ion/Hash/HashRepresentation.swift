@@ -27,7 +27,7 @@ enum HashRepresentation {
     }
 
     /// Big-endian magnitude with no leading zero bytes (nothing for 0).
-    static func appendMagnitude(_ value: UInt64, to out: inout [UInt8]) {
+    static func appendMagnitude<Out: HashBytes>(_ value: UInt64, to out: inout Out) {
         guard value != 0 else { return }
         var shift = (64 - value.leadingZeroBitCount + 7) / 8 * 8
         while shift > 0 {
@@ -37,7 +37,7 @@ enum HashRepresentation {
     }
 
     /// VarUInt: seven bits a byte, most significant first, end flag in bit 7 of the last.
-    static func appendVarUInt(_ value: UInt64, to out: inout [UInt8]) {
+    static func appendVarUInt<Out: HashBytes>(_ value: UInt64, to out: inout Out) {
         var shift = (max(1, 64 - value.leadingZeroBitCount) + 6) / 7 * 7
         while shift > 7 {
             shift -= 7
@@ -47,7 +47,7 @@ enum HashRepresentation {
     }
 
     /// VarInt: sign in bit 6 of the first byte, end flag in bit 7 of the last.
-    static func appendVarInt(_ value: Int, negativeZero: Bool = false, to out: inout [UInt8]) {
+    static func appendVarInt<Out: HashBytes>(_ value: Int, negativeZero: Bool = false, to out: inout Out) {
         let negative = value < 0 || negativeZero
         let magnitude = UInt64(value.magnitude)
         // The first (most significant) byte has only 6 bits for magnitude.
@@ -69,7 +69,7 @@ enum HashRepresentation {
     }
 
     /// Signed-magnitude Int: big-endian magnitude with the sign in the top bit.
-    static func appendSignedMagnitude(_ value: IonInt, negativeZero: Bool = false, to out: inout [UInt8]) {
+    static func appendSignedMagnitude<Out: HashBytes>(_ value: IonInt, negativeZero: Bool = false, to out: inout Out) {
         guard case .small(let v) = value else {
             var bytes = value.magnitudeBytes
             if bytes.isEmpty {
@@ -78,7 +78,7 @@ enum HashRepresentation {
             }
             if bytes[0] & 0x80 != 0 { bytes.insert(0, at: 0) }
             if value.isNegative { bytes[0] |= 0x80 }
-            out.append(contentsOf: bytes)
+            bytes.withUnsafeBytes { out.appendBytes($0) }
             return
         }
         let magnitude = v.magnitude
@@ -90,16 +90,16 @@ enum HashRepresentation {
         // A magnitude whose top bit is set needs a leading zero byte for the sign.
         if magnitude.leadingZeroBitCount % 8 == 0 { out.append(0) }
         appendMagnitude(magnitude, to: &out)
-        if v < 0 { out[start] |= 0x80 }
+        if v < 0 { out.setBits(0x80, at: start) }
     }
 
-    static func decimal(_ d: IonDecimal, to out: inout [UInt8]) {
+    static func decimal<Out: HashBytes>(_ d: IonDecimal, to out: inout Out) {
         if d.exponent == 0 && d.coefficient.isZero && !d.isNegativeZero { return }
         appendVarInt(d.exponent, to: &out)
         appendSignedMagnitude(d.coefficient, negativeZero: d.isNegativeZero, to: &out)
     }
 
-    static func timestamp(_ t: IonTimestamp, to out: inout [UInt8]) {
+    static func timestamp<Out: HashBytes>(_ t: IonTimestamp, to out: inout Out) {
         if let offset = t.offsetMinutes {
             appendVarInt(offset, to: &out)
         } else {
@@ -125,7 +125,7 @@ enum HashRepresentation {
         }
     }
 
-    static func float(_ d: Double, to out: inout [UInt8]) {
+    static func float<Out: HashBytes>(_ d: Double, to out: inout Out) {
         if d == 0 && d.sign == .plus { return }
         let bits = d.isNaN ? 0x7FF8_0000_0000_0000 : d.bitPattern
         var shift = 56

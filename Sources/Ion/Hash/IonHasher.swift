@@ -5,9 +5,21 @@ import COpenSSL
 public protocol IonHashFunction {
     /// Appends the digest of `bytes` to `out`.
     func appendDigest(of bytes: UnsafeRawBufferPointer, to out: inout [UInt8])
+    /// The length of every digest, when it is fixed (then `writeDigest` is used).
+    var digestLength: Int? { get }
+    /// Writes the digest of `bytes`, `digestLength` bytes, at `out`.
+    func writeDigest(of bytes: UnsafeRawBufferPointer, to out: UnsafeMutableRawPointer)
 }
 
 extension IonHashFunction {
+    public var digestLength: Int? { nil }
+
+    public func writeDigest(of bytes: UnsafeRawBufferPointer, to out: UnsafeMutableRawPointer) {
+        var digest: [UInt8] = []
+        appendDigest(of: bytes, to: &digest)
+        digest.withUnsafeBytes { out.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+    }
+
     public func digest(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
         var out: [UInt8] = []
         appendDigest(of: bytes, to: &out)
@@ -18,9 +30,15 @@ extension IonHashFunction {
 public struct SHA256HashFunction: IonHashFunction {
     public init() {}
 
+    public var digestLength: Int? { SHA256.byteCount }
+
+    public func writeDigest(of bytes: UnsafeRawBufferPointer, to out: UnsafeMutableRawPointer) {
+        tally_sha256(bytes.baseAddress, bytes.count, out.assumingMemoryBound(to: UInt8.self))
+    }
+
     public func appendDigest(of bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {
         withUnsafeTemporaryAllocation(byteCount: SHA256.byteCount, alignment: 8) { digest in
-            tally_sha256(bytes.baseAddress, bytes.count, digest.baseAddress)
+            writeDigest(of: bytes, to: digest.baseAddress!)
             out.append(contentsOf: UnsafeRawBufferPointer(digest))
         }
     }
@@ -45,18 +63,18 @@ public struct IonHasher<Function: IonHashFunction> {
     }
 
     public func hash(_ value: IonValue) -> [UInt8] {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(256)   // within glibc's per-thread cache of small chunks; grows for larger values
-        serialize(value, into: &bytes)
+        var serializer = IonHashSerializer(function: function)
+        serializer.serialize(value)
         var digest: [UInt8] = []
-        bytes.withUnsafeBytes { function.appendDigest(of: $0, to: &digest) }
+        function.appendDigest(of: serializer.out.bytes(), to: &digest)
         return digest
     }
 
     /// Appends `s(value)`, the serialization that is digested.
     public func serialize(_ value: IonValue, into out: inout [UInt8]) {
         var serializer = IonHashSerializer(function: function)
-        serializer.serialize(value, into: &out)
+        serializer.serialize(value)
+        out.append(contentsOf: serializer.out.bytes())
     }
 }
 
