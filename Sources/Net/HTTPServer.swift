@@ -13,8 +13,8 @@ public final class HTTPServer {
     /// it has been taken elsewhere (`TCPConnection.detachDescriptor`, then
     /// another server's `adopt(descriptor:)`), and this server forgets it.
     public var handOff: ((TCPConnection) -> Bool)?
-    /// Told whenever one of this server's connections has closed (or one on
-    /// its way here, `adopt`, could not be opened).
+    /// Told whenever one of this server's connections has closed or moved
+    /// away (`relocate`), or one on its way here (`adopt`) could not be opened.
     public var onConnectionClosed: (() -> Void)?
     /// Asked whenever a connection has answered a request and is idle with
     /// nothing buffered: a server on another loop to serve it from now on, or
@@ -48,24 +48,16 @@ public final class HTTPServer {
     /// Serves a connection another loop accepted (a descriptor from
     /// `TCPConnection.detachDescriptor`); this server need not listen itself.
     public func adopt(descriptor: Int32) {
-        let conn: TCPConnection
-        do {
-            conn = try TCPConnection(loop: loop, adopting: descriptor)
-        } catch {
-            onConnectionClosed?()
-            return
-        }
-        conn.watermarks = configuration.watermarks
-        guard accept(conn) else {
-            onConnectionClosed?()
-            return
-        }
-        conn.startReading()
+        adopt(MovedConnection(descriptor: descriptor, tls: nil), resumed: false)
     }
 
     /// Goes on serving a connection another server moved here between two
     /// requests (`relocate`), TLS session and all.
     public func adopt(_ moved: MovedConnection) {
+        adopt(moved, resumed: true)
+    }
+
+    private func adopt(_ moved: MovedConnection, resumed: Bool) {
         let conn: TCPConnection
         do {
             conn = try TCPConnection(loop: loop, adopting: moved.descriptor)
@@ -74,10 +66,14 @@ public final class HTTPServer {
             return
         }
         conn.watermarks = configuration.watermarks
-        stats.connectionsMovedIn += 1
-        let stream: ByteStream = moved.tls ?? conn
-        register(stream, resumed: true)
-        moved.tls?.moveTransport(to: conn)
+        if resumed {
+            stats.connectionsMovedIn += 1
+            register(moved.tls ?? conn, resumed: true)
+            moved.tls?.moveTransport(to: conn)
+        } else if !accept(conn) {
+            onConnectionClosed?()
+            return
+        }
         conn.startReading()
     }
 
