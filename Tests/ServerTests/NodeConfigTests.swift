@@ -165,7 +165,7 @@ final class NodeConfigTests: XCTestCase {
     }
 
     func testNodeLoopConnections() throws {
-        XCTAssertEqual(try NodeConfig.parse("").http.nodeLoopConnections, 1)
+        XCTAssertEqual(try NodeConfig.parse("").http.nodeLoopConnections, 8)
         XCTAssertEqual(try NodeConfig.parse("[http]\nnode_loop_connections = 0\n").http.nodeLoopConnections, 0)
         XCTAssertEqual(try NodeConfig.parse("[http]\nnode_loop_connections = 4\n").http.nodeLoopConnections, 4)
         XCTAssertThrowsError(try NodeConfig.parse("[http]\nnode_loop_connections = -1\n")) { error in

@@ -1,6 +1,6 @@
 """The client port on its own loop (`[http] client_loop`, the default), with
 some connections served on the node's loop (`node_loop_connections`, default
-1), and everything on the node's loop (`client_loop = false`): the same
+8), and everything on the node's loop (`client_loop = false`): the same
 answers either way — concurrent sessions on connections of both loops, a
 streamed multi-page scan, a refused signature — so every setting stays usable."""
 import re
@@ -36,12 +36,14 @@ def wait_for(condition, timeout=15.0):
     return True
 
 
-@pytest.mark.parametrize("client_loop,node_loop", [("true", None), ("true", 0), ("true", 3), ("false", None)])
+@pytest.mark.parametrize("client_loop,node_loop", [("true", None), ("true", 0), ("true", 1), ("true", 3),
+                                                  ("false", None)])
 def test_sessions_work_on_either_loop(tally_bin, tmp_path, client_loop, node_loop):
     config = f"[http]\nclient_loop = {client_loop}\nidle_timeout_seconds = 2\n"
     if node_loop is not None:
         config += f"node_loop_connections = {node_loop}\n"
-    placed = 0 if client_loop == "false" else (1 if node_loop is None else node_loop)
+    # The default (8) has room for every driver's connection.
+    placed = 0 if client_loop == "false" else (DRIVERS if node_loop is None else node_loop)
     for env in run_single_node(tally_bin, tmp_path, config):
         create_ledger(env, "loops", rows=450)  # more than two 200-value pages
         # The set-up's connections close when idle for 2 s: the drivers' are the first placed after.
@@ -86,10 +88,10 @@ def test_sessions_work_on_either_loop(tally_bin, tmp_path, client_loop, node_loo
 
 
 def test_a_place_freed_on_the_node_loop_goes_to_a_busy_connection(tally_bin, tmp_path):
-    """One place (the default): an idle control-plane connection takes it first, so
+    """One place: an idle control-plane connection takes it first, so
     the driver's connection starts on the client loop; once the idle one has closed,
     the driver's moves to the node's loop between two requests and keeps working."""
-    for env in run_single_node(tally_bin, tmp_path, "[http]\nidle_timeout_seconds = 2\n"):
+    for env in run_single_node(tally_bin, tmp_path, "[http]\nidle_timeout_seconds = 2\nnode_loop_connections = 1\n"):
         create_ledger(env, "moves", rows=10)
         assert wait_for(lambda: node_loop_connections(env) == 0)
         with environment(env):

@@ -57,7 +57,7 @@ public struct NodeConfig: Equatable, Sendable {
         /// With `clientLoop`: this many client connections at a time are served
         /// on the node's loop instead (no hop between the loops per request,
         /// the lowest latency for a few clients); the rest go to the client loop.
-        public var nodeLoopConnections = 1
+        public var nodeLoopConnections = 8
     }
 
     /// Raft timing and log compaction (`RaftDriverOptions`).
