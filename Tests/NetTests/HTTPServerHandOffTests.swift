@@ -134,4 +134,61 @@ final class HTTPServerHandOffTests: LoopTestCase {
         XCTAssertFalse(text.contains("net-test-loop"), text)
         XCTAssertEqual(try other.submit { local.stats.requests }, 3)
     }
+
+    /// Sixteen TLS connections, 25 requests each with bodies of 0–64 KB,
+    /// while both servers move every idle connection to the other with
+    /// probability ½ (seeded): every answer must be the checksum of its own
+    /// request's body, whichever loop gave it, and nothing may be lost.
+    func testConnectionsMovingBackAndForthKeepEveryAnswer() throws {
+        var config = HTTPServerConfiguration(host: "127.0.0.1", port: 0)
+        config.tls = try serverContext(mutual: false)
+        let a = HTTPServer(loop: loop, configuration: config, handler: DigestHandler(loop: loop))
+        let b = HTTPServer(loop: other, configuration: config, handler: DigestHandler(loop: other))
+        let coin = Locked(UInt64(0x5EED_0F_A11))
+        func flip() -> Bool {
+            coin.with { state in
+                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                return state >> 63 == 1
+            }
+        }
+        a.relocate = { flip() ? b : nil }
+        b.relocate = { flip() ? a : nil }
+        try loop.submit { try a.start() }
+        let clientTLS = try clientContext(nil)
+        let clients = try (0..<16).map { _ in try connectHTTP(port: a.port, tls: clientTLS) }
+        var loopsSeen = Set<String>()
+        for round in 0..<25 {
+            for (i, client) in clients.enumerated() {
+                let size = (round * 7919 + i * 104_729) % 65_536
+                let body = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ round &+ i) }
+                let r = try request(client, .init(method: "POST", target: "/\(round)/\(i)", body: body))
+                let parts = r.bodyText.split(separator: " ")
+                XCTAssertEqual(parts.last.map(String.init), fnv1a(body), "round \(round) client \(i)")
+                if let name = parts.first { loopsSeen.insert(String(name)) }
+            }
+        }
+        XCTAssertEqual(loopsSeen, ["net-test-loop", "net-test-other"])
+        let movedA = try loop.submit { (a.stats.connectionsMovedIn, a.stats.connectionsMovedOut, a.stats.requests) }
+        let movedB = try other.submit { (b.stats.connectionsMovedIn, b.stats.connectionsMovedOut, b.stats.requests) }
+        XCTAssertGreaterThan(movedA.1, 50, "connections moved away from the listener's loop many times")
+        XCTAssertGreaterThan(movedB.1, 50, "and back")
+        XCTAssertEqual(movedA.2 + movedB.2, 16 * 25, "every request answered once")
+        for c in clients { loop.execute { c.close() } }
+    }
+}
+
+/// Answers `<loop name> <FNV-1a of the body>`.
+private struct DigestHandler: HTTPHandler {
+    let loop: EventLoop
+    func handle(_ request: HTTPRequest, respond: @escaping (HTTPResponse) -> Void) {
+        precondition(loop.inEventLoop)
+        respond(.text("\(loop.name) \(fnv1a(request.body))"))
+    }
+}
+
+/// FNV-1a, 64 bits, in hex: a body's fingerprint.
+private func fnv1a(_ bytes: [UInt8]) -> String {
+    var h: UInt64 = 0xcbf2_9ce4_8422_2325
+    for b in bytes { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+    return String(h, radix: 16)
 }
