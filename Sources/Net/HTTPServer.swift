@@ -9,10 +9,6 @@ public final class HTTPServer {
     private var connections: [ObjectIdentifier: HTTPServerConnection] = [:]
     private let bodyBudget: HTTPBodyBudget
     public private(set) var stats = HTTPServerStats()
-    /// Asked of every accepted connection before anything is read: true means
-    /// it has been taken elsewhere (`TCPConnection.detachDescriptor`, then
-    /// another server's `adopt(descriptor:)`), and this server forgets it.
-    public var handOff: ((TCPConnection) -> Bool)?
     /// Told whenever one of this server's connections has closed or moved
     /// away (`relocate`), or one on its way here (`adopt`) could not be opened.
     public var onConnectionClosed: (() -> Void)?
@@ -45,19 +41,10 @@ public final class HTTPServer {
     /// Body bytes reserved right now by requests not yet handed to the handler.
     public var bufferedBodyBytes: Int { bodyBudget.used }
 
-    /// Serves a connection another loop accepted (a descriptor from
-    /// `TCPConnection.detachDescriptor`); this server need not listen itself.
-    public func adopt(descriptor: Int32) {
-        adopt(MovedConnection(descriptor: descriptor, tls: nil), resumed: false)
-    }
-
     /// Goes on serving a connection another server moved here between two
-    /// requests (`relocate`), TLS session and all.
+    /// requests (`relocate`), TLS session and all. A connection that cannot be
+    /// opened here counts as closed (`onConnectionClosed`).
     public func adopt(_ moved: MovedConnection) {
-        adopt(moved, resumed: true)
-    }
-
-    private func adopt(_ moved: MovedConnection, resumed: Bool) {
         let conn: TCPConnection
         do {
             conn = try TCPConnection(loop: loop, adopting: moved.descriptor)
@@ -66,14 +53,9 @@ public final class HTTPServer {
             return
         }
         conn.watermarks = configuration.watermarks
-        if resumed {
-            stats.connectionsMovedIn += 1
-            register(moved.tls ?? conn, resumed: true)
-            moved.tls?.moveTransport(to: conn)
-        } else if !accept(conn) {
-            onConnectionClosed?()
-            return
-        }
+        stats.connectionsMovedIn += 1
+        register(moved.tls ?? conn, resumed: true)
+        moved.tls?.moveTransport(to: conn)
         conn.startReading()
     }
 
@@ -96,14 +78,12 @@ public final class HTTPServer {
         target.loop.execute { target.adopt(moved) }
     }
 
-    @discardableResult
-    private func accept(_ conn: TCPConnection) -> Bool {
-        if let handOff, handOff(conn) { return false }
+    private func accept(_ conn: TCPConnection) {
         stats.connectionsAccepted += 1
         guard connections.count < configuration.maxConnections else {
             stats.connectionsRefused += 1
             conn.close(graceful: false)
-            return false
+            return
         }
         let stream: ByteStream
         if let tls = configuration.tls {
@@ -115,13 +95,12 @@ public final class HTTPServer {
                 stream = t
             } catch {
                 conn.close(graceful: false)
-                return false
+                return
             }
         } else {
             stream = conn
         }
         register(stream, resumed: false)
-        return true
     }
 
     private func register(_ stream: ByteStream, resumed: Bool) {

@@ -5,10 +5,11 @@ import Net
 /// its own (`[http] client_loop`): up to `limit` connections at a time on the
 /// node's loop, where a request costs no hop between threads (two wake-ups,
 /// ≈ 0.1 ms a request on a VM); every other connection on the client loop, so
-/// that many clients still use both cores. A connection takes a free place
-/// when it is accepted, before anything is read, or later, when it is idle
-/// between two requests (a place freed by a connection that closed goes to
-/// the next client-loop connection that finishes a request).
+/// that many clients still use both cores. Every connection starts on the
+/// client loop, so TLS handshakes (and connections that never finish a
+/// request) never cost the node's loop anything; one that has answered a
+/// request and is idle moves to a free place, and a place freed by a closed
+/// connection goes to the next that finishes a request.
 final class ClientConnectionPlacement: @unchecked Sendable {
     let limit: Int
     private let lock = NSLock()
@@ -18,21 +19,11 @@ final class ClientConnectionPlacement: @unchecked Sendable {
         self.limit = limit
     }
 
-    /// Moves `listener`'s connections, while there is room, to `local` (a
-    /// server on the node's loop that does not listen itself).
+    /// Moves `listener`'s idle connections, while there is room, to `local`
+    /// (a server on the node's loop that does not listen itself).
     func connect(listener: HTTPServer, to local: HTTPServer) {
         local.onConnectionClosed = { [self] in release() }
         listener.relocate = { [self] in claim() ? local : nil }
-        let nodeLoop = local.loop
-        listener.handOff = { [self] conn in
-            guard claim() else { return false }
-            guard let descriptor = try? conn.detachDescriptor() else {
-                release()
-                return false
-            }
-            nodeLoop.execute { local.adopt(descriptor: descriptor) }
-            return true
-        }
     }
 
     /// Connections on the node's loop right now (or on their way there).
