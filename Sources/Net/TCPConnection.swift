@@ -38,7 +38,7 @@ public final class TCPConnection: LoopHandle, ByteStream {
         activate()
     }
 
-    /// A connection accepted on another loop (`detachDescriptor()`), opened on
+    /// A connection moved from another loop (`detachDescriptor()`), opened on
     /// this one. The descriptor is this connection's from now on, even on error.
     public convenience init(loop: EventLoop, adopting descriptor: Int32) throws {
         do {
@@ -68,7 +68,7 @@ public final class TCPConnection: LoopHandle, ByteStream {
         let r = uv_fileno(handle, &fd)
         guard r == 0 else { throw NetError.uv(r, "uv_fileno") }
         let copy = fcntl(fd, F_DUPFD_CLOEXEC, 0)
-        guard copy >= 0 else { throw NetError(.io, "dup of an accepted socket: errno \(errno)") }
+        guard copy >= 0 else { throw NetError(.io, "dup of a connection's socket: errno \(errno)") }
         onRead = nil
         onWritable = nil
         onClose = nil

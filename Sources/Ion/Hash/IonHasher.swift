@@ -17,7 +17,7 @@ extension IonHashFunction {
     public func writeDigest(of bytes: UnsafeRawBufferPointer, to out: UnsafeMutableRawPointer) {
         var digest: [UInt8] = []
         appendDigest(of: bytes, to: &digest)
-        digest.withUnsafeBytes { out.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        digest.withUnsafeBytes { if let base = $0.baseAddress { out.copyMemory(from: base, byteCount: $0.count) } }
     }
 
     public func digest(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
