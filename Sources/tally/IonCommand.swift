@@ -46,9 +46,12 @@ struct IonCommand: ParsableCommand {
 
         func run() throws {
             for file in files {
-                for value in try readIonFile(file) {
-                    print(Hex.encode(value.ionHash))
-                }
+                let bytes = try readFileBytes(file)
+                // Binary Ion is hashed from its bytes, with no values built.
+                let digests = Ion.isBinary(bytes)
+                    ? try withFileName(file) { try Ion.sha256Hashes(ofBinary: bytes) }
+                    : try withFileName(file) { try Ion.read(bytes).map(\.ionHash) }
+                for digest in digests { print(Hex.encode(digest)) }
             }
         }
     }
@@ -57,17 +60,23 @@ struct IonCommand: ParsableCommand {
 /// Reads every top-level value of an Ion file, or standard input for `-`.
 /// Errors name the file and the position.
 func readIonFile(_ path: String) throws -> [IonValue] {
-    let data: Data
-    if path == "-" {
-        data = FileHandle.standardInput.readDataToEndOfFile()
-    } else {
-        guard let contents = FileManager.default.contents(atPath: path) else {
-            throw ValidationError("cannot read \(path)")
-        }
-        data = contents
+    let bytes = try readFileBytes(path)
+    return try withFileName(path) { try Ion.read(bytes) }
+}
+
+/// The bytes of a file, or of standard input for `-`.
+func readFileBytes(_ path: String) throws -> [UInt8] {
+    if path == "-" { return [UInt8](FileHandle.standardInput.readDataToEndOfFile()) }
+    guard let contents = FileManager.default.contents(atPath: path) else {
+        throw ValidationError("cannot read \(path)")
     }
+    return [UInt8](contents)
+}
+
+/// `body`'s result; an Ion error names the file.
+private func withFileName<T>(_ path: String, _ body: () throws -> T) throws -> T {
     do {
-        return try Ion.read([UInt8](data))
+        return try body()
     } catch let error as IonError {
         throw ValidationError("\(path == "-" ? "<stdin>" : path): \(error)")
     }

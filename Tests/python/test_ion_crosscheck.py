@@ -49,16 +49,34 @@ def make_values(count=200, seed=7):
     return [random_value(rng) for _ in range(count)]
 
 
-def test_ion_hash_matches_reference(tally_bin, tmp_path):
-    values = make_values()
-    path = tmp_path / "values.ion"
-    path.write_text("\n".join(ion.dumps(v, binary=False, omit_version_marker=True) for v in values))
+def assert_tally_hashes(tally_bin, path, values):
+    """`tally ion hash PATH` prints the reference's SHA-256 Ion Hash of each value."""
     reference = [ion.loads(ion.dumps(v)).ion_hash("SHA256").hex() for v in values]
     out = subprocess.run([tally_bin, "ion", "hash", str(path)], capture_output=True, text=True, check=True)
     ours = out.stdout.split()
     assert len(ours) == len(reference)
     mismatches = [i for i, (a, b) in enumerate(zip(ours, reference)) if a != b]
     assert mismatches == [], f"hash differs for values {mismatches[:5]}: {[values[i] for i in mismatches[:3]]}"
+
+
+def test_ion_hash_matches_reference(tally_bin, tmp_path):
+    values = make_values()
+    path = tmp_path / "values.ion"
+    path.write_text("\n".join(ion.dumps(v, binary=False, omit_version_marker=True) for v in values))
+    assert_tally_hashes(tally_bin, path, values)
+
+
+def test_ion_hash_of_binary_matches_reference(tally_bin, tmp_path):
+    """`tally ion hash` hashes binary input from its bytes (no values built):
+    the reference writer's encoding choices must not change a digest."""
+    values = make_values(count=300, seed=23)
+    path = tmp_path / "values.10n"
+    path.write_bytes(ion.dumps(values, binary=True, sequence_as_stream=True))
+    assert_tally_hashes(tally_bin, path, values)
+    # A stream that ends inside a value (a 4-byte string with 1 byte) is refused, naming the file.
+    path.write_bytes(path.read_bytes() + bytes([0x84, 0x61]))
+    bad = subprocess.run([tally_bin, "ion", "hash", str(path)], capture_output=True, text=True)
+    assert bad.returncode != 0 and "values.10n" in bad.stderr, bad.stderr
 
 
 def test_binary_written_by_tally_reads_in_reference(tally_bin, tmp_path):

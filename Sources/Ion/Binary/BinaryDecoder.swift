@@ -100,19 +100,7 @@ struct BinaryDecoder {
             return type == 11 ? .list(elements) : .sexp(elements)
         case 13:
             if lengthCode == 15 { return .null(.struct) }
-            let length: Int
-            if lengthCode == 1 {
-                // Sorted struct: the length follows as a VarUInt and must not be zero.
-                length = try readVarUInt(end: end)
-                guard length > 0 else {
-                    throw IonError("sorted struct (length code 1) must not be empty", offset: start)
-                }
-                guard length <= end - pos else {
-                    throw IonError("struct length \(length) runs past the end of its container", offset: start)
-                }
-            } else {
-                length = try readLength(lengthCode, start: start, end: end)
-            }
+            let length = try readStructLength(lengthCode, start: start, end: end)
             return .struct(try readStruct(end: pos + length, depth: depth + 1, start: start))
         case 14:
             throw IonError("an annotation wrapper may not wrap another annotation wrapper", offset: start)
@@ -132,6 +120,50 @@ struct BinaryDecoder {
         return length
     }
 
+    /// The body length of a struct whose descriptor (at `start`) has been
+    /// consumed; length code 1 is a sorted struct, its length a VarUInt.
+    mutating func readStructLength(_ lengthCode: UInt8, start: Int, end: Int) throws(IonError) -> Int {
+        guard lengthCode == 1 else { return try readLength(lengthCode, start: start, end: end) }
+        let length = try readVarUInt(end: end)
+        guard length > 0 else {
+            throw IonError("sorted struct (length code 1) must not be empty", offset: start)
+        }
+        guard length <= end - pos else {
+            throw IonError("struct length \(length) runs past the end of its container", offset: start)
+        }
+        return length
+    }
+
+    /// The header of an annotation wrapper whose descriptor (at `start`) has
+    /// been consumed: where the wrapper and its annotation SIDs end.
+    mutating func readWrapperHeader(_ lengthCode: UInt8, start: Int,
+                                    end: Int) throws(IonError) -> (wrapperEnd: Int, annotationsEnd: Int) {
+        guard lengthCode >= 3, lengthCode != 15 else {
+            throw IonError("annotation wrapper has invalid length code \(lengthCode)", offset: start)
+        }
+        let length = try readLength(lengthCode, start: start, end: end)
+        let wrapperEnd = pos + length
+        let annotationsStart = pos
+        let annotationsLength = try readVarUInt(end: wrapperEnd)
+        guard annotationsLength >= 1 else {
+            throw IonError("annotation wrapper has no annotations", offset: annotationsStart)
+        }
+        guard annotationsLength < wrapperEnd - pos else {
+            throw IonError("annotation wrapper leaves no room for its value", offset: annotationsStart)
+        }
+        return (wrapperEnd, pos + annotationsLength)
+    }
+
+    /// The descriptor of the value a wrapper wraps, at `pos` after its annotations.
+    mutating func readWrappedDescriptor() throws(IonError) -> UInt8 {
+        if atPad() {
+            throw IonError("an annotation wrapper may not wrap a NOP pad", offset: pos)
+        }
+        let descriptor = buf[pos]
+        pos += 1
+        return descriptor
+    }
+
     @inline(__always)
     func resolve(_ sid: Int, at offset: Int) throws(IonError) -> IonSymbol {
         guard let symbol = symbols.symbol(for: sid) else {
@@ -140,7 +172,7 @@ struct BinaryDecoder {
         return symbol
     }
 
-    private func checkDepth(_ depth: Int, start: Int) throws(IonError) {
+    func checkDepth(_ depth: Int, start: Int) throws(IonError) {
         guard depth <= maxDepth else {
             throw IonError("containers nested deeper than the limit of \(maxDepth)", offset: start)
         }
@@ -189,20 +221,7 @@ struct BinaryDecoder {
     /// An annotation wrapper (type 14) whose descriptor at `start` has been consumed.
     mutating func readAnnotated(_ lengthCode: UInt8, start: Int, end: Int,
                                 depth: Int) throws(IonError) -> IonValue {
-        guard lengthCode >= 3, lengthCode != 15 else {
-            throw IonError("annotation wrapper has invalid length code \(lengthCode)", offset: start)
-        }
-        let length = try readLength(lengthCode, start: start, end: end)
-        let wrapperEnd = pos + length
-        let annotationsStart = pos
-        let annotationsLength = try readVarUInt(end: wrapperEnd)
-        guard annotationsLength >= 1 else {
-            throw IonError("annotation wrapper has no annotations", offset: annotationsStart)
-        }
-        guard annotationsLength < wrapperEnd - pos else {
-            throw IonError("annotation wrapper leaves no room for its value", offset: annotationsStart)
-        }
-        let annotationsEnd = pos + annotationsLength
+        let (wrapperEnd, annotationsEnd) = try readWrapperHeader(lengthCode, start: start, end: end)
         var annotations: [IonSymbol] = []
         while pos < annotationsEnd {
             let sidStart = pos
@@ -210,11 +229,7 @@ struct BinaryDecoder {
             annotations.append(try resolve(sid, at: sidStart))
         }
         let valueStart = pos
-        if atPad() {
-            throw IonError("an annotation wrapper may not wrap a NOP pad", offset: valueStart)
-        }
-        let descriptor = buf[pos]
-        pos += 1
+        let descriptor = try readWrappedDescriptor()
         let content = try readContent(descriptor >> 4, descriptor & 0x0F, start: valueStart, end: wrapperEnd,
                                       depth: depth)
         guard pos == wrapperEnd else {

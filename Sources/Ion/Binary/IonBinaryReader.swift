@@ -33,47 +33,77 @@ public struct IonBinaryReader: Sendable {
 extension BinaryDecoder {
     /// Reads the whole buffer as a stream: version markers, local symbol tables and user values.
     mutating func readStream() throws(IonError) -> [IonValue] {
+        let end = try beginStream()
+        var values: [IonValue] = []
+        while try nextUserValue(end: end) {
+            values.append(try readValue(end: end, depth: 0))
+        }
+        return values
+    }
+
+    /// Checks the leading version marker and steps past it; returns the stream's end.
+    mutating func beginStream() throws(IonError) -> Int {
         let end = buf.count
         guard end >= 4, buf[0] == 0xE0, buf[1] == 0x01, buf[2] == 0x00, buf[3] == 0xEA else {
             throw IonError("binary Ion must start with the version marker E0 01 00 EA", offset: 0)
         }
         pos = 4
-        var values: [IonValue] = []
+        return end
+    }
+
+    /// Steps over version markers (resetting the symbol table), NOP pads and
+    /// local symbol tables (applied) to the next top-level user value: true
+    /// when `pos` is at one, false at the end of the stream.
+    mutating func nextUserValue(end: Int) throws(IonError) -> Bool {
         while pos < end {
-            let start = pos
             if buf[pos] == 0xE0 {
                 try readVersionMarker(end: end)
-                continue
-            }
-            if atPad() {
+            } else if atPad() {
                 try skipPad(end: end)
-                continue
+            } else if try !skipSystemValue(end: end) {
+                return true
             }
-            let value = try readValue(end: end, depth: 0)
-            if let first = value.annotations.first, first.text == "$ion_symbol_table" {
-                switch value.content {
-                case .struct(let fields):
-                    try applySymbolTable(fields, at: start)
-                    continue
-                case .null(.struct):
-                    try applySymbolTable([], at: start)
-                    continue
-                default:
-                    break
-                }
+        }
+        return false
+    }
+
+    /// Applies and steps over a local symbol table or a `$ion_1_0` symbol at
+    /// `pos`; false (nothing consumed) for any other value. Only an annotation
+    /// wrapper whose first annotation is `$ion_symbol_table`, or a symbol, is
+    /// decoded to find out.
+    private mutating func skipSystemValue(end: Int) throws(IonError) -> Bool {
+        let type = buf[pos] >> 4
+        guard type == 7 || type == 14 && firstAnnotation(end: end) == "$ion_symbol_table" else { return false }
+        let start = pos
+        var peek = self
+        let value = try peek.readValue(end: end, depth: 0)
+        if type == 14 {
+            switch value.content {
+            case .struct(let fields): try applySymbolTable(fields, at: start)
+            case .null(.struct): try applySymbolTable([], at: start)
+            default: return false
             }
+        } else {
             // A top-level symbol value `$ion_1_0` (SID 2) is not a version
             // marker but a no-op system value, as in text (`'$ion_1_0'`, `$2`).
-            if value.annotations.isEmpty, case .symbol(let symbol) = value.content, symbol.text == "$ion_1_0" {
-                continue
-            }
-            values.append(value)
+            guard case .symbol(let symbol) = value.content, symbol.text == "$ion_1_0" else { return false }
         }
-        return values
+        pos = peek.pos
+        return true
+    }
+
+    /// The text of the first annotation of the wrapper at `pos`, if it reads as one.
+    private func firstAnnotation(end: Int) -> String? {
+        var peek = self
+        let lengthCode = buf[pos] & 0x0F
+        peek.pos += 1
+        guard let (wrapperEnd, _) = try? peek.readWrapperHeader(lengthCode, start: pos, end: end),
+              let sid = try? peek.readVarUInt(end: wrapperEnd) else { return nil }
+        return symbols.symbol(for: sid)?.text
     }
 
     /// A top-level `E0 …`: only `E0 01 00 EA` (Ion 1.0) is accepted; it resets the symbol table.
-    private mutating func readVersionMarker(end: Int) throws(IonError) {
+    mutating func readVersionMarker(end: Int) throws(IonError) {
         let start = pos
         guard end - pos >= 4 else {
             throw IonError("truncated binary version marker", offset: start)
@@ -89,7 +119,7 @@ extension BinaryDecoder {
         pos += 4
     }
 
-    private mutating func applySymbolTable(_ fields: [IonField], at offset: Int) throws(IonError) {
+    mutating func applySymbolTable(_ fields: [IonField], at offset: Int) throws(IonError) {
         do {
             try symbols.applyLocalTable(fields)
         } catch {

@@ -4,19 +4,11 @@ enum HashRepresentation {
     @inline(__always)
     static func needsEscape(_ b: UInt8) -> Bool { b == 0x0B || b == 0x0E || b == 0x0C }
 
-    /// Whether any byte is a marker (0x0B, 0x0C, 0x0E). Eight bytes at a time:
-    /// a word can hold one only if it has a byte in 0x0B...0x0E ("has a byte
-    /// between", Sean Anderson's bit hacks), which only then is checked byte by byte.
+    /// Whether any byte is a marker (0x0B, 0x0C, 0x0E), eight bytes at a time.
     static func containsMarker(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        let ones: UInt64 = 0x0101_0101_0101_0101, low7: UInt64 = 0x7F7F_7F7F_7F7F_7F7F, high: UInt64 = 0x8080_8080_8080_8080
         var i = 0
         while i + 8 <= bytes.count {
-            let x = bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-            let t = x & low7
-            // Bytes b with 0x0A < b < 0x0F set their top bit.
-            if (ones &* (127 + 0x0F) &- t) & ~x & (t &+ ones &* (127 - 0x0A)) & high != 0 {
-                for j in i..<i + 8 where needsEscape(bytes[j]) { return true }
-            }
+            if hasMarker(bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)) { return true }
             i += 8
         }
         while i < bytes.count {
@@ -24,6 +16,18 @@ enum HashRepresentation {
             i += 1
         }
         return false
+    }
+
+    /// Whether any of the word's bytes is a marker, exactly: `(v − 0x01…) & ~v & 0x80…`
+    /// is non-zero only when a byte of `v` is zero ("determine if a word has a
+    /// zero byte", Sean Anderson's bit hacks), and `x ^ 0x0B0B…` has a zero byte
+    /// where `x` has 0x0B. (A range test for 0x0B…0x0E also caught 0x0D and,
+    /// through borrows, neighbouring bytes: a third of digests went byte by byte.)
+    @inline(__always)
+    static func hasMarker(_ x: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101, high: UInt64 = 0x8080_8080_8080_8080
+        @inline(__always) func zeroByte(_ v: UInt64) -> UInt64 { (v &- ones) & ~v & high }
+        return zeroByte(x ^ (ones &* 0x0B)) | zeroByte(x ^ (ones &* 0x0C)) | zeroByte(x ^ (ones &* 0x0E)) != 0
     }
 
     /// Big-endian magnitude with no leading zero bytes (nothing for 0).

@@ -30,7 +30,7 @@ struct IonHashSerializer<Function: IonHashFunction> {
         out.append(0x0E)
     }
 
-    private func serializeSymbol(_ symbol: IonSymbol) {
+    func serializeSymbol(_ symbol: IonSymbol) {
         guard let text = symbol.text else {
             out.append(0x0B, 0x71)
             out.append(0x0E)
@@ -41,7 +41,7 @@ struct IonHashSerializer<Function: IonHashFunction> {
         out.append(0x0E)
     }
 
-    private mutating func serializeContent(_ content: IonContent) {
+    mutating func serializeContent(_ content: IonContent) {
         switch content {
         case .null(let type):
             out.append(0x0B, type == .null ? 0x0F : type.rawValue << 4 | 0x0F)
@@ -87,23 +87,42 @@ struct IonHashSerializer<Function: IonHashFunction> {
     /// Each field is digested on its own (`H(name ‖ value)`); the digests are
     /// sorted as unsigned byte strings and escaped into the struct's bytes.
     private mutating func serializeFields(_ fields: [IonField]) {
-        let firstSpan = spans.count, firstDigest = digests.count
+        let first = beginFields()
         for i in fields.indices {
             let mark = out.count
             serializeSymbol(fields[i].name)
             serialize(fields[i].value)
-            let start = digests.count
-            appendDigest(of: out.bytes(from: mark))
-            spans.append(start..<digests.count)
-            out.truncate(to: mark)
+            endField(from: mark)
         }
+        endFields(first)
+    }
+
+    /// Where one struct's field digests start on the two stacks.
+    struct FieldsMark {
+        fileprivate let span: Int
+        fileprivate let digest: Int
+    }
+
+    func beginFields() -> FieldsMark { FieldsMark(span: spans.count, digest: digests.count) }
+
+    /// Digests the field serialized into `out` from `mark` on (its name, then
+    /// its value), keeps the digest for `endFields` and cuts the field off `out`.
+    mutating func endField(from mark: Int) {
+        let start = digests.count
+        appendDigest(of: out.bytes(from: mark))
+        spans.append(start..<digests.count)
+        out.truncate(to: mark)
+    }
+
+    /// The digests of the fields since `mark`, sorted and escaped into `out`.
+    mutating func endFields(_ mark: FieldsMark) {
         let all = digests.bytes()
-        spans[firstSpan...].sort {
+        spans[mark.span...].sort {
             Self.precedes(UnsafeRawBufferPointer(rebasing: all[$0]), UnsafeRawBufferPointer(rebasing: all[$1]))
         }
-        for i in firstSpan..<spans.count { appendEscaped(UnsafeRawBufferPointer(rebasing: all[spans[i]])) }
-        spans.removeLast(spans.count - firstSpan)
-        digests.truncate(to: firstDigest)
+        for i in mark.span..<spans.count { appendEscaped(UnsafeRawBufferPointer(rebasing: all[spans[i]])) }
+        spans.removeLast(spans.count - mark.span)
+        digests.truncate(to: mark.digest)
     }
 
     /// The digest of `bytes` (in `out`) onto the digest stack.
@@ -139,7 +158,7 @@ struct IonHashSerializer<Function: IonHashFunction> {
 
     /// `0x0B TQ escape(repr) 0x0E`, with the repr written in place and
     /// escaped afterwards only if it holds a marker byte.
-    private func scalar(_ tq: UInt8, body: (inout HashBuffer) -> Void) {
+    func scalar(_ tq: UInt8, body: (inout HashBuffer) -> Void) {
         out.append(0x0B, tq)
         let start = out.count
         var buffer = out
@@ -157,14 +176,40 @@ struct IonHashSerializer<Function: IonHashFunction> {
         text.withUTF8 { appendEscaped(UnsafeRawBufferPointer($0)) }
     }
 
-    private func appendEscaped(_ bytes: UnsafeRawBufferPointer) {
+    /// `0x0B TQ escape(bytes) 0x0E`: a scalar whose representation is `bytes` as they are.
+    func scalar(_ tq: UInt8, bytes: UnsafeRawBufferPointer) {
+        out.append(0x0B, tq)
+        appendEscaped(bytes)
+        out.append(0x0E)
+    }
+
+    func appendEscaped(_ bytes: UnsafeRawBufferPointer) {
         guard HashRepresentation.containsMarker(bytes) else {
             out.appendBytes(bytes)
             return
         }
         out.appendUninitialized(upTo: 2 * bytes.count) { escaped in
-            var n = 0
-            for b in bytes {
+            var n = 0, i = 0
+            // Words without a marker are copied whole (a digest holds one in a third of cases, and then once).
+            while i + 8 <= bytes.count {
+                let word = bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                if !HashRepresentation.hasMarker(word) {
+                    UnsafeMutableRawPointer(escaped + n).storeBytes(of: word, as: UInt64.self)
+                    n += 8
+                    i += 8
+                    continue
+                }
+                for b in bytes[i..<i + 8] {
+                    if HashRepresentation.needsEscape(b) {
+                        escaped[n] = 0x0C
+                        n += 1
+                    }
+                    escaped[n] = b
+                    n += 1
+                }
+                i += 8
+            }
+            for b in bytes[i...] {
                 if HashRepresentation.needsEscape(b) {
                     escaped[n] = 0x0C
                     n += 1
