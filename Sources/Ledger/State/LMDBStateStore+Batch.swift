@@ -71,6 +71,7 @@ extension LMDBStateStore {
                 throw POSIXError(POSIXErrorCode(rawValue: injected)!)
             }
             try b.commit()
+            warmTail()
         } catch {
             rows.clear()
             throw error

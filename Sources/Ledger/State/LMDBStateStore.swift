@@ -46,6 +46,8 @@ final class LMDBStateStore: StateStore {
     var batch: WriteBatch?
     /// Decoded catalog rows as of `current`, shared by it and the writer.
     let rows: TableRowCache
+    /// Pages in the data file's page cache ahead of its end (`FileTailWarmer`).
+    let tailWarmer: FileTailWarmer
     static let compactKey = Array("compactPending".utf8)
 
     static var environmentOptions: Environment.Options {
@@ -59,6 +61,7 @@ final class LMDBStateStore: StateStore {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let options = LMDBStateStore.environmentOptions
         self.directory = directory
+        tailWarmer = FileTailWarmer(path: directory + "/data.mdb")
         marker = StoreSyncMarker(path: directory + "/synced")
         var emptied: String?
         if marker.wasDirtyInAnotherBoot {
@@ -120,6 +123,13 @@ final class LMDBStateStore: StateStore {
             throw error
         }
         if redacts { compactionPending = true }
+        warmTail()
+    }
+
+    /// Tells the warmer how far the data file is used (after every commit).
+    func warmTail() {
+        guard let used = try? env.info().usedBytes else { return }
+        tailWarmer.writerReached(used)
     }
 
     var compactionPending = false
@@ -164,6 +174,7 @@ final class LMDBStateStore: StateStore {
             throw LedgerDecodingError("state store: cannot replace data.mdb (errno \(errno))")
         }
         try? FileManager.default.removeItem(atPath: copy)
+        tailWarmer.forget()   // a new, shorter file
         env = try Environment(path: directory, options: LMDBStateStore.environmentOptions)
         dbs = try Databases(env)
         try env.write { txn in _ = try txn.delete(dbs.meta, LMDBStateStore.compactKey) }
