@@ -6,6 +6,7 @@ public final class HTTPServer {
     public private(set) var configuration: HTTPServerConfiguration
     let handler: HTTPHandler
     private var listener: TCPListener?
+    private var stopped = false
     private var connections: [ObjectIdentifier: HTTPServerConnection] = [:]
     private let bodyBudget: HTTPBodyBudget
     public private(set) var stats = HTTPServerStats()
@@ -43,11 +44,16 @@ public final class HTTPServer {
 
     /// Goes on serving a connection another server moved here between two
     /// requests (`relocate`), TLS session and all. A connection that cannot be
-    /// opened here counts as closed (`onConnectionClosed`).
+    /// opened here, or that arrives after `stop()`, is closed and counts as
+    /// closed (`onConnectionClosed`).
     public func adopt(_ moved: MovedConnection) {
+        guard !stopped else {
+            onConnectionClosed?()   // `moved` closes its descriptor as it goes
+            return
+        }
         let conn: TCPConnection
         do {
-            conn = try TCPConnection(loop: loop, adopting: moved.descriptor)
+            conn = try TCPConnection(loop: loop, adopting: moved.take())
         } catch {
             onConnectionClosed?()
             return
@@ -124,8 +130,9 @@ public final class HTTPServer {
         configuration.tls = tls
     }
 
-    /// Stops listening and closes every connection.
+    /// Stops listening and closes every connection, and any moved here later.
     public func stop() {
+        stopped = true
         listener?.close()
         listener = nil
         for c in Array(connections.values) { c.close() }
@@ -134,8 +141,25 @@ public final class HTTPServer {
 
 /// A connection between two requests on its way to another loop's server:
 /// a duplicate of its socket's descriptor, and its TLS session if it has one.
-/// Owned by whoever holds it; `HTTPServer.adopt` takes it over.
-public struct MovedConnection: @unchecked Sendable {
-    let descriptor: Int32
+/// `HTTPServer.adopt` takes the descriptor over; dropped before that (the
+/// other loop shut down with it still queued, or its server had stopped), it
+/// closes the descriptor, so the client sees the connection end.
+public final class MovedConnection: @unchecked Sendable {
+    private var descriptor: Int32
     let tls: TLSStream?
+
+    init(descriptor: Int32, tls: TLSStream?) {
+        self.descriptor = descriptor
+        self.tls = tls
+    }
+
+    /// The descriptor, from now on the caller's to close (-1 if there is none).
+    func take() -> Int32 {
+        defer { descriptor = -1 }
+        return descriptor
+    }
+
+    deinit {
+        if descriptor >= 0 { close(descriptor) }
+    }
 }

@@ -45,6 +45,46 @@ final class HTTPServerHandOffTests: LoopTestCase {
         XCTAssertEqual(try other.submit { local.connectionCount }, 0)
     }
 
+    /// One end of a connected socket pair, the other end for the test to watch.
+    private func socketPair() -> (moved: Int32, peer: Int32) {
+        var fds: [Int32] = [-1, -1]
+        XCTAssertEqual(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &fds), 0)
+        return (fds[0], fds[1])
+    }
+
+    /// True once the peer reads end-of-file: every descriptor of the other end is closed.
+    private func peerSeesEnd(_ peer: Int32) -> Bool {
+        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(peer, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var byte: UInt8 = 0
+        return recv(peer, &byte, 1, 0) == 0
+    }
+
+    /// A connection on its way to a loop that shut down before taking it (the
+    /// closure that carried it dropped) closes its descriptor: no leak, and the
+    /// client sees the end.
+    func testAMovedConnectionNobodyTakesIsClosed() {
+        let (fd, peer) = socketPair()
+        defer { close(peer) }
+        var moved: MovedConnection? = MovedConnection(descriptor: fd, tls: nil)
+        XCTAssertNotNil(moved)
+        moved = nil
+        XCTAssertTrue(peerSeesEnd(peer))
+    }
+
+    func testAConnectionMovedToAStoppedServerIsClosed() throws {
+        let (_, local) = servers(tls: nil)
+        let closed = Locked(0)
+        local.onConnectionClosed = { closed.with { $0 += 1 } }
+        try other.submit { local.stop() }
+        let (fd, peer) = socketPair()
+        defer { close(peer) }
+        try other.submit { local.adopt(MovedConnection(descriptor: fd, tls: nil)) }
+        XCTAssertTrue(peerSeesEnd(peer))
+        XCTAssertEqual(closed.get, 1)
+        XCTAssertEqual(try other.submit { local.connectionCount }, 0)
+    }
+
     func testAnIdleTLSConnectionMovesBetweenRequestsAndKeepsItsSession() throws {
         let (listener, local) = servers(tls: try serverContext(mutual: false))
         let allowed = Locked(false), closed = Locked(0)
