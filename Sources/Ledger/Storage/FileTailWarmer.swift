@@ -13,15 +13,17 @@ import Foundation
 /// `writev` of new pages grew from 1 % to 13 % of the ingesting thread once the
 /// recently freed memory was used up (Docs/performance.md, stop 22).
 ///
-/// The warmer allocates the file's next `window` bytes (`posix_fallocate`: it
+/// The warmer allocates the file's next `window(at:)` bytes (an eighth of the
+/// file, between `minimum` and `maximum`: a small ledger sets little aside) (`posix_fallocate`: it
 /// only ever grows the file, so it cannot race a writer that extends it) and reads them into the page cache (`POSIX_FADV_WILLNEED`, in
 /// steps of the kernel's readahead limit). The blocks are unwritten extents:
 /// they read as zeros with no I/O, and whoever writes them later writes them
-/// once. The file's size runs up to `window` ahead of its contents; LMDB
+/// once. The file's size runs up to a window ahead of its contents; LMDB
 /// reads its extent from its meta page, not the file's size.
 final class FileTailWarmer: @unchecked Sendable {
     let path: String
-    let window: Int
+    let minimum: Int
+    let maximum: Int
     private let queue = DispatchQueue(label: "tally.file-tail-warmer", qos: .utility)
     private let lock = NSLock()
     /// Guarded by `lock`: the end of the warmed range, and whether the queue is at work.
@@ -33,22 +35,29 @@ final class FileTailWarmer: @unchecked Sendable {
     /// The kernel reads ahead at most this much per advice (`bdi->io_pages`).
     static let adviceStep = 8 << 20
 
-    init(path: String, window: Int = 64 << 20) {
+    init(path: String, minimum: Int = 1 << 20, maximum: Int = 64 << 20) {
         self.path = path
-        self.window = window
+        self.minimum = minimum
+        self.maximum = max(minimum, maximum)
+    }
+
+    /// How far ahead of `end` to keep warm: an eighth of the file, in whole MiB, within the bounds.
+    func window(at end: Int) -> Int {
+        min(maximum, max(minimum, ((end / 8) >> 20) << 20))
     }
 
     /// The writer has used the file up to `end` (bytes). Returns at once; when
     /// less than half the window is warm past `end`, the queue warms the rest.
     func writerReached(_ end: Int) {
+        let ahead = window(at: end)
         let range: Range<Int>
         lock.lock()
-        if busy || warmedTo - end >= window / 2 {
+        if busy || warmedTo - end >= ahead / 2 {
             lock.unlock()
             return
         }
         busy = true
-        range = max(end, warmedTo)..<(end + window)
+        range = max(end, warmedTo)..<(end + ahead)
         lock.unlock()
         queue.async { [self] in
             let reached = warm(range)
