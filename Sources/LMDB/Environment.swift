@@ -21,6 +21,8 @@ public final class Environment: @unchecked Sendable {
     let handle: OpaquePointer
     let gate = TransactionGate()
     let serial: UInt64
+    /// The data file's page size (LMDB's, from the meta page; the OS's for a new file).
+    public let pageSize: Int
     private let realPath: String
     private let databaseLock = NSLock()
     private var databases: [String?: Database] = [:]
@@ -61,6 +63,8 @@ public final class Environment: @unchecked Sendable {
         self.handle = env
         self.path = path
         self.options = options
+        var stat = MDB_stat()
+        pageSize = mdb_env_stat(env, &stat) == 0 ? Int(stat.ms_psize) : Int(sysconf(Int32(_SC_PAGESIZE)))
     }
 
     deinit {
@@ -220,6 +224,16 @@ public final class Environment: @unchecked Sendable {
             return Info(mapSize: envInfo.me_mapsize, pageSize: Int(stat.ms_psize),
                         lastPageNumber: envInfo.me_last_pgno, lastTransactionID: envInfo.me_last_txnid,
                         maxReaders: Int(envInfo.me_maxreaders), readerSlotsInUse: Int(envInfo.me_numreaders))
+        }
+    }
+
+    /// `info().usedBytes` from the meta page alone (one `mdb_env_info`), cheap
+    /// enough to ask after every commit.
+    public func usedBytes() throws -> Int {
+        try withOpenEnvironment {
+            var envInfo = MDB_envinfo()
+            try check(mdb_env_info(handle, &envInfo))
+            return (envInfo.me_last_pgno + 1) * pageSize
         }
     }
 

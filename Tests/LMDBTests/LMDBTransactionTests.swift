@@ -114,6 +114,11 @@ final class LMDBTransactionTests: LMDBTestCase {
         XCTAssertGreaterThan(info.lastTransactionID, 0)
         XCTAssertGreaterThan(info.usedBytes, 2 * info.pageSize)
         XCTAssertEqual(info.mapSize, options.mapSize)
+        XCTAssertEqual(env.pageSize, info.pageSize)
+        XCTAssertEqual(try env.usedBytes(), info.usedBytes)
+        try env.write { txn in try txn.put(db, Key.uint64(5000), [UInt8](repeating: 7, count: 64 << 10)) }
+        XCTAssertGreaterThan(try env.usedBytes(), info.usedBytes)
+        XCTAssertEqual(try env.usedBytes(), try env.info().usedBytes)
     }
 
     func testMapGrowsWhenFull() throws {

@@ -39,7 +39,7 @@ final class FileTailWarmerTests: XCTestCase {
     func testWarmsTheWindowAheadAndKeepsTheContents() throws {
         let written = [UInt8](repeating: 0xAB, count: 100_000)
         let path = file(written)
-        let warmer = FileTailWarmer(path: path, minimum: 4 << 20, maximum: 4 << 20)
+        let warmer = FileTailWarmer(path: path, threshold: 0, window: 4 << 20)
         warmer.writerReached(written.count)
         warmer.settle()
         XCTAssertEqual(size(path), written.count + (4 << 20))
@@ -54,7 +54,7 @@ final class FileTailWarmerTests: XCTestCase {
 
     func testWarmsAgainOnlyWhenLessThanHalfTheWindowIsLeft() {
         let path = file([])
-        let warmer = FileTailWarmer(path: path, minimum: 4 << 20, maximum: 4 << 20)
+        let warmer = FileTailWarmer(path: path, threshold: 0, window: 4 << 20)
         warmer.writerReached(0)
         warmer.settle()
         warmer.writerReached(1 << 20)       // 3 MiB still warm
@@ -67,21 +67,25 @@ final class FileTailWarmerTests: XCTestCase {
         XCTAssertEqual(size(path), (5 << 19) + (4 << 20))
     }
 
-    /// An eighth of the file, in whole MiB, between the bounds: a small store sets little aside.
-    func testTheWindowGrowsWithTheFile() {
-        let warmer = FileTailWarmer(path: "/nonexistent", minimum: 1 << 20, maximum: 64 << 20)
-        XCTAssertEqual(warmer.window(at: 0), 1 << 20)
-        XCTAssertEqual(warmer.window(at: 10 << 20), 1 << 20)
-        XCTAssertEqual(warmer.window(at: 100 << 20), 12 << 20)
-        XCTAssertEqual(warmer.window(at: 512 << 20), 64 << 20)
-        XCTAssertEqual(warmer.window(at: 10 << 30), 64 << 20)
+    /// A file below the threshold is left alone: nothing allocated, no round.
+    func testASmallFileIsLeftAlone() throws {
+        let path = file([UInt8](repeating: 1, count: 4096))
+        let warmer = FileTailWarmer(path: path, threshold: 1 << 20, window: 1 << 20)
+        warmer.writerReached(4096)
+        warmer.settle()
+        XCTAssertEqual(warmer.rounds, 0)
+        XCTAssertEqual(size(path), 4096)
+        warmer.writerReached(1 << 20)
+        warmer.settle()
+        XCTAssertEqual(warmer.rounds, 1)
+        XCTAssertEqual(size(path), 2 << 20)
     }
 
     /// A writer that extended the file past the window keeps every byte: the
     /// warmer allocates, it never sets a size.
     func testNeverShortensAFileTheWriterExtended() throws {
         let path = file([])
-        let warmer = FileTailWarmer(path: path, minimum: 1 << 20, maximum: 1 << 20)
+        let warmer = FileTailWarmer(path: path, threshold: 0, window: 1 << 20)
         let handle = try XCTUnwrap(FileHandle(forWritingAtPath: path))
         try handle.seek(toOffset: 3 << 20)
         try handle.write(contentsOf: [UInt8](repeating: 0x5A, count: 4096))
@@ -95,7 +99,7 @@ final class FileTailWarmerTests: XCTestCase {
 
     func testAFileThatCannotBeOpenedIsTriedAgainLater() {
         let path = NSTemporaryDirectory() + "tally-warm-missing-\(UUID().uuidString)/data"
-        let warmer = FileTailWarmer(path: path, minimum: 1 << 20, maximum: 1 << 20)
+        let warmer = FileTailWarmer(path: path, threshold: 0, window: 1 << 20)
         warmer.writerReached(0)
         warmer.settle()
         warmer.writerReached(0)
@@ -112,6 +116,8 @@ final class FileTailWarmerTests: XCTestCase {
         paths.append(state)
         let options = { Ledger.Options(ids: IDGenerator(SeededGenerator(seed: 3)), clock: { clock.now }, stateDirectory: state) }
         var ledger = try Ledger.open(store: journal, options: options())
+        let store = try XCTUnwrap(ledger.stateStore as? LMDBStateStore)
+        store.tailWarmer = FileTailWarmer(path: state + "/data.mdb", threshold: 0, window: 4 << 20)
         let setup = ledger.begin()
         _ = try setup.createTable(name: "T", tags: [])
         _ = try setup.createIndex(table: "T", field: "k")
@@ -125,10 +131,9 @@ final class FileTailWarmerTests: XCTestCase {
         }
         let digest = try ledger.digest().digest
         try ledger.sync()
-        let store = try XCTUnwrap(ledger.stateStore as? LMDBStateStore)
         store.tailWarmer.settle()
         let used = try store.env.info().usedBytes
-        XCTAssertGreaterThan(size(state + "/data.mdb"), used + store.tailWarmer.window(at: used) / 2)
+        XCTAssertGreaterThan(size(state + "/data.mdb"), used + (2 << 20))
         ledger.close()
         ledger = try Ledger.open(store: journal, options: options())
         XCTAssertEqual(try ledger.digest().digest, digest)

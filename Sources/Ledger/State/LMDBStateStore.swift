@@ -47,7 +47,7 @@ final class LMDBStateStore: StateStore {
     /// Decoded catalog rows as of `current`, shared by it and the writer.
     let rows: TableRowCache
     /// Pages in the data file's page cache ahead of its end (`FileTailWarmer`).
-    let tailWarmer: FileTailWarmer
+    var tailWarmer: FileTailWarmer
     static let compactKey = Array("compactPending".utf8)
 
     static var environmentOptions: Environment.Options {
@@ -128,7 +128,7 @@ final class LMDBStateStore: StateStore {
 
     /// Tells the warmer how far the data file is used (after every commit).
     func warmTail() {
-        guard let used = try? env.info().usedBytes else { return }
+        guard let used = try? env.usedBytes() else { return }
         tailWarmer.writerReached(used)
     }
 

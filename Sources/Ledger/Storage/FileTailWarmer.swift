@@ -13,8 +13,9 @@ import Foundation
 /// `writev` of new pages grew from 1 % to 13 % of the ingesting thread once the
 /// recently freed memory was used up (Docs/performance.md, stop 22).
 ///
-/// The warmer allocates the file's next `window(at:)` bytes (an eighth of the
-/// file, between `minimum` and `maximum`: a small ledger sets little aside) (`posix_fallocate`: it
+/// Once the file holds `threshold` bytes (a small ledger's store is left
+/// alone: it sets nothing aside, and its few new pages cost little), the
+/// warmer allocates the file's next `window` bytes (`posix_fallocate`: it
 /// only ever grows the file, so it cannot race a writer that extends it) and reads them into the page cache (`POSIX_FADV_WILLNEED`, in
 /// steps of the kernel's readahead limit). The blocks are unwritten extents:
 /// they read as zeros with no I/O, and whoever writes them later writes them
@@ -22,8 +23,8 @@ import Foundation
 /// reads its extent from its meta page, not the file's size.
 final class FileTailWarmer: @unchecked Sendable {
     let path: String
-    let minimum: Int
-    let maximum: Int
+    let threshold: Int
+    let window: Int
     private let queue = DispatchQueue(label: "tally.file-tail-warmer", qos: .utility)
     private let lock = NSLock()
     /// Guarded by `lock`: the end of the warmed range, and whether the queue is at work.
@@ -35,29 +36,25 @@ final class FileTailWarmer: @unchecked Sendable {
     /// The kernel reads ahead at most this much per advice (`bdi->io_pages`).
     static let adviceStep = 8 << 20
 
-    init(path: String, minimum: Int = 1 << 20, maximum: Int = 64 << 20) {
+    init(path: String, threshold: Int = 512 << 20, window: Int = 64 << 20) {
         self.path = path
-        self.minimum = minimum
-        self.maximum = max(minimum, maximum)
+        self.threshold = threshold
+        self.window = window
     }
 
-    /// How far ahead of `end` to keep warm: an eighth of the file, in whole MiB, within the bounds.
-    func window(at end: Int) -> Int {
-        min(maximum, max(minimum, ((end / 8) >> 20) << 20))
-    }
-
-    /// The writer has used the file up to `end` (bytes). Returns at once; when
-    /// less than half the window is warm past `end`, the queue warms the rest.
+    /// The writer has used the file up to `end` (bytes). Returns at once; from
+    /// `threshold` on, when less than half the window is warm past `end`, the
+    /// queue warms the rest.
     func writerReached(_ end: Int) {
-        let ahead = window(at: end)
+        guard end >= threshold else { return }
         let range: Range<Int>
         lock.lock()
-        if busy || warmedTo - end >= ahead / 2 {
+        if busy || warmedTo - end >= window / 2 {
             lock.unlock()
             return
         }
         busy = true
-        range = max(end, warmedTo)..<(end + ahead)
+        range = max(end, warmedTo)..<(end + window)
         lock.unlock()
         queue.async { [self] in
             let reached = warm(range)
