@@ -87,17 +87,9 @@ extension BinaryDecoder {
         s.out.append(0x0B, 0xD0)
         let fields = s.beginFields()
         while pos < bodyEnd {
-            let nameStart = pos
-            let sid = try readVarUInt(end: bodyEnd)
-            guard pos < bodyEnd else {
-                throw IonError("struct field name has no value", offset: nameStart)
-            }
-            if atPad() {
-                try skipPad(end: bodyEnd)
-                continue
-            }
+            guard let name = try readFieldName(end: bodyEnd) else { continue }
             let mark = s.out.count
-            s.serializeSymbol(try resolve(sid, at: nameStart))
+            s.serializeSymbol(name)
             try serializeForHash(end: bodyEnd, depth: depth + 1, into: &s)
             s.endField(from: mark)
         }

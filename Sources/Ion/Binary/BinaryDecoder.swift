@@ -202,20 +202,26 @@ struct BinaryDecoder {
         let counted = countChildren(end: end, fields: true)
         fields.reserveCapacity(counted)
         while pos < end {
-            let nameStart = pos
-            let sid = try readVarUInt(end: end)
-            guard pos < end else {
-                throw IonError("struct field name has no value", offset: nameStart)
-            }
-            if atPad() {
-                try skipPad(end: end)  // its field name is ignored
-                continue
-            }
-            let name = try resolve(sid, at: nameStart)
+            guard let name = try readFieldName(end: end) else { continue }
             fields.append(IonField(name, try readValue(end: end, depth: depth)))
         }
         assert(fields.count == counted, "counted \(counted) fields, read \(fields.count)")
         return fields
+    }
+
+    /// The name of the struct field at `pos` (< `end`), or nil for a NOP pad,
+    /// which is skipped with its name (any name) ignored.
+    mutating func readFieldName(end: Int) throws(IonError) -> IonSymbol? {
+        let nameStart = pos
+        let sid = try readVarUInt(end: end)
+        guard pos < end else {
+            throw IonError("struct field name has no value", offset: nameStart)
+        }
+        if atPad() {
+            try skipPad(end: end)
+            return nil
+        }
+        return try resolve(sid, at: nameStart)
     }
 
     /// An annotation wrapper (type 14) whose descriptor at `start` has been consumed.

@@ -191,31 +191,23 @@ struct IonHashSerializer<Function: IonHashFunction> {
         out.appendUninitialized(upTo: 2 * bytes.count) { escaped in
             var n = 0, i = 0
             // Words without a marker are copied whole (a digest holds one in a third of cases, and then once).
-            while i + 8 <= bytes.count {
-                let word = bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-                if !HashRepresentation.hasMarker(word) {
-                    UnsafeMutableRawPointer(escaped + n).storeBytes(of: word, as: UInt64.self)
-                    n += 8
-                    i += 8
-                    continue
-                }
-                for b in bytes[i..<i + 8] {
-                    if HashRepresentation.needsEscape(b) {
-                        escaped[n] = 0x0C
-                        n += 1
+            while i < bytes.count {
+                if i + 8 <= bytes.count {
+                    let word = bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                    if !HashRepresentation.hasMarker(word) {
+                        UnsafeMutableRawPointer(escaped + n).storeBytes(of: word, as: UInt64.self)
+                        n += 8
+                        i += 8
+                        continue
                     }
-                    escaped[n] = b
-                    n += 1
                 }
-                i += 8
-            }
-            for b in bytes[i...] {
-                if HashRepresentation.needsEscape(b) {
+                if HashRepresentation.needsEscape(bytes[i]) {
                     escaped[n] = 0x0C
                     n += 1
                 }
-                escaped[n] = b
+                escaped[n] = bytes[i]
                 n += 1
+                i += 1
             }
             return n
         }
