@@ -16,7 +16,7 @@ private final class FailingStateStore: StateStore {
         try inner.apply(block)
     }
     func reset() throws { try inner.reset() }
-    func sync() throws {}
+    func sync(alongside journalSync: @escaping () throws -> Void) throws { try journalSync() }
     func close() {}
 }
 

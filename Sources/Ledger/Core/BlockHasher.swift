@@ -60,15 +60,17 @@ enum BlockHasher {
 
     /// `transactionInfo` of PROTOCOL.md §3.2.
     static func transactionInfo(statements: [BlockProposal.Statement], writes: [BlockProposal.Write]) -> IonValue {
+        // Fields built as `IonField`s: no array of name-value pairs to convert (a block's hot path).
         let statementValues: [IonValue] = statements.map { s in
-            .struct([("statement", .string(s.text)), ("startTime", IonRead.timestampValue(ms: s.startTimeMs)),
-                     ("statementDigest", .blob(QLDBHash.statementHash(s.text, parameters: s.parameters)))])
+            IonValue(.struct([IonField("statement", .string(s.text)), IonField("startTime", IonRead.timestampValue(ms: s.startTimeMs)),
+                              IonField("statementDigest", .blob(QLDBHash.statementHash(s.text, parameters: s.parameters)))]))
         }
         let documents: [IonField] = writes.map { w in
-            IonField(IonSymbol(w.documentId), .struct([("tableName", .string(w.tableName)), ("tableId", .string(w.tableId)),
-                                                       ("statements", IonRead.ints(w.statements))]))
+            IonField(IonSymbol(w.documentId), IonValue(.struct([IonField("tableName", .string(w.tableName)),
+                                                                IonField("tableId", .string(w.tableId)),
+                                                                IonField("statements", IonRead.ints(w.statements))])))
         }
-        return .struct([("statements", .list(statementValues)), ("documents", IonValue(.struct(documents)))])
+        return IonValue(.struct([IonField("statements", .list(statementValues)), IonField("documents", IonValue(.struct(documents)))]))
     }
 
     static func redactionInfo(_ requests: [RedactionRequest]) -> IonValue? {

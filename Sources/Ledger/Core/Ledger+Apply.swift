@@ -29,6 +29,7 @@ extension Ledger {
                                 data: w.data, statements: w.statements))
             summary.documentIds.insert(id)
             summary.tableIds.insert(w.tableId)
+            if let encoded = w.encoded { summary.encodings[id] = encoded }
         }
         summary.redactions = Set(tx.redactions)
         tx.status = .committed
@@ -48,7 +49,7 @@ extension Ledger {
     /// every node, leaving everything unchanged — if it cannot apply.
     @discardableResult
     public func apply(_ proposal: BlockProposal) throws -> Block {
-        defer { pending[proposal.transactionId] = nil }
+        let prepared = pending.removeValue(forKey: proposal.transactionId)
         if let damage {
             throw LedgerError.stateStoreFailed(sequenceNo: state.blockCount, reason: damage)
         }
@@ -74,6 +75,8 @@ extension Ledger {
             guard index == address.sequenceNo else { throw LedgerError.storeMismatch(expected: address.sequenceNo, got: index) }
         }
         do {
+            var block = block
+            block.applyAids = BlockApplyAids(proposal, encodings: prepared?.encodings ?? [:])
             try stateStore.apply(block)
         } catch {
             // validate() admits only proposals that apply, so this is the disk

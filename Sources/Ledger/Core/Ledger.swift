@@ -61,6 +61,9 @@ public final class Ledger {
         var tableNames: Set<String> = []
         var redactions: Set<RedactionRequest> = []
         var timestampMs: Int64 = .min
+        /// The documents' encodings the transaction made for its size checks,
+        /// by document id: the apply step stores them instead of encoding again.
+        var encodings: [String: [UInt8]] = [:]
         /// The leadership period it was prepared in (see `startPendingGeneration`).
         var generation = 0
     }
@@ -268,8 +271,7 @@ public final class Ledger {
     /// Makes every applied block durable (the caller batches: group commit).
     public func sync() throws {
         try flushBatch()
-        try store.sync()
-        try stateStore.sync()
+        try stateStore.sync(alongside: { [store] in try store.sync() })
     }
 
     /// Closes the state store (the journal store belongs to the caller).

@@ -56,6 +56,28 @@ enum RecordChecker {
 struct BlockApplyAids: Sendable {
     /// `Block.documentTables()`.
     var owners: [String: (tableId: String, tableName: String)]
-    /// `BlockCodec.encode` of each revision's data, in the order of `revisions` (nil: no data).
-    var encodedData: [[UInt8]?]
+    /// `BlockCodec.encode` of each revision's data, in the order of `revisions`
+    /// (an inner nil: no data; an outer nil: not known, the apply encodes it).
+    var encodedData: [[UInt8]??]
+}
+
+extension BlockApplyAids {
+    init(owners: [String: (tableId: String, tableName: String)], encodedData: [[UInt8]?]) {
+        self.init(owners: owners, encodedData: encodedData.map { .some($0) })
+    }
+
+    /// For the block sealed from `proposal` (its revisions are its writes, in
+    /// order; `transactionInfo.documents` lists each write's table), with the
+    /// encodings the preparing transaction made (the leader's; none elsewhere).
+    init(_ proposal: BlockProposal, encodings: [String: [UInt8]]) {
+        var owners: [String: (tableId: String, tableName: String)] = [:]
+        owners.reserveCapacity(proposal.writes.count)
+        var encodedData: [[UInt8]??] = []
+        encodedData.reserveCapacity(proposal.writes.count)
+        for w in proposal.writes {
+            owners[w.documentId] = (w.tableId, w.tableName)
+            encodedData.append(w.data == nil ? .some(nil) : encodings[w.documentId].map { .some($0) })
+        }
+        self.init(owners: owners, encodedData: encodedData)
+    }
 }

@@ -15,8 +15,8 @@ public struct RevisionMetadata: Hashable, Sendable {
     }
 
     public var ion: IonValue {
-        .struct([("id", .string(id)), ("version", .int(version)),
-                 ("txTime", IonRead.timestampValue(ms: txTimeMs)), ("txId", .string(txId))])
+        IonValue(.struct([IonField("id", .string(id)), IonField("version", .int(version)),
+                          IonField("txTime", IonRead.timestampValue(ms: txTimeMs)), IonField("txId", .string(txId))]))
     }
 
     public init(ion: IonValue) throws {

@@ -148,10 +148,13 @@ final class LMDBStateStore: StateStore {
     }
 
     /// Flushes committed applies to disk (called when the journal syncs).
-    func sync() throws {
+    func sync(alongside journalSync: @escaping () throws -> Void) throws {
         try flush()
-        guard marker.isDirty else { return }
-        try env.sync(force: true)
+        guard marker.isDirty else { return try journalSync() }
+        let journal = BackgroundWork(journalSync)
+        let stateSynced = Result { try env.sync(force: true) }
+        try journal.wait()
+        try stateSynced.get()
         try marker.markClean()
         if compactionPending { try compact() }
     }
@@ -185,7 +188,7 @@ final class LMDBStateStore: StateStore {
 
     func close() {
         try? flush()
-        try? sync()
+        try? sync(alongside: {})   // the journal is its owner's to sync
         current.end()
         _ = env.close()
     }

@@ -50,16 +50,18 @@ struct LMDBStateReads {
         return order
     }
 
+    /// The table's catalog row, `writeCounter` not read (from the store's cache of decoded rows when it has it).
+    func catalogRow(_ id: String) -> TableState? {
+        if let cached = rows?.row(id) { return cached }
+        guard let bytes = get(dbs.tables, Array(id.utf8)) else { return nil }
+        let table = decoded("table") { try LMDBStateLayout.decodeTableRow(bytes) }
+        rows?.set(table)
+        return table
+    }
+
     func tableRecord(_ id: String) -> (table: TableState, documentCount: Int)? {
         let key = Array(id.utf8)
-        var table: TableState
-        if let cached = rows?.row(id) {
-            table = cached
-        } else {
-            guard let bytes = get(dbs.tables, key) else { return nil }
-            table = decoded("table") { try LMDBStateLayout.decodeTableRow(bytes) }
-            rows?.set(table)
-        }
+        guard var table = catalogRow(id) else { return nil }
         let counts = decoded("table counters") { () throws -> (writeCounter: Int, documentCount: Int) in
             guard let bytes = get(dbs.tableCounters, key) else { throw LedgerDecodingError("table \(id) has no counters") }
             return try LMDBStateLayout.decodeTableCounters(bytes)
@@ -177,6 +179,11 @@ final class LMDBStateView: StateView, @unchecked Sendable {
         let t = reads.tableRecord(id)?.table
         tables[id] = .some(t)
         return t
+    }
+
+    func catalogRow(_ id: String) -> TableState? {
+        if let cached = tables[id] { return cached }
+        return reads.catalogRow(id)
     }
 
     func document(_ id: String) -> DocumentState? { reads.document(id) }

@@ -38,7 +38,7 @@ extension StateWriter {
         for (i, revision) in block.revisions.enumerated() {
             let tableId = try owner(revision)
             if tableId != Ledger.catalogTableId {
-                try applyDocument(revision, tableId: tableId, encodedData: aids.map { $0.encodedData[i] })
+                try applyDocument(revision, tableId: tableId, encodedData: aids?.encodedData[i] ?? nil)
             }
         }
         for request in try block.redactions() { try redact(request) }
@@ -117,6 +117,7 @@ extension StateWriter {
             appendDocument(id, toTable: tableId)
         }
         // Encoded once: its size is counted below, and the LMDB store keeps the bytes.
+        assert(encoded.map { $0 == revision.data.map { BlockCodec.encode($0) } } ?? true, "apply aids encode other data")
         let encodedData = encoded ?? revision.data.map { BlockCodec.encode($0) }
         appendRevision(revision, tableId: tableId, encodedData: encodedData)
         for index in table.indexes {

@@ -8,8 +8,11 @@ protocol StateStore: AnyObject {
     func apply(_ block: Block) throws
     /// Empties the store (before a rebuild from the journal).
     func reset() throws
-    /// Makes applied blocks durable (with the journal's sync).
-    func sync() throws
+    /// Makes applied blocks durable, and the journal with them:
+    /// `journalSync` (the journal store's fsync) runs on another thread while
+    /// the store flushes its own file, and the store counts as clean only once
+    /// both are done, so after a power cut it is never ahead of the journal.
+    func sync(alongside journalSync: @escaping () throws -> Void) throws
     func close()
     /// Groups the next applies into one store transaction until `flush()`
     /// (see `LMDBStateStore+Batch`); the in-memory store needs none.
@@ -56,6 +59,6 @@ final class MemoryStateStore: StateStore {
     func snapshot() -> any StateView { StateBox(box.state) }
     func apply(_ block: Block) throws { try box.state.apply(block) }
     func reset() throws { box.state = LedgerState() }
-    func sync() throws {}
+    func sync(alongside journalSync: @escaping () throws -> Void) throws { try journalSync() }
     func close() {}
 }

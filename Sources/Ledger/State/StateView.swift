@@ -7,6 +7,9 @@ protocol StateView {
     /// Table ids in creation order (a ledger has at most a few dozen).
     var tableOrder: [String] { get }
     func table(_ id: String) -> TableState?
+    /// The table's catalog row, its `writeCounter` not read (0, or an older
+    /// value): what resolving a table's name needs, without its counters.
+    func catalogRow(_ id: String) -> TableState?
     func document(_ id: String) -> DocumentState?
     /// The document's latest version, without reading the revision (a
     /// commit's conflict check needs only this).
@@ -59,10 +62,13 @@ extension StateView {
     var indexedBytes: Int { counters.indexedBytes }
     var blockCount: Int { counters.blockCount }
 
+    /// The active table of that name, as its catalog row (`catalogRow`: no counters).
     func activeTable(named name: String) -> TableState? {
-        for id in tableOrder { if let t = table(id), t.active, t.name == name { return t } }
+        for id in tableOrder { if let t = catalogRow(id), t.active, t.name == name { return t } }
         return nil
     }
+
+    func catalogRow(_ id: String) -> TableState? { table(id) }
 
     /// Every document ever inserted into the table (deleted ones included),
     /// in insertion order, read a page at a time; `visit` returns false to stop.

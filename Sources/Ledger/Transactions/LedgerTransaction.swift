@@ -14,7 +14,9 @@ public final class LedgerTransaction {
         var tableName: String
         var data: IonValue?
         var statements: [Int]
-        var size: Int
+        /// `BlockCodec.encode(data)`, made for the size check and kept for the state store.
+        var encoded: [UInt8]?
+        var size: Int { encoded?.count ?? 0 }
     }
 
     /// A table as this transaction sees it (committed, or changed by its DDL).
@@ -123,15 +125,16 @@ public final class LedgerTransaction {
 
     func tableDef(id: String) -> TableDef? {
         if let def = tableChanges[id] { return def }
-        guard let t = state.table(id) else { return nil }
-        return TableDef(id: t.id, name: t.name, active: t.active, indexes: t.indexes.map { ($0.id, $0.field) })
+        return state.table(id).map(TableDef.init)
     }
 
     var allTableIds: [String] { state.tableOrder + tableOrder.filter { state.table($0) == nil } }
 
     /// The active table of that name, recording the resolution in the read set.
     func activeTable(named name: String) -> TableDef? {
-        readSet.noteTableName(name, state.activeTable(named: name)?.id)
+        let committed = state.activeTable(named: name)
+        readSet.noteTableName(name, committed?.id)
+        guard !tableChanges.isEmpty else { return committed.map(TableDef.init) }   // no DDL here: the committed catalog
         for id in allTableIds { if let def = tableDef(id: id), def.active, def.name == name { return def } }
         return nil
     }
@@ -170,10 +173,11 @@ public final class LedgerTransaction {
     }
 
     func buffer(_ id: String, table: TableDef, data: IonValue?) throws {
-        var size = 0
+        var encoded: [UInt8]?
         if let data {
             guard case .struct = data.content else { throw CatalogError("A document must be a struct, not \(data.type)") }
-            size = BlockCodec.encodedSize(data)
+            encoded = BlockCodec.encode(data)
+            let size = encoded!.count
             guard size <= limits.documentSize else {
                 throw LimitExceeded(limit: "documentSize",
                                     message: "Document size \(size) bytes exceeds the maximum of \(limits.documentSize) bytes")
@@ -181,7 +185,7 @@ public final class LedgerTransaction {
         }
         if var w = writes[id] {
             w.data = data
-            w.size = size
+            w.encoded = encoded
             for s in currentStatements where !w.statements.contains(s) { w.statements.append(s) }
             writes[id] = w
         } else {
@@ -189,7 +193,7 @@ public final class LedgerTransaction {
                 throw LimitExceeded(limit: "documentsPerTransaction",
                                     message: "Transaction writes more than \(limits.documentsPerTransaction) documents")
             }
-            writes[id] = BufferedWrite(tableId: table.id, tableName: table.name, data: data, statements: currentStatements, size: size)
+            writes[id] = BufferedWrite(tableId: table.id, tableName: table.name, data: data, statements: currentStatements, encoded: encoded)
             writeOrder.append(id)
         }
         try checkTransactionSize()
@@ -198,5 +202,12 @@ public final class LedgerTransaction {
     func unbuffer(_ id: String) {
         writes[id] = nil
         writeOrder.removeAll { $0 == id }
+    }
+}
+
+extension LedgerTransaction.TableDef {
+    /// A committed table as a transaction sees it before any DDL of its own.
+    init(_ table: TableState) {
+        self.init(id: table.id, name: table.name, active: table.active, indexes: table.indexes.map { ($0.id, $0.field) })
     }
 }
