@@ -27,7 +27,8 @@ extension LMDBStateStore {
             try marker.markDirty()
             let b = try env.beginBatch()
             batch = b
-            current = LMDBStateView(b.txn, dbs, rows: rows)
+            batchRecords = LMDBStateWriter.Pending()
+            current = LMDBStateView(b.txn, dbs, rows: rows, pending: batchRecords)
         } catch {
             renew()
             throw error
@@ -35,10 +36,10 @@ extension LMDBStateStore {
     }
 
     func apply(_ block: Block, in batch: WriteBatch) throws {
-        var writer = LMDBStateWriter(txn: batch.txn, dbs: dbs, rows: rows)
+        // The counters and table records stay decoded for the whole batch (`flush` writes them).
+        var writer = LMDBStateWriter(txn: batch.txn, dbs: dbs, rows: rows, pending: batchRecords ?? LMDBStateWriter.Pending())
         do {
             try writer.apply(block)
-            writer.finish()
             if let failure = writer.failure { throw failure }
             if !((try? block.redactions()) ?? []).isEmpty {
                 try batch.txn.put(dbs.meta, LMDBStateStore.compactKey, [1])
@@ -48,13 +49,14 @@ extension LMDBStateStore {
             discardBatch()
             throw error
         }
-        current = LMDBStateView(batch.txn, dbs, rows: rows)   // a fresh view: no cached table or counters
+        current = LMDBStateView(batch.txn, dbs, rows: rows, pending: writer.pending)   // a fresh view: no cached table
     }
 
     /// Aborts the open batch, if any: none of its blocks reach the store.
     func discardBatch() {
         guard let b = batch else { return }
         batch = nil
+        batchRecords = nil
         b.abort()
         rows.clear()
         renew()
@@ -66,6 +68,15 @@ extension LMDBStateStore {
         batch = nil
         defer { renew() }
         do {
+            if let records = batchRecords {
+                batchRecords = nil
+                let writer = LMDBStateWriter(txn: b.txn, dbs: dbs, rows: rows, pending: records)
+                writer.finish()
+                if let failure = writer.failure {
+                    b.abort()
+                    throw failure
+                }
+            }
             if let injected = Failpoints.beforeStateCommit(directory) {
                 b.abort()
                 throw POSIXError(POSIXErrorCode(rawValue: injected)!)

@@ -44,6 +44,8 @@ final class LMDBStateStore: StateStore {
     var current: LMDBStateView
     /// An open batch (`beginBatch`): applies write into it until `flush`.
     var batch: WriteBatch?
+    /// The open batch's counters and table records, written at `flush`.
+    var batchRecords: LMDBStateWriter.Pending?
     /// Decoded catalog rows as of `current`, shared by it and the writer.
     let rows: TableRowCache
     /// Pages in the data file's page cache ahead of its end (`FileTailWarmer`).

@@ -154,27 +154,31 @@ struct LMDBStateReads {
 }
 
 /// A read-only view of the state store at one commit (a read transaction),
-/// or of an open batch (its write transaction: `LMDBStateStore+Batch`).
+/// or of an open batch (its write transaction: `LMDBStateStore+Batch`, with
+/// the batch's counters and table records not yet written: `pending`).
 final class LMDBStateView: StateView, @unchecked Sendable {
     let reads: LMDBStateReads
     private let read: Transaction
+    private let pending: LMDBStateWriter.Pending?
     private var tables: [String: TableState?] = [:]
     private lazy var cachedCounters = reads.counters
     private lazy var cachedOrder = reads.tableOrder
 
-    init(_ txn: Transaction, _ dbs: LMDBStateStore.Databases, rows: TableRowCache?) {
+    init(_ txn: Transaction, _ dbs: LMDBStateStore.Databases, rows: TableRowCache?, pending: LMDBStateWriter.Pending? = nil) {
         read = txn
         reads = LMDBStateReads(txn: txn, dbs: dbs, rows: rows)
+        self.pending = pending
     }
 
     var txn: Transaction { read }
     /// Ends a read transaction (a batch's write transaction is the batch's to end).
     func end() { (read as? ReadTransaction)?.end() }
 
-    var tableOrder: [String] { cachedOrder }
-    var counters: StateCounters { cachedCounters }
+    var tableOrder: [String] { pending?.tableOrder ?? cachedOrder }
+    var counters: StateCounters { pending?.counters ?? cachedCounters }
 
     func table(_ id: String) -> TableState? {
+        if let record = pending?.tables[id] { return record.table }
         if let cached = tables[id] { return cached }
         let t = reads.tableRecord(id)?.table
         tables[id] = .some(t)
@@ -182,6 +186,7 @@ final class LMDBStateView: StateView, @unchecked Sendable {
     }
 
     func catalogRow(_ id: String) -> TableState? {
+        if let record = pending?.tables[id] { return record.table }
         if let cached = tables[id] { return cached }
         return reads.catalogRow(id)
     }
@@ -200,14 +205,17 @@ final class LMDBStateView: StateView, @unchecked Sendable {
     func merkleNode(_ height: Int, _ index: Int) -> [UInt8] { reads.merkleNode(height, index) }
 }
 
-/// The apply step's writer: one LMDB write transaction for one block.
+/// The apply step's writer: one LMDB write transaction for one block, or
+/// for every block of a batch (sharing one `Pending`, finished at the flush).
 struct LMDBStateWriter: StateWriter {
     let txn: WriteTransaction
     let reads: LMDBStateReads
+    let pending: Pending
 
-    init(txn: WriteTransaction, dbs: LMDBStateStore.Databases, rows: TableRowCache) {
+    init(txn: WriteTransaction, dbs: LMDBStateStore.Databases, rows: TableRowCache, pending: Pending = Pending()) {
         self.txn = txn
         reads = LMDBStateReads(txn: txn, dbs: dbs, rows: rows)
+        self.pending = pending
     }
 
     private var dbs: LMDBStateStore.Databases { reads.dbs }
@@ -235,10 +243,10 @@ struct LMDBStateWriter: StateWriter {
         nonmutating set { pending.error = newValue }
     }
 
-    /// What a block changes in the small, often-rewritten records (the counters,
-    /// the table order, table records): kept decoded while the block applies
-    /// and written once, by `finish()`, instead of decoded and re-encoded at
-    /// every document.
+    /// What a block (or a batch's blocks) changes in the small, often-rewritten
+    /// records (the counters, the table order, table records): kept decoded
+    /// while it applies and written once, by `finish()`, instead of decoded and
+    /// re-encoded at every document (and, in a batch, at every block).
     final class Pending {
         var error: Error?
         var counters: StateCounters?
@@ -247,9 +255,7 @@ struct LMDBStateWriter: StateWriter {
         /// Tables whose catalog row changed (DDL); the others changed only counters.
         var changedRows: Set<String> = []
     }
-    let pending = Pending()
-
-    /// Writes the records kept decoded; call once the block has applied.
+    /// Writes the records kept decoded; call once the block (or the batch) has applied.
     func finish() {
         if let c = pending.counters { put(dbs.meta, LMDBStateReads.countersKey, LMDBStateLayout.encode(c)) }
         if let order = pending.tableOrder {
