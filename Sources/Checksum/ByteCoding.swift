@@ -4,6 +4,8 @@
 /// length-prefixed blobs. The reader is bounds-checked: an overrun throws.
 public struct ByteWriter {
     public init() {}
+    /// Room for `capacity` bytes up front: no regrowth for a record of about that size.
+    public init(capacity: Int) { bytes.reserveCapacity(capacity) }
     public var bytes: [UInt8] = []
     public mutating func u8(_ v: UInt8) { bytes.append(v) }
     public mutating func u32(_ v: UInt32) { for s in stride(from: 24, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: v >> UInt32(s))) } }

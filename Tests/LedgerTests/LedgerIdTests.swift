@@ -11,6 +11,30 @@ final class LedgerIdTests: XCTestCase {
         XCTAssertEqual(max, "7n42DGM5Tflk9n8mt7Fhc7")
     }
 
+    /// Digit by digit, one 128-bit division by 62 each: what `encode` computes in ten-digit pieces.
+    private func reference(_ high: UInt64, _ low: UInt64) -> String {
+        var (hi, lo) = (high, low)
+        var out = [UInt8](repeating: UInt8(ascii: "0"), count: 22)
+        for i in stride(from: 21, through: 0, by: -1) {
+            let (qh, rh) = hi.quotientAndRemainder(dividingBy: 62)
+            let (ql, r) = UInt64(62).dividingFullWidth((high: rh, low: lo))
+            (hi, lo) = (qh, ql)
+            out[i] = LedgerID.alphabet[Int(r)]
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    func testEncodingInTenDigitPiecesEqualsDigitByDigit() {
+        // 62^10, 62^20 and their neighbours: where the pieces meet.
+        let p10: UInt64 = 839_299_365_868_340_224
+        let p20 = p10.multipliedFullWidth(by: p10)
+        var values: [(UInt64, UInt64)] = [(0, p10 - 1), (0, p10), (0, p10 + 1), (p20.high, p20.low), (p20.high, p20.low - 1),
+                                          (p20.high, p20.low + 1), (.max, .max), (0, .max), (1, 0), (.max, 0)]
+        var rng = SeededGenerator(seed: 9)
+        for _ in 0..<2000 { values.append((rng.next() >> (rng.next() % 64), rng.next())) }
+        for (h, l) in values { XCTAssertEqual(LedgerID.encode(high: h, low: l), reference(h, l), "\(h) \(l)") }
+    }
+
     func testRoundTripAndValidation() {
         var rng = SeededGenerator(seed: 42)
         for _ in 0..<1000 {

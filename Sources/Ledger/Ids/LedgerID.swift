@@ -7,21 +7,33 @@ public enum LedgerID {
     public static let length = 22
     static let alphabet: [UInt8] = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".utf8)
 
-    /// The Base62 rendering of the 128-bit value `high << 64 | low`.
+    /// The Base62 rendering of the 128-bit value `high << 64 | low`: two
+    /// 128-by-64-bit divisions by 62¹⁰ split it into ten-digit pieces, whose
+    /// digits come from 64-bit arithmetic (an id is made per transaction and
+    /// per inserted document).
     public static func encode(high: UInt64, low: UInt64) -> String {
-        var hi = high
-        var lo = low
-        var out = [UInt8](repeating: alphabet[0], count: length)
-        var i = length - 1
-        while hi != 0 || lo != 0 {
-            let (qh, rh) = hi.quotientAndRemainder(dividingBy: 62)
-            let (ql, rl) = UInt64(62).dividingFullWidth((high: rh, low: lo))
-            hi = qh
-            lo = ql
-            out[i] = alphabet[Int(rl)]
-            i -= 1
+        let chunk: UInt64 = 839_299_365_868_340_224   // 62^10
+        func divide(_ hi: UInt64, _ lo: UInt64) -> (hi: UInt64, lo: UInt64, remainder: UInt64) {
+            let (qh, rh) = hi.quotientAndRemainder(dividingBy: chunk)
+            let (ql, r) = chunk.dividingFullWidth((high: rh, low: lo))
+            return (qh, ql, r)
         }
-        return String(decoding: out, as: UTF8.self)
+        let last = divide(high, low)
+        let middle = divide(last.hi, last.lo)
+        // What is left is below 62^2 (2^128 < 62^22).
+        return String(unsafeUninitializedCapacity: length) { out in
+            func digits(_ value: UInt64, count: Int, endingAt end: Int) {
+                var v = value
+                for i in stride(from: end - 1, through: end - count, by: -1) {
+                    out[i] = alphabet[Int(v % 62)]
+                    v /= 62
+                }
+            }
+            digits(middle.lo, count: 2, endingAt: 2)
+            digits(middle.remainder, count: 10, endingAt: 12)
+            digits(last.remainder, count: 10, endingAt: 22)
+            return length
+        }
     }
 
     /// The 128-bit value of a 22-character Base62 id, or nil if it is not one.

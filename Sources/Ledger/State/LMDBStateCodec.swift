@@ -106,7 +106,7 @@ enum LMDBStateLayout {
     /// transactionId, timestampMs, blockHash, previousBlockHash, entriesHashList,
     /// revisionHashes, documentIds (`ByteWriter`).
     static func encode(_ s: BlockSummary) -> [UInt8] {
-        var w = ByteWriter()
+        var w = ByteWriter(capacity: 128 + 33 * (s.entriesHashList.count + s.revisionHashes.count) + 32 * s.documentIds.count)
         w.string(s.transactionId)
         w.int64(s.timestampMs)
         w.blob(s.blockHash)
@@ -140,7 +140,8 @@ enum LMDBStateLayout {
     /// Only the data is Ion: the fixed parts cost no symbols.
     /// `encodedData`: `BlockCodec.encode(r.data)` if the caller has it already.
     static func encode(_ r: Revision, encodedData: [UInt8]? = nil) -> [UInt8] {
-        var w = ByteWriter()
+        let data = r.data.map { encodedData ?? BlockCodec.encode($0) }
+        var w = ByteWriter(capacity: 192 + (data?.count ?? 0))
         w.u8(r.data != nil ? 1 : r.dataHash != nil ? 2 : 0)
         w.string(r.blockAddress.strandId)
         w.int64(Int64(r.blockAddress.sequenceNo))
@@ -149,8 +150,8 @@ enum LMDBStateLayout {
         w.int64(Int64(r.metadata.version))
         w.int64(r.metadata.txTimeMs)
         w.string(r.metadata.txId)
-        if let data = r.data {
-            w.blob(encodedData ?? BlockCodec.encode(data))
+        if let data {
+            w.blob(data)
         } else if let dataHash = r.dataHash {
             w.blob(dataHash)
         }

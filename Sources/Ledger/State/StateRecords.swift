@@ -94,6 +94,11 @@ extension BlockSummary {
         blockHash = block.blockHash
         previousBlockHash = block.previousBlockHash
         entriesHashList = block.entriesHashList
+        if block.systemRevisions.isEmpty {   // every block but some imported ones
+            revisionHashes = block.revisions.map(\.hash)
+            documentIds = block.revisions.map(\.metadata.id)
+            return
+        }
         // Imported blocks: hash-only system entries are leaves too (with no document id).
         let entries = block.revisionEntries
         revisionHashes = entries.map(\.hash)
