@@ -215,27 +215,20 @@ public final class Environment: @unchecked Sendable {
     }
 
     /// Map size, page size and use, last transaction id, readers.
+    /// One `mdb_env_info` (the page size was read at open): cheap enough to
+    /// ask after every commit.
     public func info() throws -> Info {
         try withOpenEnvironment {
             var envInfo = MDB_envinfo()
-            var stat = MDB_stat()
             try check(mdb_env_info(handle, &envInfo))
-            try check(mdb_env_stat(handle, &stat))
-            return Info(mapSize: envInfo.me_mapsize, pageSize: Int(stat.ms_psize),
+            return Info(mapSize: envInfo.me_mapsize, pageSize: pageSize,
                         lastPageNumber: envInfo.me_last_pgno, lastTransactionID: envInfo.me_last_txnid,
                         maxReaders: Int(envInfo.me_maxreaders), readerSlotsInUse: Int(envInfo.me_numreaders))
         }
     }
 
-    /// `info().usedBytes` from the meta page alone (one `mdb_env_info`), cheap
-    /// enough to ask after every commit.
-    public func usedBytes() throws -> Int {
-        try withOpenEnvironment {
-            var envInfo = MDB_envinfo()
-            try check(mdb_env_info(handle, &envInfo))
-            return (envInfo.me_last_pgno + 1) * pageSize
-        }
-    }
+    /// `info().usedBytes`.
+    public func usedBytes() throws -> Int { try info().usedBytes }
 
     /// Writes a consistent copy of the environment into `directory` (which
     /// must exist and hold no data.mdb) while readers and the writer carry on

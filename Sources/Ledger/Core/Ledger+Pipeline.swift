@@ -71,48 +71,26 @@ extension Ledger {
                                           previousHash: expectedPreviousHash())
         while true {
             let end = start + count
-            var next: PendingCheck?
+            var next: (count: Int, check: BackgroundWork<RecordChecker.Checked, Never>)?
             if checked.refused == nil, end < records.count, let last = checked.blocks.last {
-                next = PendingCheck(records[end..<min(end + Self.pipelineStep, records.count)], first: first + end,
-                                    strandId: strandId, previousHash: last.blockHash)
+                let step = records[end..<min(end + Self.pipelineStep, records.count)]
+                let (stepFirst, strandId, previousHash) = (first + end, strandId, last.blockHash)
+                next = (step.count, BackgroundWork {
+                    RecordChecker.check(step, first: stepFirst, strandId: strandId, previousHash: previousHash)
+                })
             }
             do {
                 for (offset, block) in checked.blocks.enumerated() {
                     try admitOne(records[start + offset], block)
                 }
             } catch {
-                _ = next?.wait()   // no worker outlives the call
+                _ = next?.check.wait()   // no worker outlives the call
                 throw error
             }
             if let refused = checked.refused { return refused }
             guard let pending = next else { return nil }
-            checked = pending.wait()
+            checked = pending.check.wait()
             (start, count) = (end, pending.count)
         }
-    }
-}
-
-/// One step's `RecordChecker.check` running on a global queue.
-private final class PendingCheck: @unchecked Sendable {
-    let count: Int
-    private let done = DispatchSemaphore(value: 0)
-    /// Written by the worker before it signals `done`, read only after `wait`.
-    private var result: RecordChecker.Checked?
-    private var waited = false
-
-    init(_ records: ArraySlice<[UInt8]>, first: Int, strandId: String, previousHash: [UInt8]) {
-        count = records.count
-        DispatchQueue.global(qos: .userInitiated).async { [self] in
-            result = RecordChecker.check(records, first: first, strandId: strandId, previousHash: previousHash)
-            done.signal()
-        }
-    }
-
-    func wait() -> RecordChecker.Checked {
-        if !waited {
-            done.wait()
-            waited = true
-        }
-        return result!
     }
 }

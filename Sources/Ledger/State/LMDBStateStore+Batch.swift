@@ -37,7 +37,7 @@ extension LMDBStateStore {
 
     func apply(_ block: Block, in batch: WriteBatch) throws {
         // The counters and table records stay decoded for the whole batch (`flush` writes them).
-        var writer = LMDBStateWriter(txn: batch.txn, dbs: dbs, rows: rows, pending: batchRecords ?? LMDBStateWriter.Pending())
+        var writer = LMDBStateWriter(txn: batch.txn, dbs: dbs, rows: rows, pending: batchRecords)
         do {
             try writer.apply(block)
             if let failure = writer.failure { throw failure }
@@ -56,7 +56,7 @@ extension LMDBStateStore {
     func discardBatch() {
         guard let b = batch else { return }
         batch = nil
-        batchRecords = nil
+        batchRecords = LMDBStateWriter.Pending()
         b.abort()
         rows.clear()
         renew()
@@ -68,14 +68,12 @@ extension LMDBStateStore {
         batch = nil
         defer { renew() }
         do {
-            if let records = batchRecords {
-                batchRecords = nil
-                let writer = LMDBStateWriter(txn: b.txn, dbs: dbs, rows: rows, pending: records)
-                writer.finish()
-                if let failure = writer.failure {
-                    b.abort()
-                    throw failure
-                }
+            let writer = LMDBStateWriter(txn: b.txn, dbs: dbs, rows: rows, pending: batchRecords)
+            batchRecords = LMDBStateWriter.Pending()
+            writer.finish()
+            if let failure = writer.failure {
+                b.abort()
+                throw failure
             }
             if let injected = Failpoints.beforeStateCommit(directory) {
                 b.abort()

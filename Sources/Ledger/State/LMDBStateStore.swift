@@ -44,8 +44,8 @@ final class LMDBStateStore: StateStore {
     var current: LMDBStateView
     /// An open batch (`beginBatch`): applies write into it until `flush`.
     var batch: WriteBatch?
-    /// The open batch's counters and table records, written at `flush`.
-    var batchRecords: LMDBStateWriter.Pending?
+    /// The open batch's counters and table records, written at `flush` (empty outside a batch).
+    var batchRecords = LMDBStateWriter.Pending()
     /// Decoded catalog rows as of `current`, shared by it and the writer.
     let rows: TableRowCache
     /// Pages in the data file's page cache ahead of its end (`FileTailWarmer`).
@@ -153,7 +153,7 @@ final class LMDBStateStore: StateStore {
     func sync(alongside journalSync: @escaping () throws -> Void) throws {
         try flush()
         guard marker.isDirty else { return try journalSync() }
-        let journal = BackgroundWork(journalSync)
+        let journal = BackgroundWork<Void, Error>(journalSync)
         let stateSynced = Result { try env.sync(force: true) }
         try journal.wait()
         try stateSynced.get()
