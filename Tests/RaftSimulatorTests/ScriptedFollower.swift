@@ -7,12 +7,19 @@ import SimulationSupport
 final class RecordingMachine: ReplicatedStateMachine {
     let durableIndex: UInt64
     var applied: [UInt64] = []
+    /// Per applied index, what the proposer handed over with the bytes (nil: decoded from the bytes).
+    var proposed: [UInt64: String] = [:]
 
     init(durableIndex: UInt64 = 0) { self.durableIndex = durableIndex }
 
     func apply(index: UInt64, command: [UInt8]) -> ApplyResult {
         applied.append(index)
         return .applied(reply: [])
+    }
+
+    func apply(index: UInt64, command: [UInt8], proposed value: any Sendable) -> ApplyResult {
+        proposed[index] = "\(value)"
+        return apply(index: index, command: command)
     }
 
     func sync() throws {}

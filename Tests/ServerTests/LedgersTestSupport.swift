@@ -21,11 +21,13 @@ final class InMemoryReplicator: Replicator {
         index = machine.appliedIndex
     }
 
-    func propose(_ command: [UInt8], completion: @escaping (Result<ApplyResult, ReplicationError>) -> Void) {
+    func propose(_ command: [UInt8], decoded: (any Sendable)?,
+                 completion: @escaping (Result<ApplyResult, ReplicationError>) -> Void) {
         guard role == .leader else { return completion(.failure(.notLeader(leaderID: 2))) }
         index += 1
         log.append(command)
-        let result = machine.apply(index: index, command: command)
+        let result = decoded.map { machine.apply(index: index, command: command, proposed: $0) }
+            ?? machine.apply(index: index, command: command)
         results.append(result)
         do {
             try machine.sync()
@@ -119,7 +121,9 @@ final class TestNode {
 
     func propose(_ command: NodeCommand) throws -> ApplyResult {
         var out: Result<ApplyResult, ReplicationError>?
-        replicator.propose(command.encoded()) { out = $0 }
+        // As the node's leader does: the state machine applies `command` itself (and, in debug
+        // builds, checks that the bytes decode to it).
+        replicator.propose(command.encoded(), decoded: command) { out = $0 }
         return try out!.get()
     }
 }

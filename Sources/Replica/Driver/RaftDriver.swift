@@ -31,10 +31,10 @@ public final class RaftDriver: Replicator {
     public var onFsync: ((Duration) -> Void)?
     private var persisting = false
     /// Proposals not yet handed to Raft (flushed as one batch: group commit).
-    private var queued: [([UInt8], ProposalDone)] = []
+    private var queued: [(command: [UInt8], decoded: (any Sendable)?, done: ProposalDone)] = []
     private var flushScheduled = false
     /// Proposals in the log, by index, with the term they were proposed in.
-    private var proposals: [UInt64: (term: UInt64, done: ProposalDone)] = [:]
+    private var proposals: [UInt64: (term: UInt64, decoded: (any Sendable)?, done: ProposalDone)] = [:]
     /// Read-index rounds asked of Raft, by context (`RaftDriver+Reads.swift`).
     var reads: [[UInt8]: ReadRound] = [:]
     /// Reads that arrived while a round was unconfirmed: they go in the next one.
@@ -178,7 +178,7 @@ public final class RaftDriver: Replicator {
         let w = settleWaiters
         settleWaiters = []
         for done in w { done(.failure(error)) }
-        for (_, done) in q { done(.failure(error)) }
+        for p in q { p.done(.failure(error)) }
         for (_, v) in p.sorted(by: { $0.key < $1.key }) { v.done(.failure(error)) }
         failReads(error)
         failMembershipWaiters(error)
@@ -186,10 +186,11 @@ public final class RaftDriver: Replicator {
 
     // MARK: Replicator
 
-    public func propose(_ command: [UInt8], completion: @escaping (Result<ApplyResult, ReplicationError>) -> Void) {
+    public func propose(_ command: [UInt8], decoded: (any Sendable)?,
+                        completion: @escaping (Result<ApplyResult, ReplicationError>) -> Void) {
         guard isRunning else { return completion(.failure(stoppedError)) }
         guard node.role == .leader else { return completion(.failure(.notLeader(leaderID: knownLeader))) }
-        queued.append((command, completion))
+        queued.append((command, decoded, completion))
         if !flushScheduled {
             flushScheduled = true
             loop.execute { [weak self] in self?.pump() }
@@ -291,13 +292,13 @@ public final class RaftDriver: Replicator {
         let batch = queued
         queued = []
         do {
-            let first = try node.propose(batch: batch.map(\.0))
+            let first = try node.propose(batch: batch.map(\.command))
             let term = node.term
-            for (i, p) in batch.enumerated() { proposals[first + UInt64(i)] = (term, p.1) }
+            for (i, p) in batch.enumerated() { proposals[first + UInt64(i)] = (term, p.decoded, p.done) }
         } catch {
             let e: ReplicationError
             if case RaftError.leadershipTransferInProgress(let to) = error { e = .notLeader(leaderID: to) } else { e = .notLeader(leaderID: knownLeader) }
-            for p in batch { p.1(.failure(e)) }
+            for p in batch { p.done(.failure(e)) }
         }
     }
 
@@ -474,7 +475,13 @@ public final class RaftDriver: Replicator {
             var result: ApplyResult?
             if e.kind == .confChange { membershipChangeApplied(e) }
             if e.kind == .normal {
-                result = stateMachine.apply(index: e.index, command: e.data)
+                // An entry this node proposed in its own term is the proposal's bytes (Raft
+                // replaces an index's entry only with one of a later term).
+                if let mine = proposals[e.index], mine.term == e.term, let decoded = mine.decoded {
+                    result = stateMachine.apply(index: e.index, command: e.data, proposed: decoded)
+                } else {
+                    result = stateMachine.apply(index: e.index, command: e.data)
+                }
                 appliedNormal = true
                 if case .rejected(.storageFailed(let why))? = result {
                     // A write failed mid-apply (a full disk, EIO): stop now, before

@@ -13,7 +13,13 @@ public protocol Replicator: AnyObject {
     /// if it will not be (not the leader, leadership lost, shutting down).
     /// A commit is acknowledged to a client only through this completion,
     /// so only after the entry is durable on a majority and applied here.
-    func propose(_ command: [UInt8], completion: @escaping (Result<ApplyResult, ReplicationError>) -> Void)
+    ///
+    /// `decoded` is what `command` decodes to, when the proposer has it: this
+    /// node's state machine then applies it without decoding the bytes again
+    /// (`ReplicatedStateMachine.apply(index:command:proposed:)`). Every other
+    /// node decodes the bytes.
+    func propose(_ command: [UInt8], decoded: (any Sendable)?,
+                 completion: @escaping (Result<ApplyResult, ReplicationError>) -> Void)
 
     /// Read index: confirms this node is still the leader and that it has
     /// applied everything committed before the call.
@@ -37,6 +43,11 @@ public protocol ReplicatedStateMachine: AnyObject {
     /// (e.g. a stale OCC proposal) returns `.rejected` and changes nothing;
     /// every node refuses it alike.
     func apply(index: UInt64, command: [UInt8]) -> ApplyResult
+
+    /// `apply(index:command:)` for an entry this node proposed in the entry's
+    /// own term: `proposed` is the `decoded` value it was proposed with, which
+    /// `command` encodes. The default decodes `command` as for any other entry.
+    func apply(index: UInt64, command: [UInt8], proposed: any Sendable) -> ApplyResult
 
     /// Makes everything applied so far durable (journal fsync). The driver
     /// calls it periodically and before compacting the log: acknowledgements
@@ -64,7 +75,16 @@ public protocol ReplicatedStateMachine: AnyObject {
     func leadershipSettled()
 }
 
+extension Replicator {
+    public func propose(_ command: [UInt8], completion: @escaping (Result<ApplyResult, ReplicationError>) -> Void) {
+        propose(command, decoded: nil, completion: completion)
+    }
+}
+
 extension ReplicatedStateMachine {
+    public func apply(index: UInt64, command: [UInt8], proposed: any Sendable) -> ApplyResult {
+        apply(index: index, command: command)
+    }
     public func startApplying() {}
     public func finishApplying() -> String? { nil }
     public func leadershipStarted() {}

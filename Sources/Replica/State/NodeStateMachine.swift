@@ -57,6 +57,18 @@ public final class NodeStateMachine: ReplicatedStateMachine {
     }
 
     public func apply(index: UInt64, command bytes: [UInt8]) -> ApplyResult {
+        apply(index: index) { try NodeCommand.decode(bytes) }
+    }
+
+    /// This node proposed `bytes` as `proposed` (the leader): applies it without decoding.
+    public func apply(index: UInt64, command bytes: [UInt8], proposed: any Sendable) -> ApplyResult {
+        guard let command = proposed as? NodeCommand else { return apply(index: index, command: bytes) }
+        // What every other node applies is the bytes decoded: the same command (checked in debug builds).
+        assert((try? NodeCommand.decode(bytes)) == command, "entry \(index) does not decode to the command proposed")
+        return apply(index: index) { command }
+    }
+
+    private func apply(index: UInt64, decode: () throws -> NodeCommand) -> ApplyResult {
         guard index > appliedIndex else { return .applied(reply: []) }
         // After a failed write nothing more is applied: the node stops, and a
         // restart replays from what its files hold.
@@ -64,7 +76,7 @@ public final class NodeStateMachine: ReplicatedStateMachine {
         appliedIndex = index
         let command: NodeCommand
         do {
-            command = try NodeCommand.decode(bytes)
+            command = try decode()
         } catch {
             return .rejected(.invalidParameter("malformed node command: \(error)"))
         }

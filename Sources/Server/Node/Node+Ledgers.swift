@@ -16,7 +16,7 @@ extension Node: LedgerDirectory {
     public func commit(ledgerName: String, proposal: BlockProposal,
                        completion: @escaping (Result<Void, CommitFailure>) -> Void) {
         let command = stateMachine.transactionCommand(ledger: ledgerName, proposal: proposal)
-        driver.propose(command.encoded()) { result in
+        driver.propose(command.encoded(), decoded: command) { result in
             completion(Node.commitOutcome(result))
         }
     }
