@@ -88,4 +88,31 @@ final class LedgerApplyAidsTests: XCTestCase {
         XCTAssertEqual(tx.activeTable(named: "C")?.id, c)
         XCTAssertEqual(tx.activeTable(named: "B")?.id, ledger.state.activeTable(named: "B")?.id)
     }
+
+    /// The session layer hashes each statement for the commit digest and hands the hash to
+    /// the transaction; the preparing node's block uses it, and a node that decodes the
+    /// proposal (no digest: it is not replicated) computes the same.
+    func testAStatementDigestTheSessionMadeIsKeptButNotReplicated() throws {
+        let clock = FakeClock()
+        let leader = try open(MemoryJournalStore(), state: temporaryPath("digest-leader"), clock: clock)
+        let follower = try open(MemoryJournalStore(), state: temporaryPath("digest-follower"), clock: clock)
+        defer { leader.close(); follower.close() }
+        var workload = Workload(seed: 5)
+        for proposal in try workload.run(leader, clock: clock, blocks: 3) { try follower.apply(proposal) }
+
+        let tx = leader.begin()
+        let table = tx.activeTables()[0].name
+        let parameters: [IonValue] = [doc(("v", .string("x")), ("n", .int(7)))]
+        let text = "INSERT INTO \(table) ?"
+        try tx.recordStatement(text: text, parameters: parameters, digest: QLDBHash.statementHash(text, parameters: parameters))
+        _ = try tx.insert(table: table, document: parameters[0])
+        let proposal = try XCTUnwrap(try leader.prepare(tx))
+        XCTAssertEqual(proposal.statements.map(\.digest), [QLDBHash.statementHash(text, parameters: parameters)])
+
+        let received = try BlockProposal.decode(proposal.encoded())
+        XCTAssertNil(received.statements[0].digest, "the digest is not in the replicated bytes")
+        XCTAssertEqual(received, proposal, "and not part of a proposal's equality")
+        XCTAssertEqual(try leader.apply(proposal).blockHash, try follower.apply(received).blockHash)
+        XCTAssertEqual(try leader.digest().digest, try follower.digest().digest)
+    }
 }

@@ -63,7 +63,7 @@ final class FakeTransaction: BackendTransaction, @unchecked Sendable {
         self.backend = backend
     }
 
-    func execute(statement: String, parameters: [IonValue], deadline: UInt64,
+    func execute(statement: String, parameters: [IonValue], digest: [UInt8], deadline: UInt64,
                  completion: @escaping (Result<StatementResult, ServiceError>) -> Void) {
         executed.append((statement, parameters))
         completion(Result { try backend.results(statement, parameters) }

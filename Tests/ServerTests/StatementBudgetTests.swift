@@ -65,7 +65,8 @@ final class StatementBudgetTests: XCTestCase {
             var outcome: Result<StatementResult, ServiceError>!
             let deadline = StatementBudget.now &+ UInt64(seconds * 1e9)
             loop.execute {
-                tx.execute(statement: statement, parameters: parameters, deadline: deadline) { r in
+                tx.execute(statement: statement, parameters: parameters,
+                           digest: QLDBHash.statementHash(statement, parameters: parameters), deadline: deadline) { r in
                     outcome = r
                     done.signal()
                 }

@@ -63,7 +63,7 @@ enum BlockHasher {
         // Fields built as `IonField`s: no array of name-value pairs to convert (a block's hot path).
         let statementValues: [IonValue] = statements.map { s in
             IonValue(.struct([IonField("statement", .string(s.text)), IonField("startTime", IonRead.timestampValue(ms: s.startTimeMs)),
-                              IonField("statementDigest", .blob(QLDBHash.statementHash(s.text, parameters: s.parameters)))]))
+                              IonField("statementDigest", .blob(s.statementDigest))]))
         }
         let documents: [IonField] = writes.map { w in
             IonField(IonSymbol(w.documentId), IonValue(.struct([IonField("tableName", .string(w.tableName)),

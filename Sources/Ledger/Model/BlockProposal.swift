@@ -9,11 +9,33 @@ public struct BlockProposal: Hashable, Sendable {
         public var startTimeMs: Int64
         /// Kept so every node derives `statementDigest` (= QLDBHash.statementHash) itself.
         public var parameters: [IonValue]
+        /// `QLDBHash.statementHash(text, parameters:)` when the proposer already had it (the
+        /// session layer hashes every statement for the commit digest). Not replicated, and not
+        /// part of equality: a node that decodes the proposal computes it.
+        public var digest: [UInt8]?
 
-        public init(text: String, startTimeMs: Int64, parameters: [IonValue]) {
+        public init(text: String, startTimeMs: Int64, parameters: [IonValue], digest: [UInt8]? = nil) {
             self.text = text
             self.startTimeMs = startTimeMs
             self.parameters = parameters
+            self.digest = digest
+        }
+
+        public static func == (a: Statement, b: Statement) -> Bool {
+            a.text == b.text && a.startTimeMs == b.startTimeMs && a.parameters == b.parameters
+        }
+
+        public func hash(into hasher: inout Hasher) {
+            hasher.combine(text)
+            hasher.combine(startTimeMs)
+            hasher.combine(parameters)
+        }
+
+        /// `statementDigest` of `transactionInfo`.
+        var statementDigest: [UInt8] {
+            guard let digest else { return QLDBHash.statementHash(text, parameters: parameters) }
+            assert(digest == QLDBHash.statementHash(text, parameters: parameters), "a statement's digest does not match it")
+            return digest
         }
     }
 

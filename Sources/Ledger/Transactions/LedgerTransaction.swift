@@ -100,14 +100,15 @@ public final class LedgerTransaction {
         }
     }
 
-    /// Adds a statement to `transactionInfo` (its `statementDigest` is computed at apply).
-    public func recordStatement(text: String, parameters: [IonValue]) throws {
+    /// Adds a statement to `transactionInfo`. Its `statementDigest` is computed at apply,
+    /// unless the caller has it already (`digest`, `QLDBHash.statementHash(text, parameters:)`).
+    public func recordStatement(text: String, parameters: [IonValue], digest: [UInt8]? = nil) throws {
         try checkOpen()
         guard text.utf8.count <= limits.statementLength else {
             throw LimitExceeded(limit: "statementLength", message: "Statement is longer than \(limits.statementLength) characters")
         }
         statementBytes += text.utf8.count + parameters.reduce(0) { $0 + BlockCodec.encodedSize($1) }
-        statements.append(.init(text: text, startTimeMs: ledger.clock(), parameters: parameters))
+        statements.append(.init(text: text, startTimeMs: ledger.clock(), parameters: parameters, digest: digest))
         try checkTransactionSize()
     }
 

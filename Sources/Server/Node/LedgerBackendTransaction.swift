@@ -32,13 +32,13 @@ final class LedgerBackendTransaction: BackendTransaction {
 
     /// A statement either takes full effect within the transaction or none:
     /// on any error its writes are rolled back and the transaction stays usable.
-    func execute(statement: String, parameters: [IonValue], deadline: UInt64,
+    func execute(statement: String, parameters: [IonValue], digest: [UInt8], deadline: UInt64,
                  completion: @escaping (Result<StatementResult, ServiceError>) -> Void) {
         let savepoint = transaction.savepoint()
         let sliceEnd = StatementBudget.now &+ UInt64(settings.loopSliceMilliseconds) * 1_000_000
         let slice = StatementBudget(limits: settings.limits, deadline: min(deadline, sliceEnd), isSlice: sliceEnd < deadline)
         do {
-            try transaction.recordStatement(text: statement, parameters: parameters)
+            try transaction.recordStatement(text: statement, parameters: parameters, digest: digest)
             switch try engine.open(statement: statement, parameters: parameters, catalog: transaction, budget: slice) {
             case .values(let values):
                 completion(.success(result(values.map { .value($0) }, values)))
@@ -53,15 +53,15 @@ final class LedgerBackendTransaction: BackendTransaction {
             completion(.failure(LedgerBackendTransaction.serviceError(error)))
             return
         }
-        runOffLoop(statement: statement, parameters: parameters, deadline: deadline, savepoint: savepoint,
-                   completion: completion)
+        runOffLoop(statement: statement, parameters: parameters, digest: digest, deadline: deadline,
+                   savepoint: savepoint, completion: completion)
     }
 
-    private func runOffLoop(statement: String, parameters: [IonValue], deadline: UInt64,
+    private func runOffLoop(statement: String, parameters: [IonValue], digest: [UInt8], deadline: UInt64,
                             savepoint: LedgerTransaction.Savepoint,
                             completion: @escaping (Result<StatementResult, ServiceError>) -> Void) {
         do {
-            try transaction.recordStatement(text: statement, parameters: parameters)
+            try transaction.recordStatement(text: statement, parameters: parameters, digest: digest)
         } catch {
             transaction.rollback(to: savepoint)
             completion(.failure(LedgerBackendTransaction.serviceError(error)))

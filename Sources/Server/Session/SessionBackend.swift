@@ -42,7 +42,9 @@ public protocol BackendTransaction: AnyObject {
     /// `deadline` (uptime nanoseconds, `StatementBudget.now`'s clock) is when the
     /// transaction times out: the statement must end by then. `completion` is
     /// called exactly once, on the thread that called (the node's loop), possibly later.
-    func execute(statement: String, parameters: [IonValue], deadline: UInt64,
+    /// `digest` is `QLDBHash.statementHash(statement, parameters:)` (the manager's, for the
+    /// commit digest), for a backend that records it.
+    func execute(statement: String, parameters: [IonValue], digest: [UInt8], deadline: UInt64,
                  completion: @escaping (Result<StatementResult, ServiceError>) -> Void)
 
     /// Validates (OCC) and commits. The manager has already checked the

@@ -97,11 +97,13 @@ extension SessionManager {
             return
         }
         // The client's digest covers every statement it sent, failed or not.
-        txn.digest = QLDBHash.dot(txn.digest, QLDBHash.statementHash(statement, parameters: parameters))
+        let statementDigest = QLDBHash.statementHash(statement, parameters: parameters)
+        txn.digest = QLDBHash.dot(txn.digest, statementDigest)
         // The statement must end when the transaction times out.
         let remaining = max(0, settings.transactionTimeout - now.timeIntervalSince(txn.startedAt))
         let deadline = StatementBudget.now &+ UInt64(remaining * 1e9)
-        txn.backend.execute(statement: statement, parameters: parameters, deadline: deadline) { [self] outcome in
+        txn.backend.execute(statement: statement, parameters: parameters, digest: statementDigest,
+                            deadline: deadline) { [self] outcome in
             switch outcome {
             case .success(let result) where result.stream != nil:
                 nextPage(of: PendingResult(pages: [], stream: result.stream), in: txn, deadline: deadline) { page in
