@@ -16,8 +16,11 @@ public struct SymbolTable: Sendable {
     /// are reserved by imports and have unknown text.
     public private(set) var importedCount = 0
 
+    /// `$0` and the system symbols: every new table shares this array until it adds to it.
+    private static let systemTexts: [String?] = [nil] + SymbolTable.systemSymbols.map { Optional($0) }
+
     public init() {
-        texts = [nil] + SymbolTable.systemSymbols.map { Optional($0) }
+        texts = SymbolTable.systemTexts
     }
 
     public var maxID: Int { texts.count - 1 + importedCount }
