@@ -244,8 +244,13 @@ public enum NodeCommand: Equatable, Sendable {
         return b.value
     }
 
-    /// Deterministic Ion binary for the replicated log.
-    public func encoded() -> [UInt8] { Ion.writeBinary([ion]) }
+    /// Deterministic Ion binary for the replicated log. A transaction (the
+    /// commit path) is written straight from its proposal; its bytes differ
+    /// from the generic encoding's (symbol ids), not its value.
+    public func encoded() -> [UInt8] {
+        if case .transaction(let t) = self { return TransactionCommandWriter.encode(t) }
+        return Ion.writeBinary([ion])
+    }
 
     public static func decode(_ bytes: [UInt8]) throws -> NodeCommand {
         let values = try Ion.read(bytes)
