@@ -25,6 +25,9 @@ public struct SymbolTable: Sendable {
 
     public var maxID: Int { texts.count - 1 + importedCount }
 
+    /// Nothing but `$0` and the system symbols (a new table).
+    var isSystemOnly: Bool { importedCount == 0 && texts.count == SymbolTable.systemSymbols.count + 1 }
+
     /// The token for symbol id `sid`: its text if known, else an unknown-text
     /// token. `nil` when the id is beyond the table (an error for the reader).
     public func symbol(for sid: Int) -> IonSymbol? {

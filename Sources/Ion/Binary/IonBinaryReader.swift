@@ -75,6 +75,20 @@ extension BinaryDecoder {
         let type = buf[pos] >> 4
         guard type == 7 || type == 14 && firstAnnotation(end: end) == "$ion_symbol_table" else { return false }
         let start = pos
+        // The first table on a new one depends on its bytes alone: perhaps read before.
+        let cacheable = type == 14 && symbols.isSystemOnly
+        var tableBytes = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
+        var tableHash = 0
+        if cacheable, let tableEnd = annotatedValueEnd(end: end), tableEnd - start <= LocalSymbolTableCache.maxTableBytes {
+            tableBytes = UnsafeBufferPointer(rebasing: buf[start..<tableEnd])
+            tableHash = LocalSymbolTableCache.hash(tableBytes)
+            if let table = LocalSymbolTableCache.shared.table(for: tableBytes, hash: tableHash, maxDepth: maxDepth,
+                                                              maxIntegerBytes: maxIntegerBytes) {
+                symbols = table
+                pos = tableEnd
+                return true
+            }
+        }
         var peek = self
         let value = try peek.readValue(end: end, depth: 0)
         if type == 14 {
@@ -83,6 +97,10 @@ extension BinaryDecoder {
             case .null(.struct): try applySymbolTable([], at: start)
             default: return false
             }
+            if tableBytes.count > 0, peek.pos == start + tableBytes.count {
+                LocalSymbolTableCache.shared.remember(symbols, for: tableBytes, hash: tableHash, maxDepth: maxDepth,
+                                                      maxIntegerBytes: maxIntegerBytes)
+            }
         } else {
             // A top-level symbol value `$ion_1_0` (SID 2) is not a version
             // marker but a no-op system value, as in text (`'$ion_1_0'`, `$2`).
@@ -90,6 +108,14 @@ extension BinaryDecoder {
         }
         pos = peek.pos
         return true
+    }
+
+    /// Where the annotation wrapper at `pos` ends, if its header reads.
+    private func annotatedValueEnd(end: Int) -> Int? {
+        var peek = self
+        let lengthCode = buf[pos] & 0x0F
+        peek.pos += 1
+        return (try? peek.readWrapperHeader(lengthCode, start: pos, end: end))?.wrapperEnd
     }
 
     /// The text of the first annotation of the wrapper at `pos`, if it reads as one.

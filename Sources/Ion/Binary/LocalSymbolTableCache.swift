@@ -1,0 +1,76 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The symbol tables of recently read local symbol tables, by their bytes.
+///
+/// A stream's first local symbol table applied to a fresh table yields a
+/// table that depends on nothing but the table's bytes (and the read limits),
+/// and writers of one kind of small stream repeat the same table in every
+/// stream: a replicated command, a request's parameter, a stored revision.
+/// A hit replaces decoding the table (a `String` per symbol) with hashing
+/// and comparing its bytes. Any thread.
+final class LocalSymbolTableCache: @unchecked Sendable {
+    static let shared = LocalSymbolTableCache()
+    /// Longer tables are not kept (nor looked up).
+    static let maxTableBytes = 4096
+    static let slots = 32
+
+    private struct Entry {
+        var hash: Int
+        var bytes: [UInt8]
+        var maxDepth: Int
+        var maxIntegerBytes: Int
+        var table: SymbolTable
+    }
+
+    private let lock: UnsafeMutablePointer<pthread_mutex_t>
+    private var entries: [Entry?] = Array(repeating: nil, count: LocalSymbolTableCache.slots)
+    private var nextSlot = 0
+    /// Lookups that found their table (tests).
+    private(set) var hits = 0
+
+    init() {
+        lock = .allocate(capacity: 1)
+        pthread_mutex_init(lock, nil)
+    }
+
+    deinit {
+        pthread_mutex_destroy(lock)
+        lock.deallocate()
+    }
+
+    static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
+        var hasher = Hasher()
+        hasher.combine(bytes: UnsafeRawBufferPointer(bytes))
+        return hasher.finalize()
+    }
+
+    /// The table `bytes` (a whole `$ion_symbol_table::{…}` wrapper) made from a fresh table under these limits.
+    func table(for bytes: UnsafeBufferPointer<UInt8>, hash: Int, maxDepth: Int, maxIntegerBytes: Int) -> SymbolTable? {
+        pthread_mutex_lock(lock)
+        defer { pthread_mutex_unlock(lock) }
+        for case let entry? in entries where entry.hash == hash && entry.maxDepth == maxDepth
+            && entry.maxIntegerBytes == maxIntegerBytes && entry.bytes.elementsEqual(bytes) {
+            hits += 1
+            return entry.table
+        }
+        return nil
+    }
+
+    var hitCount: Int {
+        pthread_mutex_lock(lock)
+        defer { pthread_mutex_unlock(lock) }
+        return hits
+    }
+
+    func remember(_ table: SymbolTable, for bytes: UnsafeBufferPointer<UInt8>, hash: Int, maxDepth: Int, maxIntegerBytes: Int) {
+        let entry = Entry(hash: hash, bytes: Array(bytes), maxDepth: maxDepth, maxIntegerBytes: maxIntegerBytes, table: table)
+        pthread_mutex_lock(lock)
+        defer { pthread_mutex_unlock(lock) }
+        entries[nextSlot] = entry
+        nextSlot = (nextSlot + 1) % entries.count
+    }
+}
