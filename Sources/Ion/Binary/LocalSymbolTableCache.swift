@@ -29,8 +29,8 @@ final class LocalSymbolTableCache: @unchecked Sendable {
     private let lock: UnsafeMutablePointer<pthread_mutex_t>
     private var entries: [Entry?] = Array(repeating: nil, count: LocalSymbolTableCache.slots)
     private var nextSlot = 0
-    /// Lookups that found their table (tests).
-    private(set) var hits = 0
+    /// Lookups that found their table (`hitCount`).
+    private var hits = 0
 
     init() {
         lock = .allocate(capacity: 1)
@@ -60,6 +60,7 @@ final class LocalSymbolTableCache: @unchecked Sendable {
         return nil
     }
 
+    /// Lookups that found their table so far (tests).
     var hitCount: Int {
         pthread_mutex_lock(lock)
         defer { pthread_mutex_unlock(lock) }

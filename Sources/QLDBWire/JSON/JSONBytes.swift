@@ -14,9 +14,7 @@ struct JSONBytes {
         started.append(false)
     }
 
-    /// Opens the member `key` holding an object (the first one: the whole body's single key).
-    mutating func open(key: String) { openObject(key) }
-
+    /// Opens the member `key` holding an object; `close()` ends it.
     mutating func openObject(_ key: String) {
         name(key)
         bytes.append(UInt8(ascii: "{"))

@@ -46,7 +46,7 @@ public enum SessionResult: Equatable, Sendable {
     /// instructions a response).
     public func jsonBodyBytes(processingTimeMilliseconds ms: Int64) -> [UInt8] {
         var out = JSONBytes(capacity: 160)
-        out.open(key: commandKey)
+        out.openObject(commandKey)
         switch self {
         case .startSession(let token):
             out.member("SessionToken", string: token)
