@@ -7,18 +7,7 @@ import XCTest
 /// (`TransactionCommandWriter`); it must hold the very value the generic
 /// encoder writes for `command.ion`, and decode back to the command.
 final class TransactionCommandWriterTests: XCTestCase {
-    private struct Rng: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
-    private func value(_ rng: inout Rng, depth: Int = 0) -> IonValue {
+    private func value(_ rng: inout SeededGenerator, depth: Int = 0) -> IonValue {
         switch Int.random(in: 0..<(depth < 3 ? 9 : 6), using: &rng) {
         case 0: return .string(["", "x", "a longer string value", "é😀"].randomElement(using: &rng)!)
         case 1: return .int(Int.random(in: -1_000_000...1_000_000, using: &rng))
@@ -35,7 +24,7 @@ final class TransactionCommandWriterTests: XCTestCase {
         }
     }
 
-    private func command(_ rng: inout Rng) -> NodeCommand {
+    private func command(_ rng: inout SeededGenerator) -> NodeCommand {
         let statements = (0..<Int.random(in: 0...3, using: &rng)).map { i in
             BlockProposal.Statement(text: "INSERT INTO T\(i) ?", startTimeMs: Int64.random(in: 0...2_000_000_000_000, using: &rng),
                                     parameters: (0..<Int.random(in: 0...2, using: &rng)).map { _ in value(&rng) })
@@ -59,7 +48,7 @@ final class TransactionCommandWriterTests: XCTestCase {
     }
 
     func testTheWrittenCommandHoldsTheGenericEncodingsValue() throws {
-        var rng = Rng(state: 42)
+        var rng = SeededGenerator(seed: 42)
         for _ in 0..<2_000 {
             let c = command(&rng)
             let written = c.encoded()

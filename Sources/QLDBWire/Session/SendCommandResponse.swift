@@ -1,5 +1,3 @@
-import Foundation
-
 /// `ConsumedIOs` of a response.
 public struct IOUsage: Equatable, Sendable {
     public var readIOs: Int64
