@@ -318,6 +318,13 @@ public final class RaftDriver: Replicator {
         }
         persisting = true
         let storage = self.storage
+        if Self.writesOnlyUnsyncedState(rd) {
+            // Only the commit index moved: one small write into the page cache, no fsync.
+            // On the loop it costs less than the pool's two thread hand-offs, and the
+            // entries it commits are applied at once (Docs/cluster.md, "The Ready loop").
+            if let outcome = loop.blocking({ Self.write(rd, to: storage) }) { finishPersist(rd, outcome) }
+            return
+        }
         if options.followerLogWritesOnLoop && node.role != .leader {
             // A follower's (or candidate's) write runs on the loop: nothing it does meanwhile
             // needs to go first, and the pool's two thread hand-offs would delay its
@@ -343,6 +350,12 @@ public final class RaftDriver: Replicator {
         } catch {
             return (error, .zero)
         }
+    }
+
+    /// A Ready whose only durable change is a new commit index: no entries, no
+    /// snapshot, no term or vote (`RaftLogStore.save` need not fsync it).
+    static func writesOnlyUnsyncedState(_ rd: Ready) -> Bool {
+        !rd.mustSync && rd.entries.isEmpty && rd.snapshot == nil
     }
 
     /// Back on the loop once `rd` is written.
