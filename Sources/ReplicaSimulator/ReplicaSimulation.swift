@@ -195,7 +195,7 @@ public final class ReplicaSimulation {
             report.powerCuts += 1
             what = "power cut (\(lost) unsynced bytes lost: \(durability.lastCut.joined(separator: "; ")))"
             if world.chance(0.5) {
-                SimDisk.tearTails(n.directory, world: world)
+                SimDisk.tearTails(n.directory, world: world, zerosFrom: durability.zerosFrom)
                 report.tornTails += 1
                 what += ", torn tails"
             }

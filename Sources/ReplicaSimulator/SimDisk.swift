@@ -44,14 +44,23 @@ enum SimDisk {
     }
 
     /// A write torn by the power cut: garbage after the last journal record
-    /// and after the Raft log's last record.
-    static func tearTails(_ nodeDirectory: String, world: SimWorld) {
+    /// and after the Raft log's last record (over the start of its
+    /// preallocated zeros, where `zerosFrom` knows them).
+    static func tearTails(_ nodeDirectory: String, world: SimWorld, zerosFrom: (String) -> Int? = { _ in nil }) {
         var targets = raftSegments(nodeDirectory).suffix(1).map { $0 }
         for journal in journals(nodeDirectory) { targets += segments(journal).suffix(1) }
         for path in targets {
             let garbage = (0..<(1 + world.int(below: 40))).map { _ in UInt8(truncatingIfNeeded: world.rng.next()) }
-            append(path, garbage)
+            if let from = zerosFrom(path) { overwrite(path, at: from, with: garbage) } else { append(path, garbage) }
         }
+    }
+
+    /// Writes `bytes` at `offset` in place (the file may grow).
+    static func overwrite(_ path: String, at offset: Int, with bytes: [UInt8]) {
+        guard let h = FileHandle(forWritingAtPath: path) else { return }
+        try? h.seek(toOffset: UInt64(offset))
+        try? h.write(contentsOf: Data(bytes))
+        try? h.close()
     }
 
     /// Flips one bit inside a record the journal's last sync covered.

@@ -47,7 +47,11 @@ final class SimReplica {
             let machine = try NodeStateMachine(options: registryOptions)
             let storage: FileRaftStorage
             do {
-                storage = try FileRaftStorage(directory: directory + "/raft", voters: voters, segmentSize: 1 << 20)
+                // No preallocation, a little (a segment grows many times), or a whole segment's worth;
+                // a node may restart with another than it wrote its log with.
+                let preallocation = [0, 4096, 1 << 20][world.int(below: 3)]
+                storage = try FileRaftStorage(directory: directory + "/raft", voters: voters, segmentSize: 1 << 20,
+                                              preallocation: preallocation)
             } catch {
                 machine.registry.close()
                 throw error

@@ -20,9 +20,9 @@ final class ClusterStorageSlotTests: XCTestCase {
     /// Writes 1...5 (the slot is fsync'ed: a new segment), then 6...15 in two
     /// appends that leave the slot to the page cache; returns the files and the
     /// state file as the first save left it (what a power cut may leave).
-    private func ledgerWithALaggingSlot(_ tag: String) throws -> (Files, [UInt8]) {
+    private func ledgerWithALaggingSlot(_ tag: String, preallocation: Int = 1 << 20) throws -> (Files, [UInt8]) {
         let files = Files(dir: clusterTempDir(tag))
-        let s = try FileRaftStorage(directory: files.dir)
+        let s = try FileRaftStorage(directory: files.dir, preallocation: preallocation)
         try s.save(hardState: HardState(term: 1, vote: 1, commit: 2), entries: clusterEntries(1...5, term: 1))
         let durable = try files.read(files.state)
         try s.save(hardState: HardState(term: 1, vote: 1, commit: 7), entries: clusterEntries(6...10, term: 1))
@@ -45,19 +45,28 @@ final class ClusterStorageSlotTests: XCTestCase {
     }
 
     func testATornWritePastALaggingSlotIsDroppedAtEveryCut() throws {
-        let (files, durable) = try ledgerWithALaggingSlot("lagtorn")
-        defer { try? FileManager.default.removeItem(atPath: files.dir) }
-        let segment = files.segment
-        let written = try files.read(segment)
-        let record = RaftLogFormat.encodeRecord(Entry(term: 1, index: 16, data: Array("the torn one".utf8)))
-        for cut in 0..<record.count {
-            try files.write(written + record[0..<cut], to: segment)
-            try files.write(durable, to: files.state)
-            let r = try FileRaftStorage(directory: files.dir)
-            XCTAssertEqual(try allEntries(r), clusterEntries(1...15, term: 1), "cut at \(cut)")
-            if cut > 0 { XCTAssertNotNil(r.recoveryNote, "cut at \(cut)") }
-            r.close()
-            XCTAssertEqual(try files.read(segment), written, "the torn bytes are gone from the file (cut at \(cut))")
+        for preallocation in [0, 1 << 20] {
+            let (files, durable) = try ledgerWithALaggingSlot("lagtorn", preallocation: preallocation)
+            defer { try? FileManager.default.removeItem(atPath: files.dir) }
+            let segment = files.segment
+            let written = try files.read(segment)
+            let end = raftRecordsEnd(written)
+            let record = RaftLogFormat.encodeRecord(Entry(term: 1, index: 16, data: Array("the torn one".utf8)))
+            for cut in 0..<record.count {
+                try files.write(raftSegment(written, writing: record[0..<cut]), to: segment)
+                try files.write(durable, to: files.state)
+                let r = try FileRaftStorage(directory: files.dir, preallocation: preallocation)
+                XCTAssertEqual(try allEntries(r), clusterEntries(1...15, term: 1), "cut at \(cut)")
+                if record[0..<cut].contains(where: { $0 != 0 }) {
+                    XCTAssertNotNil(r.recoveryNote, "cut at \(cut)")
+                } else {
+                    XCTAssertNil(r.recoveryNote, "zeros only: a preallocated tail (cut at \(cut))")
+                }
+                r.close()
+                let after = try files.read(segment)
+                XCTAssertEqual(Array(after.prefix(end)), Array(written.prefix(end)), "cut at \(cut)")
+                XCTAssertTrue(after[end...].allSatisfy { $0 == 0 }, "the torn bytes are gone from the file (cut at \(cut))")
+            }
         }
     }
 

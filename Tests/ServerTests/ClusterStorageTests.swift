@@ -49,45 +49,68 @@ final class ClusterStorageTests: XCTestCase {
 
     /// A record cut short after the slot's recorded end (a torn write) is dropped
     /// at every possible cut; a cut inside the recorded region is refused.
+    /// With preallocated zeros after the records, the torn write lands on them;
+    /// without, it is appended: both are dropped the same way.
     func testTornTailAtEveryOffset() throws {
+        for preallocation in [0, 1 << 20] {
+            try tornTailAtEveryOffset(preallocation: preallocation)
+        }
+    }
+
+    private func tornTailAtEveryOffset(preallocation: Int) throws {
         let dir = clusterTempDir("torn")
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let s = try FileRaftStorage(directory: dir)
+        let open = { try FileRaftStorage(directory: dir, preallocation: preallocation) }
+        let s = try open()
         try s.save(hardState: HardState(term: 1, vote: 1, commit: 5), entries: clusterEntries(1...10, term: 1))
         s.close()
         let segName = try FileManager.default.contentsOfDirectory(atPath: dir + "/log").first!
         let segPath = dir + "/log/" + segName
-        let synced = try Data(contentsOf: URL(fileURLWithPath: segPath))
+        let synced = [UInt8](try Data(contentsOf: URL(fileURLWithPath: segPath)))
+        let end = raftRecordsEnd(synced)
+        XCTAssertEqual(synced.count, preallocation == 0 ? end : end + preallocation, "zeros written ahead")
+        XCTAssertTrue(synced[end...].allSatisfy { $0 == 0 })
         let state = try Data(contentsOf: URL(fileURLWithPath: dir + "/state"))
         let record = RaftLogFormat.encodeRecord(Entry(term: 1, index: 11, data: Array("the torn one".utf8)))
         for cut in 0..<record.count {
-            try (synced + Data(record[0..<cut])).write(to: URL(fileURLWithPath: segPath))
+            try Data(raftSegment(synced, writing: record[0..<cut])).write(to: URL(fileURLWithPath: segPath))
             try state.write(to: URL(fileURLWithPath: dir + "/state"))
-            let r = try FileRaftStorage(directory: dir)
+            let r = try open()
             XCTAssertEqual(r.lastIndex, 10, "cut at \(cut)")
             XCTAssertEqual(try allEntries(r), clusterEntries(1...10, term: 1), "cut at \(cut)")
             XCTAssertEqual(r.initialState().hardState, HardState(term: 1, vote: 1, commit: 5))
-            if cut > 0 { XCTAssertNotNil(r.recoveryNote) }
+            // A torn write of zeros only (a record's length starts with them) reads as a preallocated tail.
+            if record[0..<cut].contains(where: { $0 != 0 }) {
+                XCTAssertNotNil(r.recoveryNote, "cut at \(cut)")
+            } else {
+                XCTAssertNil(r.recoveryNote, "cut at \(cut)")
+            }
             r.close()
+            let after = [UInt8](try Data(contentsOf: URL(fileURLWithPath: segPath)))
+            XCTAssertEqual(Array(after.prefix(end)), Array(synced.prefix(end)))
+            XCTAssertTrue(after[end...].allSatisfy { $0 == 0 }, "the torn bytes are gone (cut at \(cut))")
         }
         // Written whole, it is kept: it was fsync'ed before the slot caught up.
-        try (synced + Data(record)).write(to: URL(fileURLWithPath: segPath))
+        try Data(raftSegment(synced, writing: record)).write(to: URL(fileURLWithPath: segPath))
         try state.write(to: URL(fileURLWithPath: dir + "/state"))
-        let whole = try FileRaftStorage(directory: dir)
+        let whole = try open()
         XCTAssertEqual(whole.lastIndex, 11)
         XCTAssertNil(whole.recoveryNote)
         whole.close()
-        try synced.write(to: URL(fileURLWithPath: segPath))
         // Corruption inside the acknowledged prefix: refuse with a clear error.
-        var bad = [UInt8](synced)
-        bad[bad.count - 3] ^= 0xFF
+        var bad = synced
+        bad[end - 3] ^= 0xFF
         try Data(bad).write(to: URL(fileURLWithPath: segPath))
-        XCTAssertThrowsError(try FileRaftStorage(directory: dir)) { e in
+        XCTAssertThrowsError(try open()) { e in
             XCTAssertTrue("\(e)".contains("corrupt"), "\(e)")
         }
-        // Missing acknowledged bytes (the last record cut short): refuse too.
-        try Data(synced.prefix(synced.count - 1)).write(to: URL(fileURLWithPath: segPath))
-        XCTAssertThrowsError(try FileRaftStorage(directory: dir))
+        // Missing acknowledged bytes (the last record cut short, or its last byte zeroed): refuse too.
+        try Data(synced.prefix(end - 1)).write(to: URL(fileURLWithPath: segPath))
+        XCTAssertThrowsError(try open())
+        var zeroed = synced
+        zeroed[end - 1] = zeroed[end - 1] == 0 ? 1 : 0
+        try Data(zeroed).write(to: URL(fileURLWithPath: segPath))
+        XCTAssertThrowsError(try open())
     }
 
     func testCompactionAndSnapshot() throws {

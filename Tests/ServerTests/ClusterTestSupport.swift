@@ -21,6 +21,21 @@ func clusterEntries(_ range: ClosedRange<UInt64>, term: UInt64) -> [Entry] {
     range.map { Entry(term: term, index: $0, kind: .normal, data: Array("entry-\($0)-t\(term)".utf8)) }
 }
 
+/// Where a Raft log segment's records end (its preallocated zeros, if any, begin).
+func raftRecordsEnd(_ segment: [UInt8]) -> Int {
+    var pos = RaftLogFormat.segmentHeaderSize
+    while case .record(_, let next) = RaftLogFormat.readRecord(segment, at: pos) { pos = next }
+    return pos
+}
+
+/// `segment` with `bytes` written at its records' end, in place: over the
+/// preallocated zeros, or appended when it has none (where a torn write lands).
+func raftSegment(_ segment: [UInt8], writing bytes: some Collection<UInt8>) -> [UInt8] {
+    let end = raftRecordsEnd(segment)
+    let tail = segment.count > end + bytes.count ? segment[(end + bytes.count)...] : []
+    return Array(segment[..<end]) + bytes + tail
+}
+
 /// Every entry `storage` holds.
 func allEntries(_ storage: FileRaftStorage) throws -> [Entry] {
     try storage.entries(from: storage.firstIndex, to: storage.lastIndex + 1, maxSize: .max)

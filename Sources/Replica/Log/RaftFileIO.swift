@@ -23,12 +23,21 @@ enum RaftFileIO {
 
     static func close(_ fd: Int32) { _ = Foundation.close(fd) }
 
-    static func sync(_ fd: Int32, _ path: String) throws {
+    static func sync(_ fd: Int32, _ path: String, zerosFrom: Int? = nil) throws {
         while fsync(fd) != 0 {
             if errno != EINTR { throw fail("fsync", path) }
         }
         if let injected = Failpoints.afterFsync(path) { throw fail("fsync", path, injected) }
-        FsyncProbe.synced(path)
+        FsyncProbe.synced(path, zerosFrom: zerosFrom)
+    }
+
+    /// `fdatasync`: the data written, and the size only if it changed.
+    static func syncData(_ fd: Int32, _ path: String, zerosFrom: Int? = nil) throws {
+        while fdatasync(fd) != 0 {
+            if errno != EINTR { throw fail("fdatasync", path) }
+        }
+        if let injected = Failpoints.afterFsync(path) { throw fail("fdatasync", path, injected) }
+        FsyncProbe.synced(path, zerosFrom: zerosFrom)
     }
 
     static func syncDirectory(_ dir: String) throws {
