@@ -154,6 +154,9 @@ final class HTTPMessageParser {
 
     private func commitHeader() {
         if !field.isEmpty {
+            // Names are case-insensitive: kept in lower case (as HTTP/2 sends them), so the
+            // lookups and SigV4's canonical headers never lower-case them again.
+            for i in field.indices where field[i] >= UInt8(ascii: "A") && field[i] <= UInt8(ascii: "Z") { field[i] |= 0x20 }
             current.headers.add(String(decoding: field, as: UTF8.self), String(decoding: value, as: UTF8.self))
         }
         field.removeAll(keepingCapacity: true)

@@ -216,11 +216,10 @@ public final class HTTPServerConnection {
     /// Content-Length, Transfer-Encoding and Connection: the server writes these itself.
     static func isFramingField(_ name: String) -> Bool {
         switch name.utf8.count {
-        case 14, 17, 10:
-            let lower = name.lowercased()
-            return lower == "content-length" || lower == "transfer-encoding" || lower == "connection"
-        default:
-            return false
+        case 14: return HTTPHeaders.sameName(name, "content-length")
+        case 17: return HTTPHeaders.sameName(name, "transfer-encoding")
+        case 10: return HTTPHeaders.sameName(name, "connection")
+        default: return false
         }
     }
 

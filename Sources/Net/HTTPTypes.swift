@@ -1,4 +1,5 @@
-/// HTTP header fields in arrival order; names compare case-insensitively.
+/// HTTP header fields in arrival order; names compare case-insensitively
+/// (a parsed message's names are in lower case).
 public struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionaryLiteral {
     public private(set) var entries: [(name: String, value: String)] = []
 
@@ -12,12 +13,11 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionar
 
     /// The first value of `name`.
     public subscript(name: String) -> String? {
-        entries.first { $0.name.lowercased() == name.lowercased() }?.value
+        entries.first { HTTPHeaders.sameName($0.name, name) }?.value
     }
 
     public func values(_ name: String) -> [String] {
-        let n = name.lowercased()
-        return entries.filter { $0.name.lowercased() == n }.map(\.value)
+        entries.filter { HTTPHeaders.sameName($0.name, name) }.map(\.value)
     }
 
     public func contains(_ name: String) -> Bool { self[name] != nil }
@@ -31,8 +31,28 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionar
     }
 
     public mutating func remove(_ name: String) {
-        let n = name.lowercased()
-        entries.removeAll { $0.name.lowercased() == n }
+        entries.removeAll { HTTPHeaders.sameName($0.name, name) }
+    }
+
+    /// Whether two field names are the same, ignoring ASCII case, without
+    /// allocating (field names are ASCII tokens; other text compares lower-cased).
+    public static func sameName(_ a: String, _ b: String) -> Bool {
+        var (a, b) = (a, b)
+        let ascii: Bool? = a.withUTF8 { x in
+            b.withUTF8 { y in
+                var any: UInt8 = 0
+                for p in x { any |= p }
+                for q in y { any |= q }
+                guard any < 0x80 else { return nil }
+                guard x.count == y.count else { return false }
+                for i in 0..<x.count where x[i] != y[i] {
+                    let (p, q) = (x[i] | 0x20, y[i] | 0x20)
+                    guard p == q, p >= UInt8(ascii: "a"), p <= UInt8(ascii: "z") else { return false }
+                }
+                return true
+            }
+        }
+        return ascii ?? (a.lowercased() == b.lowercased())
     }
 
     public var count: Int { entries.count }
