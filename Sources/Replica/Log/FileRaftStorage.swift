@@ -12,10 +12,12 @@ import Raft
 /// with the append that needed the room, so that the appends after it overwrite
 /// blocks the file already has and need only `fdatasync` (no size or block
 /// allocation to record: one device write instead of two, as etcd's WAL). A
-/// segment is cut to its last record when the log moves to the next one. The state file's slot records the hard state and
-/// a synced end of the log; the slot is fsync'ed itself only when the term or
-/// vote changes (before the entries), when the log moves to a new segment, and
-/// on truncation, so its synced end may lag behind the log. On open, every
+/// segment is cut to its last record when the log moves to the next one.
+///
+/// The state file's slot records the hard state and a synced end of the log;
+/// the slot is fsync'ed itself only when the term or vote changes (before the
+/// entries), when the log moves to a new segment, and on truncation, so its
+/// synced end may lag behind the log. On open, every
 /// record up to the recorded end must read back whole, or `open` refuses with an
 /// error naming the file and offset (corruption of acknowledged data). Past it,
 /// records are kept while they read back whole (CRC) and in sequence: they were
