@@ -33,6 +33,22 @@ final class SimDurability {
         records[path] = Record(size: size, bytes: bytes, zerosFrom: zerosFrom.map { min($0, size) })
     }
 
+    /// Whether every byte is zero (memcmp against a zero block: debug builds run the simulator).
+    static func isAllZero(_ data: Data) -> Bool {
+        let zero = [UInt8](repeating: 0, count: 64 << 10)
+        return data.withUnsafeBytes { b in
+            zero.withUnsafeBytes { z in
+                var at = 0
+                while at < b.count {
+                    let n = min(z.count, b.count - at)
+                    if memcmp(b.baseAddress! + at, z.baseAddress!, n) != 0 { return false }
+                    at += n
+                }
+                return true
+            }
+        }
+    }
+
     /// Where the zeros of a file's preallocated tail begin, as last synced (nil: it has none).
     func zerosFrom(_ path: String) -> Int? {
         records[path].flatMap { r in r.zerosFrom.flatMap { $0 < r.size ? $0 : nil } }
@@ -80,7 +96,7 @@ final class SimDurability {
                 if let from = record.zerosFrom, from < min(record.size, current.count) {
                     // Writes into the preallocated tail since the sync are lost too.
                     let tail = current[from..<min(record.size, current.count)]
-                    if tail.contains(where: { $0 != 0 }) {
+                    if !Self.isAllZero(tail) {
                         lastCut.append("\(relative): \(tail.count) bytes from \(from) back to zeros")
                         lost += tail.count
                         SimDisk.overwrite(path, at: from, with: [UInt8](repeating: 0, count: tail.count))

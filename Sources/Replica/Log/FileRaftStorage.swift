@@ -244,8 +244,8 @@ public final class FileRaftStorage: RaftLogStore, @unchecked Sendable {
         }
         // Past the zeros: write the next ones with the records (up to the segment's size), and fsync both.
         let grown = max(pos, min(pos + preallocation, segmentSize))
-        buf.append(contentsOf: repeatElement(0, count: grown - pos))
         try RaftFileIO.pwriteAll(currentFD, buf, at: currentSize, path)
+        try RaftFileIO.pwriteZeros(currentFD, count: grown - pos, at: pos, path)
         currentSize = pos
         zeroedEnd = grown
         try RaftFileIO.sync(currentFD, path, zerosFrom: pos)
@@ -414,7 +414,7 @@ public final class FileRaftStorage: RaftLogStore, @unchecked Sendable {
                 limit = pos
             }
             var zeroedEnd = limit
-            if id == slot.syncedSegment, bytes.count > limit, bytes[limit...].allSatisfy({ $0 == 0 }) {
+            if id == slot.syncedSegment, bytes.count > limit, RaftFileIO.isAllZero(bytes[limit...]) {
                 zeroedEnd = bytes.count  // the preallocated tail
             } else if bytes.count > limit {
                 recoveryNote = "dropped \(bytes.count - limit) unsynced bytes at the end of \(path)"
