@@ -1,5 +1,6 @@
 import Foundation
 import Ledger
+import Replica
 
 /// What a power cut keeps: for each file the storage code fsynced (or renamed
 /// into place after an fsync), its size (and, for small files written in
@@ -31,22 +32,6 @@ final class SimDurability {
         let size = Int(st.st_size)
         let bytes = size <= Self.wholeFileLimit ? FileManager.default.contents(atPath: path).map { [UInt8]($0) } : nil
         records[path] = Record(size: size, bytes: bytes, zerosFrom: zerosFrom.map { min($0, size) })
-    }
-
-    /// Whether every byte is zero (memcmp against a zero block: debug builds run the simulator).
-    static func isAllZero(_ data: Data) -> Bool {
-        let zero = [UInt8](repeating: 0, count: 64 << 10)
-        return data.withUnsafeBytes { b in
-            zero.withUnsafeBytes { z in
-                var at = 0
-                while at < b.count {
-                    let n = min(z.count, b.count - at)
-                    if memcmp(b.baseAddress! + at, z.baseAddress!, n) != 0 { return false }
-                    at += n
-                }
-                return true
-            }
-        }
     }
 
     /// Where the zeros of a file's preallocated tail begin, as last synced (nil: it has none).
@@ -96,7 +81,7 @@ final class SimDurability {
                 if let from = record.zerosFrom, from < min(record.size, current.count) {
                     // Writes into the preallocated tail since the sync are lost too.
                     let tail = current[from..<min(record.size, current.count)]
-                    if !Self.isAllZero(tail) {
+                    if !tail.withUnsafeBytes(ZeroBlock.isAllZero) {
                         lastCut.append("\(relative): \(tail.count) bytes from \(from) back to zeros")
                         lost += tail.count
                         SimDisk.overwrite(path, at: from, with: [UInt8](repeating: 0, count: tail.count))

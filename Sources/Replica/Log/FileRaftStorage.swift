@@ -414,7 +414,7 @@ public final class FileRaftStorage: RaftLogStore, @unchecked Sendable {
                 limit = pos
             }
             var zeroedEnd = limit
-            if id == slot.syncedSegment, bytes.count > limit, RaftFileIO.isAllZero(bytes[limit...]) {
+            if id == slot.syncedSegment, bytes.count > limit, bytes[limit...].withUnsafeBytes(ZeroBlock.isAllZero) {
                 zeroedEnd = bytes.count  // the preallocated tail
             } else if bytes.count > limit {
                 recoveryNote = "dropped \(bytes.count - limit) unsynced bytes at the end of \(path)"

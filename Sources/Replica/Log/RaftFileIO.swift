@@ -66,34 +66,18 @@ enum RaftFileIO {
         }
     }
 
-    /// 64 KiB of zeros: the source of a segment's preallocated tail, and what a tail is compared with.
-    static let zeros = [UInt8](repeating: 0, count: 64 << 10)
-
     /// Writes `count` zeros at `offset`.
     static func pwriteZeros(_ fd: Int32, count: Int, at offset: Int, _ path: String) throws {
         var done = 0
         while done < count {
-            let n = zeros.withUnsafeBytes { pwrite(fd, $0.baseAddress!, min($0.count, count - done), off_t(offset + done)) }
+            let n = ZeroBlock.bytes.withUnsafeBytes {
+                pwrite(fd, $0.baseAddress!, min($0.count, count - done), off_t(offset + done))
+            }
             if n < 0 {
                 if errno == EINTR { continue }
                 throw fail("pwrite", path)
             }
             done += n
-        }
-    }
-
-    /// Whether every byte of `bytes` is zero (compared a block at a time).
-    static func isAllZero(_ bytes: ArraySlice<UInt8>) -> Bool {
-        bytes.withUnsafeBytes { b in
-            zeros.withUnsafeBytes { z in
-                var at = 0
-                while at < b.count {
-                    let n = min(z.count, b.count - at)
-                    if memcmp(b.baseAddress! + at, z.baseAddress!, n) != 0 { return false }
-                    at += n
-                }
-                return true
-            }
         }
     }
 
