@@ -11,16 +11,9 @@ import XCTest
 /// tells which path the commit index took.
 final class CommitIndexWriteTests: XCTestCase {
     func testTheNextProposalDoesNotWaitForTheCommitIndexWrite() throws {
-        let world = SimWorld(seed: 5)
-        let network = SimNetwork(world: world)
-        let machine = RecordingMachine()
         let store = SimLogStore(voters: [1])
-        let driver = try RaftDriver(configuration: ReplicaConfiguration(nodeName: "n1", nodeID: 1, voters: [1]),
-                                    loop: SimLoop(world: world, alive: { true }, diskLatency: { 0.05 }),
-                                    link: SimLink(id: 1, network: network, alive: { true }),
-                                    storage: store, stateMachine: machine)
-        try driver.start()
-        world.run(until: 5)
+        let leader = try SingleMemberLeader(seed: 5, store: store, machine: RecordingMachine(), diskLatency: 0.05)
+        let (world, driver) = (leader.world, leader.driver)
         XCTAssertEqual(driver.status.role, .leader)
         let proposed = world.now
         var firstAt: Double?

@@ -46,15 +46,8 @@ final class FollowerWritesOnLoopTests: XCTestCase {
     /// A single-member leader still writes on the pool: its proposal commits
     /// only after the disk latency.
     func testALeaderWritesOnThePool() throws {
-        let world = SimWorld(seed: 3)
-        let network = SimNetwork(world: world)
-        let machine = RecordingMachine()
-        let driver = try RaftDriver(configuration: ReplicaConfiguration(nodeName: "n1", nodeID: 1, voters: [1]),
-                                    loop: SimLoop(world: world, alive: { true }, diskLatency: { 0.05 }),
-                                    link: SimLink(id: 1, network: network, alive: { true }),
-                                    storage: SimLogStore(voters: [1]), stateMachine: machine)
-        try driver.start()
-        world.run(until: 5)
+        let leader = try SingleMemberLeader(seed: 3, machine: RecordingMachine(), diskLatency: 0.05)
+        let (world, driver) = (leader.world, leader.driver)
         XCTAssertEqual(driver.status.role, .leader)
         let proposed = world.now
         var committedAt: Double?

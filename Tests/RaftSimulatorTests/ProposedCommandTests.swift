@@ -9,15 +9,9 @@ import XCTest
 /// not propose in their own term, and every follower's entries, are decoded.
 final class ProposedCommandTests: XCTestCase {
     func testTheLeaderAppliesWhatItProposedWithTheDecodedValue() throws {
-        let world = SimWorld(seed: 5)
-        let network = SimNetwork(world: world)
         let machine = RecordingMachine()
-        let driver = try RaftDriver(configuration: ReplicaConfiguration(nodeName: "n1", nodeID: 1, voters: [1]),
-                                    loop: SimLoop(world: world, alive: { true }, diskLatency: { 0.001 }),
-                                    link: SimLink(id: 1, network: network, alive: { true }),
-                                    storage: SimLogStore(voters: [1]), stateMachine: machine)
-        try driver.start()
-        world.run(until: 5)
+        let leader = try SingleMemberLeader(seed: 5, machine: machine, diskLatency: 0.001)
+        let (world, driver) = (leader.world, leader.driver)
         XCTAssertEqual(driver.status.role, .leader)
         var results: [Bool] = []
         driver.propose([1], decoded: "one") { results.append((try? $0.get()) != nil) }

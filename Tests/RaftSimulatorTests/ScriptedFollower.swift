@@ -47,3 +47,22 @@ struct ScriptedFollower {
         leader = SimLink(id: 1, network: network, alive: { true })
     }
 }
+
+/// Node 1 alone in [1] on the real `RaftDriver` in virtual time, every log
+/// write taking `diskLatency` seconds; started, and run for 5 s (it elects itself).
+struct SingleMemberLeader {
+    let world: SimWorld
+    let driver: RaftDriver
+
+    init(seed: UInt64, store: SimLogStore = SimLogStore(voters: [1]), machine: RecordingMachine,
+         diskLatency: Double) throws {
+        world = SimWorld(seed: seed)
+        let network = SimNetwork(world: world)
+        driver = try RaftDriver(configuration: ReplicaConfiguration(nodeName: "n1", nodeID: 1, voters: [1]),
+                                loop: SimLoop(world: world, alive: { true }, diskLatency: { diskLatency }),
+                                link: SimLink(id: 1, network: network, alive: { true }),
+                                storage: store, stateMachine: machine)
+        try driver.start()
+        world.run(until: 5)
+    }
+}

@@ -53,31 +53,30 @@ enum RaftFileIO {
     }
 
     static func pwriteAll(_ fd: Int32, _ bytes: [UInt8], at offset: Int, _ path: String) throws {
-        try bytes.withUnsafeBytes { buf in
-            var done = 0
-            while done < buf.count {
-                let n = pwrite(fd, buf.baseAddress! + done, buf.count - done, off_t(offset + done))
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw fail("pwrite", path)
-                }
-                done += n
-            }
-        }
+        try bytes.withUnsafeBytes { try pwriteAll(fd, $0, at: offset, path) }
     }
 
-    /// Writes `count` zeros at `offset`.
-    static func pwriteZeros(_ fd: Int32, count: Int, at offset: Int, _ path: String) throws {
+    static func pwriteAll(_ fd: Int32, _ buf: UnsafeRawBufferPointer, at offset: Int, _ path: String) throws {
         var done = 0
-        while done < count {
-            let n = ZeroBlock.bytes.withUnsafeBytes {
-                pwrite(fd, $0.baseAddress!, min($0.count, count - done), off_t(offset + done))
-            }
+        while done < buf.count {
+            let n = pwrite(fd, buf.baseAddress! + done, buf.count - done, off_t(offset + done))
             if n < 0 {
                 if errno == EINTR { continue }
                 throw fail("pwrite", path)
             }
             done += n
+        }
+    }
+
+    /// Writes `count` zeros at `offset`, a `ZeroBlock` at a time.
+    static func pwriteZeros(_ fd: Int32, count: Int, at offset: Int, _ path: String) throws {
+        try ZeroBlock.bytes.withUnsafeBytes { zeros in
+            var done = 0
+            while done < count {
+                let n = min(zeros.count, count - done)
+                try pwriteAll(fd, UnsafeRawBufferPointer(rebasing: zeros[..<n]), at: offset + done, path)
+                done += n
+            }
         }
     }
 
