@@ -58,6 +58,10 @@ struct BenchLoad: ParsableCommand {
     @Option(help: "Also write the results as JSON to this file.")
     var json: String?
 
+    @Option(name: .customLong("server-pid"),
+            help: "A server process (repeatable) whose CPU time to count: each run then reports CPU microseconds per transaction for the servers and for this load generator (Linux /proc).")
+    var serverPIDs: [Int32] = []
+
     func validate() throws {
         guard BenchWorkload(rawValue: workload) != nil else { throw ValidationError("--workload must be insert or select") }
         guard target == "qldb" || target == "etcd" else { throw ValidationError("--target must be qldb or etcd") }
@@ -115,6 +119,10 @@ struct BenchLoad: ParsableCommand {
             let anomalies = r.anomalies.isEmpty ? "" : "  anomalies: " + r.anomalies.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")
             print(String(format: "  run %d: %8.0f tx/s  p50 %7.3f ms  p90 %7.3f ms  p99 %7.3f ms  max %7.2f ms  (%d committed)",
                          run, r.tps, r.p50ms, r.p90ms, r.p99ms, r.maxms, r.committed) + errs + anomalies)
+            if let client = r.clientCPUMicrosPerTx {
+                let servers = r.serverCPUMicrosPerTx.map { String(format: "servers %.0f µs, ", $0) } ?? ""
+                print("         CPU per transaction: " + servers + String(format: "load generator %.0f µs", client))
+            }
             if !r.requestMeanMs.isEmpty {
                 print("         request to response, mean: " + r.requestMeanMs.sorted { $0.key < $1.key }
                     .map { String(format: "%@ %.3f ms", $0.key, $0.value) }.joined(separator: ", "))
@@ -139,6 +147,7 @@ struct BenchLoad: ParsableCommand {
         let windowStart = start + UInt64(warmup * 1e9)
         let windowEnd = windowStart + UInt64(duration * 1e9)
         let stats = eventLoops.map { _ in LoopStats(windowStart: windowStart, windowEnd: windowEnd) }
+        let cpu = CPUWindow(servers: serverPIDs, windowStart: windowStart, windowEnd: windowEnd)
         let done = DispatchSemaphore(value: 0)
         var all: [BenchClientBase] = []
         for i in 0..<clients {
@@ -166,6 +175,8 @@ struct BenchLoad: ParsableCommand {
         }
         // Read the stats on the loops' threads' side of a barrier.
         for l in eventLoops { try l.submit { () } }
-        return RunResult(stats, seconds: duration)
+        var result = RunResult(stats, seconds: duration)
+        (result.serverCPUMicrosPerTx, result.clientCPUMicrosPerTx) = cpu.perTransaction(committed: result.committed)
+        return result
     }
 }

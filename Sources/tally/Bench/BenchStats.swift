@@ -64,6 +64,10 @@ struct RunResult: Codable {
     var warmupCommitted: Int
     /// Mean milliseconds from request to response, per request kind.
     var requestMeanMs: [String: Double]
+    /// CPU microseconds per committed transaction in the window: the
+    /// `--server-pid` processes together, and the load generator.
+    var serverCPUMicrosPerTx: Double?
+    var clientCPUMicrosPerTx: Double?
 
     init(_ stats: [LoopStats], seconds: Double) {
         var all: [UInt64] = []
