@@ -21,7 +21,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
     ],
     targets: [
-        // System libraries from Debian: libuv1-dev, libssl-dev, libhttp-parser-dev, liblmdb-dev.
+        // System libraries from Debian: libuv1-dev, libssl-dev, libhttp-parser-dev, liblmdb-dev
+        // (and libjemalloc-dev, linked by the tally executable).
         .systemLibrary(name: "CLibUV", pkgConfig: "libuv", providers: [.apt(["libuv1-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CHTTPParser", providers: [.apt(["libhttp-parser-dev"])]),
@@ -73,7 +74,9 @@ let package = Package(
             "Ion", "PartiQL", "Ledger", "Net", "QLDBWire", "Replica", "Server", "CHeapStats",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
-        ], swiftSettings: [.swiftLanguageMode(.v5)]),
+        ], swiftSettings: [.swiftLanguageMode(.v5)],
+        // jemalloc (Debian's libjemalloc-dev) in place of glibc's malloc: Docs/performance.md, "Stop 26".
+        linkerSettings: [.linkedLibrary("jemalloc", .when(platforms: [.linux]))]),
         // Fuzz targets (Docs/reliability.md, "Fuzzing"): scripts/fuzz builds tally-fuzz with libFuzzer;
         // a plain build makes it a replay tool and FuzzTargetsTests runs the seed corpora.
         .target(name: "FuzzTargets", dependencies: ["Ion", "PartiQL", "Ledger", "Net", "QLDBWire"],
