@@ -78,7 +78,8 @@ def read_env_file(path, timeout=15.0):
 @contextlib.contextmanager
 def running_node(tally_bin, work, config):
     """A real single node in `work`: `config` is the TOML after [listen] (auth, tls, session …), relative to
-    `work`. Yields (client port, metrics port) once both listen; the node logs to work/node.log."""
+    `work`. Yields (client port, metrics port) once both listen; the node logs to work/node.log and
+    its pid is in work/node.pid."""
     client, peer, metrics = free_port(), free_port(), free_port()
     (work / "node.toml").write_text(f"""
 node_id = "node1"
@@ -91,6 +92,7 @@ metrics = "127.0.0.1:{metrics}"
     log = open(work / "node.log", "w")
     proc = subprocess.Popen([tally_bin, "node", "--config", str(work / "node.toml"), "--env-file", str(work / "env")],
                             stdout=log, stderr=subprocess.STDOUT)
+    (work / "node.pid").write_text(str(proc.pid))
     try:
         wait_for_port(client, proc)
         wait_for_port(metrics, proc)

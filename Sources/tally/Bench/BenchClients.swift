@@ -1,6 +1,7 @@
 import Foundation
 import Ion
 import Net
+import QLDBWire
 
 enum BenchWorkload: String, CaseIterable {
     case insert, select
@@ -84,7 +85,7 @@ class BenchClientBase {
     }
 
     enum Reply {
-        case ok([String: Any])
+        case ok(JSONValue)
         /// A service error: its `__type` (or `HTTP <status>`) and message.
         case service(String, String)
         /// The connection failed; it is gone.
@@ -101,15 +102,15 @@ class BenchClientBase {
             case .failure(let e):
                 completion(.network("net:\(e.kind.rawValue)"))
             case .success(let response):
-                let json = (try? JSONSerialization.jsonObject(with: Data(response.bodyBytes))) as? [String: Any]
-                if response.status == 200, let json {
+                let json = try? JSONValue.parse(response.bodyBytes)
+                if response.status == 200, let json, case .object = json {
                     completion(.ok(json))
                 } else {
-                    var type = json?["__type"] as? String ?? response.headers["x-amzn-ErrorType"] ?? "HTTP \(response.status)"
+                    var type = json?["__type"]?.stringValue ?? response.headers["x-amzn-ErrorType"] ?? "HTTP \(response.status)"
                     if let hash = type.lastIndex(of: "#") { type = String(type[type.index(after: hash)...]) }
                     if let colon = type.firstIndex(of: ":") { type = String(type[..<colon]) }
-                    let message = json?["Message"] as? String ?? json?["message"] as? String
-                        ?? json?["error"] as? String ?? response.bodyText
+                    let message = json?["Message"]?.stringValue ?? json?["message"]?.stringValue
+                        ?? json?["error"]?.stringValue ?? response.bodyText
                     completion(.service(type, message))
                 }
             }
@@ -160,7 +161,7 @@ final class QLDBLoadClient: BenchClientBase {
         command("\"StartSession\":{\"LedgerName\":\"\(ctx.ledger)\"}") { [self] reply in
             switch reply {
             case .ok(let json):
-                guard let t = (json["StartSession"] as? [String: Any])?["SessionToken"] as? String else {
+                guard let t = json["StartSession"]?["SessionToken"]?.stringValue else {
                     ctx.stats.error("bad-response:StartSession")
                     return finish()
                 }
@@ -184,7 +185,7 @@ final class QLDBLoadClient: BenchClientBase {
         command("\"StartTransaction\":{}") { [self] reply in
             switch reply {
             case .ok(let json):
-                guard let id = (json["StartTransaction"] as? [String: Any])?["TransactionId"] as? String else {
+                guard let id = json["StartTransaction"]?["TransactionId"]?.stringValue else {
                     ctx.stats.error("bad-response:StartTransaction")
                     return nextTransaction()
                 }
@@ -220,7 +221,7 @@ final class QLDBLoadClient: BenchClientBase {
             switch reply {
             case .ok(let json):
                 if ctx.workload == .select {
-                    let values = ((json["ExecuteStatement"] as? [String: Any])?["FirstPage"] as? [String: Any])?["Values"] as? [Any]
+                    let values = json["ExecuteStatement"]?["FirstPage"]?["Values"]?.arrayValue
                     if values?.count != 1 { ctx.stats.anomaly("select-rows-\(values?.count ?? -1)") }
                 }
                 commit()
@@ -236,7 +237,7 @@ final class QLDBLoadClient: BenchClientBase {
         command("\"CommitTransaction\":{\"TransactionId\":\"\(txID)\",\"CommitDigest\":\"\(b64)\"}") { [self] reply in
             switch reply {
             case .ok(let json):
-                let echoed = (json["CommitTransaction"] as? [String: Any])?["CommitDigest"] as? String
+                let echoed = json["CommitTransaction"]?["CommitDigest"]?.stringValue
                 if echoed != b64 {
                     ctx.stats.error("client:digest-echo-mismatch")
                 } else {
@@ -324,8 +325,8 @@ final class EtcdLoadClient: BenchClientBase {
         send(target: target, headers: headers, body: body) { [self] reply in
             switch reply {
             case .ok(let json):
-                if ctx.workload == .select, (json["kvs"] as? [Any])?.count != 1 {
-                    ctx.stats.anomaly("range-rows-\((json["kvs"] as? [Any])?.count ?? 0)")
+                if ctx.workload == .select, json["kvs"]?.arrayValue?.count != 1 {
+                    ctx.stats.anomaly("range-rows-\(json["kvs"]?.arrayValue?.count ?? 0)")
                 }
                 ctx.stats.committed(started: opStart, finished: benchNow())
                 next()
