@@ -22,7 +22,7 @@ let package = Package(
     ],
     targets: [
         // System libraries from Debian: libuv1-dev, libssl-dev, libhttp-parser-dev, liblmdb-dev
-        // (and libjemalloc-dev, linked by the tally executable).
+        // (and libgoogle-perftools-dev: the tally executable links its tcmalloc).
         .systemLibrary(name: "CLibUV", pkgConfig: "libuv", providers: [.apt(["libuv1-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CHTTPParser", providers: [.apt(["libhttp-parser-dev"])]),
@@ -75,8 +75,8 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: [.swiftLanguageMode(.v5)],
-        // jemalloc (Debian's libjemalloc-dev) in place of glibc's malloc: Docs/performance.md, "Stop 26".
-        linkerSettings: [.linkedLibrary("jemalloc", .when(platforms: [.linux]))]),
+        // tcmalloc (gperftools; Debian libgoogle-perftools-dev) in place of glibc's malloc: Docs/performance.md, "Stop 26".
+        linkerSettings: [.linkedLibrary("tcmalloc_minimal", .when(platforms: [.linux]))]),
         // Fuzz targets (Docs/reliability.md, "Fuzzing"): scripts/fuzz builds tally-fuzz with libFuzzer;
         // a plain build makes it a replay tool and FuzzTargetsTests runs the seed corpora.
         .target(name: "FuzzTargets", dependencies: ["Ion", "PartiQL", "Ledger", "Net", "QLDBWire"],
