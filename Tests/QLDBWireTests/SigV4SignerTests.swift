@@ -32,4 +32,31 @@ final class SigV4SignerTests: XCTestCase {
             XCTAssertEqual(($0 as? ServiceError)?.code, "InvalidSignatureException")
         }
     }
+
+    /// botocore 1.35.99's `SigV4Auth` signed the same requests (same keys, time and
+    /// headers; service `qldb`): the Authorization must match it byte for byte, from a
+    /// fresh signer and again from one that has already signed (its cached key and date).
+    func testTheAuthorizationIsBotocoresByteForByte() {
+        let cases = [
+            ("/ledgers/a%20b/tags?tagKeys=x&tagKeys=y", #"{"Tags":{}}"#, "application/x-amz-json-1.1",
+             "f4a78b68b4d91bf3dc69161ef72891de9993d39bd4a39ca13349aa8d25f5cd12"),
+            ("/", #"{"StartTransaction":{}}"#, AWSContentType.json10,
+             "c6694538089960f3e01da2ccd75e84c0c10c649fa2f728ae3990510415ffea05"),
+        ]
+        let reused = SigV4Signer(accessKeyID: "AK", secretAccessKey: "SK", sessionToken: "TOK", region: "eu-north-1")
+        for _ in 0..<2 {
+            for (target, body, type, signature) in cases {
+                var headers: [(name: String, value: String)] = [(name: "Content-Type", value: type),
+                                                                (name: "X-AMZ-DATE", value: "stale")]
+                reused.sign(method: "POST", target: target, host: "localhost:8443", headers: &headers,
+                            body: Array(body.utf8), now: now)
+                XCTAssertEqual(headers.map(\.name), ["Content-Type", "Host", "X-Amz-Date", "X-Amz-Security-Token",
+                                                     "Authorization"])
+                XCTAssertEqual(headers[2].value, "20240501T123045Z")
+                XCTAssertEqual(headers.last?.value,
+                               "AWS4-HMAC-SHA256 Credential=AK/20240501/eu-north-1/qldb/aws4_request, "
+                               + "SignedHeaders=content-type;host;x-amz-date;x-amz-security-token, Signature=\(signature)")
+            }
+        }
+    }
 }
