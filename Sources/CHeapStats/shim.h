@@ -1,5 +1,9 @@
 #ifndef TALLY_CHEAPSTATS_SHIM_H
 #define TALLY_CHEAPSTATS_SHIM_H
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <dlfcn.h>
 #include <stddef.h>
 #if defined(__GLIBC__) || defined(__linux__)
 #include <malloc.h>
@@ -24,5 +28,11 @@ static inline int tally_keep_freed_heap(void) {
 #else
     return 0;
 #endif
+}
+
+// 1 when malloc is gperftools' tcmalloc (the tally executable links it), which
+// keeps freed memory in its page heap and ignores glibc's `mallopt` settings.
+static inline int tally_malloc_is_tcmalloc(void) {
+    return dlsym(RTLD_DEFAULT, "tc_version") != NULL;
 }
 #endif

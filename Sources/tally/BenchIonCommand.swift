@@ -31,9 +31,10 @@ struct BenchIon: ParsableCommand {
     var writeText: String?
 
     @Option(help: """
-        warm: freed memory stays in the process (glibc M_TRIM_THRESHOLD 1 GiB, M_MMAP_THRESHOLD 32 MiB), so each \
-        run measures the codec, not the kernel faulting in again what the previous run's values gave back (how \
-        much glibc gives back depends on its fragmentation); default: glibc's own settings.
+        With glibc's malloc: warm keeps freed memory in the process (M_TRIM_THRESHOLD 1 GiB, M_MMAP_THRESHOLD \
+        32 MiB), so each run measures the codec, not the kernel faulting in again what the previous run's values \
+        gave back (how much glibc gives back depends on its fragmentation); default: glibc's own settings. The \
+        tally executable links tcmalloc, which keeps freed memory in its page heap whatever this says.
         """)
     var heap: Heap = .warm
 
@@ -45,7 +46,8 @@ struct BenchIon: ParsableCommand {
     var writeSample: String?
 
     func run() throws {
-        let warm = heap == .warm && tally_keep_freed_heap() != 0
+        let tcmalloc = tally_malloc_is_tcmalloc() != 0
+        let warm = heap == .warm && !tcmalloc && tally_keep_freed_heap() != 0
         var generator = LedgerDocumentGenerator(seed: 42)
         var documents = (0..<2000).map { _ in generator.next() }
         let perDocument = max(1, Ion.writeBinary(documents).count / documents.count)
@@ -59,7 +61,7 @@ struct BenchIon: ParsableCommand {
             try Data(sample).write(to: URL(fileURLWithPath: path))
         }
         print("documents: \(documents.count), binary \(mb(binary.count)) MB, text \(mb(text.count)) MB, runs: \(runs), "
-              + "heap: \(warm ? "warm (freed memory kept)" : "glibc's default")")
+              + "heap: \(tcmalloc ? "tcmalloc's (freed memory kept in its page heap)" : warm ? "warm (freed memory kept)" : "glibc's default")")
 
         // Decoders build the values; freeing them afterwards is the consumer's
         // cost and stays outside the timed region.
