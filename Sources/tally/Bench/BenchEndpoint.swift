@@ -21,6 +21,9 @@ struct BenchEndpoint {
     var tls: Bool
     var host: String
     var port: Int
+    /// The `Host` header value (and SigV4's `host`), port included as botocore does for
+    /// non-default ports. Made once: every request sends it.
+    let hostHeader: String
 
     init(_ text: String) throws {
         var rest = Substring(text)
@@ -33,11 +36,7 @@ struct BenchEndpoint {
         }
         host = address.host
         port = address.port
-    }
-
-    /// The `Host` header value (and SigV4's `host`), port included as botocore does for non-default ports.
-    var hostHeader: String {
-        let h = host.contains(":") ? "[\(host)]" : host
-        return (tls && port == 443) || (!tls && port == 80) ? h : "\(h):\(port)"
+        let h = host.utf8.contains(UInt8(ascii: ":")) ? "[\(host)]" : host
+        hostHeader = (tls && port == 443) || (!tls && port == 80) ? h : "\(h):\(port)"
     }
 }
