@@ -91,6 +91,8 @@ final class ReadBatchingTests: XCTestCase {
         XCTAssertEqual(outcomes.results.count, 64)
         XCTAssertTrue((0..<64).allSatisfy(outcomes.succeeded))
         XCTAssertEqual(h.distinctContexts, 1, "64 reads, one read-index round")
+        XCTAssertEqual(h.driver.status.readIndexRounds, 1, "the status counts the round")
+        XCTAssertEqual(h.driver.status.linearizableReads, 64)
         h.driver.stop()
     }
 
@@ -115,6 +117,8 @@ final class ReadBatchingTests: XCTestCase {
         h.world.run(until: h.world.now + 0.01)
         XCTAssertTrue(outcomes.succeeded(1) && outcomes.succeeded(2))
         XCTAssertEqual(h.distinctContexts, 2, "reads 1 and 2 shared round 2")
+        XCTAssertEqual(h.driver.status.readIndexRounds, 2)
+        XCTAssertEqual(h.driver.status.linearizableReads, 3)
         h.driver.stop()
     }
 

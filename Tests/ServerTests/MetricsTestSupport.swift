@@ -13,7 +13,8 @@ final class FakeMetricsNode: MetricsSource, NodeStatusSource, @unchecked Sendabl
     init(ledgerCount: Int, nodeID: UInt64 = 1) {
         replication = ReplicationStatus(nodeID: nodeID, role: .leader, term: 7, leaderID: nodeID,
                                         commitIndex: 1234, appliedIndex: 1230,
-                                        peerLag: [2: 5, 3: 0], leaderChanges: 3, pendingProposals: 2)
+                                        peerLag: [2: 5, 3: 0], leaderChanges: 3, pendingProposals: 2,
+                                        readIndexRounds: 40, linearizableReads: 100)
         ledgers = (0..<ledgerCount).map { i in
             LedgerMetricsSnapshot(name: FakeMetricsNode.ledgerName(i), journalBytes: UInt64(1000 * (i + 1)),
                                   indexedBytes: UInt64(500 * (i + 1)), blocks: UInt64(i + 10))

@@ -27,6 +27,8 @@ final class MetricsTests: XCTestCase {
         ("tally_raft_commit_index", "gauge"),
         ("tally_raft_applied_index", "gauge"),
         ("tally_raft_leader_changes_total", "counter"),
+        ("tally_raft_read_index_rounds_total", "counter"),
+        ("tally_raft_linearizable_reads_total", "counter"),
         ("tally_raft_peer_lag_entries", "gauge"),
         ("tally_raft_proposals_pending", "gauge"),
         ("tally_http_node_loop_connections", "gauge"),
@@ -117,6 +119,8 @@ final class MetricsTests: XCTestCase {
         XCTAssertEqual(value("tally_raft_applied_index", [:]), 1230)
         XCTAssertEqual(value("tally_raft_leader_changes_total", [:]), 3)
         XCTAssertEqual(value("tally_raft_proposals_pending", [:]), 2)
+        XCTAssertEqual(value("tally_raft_read_index_rounds_total", [:]), 40)
+        XCTAssertEqual(value("tally_raft_linearizable_reads_total", [:]), 100)
         XCTAssertEqual(value("tally_http_node_loop_connections", [:]), 1)
         XCTAssertEqual(value("tally_raft_peer_lag_entries", ["peer": "2"]), 5)
         XCTAssertEqual(value("tally_raft_peer_lag_entries", ["peer": "3"]), 0)

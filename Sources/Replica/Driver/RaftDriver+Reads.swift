@@ -28,6 +28,7 @@ extension RaftDriver {
         guard isRunning else { return completion(.failure(stoppedError)) }
         guard node.role == .leader else { return completion(.failure(.notLeader(leaderID: knownLeader))) }
         waitingReads.append(completion)
+        linearizableReads += 1
         // On the loop's next turn, so reads asked in the same turn share a round.
         guard !readRoundScheduled else { return }
         readRoundScheduled = true

@@ -39,7 +39,10 @@ public final class RaftDriver: Replicator {
     var reads: [[UInt8]: ReadRound] = [:]
     /// Reads that arrived while a round was unconfirmed: they go in the next one.
     var waitingReads: [ReadDone] = []
+    /// The last read-index round's id: the rounds started so far.
     var nextReadID: UInt64 = 0
+    /// Reads that joined a round (`confirmLeadership` as leader).
+    var linearizableReads: UInt64 = 0
     var lastReadRoundStart: Double = 0
     var newestReadContext: [UInt8]?
     var readRoundScheduled = false
@@ -232,7 +235,8 @@ public final class RaftDriver: Replicator {
         return ReplicationStatus(nodeID: selfID, role: role, term: st.hardState.term,
                                  leaderID: st.softState.leader == noNode ? nil : st.softState.leader,
                                  commitIndex: st.hardState.commit, appliedIndex: smApplied, peerLag: lag,
-                                 leaderChanges: leaderChanges, pendingProposals: proposals.count + queued.count)
+                                 leaderChanges: leaderChanges, pendingProposals: proposals.count + queued.count,
+                                 readIndexRounds: nextReadID, linearizableReads: linearizableReads)
     }
 
     /// Why the driver halted on a storage failure (it then serves nothing); nil otherwise.

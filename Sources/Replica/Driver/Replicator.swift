@@ -130,9 +130,14 @@ public struct ReplicationStatus: Sendable, Equatable {
     public var peerLag: [UInt64: UInt64]
     public var leaderChanges: UInt64
     public var pendingProposals: Int
+    /// Read-index rounds this node started as leader, and the linearizable reads
+    /// (`confirmLeadership` calls) that joined them: reads ÷ rounds is the batching.
+    public var readIndexRounds: UInt64
+    public var linearizableReads: UInt64
 
     public init(nodeID: UInt64, role: Role, term: UInt64, leaderID: UInt64?, commitIndex: UInt64, appliedIndex: UInt64,
-                peerLag: [UInt64: UInt64] = [:], leaderChanges: UInt64 = 0, pendingProposals: Int = 0) {
+                peerLag: [UInt64: UInt64] = [:], leaderChanges: UInt64 = 0, pendingProposals: Int = 0,
+                readIndexRounds: UInt64 = 0, linearizableReads: UInt64 = 0) {
         self.nodeID = nodeID
         self.role = role
         self.term = term
@@ -142,5 +147,7 @@ public struct ReplicationStatus: Sendable, Equatable {
         self.peerLag = peerLag
         self.leaderChanges = leaderChanges
         self.pendingProposals = pendingProposals
+        self.readIndexRounds = readIndexRounds
+        self.linearizableReads = linearizableReads
     }
 }

@@ -41,6 +41,10 @@ enum TallyMetricNames {
     static let raftCommitIndex = d("tally_raft_commit_index", "Highest Raft log index known to be committed.")
     static let raftAppliedIndex = d("tally_raft_applied_index", "Highest Raft log index applied to the ledgers.")
     static let raftLeaderChanges = d("tally_raft_leader_changes_total", "Leader changes this node has seen.")
+    static let raftReadIndexRounds = d("tally_raft_read_index_rounds_total",
+        "Read-index rounds (one heartbeat round confirming leadership) this node started as leader.")
+    static let raftLinearizableReads = d("tally_raft_linearizable_reads_total",
+        "Linearizable reads (read-only commits) that waited for a read-index round on this node; per round: the batching.")
     static let raftPeerLag = d("tally_raft_peer_lag_entries",
         "Leader only: log entries each peer is behind the leader.")
     static let raftProposalsPending = d("tally_raft_proposals_pending",

@@ -144,6 +144,8 @@ public final class TallyMetrics: @unchecked Sendable {
         c.appliedIndex.set(to: Double(r.appliedIndex))
         c.proposalsPending.set(to: Double(r.pendingProposals))
         c.leaderChanges.update(r.leaderChanges)
+        c.readIndexRounds.update(r.readIndexRounds)
+        c.linearizableReads.update(r.linearizableReads)
         c.nodeLoopConnections.set(to: Double(snap.nodeLoopClientConnections))
 
         // Peer lag: exactly the peers in the status (empty unless leader).
@@ -177,7 +179,7 @@ public final class TallyMetrics: @unchecked Sendable {
 /// without a source does not claim term 0 / not leader).
 private final class ClusterGauges {
     let term, isLeader, commitIndex, appliedIndex, proposalsPending, nodeLoopConnections: Gauge
-    let leaderChanges: MirroredCounter
+    let leaderChanges, readIndexRounds, linearizableReads: MirroredCounter
 
     init(_ r: PrometheusCollectorRegistry) {
         term = r.makeGauge(descriptor: TallyMetricNames.raftTerm)
@@ -187,5 +189,7 @@ private final class ClusterGauges {
         proposalsPending = r.makeGauge(descriptor: TallyMetricNames.raftProposalsPending)
         nodeLoopConnections = r.makeGauge(descriptor: TallyMetricNames.httpNodeLoopConnections)
         leaderChanges = MirroredCounter(r.makeCounter(descriptor: TallyMetricNames.raftLeaderChanges))
+        readIndexRounds = MirroredCounter(r.makeCounter(descriptor: TallyMetricNames.raftReadIndexRounds))
+        linearizableReads = MirroredCounter(r.makeCounter(descriptor: TallyMetricNames.raftLinearizableReads))
     }
 }
