@@ -45,16 +45,8 @@ enum JournalFileIO {
 
     /// Writes all of `bytes` at `offset`.
     static func pwriteAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int, path: String) throws {
-        var done = 0
-        while done < bytes.count {
-            let n = pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(offset + done))
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw error("pwrite", path)
-            }
-            if n == 0 { throw error("pwrite", path, EIO) }
-            done += n
-        }
+        let code = PositionalWrite.all(fd, bytes, at: offset)
+        if code != 0 { throw error("pwrite", path, code) }
     }
 
     /// Writes `header ‖ payload` at `offset` with one `pwritev` in the common case.

@@ -57,15 +57,8 @@ enum RaftFileIO {
     }
 
     static func pwriteAll(_ fd: Int32, _ buf: UnsafeRawBufferPointer, at offset: Int, _ path: String) throws {
-        var done = 0
-        while done < buf.count {
-            let n = pwrite(fd, buf.baseAddress! + done, buf.count - done, off_t(offset + done))
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw fail("pwrite", path)
-            }
-            done += n
-        }
+        let code = PositionalWrite.all(fd, buf, at: offset)
+        if code != 0 { throw fail("pwrite", path, code) }
     }
 
     /// Writes `count` zeros at `offset`, a `ZeroBlock` at a time.
