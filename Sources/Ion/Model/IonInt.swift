@@ -5,7 +5,8 @@ import BigInt
 /// equal ints always compare equal with `==`.
 public enum IonInt: Hashable, Sendable, CustomStringConvertible, ExpressibleByIntegerLiteral {
     case small(Int64)
-    case big(BigInt)
+    /// Boxed, so that an `IonInt` (and every decimal and value holding one) stays small.
+    indirect case big(BigInt)
 
     public init(integerLiteral value: Int64) { self = .small(value) }
 

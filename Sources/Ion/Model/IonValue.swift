@@ -35,7 +35,9 @@ public enum IonContent: Hashable, Sendable {
     case int(IonInt)
     case float(Double)
     case decimal(IonDecimal)
-    case timestamp(IonTimestamp)
+    /// Boxed: a timestamp is several times the size of every other case, and
+    /// an inline one would make every value (and every array of values) that large.
+    indirect case timestamp(IonTimestamp)
     case symbol(IonSymbol)
     case string(String)
     case clob([UInt8])
