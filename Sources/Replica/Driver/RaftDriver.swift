@@ -215,6 +215,12 @@ public final class RaftDriver: Replicator {
         pump()
     }
 
+    /// Whether this node leads, and the leader it knows of (nil for none):
+    /// `status`'s first fields without its per-peer lag, for every request.
+    public var leadership: (isLeader: Bool, leaderID: UInt64?) {
+        (node.role == .leader, node.leader == noNode ? nil : node.leader)
+    }
+
     public var status: ReplicationStatus {
         let st = node.status
         let role: ReplicationStatus.Role

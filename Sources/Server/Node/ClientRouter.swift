@@ -99,11 +99,11 @@ final class ClientRouter: HTTPHandler {
             return respond(ClientRouter.error(.capacityExceeded("Node is shutting down"), sessionAPI: true))
         }
         let isSession = ClientRouter.isSession(request)
-        let status = node.driver.status
-        if status.role != .leader {
+        let leadership = node.driver.leadership
+        if !leadership.isLeader {
             if forwarded {
                 // The sender thought we lead; we no longer do. It will retry.
-                return respond(ClientRouter.error(CommitFailure.notLeader(leaderID: status.leaderID).serviceError,
+                return respond(ClientRouter.error(CommitFailure.notLeader(leaderID: leadership.leaderID).serviceError,
                                                   sessionAPI: isSession))
             }
             let retry: () -> Bool = { [weak self, weak node] in
@@ -184,7 +184,7 @@ final class ClientRouter: HTTPHandler {
     /// sent at all (the link went down): true means it took the request over.
     func forward(_ request: HTTPRequest, whileUnreachable: @escaping () -> Bool = { false },
                  respond: @escaping (HTTPResponse) -> Void) -> Bool {
-        guard let node, let leader = node.driver.status.leaderID, leader != node.driver.status.nodeID,
+        guard let node, case let (false, leader?) = node.driver.leadership,
               node.driver.transport.isConnected(to: leader) else {
             return false
         }
