@@ -83,7 +83,11 @@ public struct HTTPRequest: Sendable {
         self.remoteAddress = remoteAddress
     }
 
-    public var path: String { String(target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? "") }
+    /// The target up to its first `?`: the target itself (no copy) when it has no query.
+    public var path: String {
+        guard let i = target.utf8.firstIndex(of: UInt8(ascii: "?")) else { return target }
+        return String(target[..<i])
+    }
 
     public var query: String? {
         guard let i = target.firstIndex(of: "?") else { return nil }

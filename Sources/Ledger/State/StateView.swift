@@ -104,8 +104,13 @@ extension StateView {
     /// Documents whose `field` equals `value` under PartiQL's `=` (see
     /// `IndexKey`), via the table's index; nil without one.
     func lookup(tableId: String, field: String, value: IonValue) -> [DocumentState]? {
+        lookup(tableId: tableId, field: field, key: IndexKey.of(value))
+    }
+
+    /// `lookup(tableId:field:value:)` for a value whose `IndexKey` the caller already has.
+    func lookup(tableId: String, field: String, key: [UInt8]) -> [DocumentState]? {
         guard let index = table(tableId)?.index(on: field) else { return nil }
-        return indexedDocumentIds(indexId: index.id, key: IndexKey.of(value)).compactMap { id in
+        return indexedDocumentIds(indexId: index.id, key: key).compactMap { id in
             guard let doc = document(id), doc.current != nil else { return nil }
             return doc
         }

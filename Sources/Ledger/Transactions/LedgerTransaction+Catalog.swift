@@ -52,9 +52,10 @@ extension LedgerTransaction: Catalog {
         try checkOpen()
         let def = try requireActiveTable(table)
         var out: [CatalogDocument] = []
+        let key = IndexKey.of(value)
         if state.table(def.id) != nil {
             let matches: [DocumentState]
-            if let indexed = state.lookup(tableId: def.id, field: field, value: value) {
+            if let indexed = state.lookup(tableId: def.id, field: field, key: key) {
                 var results: [String: Int] = [:]
                 for doc in indexed { results[doc.id] = doc.version }
                 readSet.noteIndexKey(def.id, field, value, results)
@@ -62,14 +63,12 @@ extension LedgerTransaction: Catalog {
             } else {
                 // No committed index on the field (yet): fall back to a scan.
                 readSet.noteScan(def.id, counter: state.table(def.id)!.writeCounter)
-                let key = IndexKey.of(value)
                 matches = try currentDocuments(of: def.id).filter { $0.current?[field: field].map(IndexKey.of) == key }
             }
             for doc in matches where writes[doc.id] == nil {
                 out.append(CatalogDocument(id: doc.id, data: doc.current!, metadata: doc.latest.metadata.ion))
             }
         }
-        let key = IndexKey.of(value)
         out += ownDocuments(in: def) { $0[field: field].map(IndexKey.of) == key }
         return out
     }

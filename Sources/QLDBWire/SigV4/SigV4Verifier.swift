@@ -26,7 +26,8 @@ public struct SignedRequest: Sendable {
     }
 
     public var rawPath: String {
-        String(target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
+        guard let i = target.utf8.firstIndex(of: UInt8(ascii: "?")) else { return target }
+        return String(target[..<i])
     }
 
     public var rawQuery: String? {
