@@ -89,9 +89,10 @@ public struct HTTPRequest: Sendable {
         return String(target[..<i])
     }
 
+    /// After the first `?` byte (URI syntax is bytes: a combining mark after it does not hide it).
     public var query: String? {
-        guard let i = target.firstIndex(of: "?") else { return nil }
-        return String(target[target.index(after: i)...])
+        guard let i = target.utf8.firstIndex(of: UInt8(ascii: "?")) else { return nil }
+        return String(target[target.utf8.index(after: i)...])
     }
 
     public var bodyText: String { String(decoding: body, as: UTF8.self) }

@@ -14,6 +14,9 @@ final class HTTPTargetTests: XCTestCase {
         ("?x=1", "", "x=1"),
         ("", "", nil),
         ("/é?ü", "/é", "ü"),
+        // A combining mark after the `?` makes one Character of them, but the
+        // delimiter is the byte: path and query still split there, and together.
+        ("/a?\u{301}b", "/a", "\u{301}b"),
     ]
 
     func testTheRouterSplitsAtTheFirstQuestionMark() {

@@ -30,9 +30,10 @@ public struct SignedRequest: Sendable {
         return String(target[..<i])
     }
 
+    /// After the first `?` byte, as `rawPath` ends before it.
     public var rawQuery: String? {
-        guard let i = target.firstIndex(of: "?") else { return nil }
-        return String(target[target.index(after: i)...])
+        guard let i = target.utf8.firstIndex(of: UInt8(ascii: "?")) else { return nil }
+        return String(target[target.utf8.index(after: i)...])
     }
 
     public func values(_ name: String) -> [String] {
