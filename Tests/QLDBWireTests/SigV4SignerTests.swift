@@ -33,6 +33,15 @@ final class SigV4SignerTests: XCTestCase {
         }
     }
 
+    /// Signer and verifier split a target at the same `?`: the first byte, even
+    /// where a combining mark after it makes one Character of the two.
+    func testSignerAndVerifierSplitTheTargetAlike() throws {
+        let verifier = SigV4Verifier(credentials: store, clock: ManualClock(now + 60))
+        for target in ["/a?\u{301}b=1", "/a?b?c", "/?x", "/plain"] {
+            XCTAssertNoThrow(try verifier.verify(signed(target: target, body: "{}")), target)
+        }
+    }
+
     /// botocore 1.35.99's `SigV4Auth` signed the same requests (same keys, time and
     /// headers; service `qldb`): the Authorization must match it byte for byte, from a
     /// fresh signer and again from one that has already signed (its cached key and date).

@@ -48,9 +48,9 @@ public final class SigV4Signer {
         set("X-Amz-Date", date)
         if let token = sessionToken { set("X-Amz-Security-Token", token) }
         let signed = Array(Set(headers.map { $0.name.lowercased() })).sorted()
-        let parts = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+        let (rawPath, rawQuery) = SignedRequest.split(target)
         let canonical = SigV4Canonical.canonicalRequest(
-            method: method, rawPath: String(parts[0]), rawQuery: parts.count > 1 ? String(parts[1]) : nil,
+            method: method, rawPath: rawPath, rawQuery: rawQuery,
             signedHeaders: signed, headers: headers, payloadHash: Hex.encode(SHA256.hash(body)))
         let scope = "\(day)/\(region)/\(service)/aws4_request"
         if day != keyDay {

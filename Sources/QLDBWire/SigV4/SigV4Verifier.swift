@@ -25,15 +25,17 @@ public struct SignedRequest: Sendable {
         self.remoteAddress = remoteAddress
     }
 
-    public var rawPath: String {
-        guard let i = target.utf8.firstIndex(of: UInt8(ascii: "?")) else { return target }
-        return String(target[..<i])
-    }
+    public var rawPath: String { Self.split(target).path }
 
-    /// After the first `?` byte, as `rawPath` ends before it.
-    public var rawQuery: String? {
-        guard let i = target.utf8.firstIndex(of: UInt8(ascii: "?")) else { return nil }
-        return String(target[target.utf8.index(after: i)...])
+    public var rawQuery: String? { Self.split(target).query }
+
+    /// A target's path and query, split at the first `?` byte (URI syntax is
+    /// bytes: a combining mark after the `?` does not hide it). The path is
+    /// the target itself, not a copy, when there is no query. The signer splits
+    /// with this too, so both sides sign the same pieces.
+    static func split(_ target: String) -> (path: String, query: String?) {
+        guard let i = target.utf8.firstIndex(of: UInt8(ascii: "?")) else { return (target, nil) }
+        return (String(target[..<i]), String(target[target.utf8.index(after: i)...]))
     }
 
     public func values(_ name: String) -> [String] {
