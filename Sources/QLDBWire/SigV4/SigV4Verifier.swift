@@ -242,8 +242,9 @@ public struct SigV4Verifier: Sendable {
         }
 
         // The signature.
+        let (rawPath, rawQuery) = SignedRequest.split(request.target)   // one search, not one per piece
         let canonical = SigV4Canonical.canonicalRequestBytes(
-            method: request.method, rawPath: request.rawPath, rawQuery: request.rawQuery,
+            method: request.method, rawPath: rawPath, rawQuery: rawQuery,
             signedHeaders: auth.signedHeaders, headers: request.headers, lowerCasedNames: request.lowerCasedNames,
             payloadHash: payloadHash)
         let stringToSign = SigV4Canonical.stringToSignBytes(
