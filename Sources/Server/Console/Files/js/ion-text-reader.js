@@ -31,13 +31,22 @@ class TextReader {
   peek(n = 0) { return this.s[this.at + n]; }
   startsWith(t) { return this.s.startsWith(t, this.at); }
 
+  /** Skips white space only: inside `{{ }}`, where `/` is base64 and comments are not allowed. */
+  skipWhitespace() {
+    for (;;) {
+      const c = this.s[this.at];
+      if (c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === '\f' || c === '\v') this.at++;
+      else return;
+    }
+  }
+
   /** Skips white space and comments. */
   skip() {
     const s = this.s;
     for (;;) {
+      this.skipWhitespace();
       const c = s[this.at];
-      if (c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === '\f' || c === '\v') this.at++;
-      else if (c === '/' && s[this.at + 1] === '/') { while (this.at < s.length && s[this.at] !== '\n') this.at++; }
+      if (c === '/' && s[this.at + 1] === '/') { while (this.at < s.length && s[this.at] !== '\n') this.at++; }
       else if (c === '/' && s[this.at + 1] === '*') {
         const end = s.indexOf('*/', this.at + 2);
         if (end < 0) this.fail('unterminated comment');
@@ -191,8 +200,8 @@ class TextReader {
     }
   }
 
-  /** One or more '''…''' segments, concatenated. */
-  longStrings() {
+  /** One or more '''…''' segments, concatenated; `inLob`: only white space between them. */
+  longStrings(inLob = false) {
     let out = '';
     while (this.startsWith("'''")) {
       this.at += 3;
@@ -203,7 +212,7 @@ class TextReader {
         out += c === '\\' ? this.escape() : c;
       }
       const save = this.at;
-      this.skip();
+      if (inLob) this.skipWhitespace(); else this.skip();
       if (!this.startsWith("'''")) { this.at = save; break; }
     }
     return out;
@@ -232,10 +241,10 @@ class TextReader {
   /** {{ base64 }} blob or {{ "…" }} / {{ '''…''' }} clob. */
   lob() {
     this.at += 2;
-    this.skip();
+    this.skipWhitespace();
     let v;
     if (this.peek() === '"' || this.startsWith("'''")) {
-      const text = this.peek() === '"' ? this.quoted('"') : this.longStrings();
+      const text = this.peek() === '"' ? this.quoted('"') : this.longStrings(true);
       const bytes = new Uint8Array(text.length);
       for (let i = 0; i < text.length; i++) {
         const code = text.charCodeAt(i);
@@ -243,7 +252,7 @@ class TextReader {
         bytes[i] = code;
       }
       v = ion('clob', bytes);
-      this.skip();
+      this.skipWhitespace();
     } else {
       const end = this.s.indexOf('}}', this.at);
       if (end < 0) this.fail('unterminated blob');
