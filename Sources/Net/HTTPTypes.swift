@@ -5,6 +5,7 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionar
 
     public init() {}
     public init(_ pairs: [(String, String)]) { entries = pairs.map { (name: $0.0, value: $0.1) } }
+    public init(entries: [(name: String, value: String)]) { self.entries = entries }
     public init(dictionaryLiteral elements: (String, String)...) { self.init(elements) }
 
     public static func == (a: HTTPHeaders, b: HTTPHeaders) -> Bool {

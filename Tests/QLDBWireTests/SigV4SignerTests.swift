@@ -42,6 +42,31 @@ final class SigV4SignerTests: XCTestCase {
         }
     }
 
+    /// A request signed again (a client's retry) carries one signature, over the
+    /// request without the earlier one; it used to sign the stale `Authorization`
+    /// header as well, which the verifier then refused.
+    func testSigningAgainReplacesTheSignature() throws {
+        let verifier = SigV4Verifier(credentials: store, clock: ManualClock(now + 60))
+        let signer = SigV4Signer(accessKeyID: "AK", secretAccessKey: "SK", sessionToken: "TOK", region: "eu-north-1")
+        let body = Array(#"{"StartTransaction":{}}"#.utf8)
+        var headers: [(name: String, value: String)] = [(name: "Content-Type", value: AWSContentType.json10)]
+        signer.sign(method: "POST", target: "/", host: "localhost:8443", headers: &headers, body: body, now: now)
+        let first = headers
+        headers.insert((name: "authorization", value: "stale"), at: 0)
+        signer.sign(method: "POST", target: "/", host: "localhost:8443", headers: &headers, body: body, now: now)
+        XCTAssertEqual(headers.map(\.name), first.map(\.name))
+        XCTAssertEqual(headers.last?.value, first.last?.value, "the same signature as the first time")
+        XCTAssertFalse(headers.last!.value.contains("authorization"), headers.last!.value)
+        XCTAssertNoThrow(try verifier.verify(SignedRequest(method: "POST", target: "/", headers: headers, body: body)))
+
+        // The same signer with one more header: its cached Authorization prefix follows.
+        headers.append((name: "X-Amz-Target", value: "QLDBSession.SendCommand"))
+        signer.sign(method: "POST", target: "/", host: "localhost:8443", headers: &headers, body: body, now: now)
+        XCTAssertTrue(headers.last!.value.contains("SignedHeaders=content-type;host;x-amz-date;x-amz-security-token;"
+                                                   + "x-amz-target, "), headers.last!.value)
+        XCTAssertNoThrow(try verifier.verify(SignedRequest(method: "POST", target: "/", headers: headers, body: body)))
+    }
+
     /// botocore 1.35.99's `SigV4Auth` signed the same requests (same keys, time and
     /// headers; service `qldb`): the Authorization must match it byte for byte, from a
     /// fresh signer and again from one that has already signed (its cached key and date).

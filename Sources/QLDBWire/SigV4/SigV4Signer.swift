@@ -16,6 +16,10 @@ public final class SigV4Signer {
     private var key: [UInt8] = []
     private var lastSecond: Int64 = -1
     private var lastAMZDate = ""
+    /// The `Authorization` value up to the signature, for `prefixDay` and `prefixSigned`.
+    private var prefix = ""
+    private var prefixDay = ""
+    private var prefixSigned: [String] = []
 
     public init(accessKeyID: String, secretAccessKey: String, sessionToken: String? = nil, region: String) {
         self.accessKeyID = accessKeyID
@@ -33,33 +37,68 @@ public final class SigV4Signer {
         return lastAMZDate
     }
 
+    /// The headers the signer sets, lower-cased: any the caller passed are replaced.
+    private static let replaced: Set<String> = ["host", "x-amz-date", "x-amz-security-token", "authorization"]
+
     /// Sets `Host`, `X-Amz-Date`, `X-Amz-Security-Token` (with a session
     /// token) and `Authorization` in `headers` (replacing any of the same
-    /// name), signing every header present.
+    /// name, an earlier signature included), signing every header present.
+    /// The canonical request and the string to sign are built as bytes, and
+    /// each header name is lower-cased once.
     public func sign(method: String, target: String, host: String, headers: inout [(name: String, value: String)],
                      body: [UInt8], now: Date = Date()) {
-        func set(_ name: String, _ value: String) {
-            headers.removeAll { $0.name.lowercased() == name.lowercased() }
-            headers.append((name: name, value: value))
-        }
         let date = amzDate(now)
         let day = String(date.prefix(8))
-        set("Host", host)
-        set("X-Amz-Date", date)
-        if let token = sessionToken { set("X-Amz-Security-Token", token) }
-        let signed = Array(Set(headers.map { $0.name.lowercased() })).sorted()
+        var lowerCased: [String] = []
+        lowerCased.reserveCapacity(headers.count + 3)
+        var kept = 0
+        for i in headers.indices {
+            let name = SigV4Authorization.lowercased(headers[i].name)
+            guard !Self.replaced.contains(name) else { continue }
+            headers[kept] = headers[i]
+            lowerCased.append(name)
+            kept += 1
+        }
+        headers.removeLast(headers.count - kept)
+        headers.append((name: "Host", value: host))
+        lowerCased.append("host")
+        headers.append((name: "X-Amz-Date", value: date))
+        lowerCased.append("x-amz-date")
+        if let token = sessionToken {
+            headers.append((name: "X-Amz-Security-Token", value: token))
+            lowerCased.append("x-amz-security-token")
+        }
+        var signed = lowerCased.sorted()
+        signed.removeDuplicates()
         let (rawPath, rawQuery) = SignedRequest.split(target)
-        let canonical = SigV4Canonical.canonicalRequest(
-            method: method, rawPath: rawPath, rawQuery: rawQuery,
-            signedHeaders: signed, headers: headers, payloadHash: Hex.encode(SHA256.hash(body)))
-        let scope = "\(day)/\(region)/\(service)/aws4_request"
+        let canonical = SigV4Canonical.canonicalRequestBytes(
+            method: method, rawPath: rawPath, rawQuery: rawQuery, signedHeaders: signed, headers: headers,
+            lowerCasedNames: lowerCased, payloadHash: Hex.encode(SHA256.hash(body)))
         if day != keyDay {
             key = SigV4Canonical.signingKey(secret: secretAccessKey, date: day, region: region, service: service)
             keyDay = day
         }
-        let toSign = SigV4Canonical.stringToSign(amzDate: date, scope: scope, canonicalRequest: canonical)
-        let signature = SigV4Canonical.signature(signingKey: key, stringToSign: toSign)
-        set("Authorization", "\(SigV4Authorization.algorithm) Credential=\(accessKeyID)/\(scope), "
-            + "SignedHeaders=\(signed.joined(separator: ";")), Signature=\(signature)")
+        let toSign = SigV4Canonical.stringToSignBytes(amzDate: date, scope: [day, region, service, "aws4_request"],
+                                                      canonicalRequest: canonical)
+        if day != prefixDay || signed != prefixSigned {
+            prefix = "\(SigV4Authorization.algorithm) Credential=\(accessKeyID)/\(day)/\(region)/\(service)/"
+                + "aws4_request, SignedHeaders=\(signed.joined(separator: ";")), Signature="
+            prefixDay = day
+            prefixSigned = signed
+        }
+        headers.append((name: "Authorization", value: prefix + Hex.encode(HMACSHA256.mac(key: key, data: toSign))))
+    }
+}
+
+private extension Array where Element: Equatable {
+    /// Removes each element equal to the one before it (on a sorted array: the duplicates).
+    mutating func removeDuplicates() {
+        guard count > 1 else { return }
+        var kept = 1
+        for i in 1..<count where self[i] != self[kept - 1] {
+            self[kept] = self[i]
+            kept += 1
+        }
+        removeLast(count - kept)
     }
 }

@@ -13,6 +13,6 @@ extension SigV4Signer {
     func sign(method: String, target: String, host: String, headers: inout HTTPHeaders, body: [UInt8]) {
         var entries = headers.entries
         sign(method: method, target: target, host: host, headers: &entries, body: body)
-        headers = HTTPHeaders(entries.map { ($0.name, $0.value) })
+        headers = HTTPHeaders(entries: entries)
     }
 }
