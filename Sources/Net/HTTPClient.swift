@@ -88,17 +88,30 @@ public final class HTTPClient {
         guard inFlight == nil, !queue.isEmpty, isOpen else { return }
         let (req, completion) = queue.removeFirst()
         inFlight = completion
-        var head = "\(req.method) \(req.target) HTTP/1.1\r\n"
-        if !req.headers.contains("Host") { head += "Host: \(host)\r\n" }
-        for (name, value) in req.headers where name.lowercased() != "content-length" {
-            head += "\(name): \(value)\r\n"
+        // The head and body in one buffer, written as bytes (string appends cost several times as much).
+        var out: [UInt8] = []
+        out.reserveCapacity(256 + req.body.count)
+        func line(_ name: String, _ value: String) {
+            out += name.utf8
+            out += ": ".utf8
+            out += value.utf8
+            out += "\r\n".utf8
+        }
+        out += req.method.utf8
+        out.append(UInt8(ascii: " "))
+        out += req.target.utf8
+        out += " HTTP/1.1\r\n".utf8
+        if !req.headers.contains("Host") { line("Host", host) }
+        for (name, value) in req.headers where !HTTPHeaders.sameName(name, "Content-Length") {
+            line(name, value)
         }
         if !req.body.isEmpty || req.method == "POST" || req.method == "PUT" {
-            head += "Content-Length: \(req.body.count)\r\n"
+            line("Content-Length", String(req.body.count))
         }
-        head += "\r\n"
+        out += "\r\n".utf8
+        out += req.body
         parser.expectNoBody = req.method == "HEAD"
-        stream.write(Array(head.utf8) + req.body)
+        stream.write(out)
         let t = timer ?? LoopTimer(loop: loop)
         timer = t
         t.start(after: responseTimeout) { [weak self] in

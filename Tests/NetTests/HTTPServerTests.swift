@@ -71,6 +71,26 @@ final class HTTPServerTests: LoopTestCase {
         XCTAssertEqual(s.requests, 4)
     }
 
+    /// The client writes its own `Host` (unless given one) and `Content-Length`
+    /// (a caller's, in any case, is dropped), every other header as given (the
+    /// server hands names over lower-cased).
+    func testClientWritesHostAndContentLengthItself() throws {
+        struct HeadersEcho: HTTPHandler {
+            func handle(_ request: HTTPRequest, respond: @escaping (HTTPResponse) -> Void) {
+                respond(.text(request.headers.map { "\($0.name)=\($0.value)" }.joined(separator: "\n") + "\n" + request.bodyText))
+            }
+        }
+        let server = try startServer(handler: HeadersEcho())
+        let client = try connectHTTP(port: server.port, tls: nil)
+        let r1 = try request(client, .init(method: "POST", target: "/h",
+                                           headers: ["X-Amz-Target": "a b", "CONTENT-length": "999"], body: Array("ledger".utf8)))
+        XCTAssertEqual(r1.bodyText, "host=127.0.0.1\nx-amz-target=a b\ncontent-length=6\nledger")
+        let r2 = try request(client, .init(method: "GET", target: "/h", headers: ["host": "example:1"]))
+        XCTAssertEqual(r2.bodyText, "host=example:1\n")
+        let r3 = try request(client, .init(method: "PUT", target: "/h"))
+        XCTAssertEqual(r3.bodyText, "host=127.0.0.1\ncontent-length=0\n")
+    }
+
     func testPipelinedRequestsAreAnsweredInOrder() throws {
         let server = try startServer()
         let c = try RawClient(port: server.port)

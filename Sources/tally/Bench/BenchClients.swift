@@ -93,11 +93,10 @@ class BenchClientBase {
     }
 
     /// Sends one request on the connection and parses the JSON answer.
-    func send(method: String = "POST", target: String, headers: HTTPHeaders, body: String,
+    func send(method: String = "POST", target: String, headers: HTTPHeaders, body: [UInt8],
               _ completion: @escaping (Reply) -> Void) {
         guard let http else { completion(.network("net:closed")); return }
-        let bytes = Array(body.utf8)
-        http.send(HTTPClient.Request(method: method, target: target, headers: headers, body: bytes)) { result in
+        http.send(HTTPClient.Request(method: method, target: target, headers: headers, body: body)) { result in
             switch result {
             case .failure(let e):
                 completion(.network("net:\(e.kind.rawValue)"))
@@ -143,8 +142,8 @@ final class QLDBLoadClient: BenchClientBase {
         var headers = HTTPHeaders()
         headers.add("Content-Type", "application/x-amz-json-1.0")
         headers.add("X-Amz-Target", "QLDBSession.SendCommand")
-        let body = token.map { "{\"SessionToken\":\"\($0)\",\(json)}" } ?? "{\(json)}"
-        ctx.signer.sign(method: "POST", target: "/", host: ctx.endpoint.hostHeader, headers: &headers, body: Array(body.utf8))
+        let body = Array((token.map { "{\"SessionToken\":\"\($0)\",\(json)}" } ?? "{\(json)}").utf8)
+        ctx.signer.sign(method: "POST", target: "/", host: ctx.endpoint.hostHeader, headers: &headers, body: body)
         send(target: "/", headers: headers, body: body) { [ctx] reply in
             ctx.stats.request(String(kind), started: started, finished: benchNow())
             completion(reply)
@@ -322,7 +321,7 @@ final class EtcdLoadClient: BenchClientBase {
             target = "/v3/kv/range"
             body = "{\"key\":\"\(Self.key("bench/id/\(Int.random(in: 0..<max(1, ctx.keys), using: &rng))"))\"}"
         }
-        send(target: target, headers: headers, body: body) { [self] reply in
+        send(target: target, headers: headers, body: Array(body.utf8)) { [self] reply in
             switch reply {
             case .ok(let json):
                 if ctx.workload == .select, json["kvs"]?.arrayValue?.count != 1 {
