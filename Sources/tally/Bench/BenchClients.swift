@@ -1,5 +1,6 @@
 import Foundation
 import Ion
+import Ledger
 import Net
 import QLDBWire
 
@@ -35,7 +36,8 @@ class BenchClientBase {
     var transactions = 0
     private var reconnects = 0
     private let onFinish: () -> Void
-    var rng: SystemRandomNumberGenerator = SystemRandomNumberGenerator()
+    /// Keys for selects: SplitMix64 seeded once (the system generator is a `getrandom` call per draw).
+    var rng = SeededGenerator(seed: UInt64.random(in: .min ... .max))
     static let maxReconnects = 20
 
     init(_ ctx: BenchRunContext, onFinish: @escaping () -> Void) {
