@@ -31,6 +31,9 @@ extension EventLoop {
             }, { req, _ in
                 guard let req, let data = req.pointee.data else { return }
                 let task = Unmanaged<OffloadTask>.fromOpaque(data).takeRetainedValue()
+                if let loop = req.pointee.loop?.pointee.data {
+                    Unmanaged<EventLoop>.fromOpaque(loop).takeUnretainedValue().activity &+= 1
+                }
                 req.deallocate()
                 task.completion()
             })

@@ -200,6 +200,7 @@ public final class TCPConnection: LoopHandle, ByteStream {
             }, { s, nread, buf in
                 guard let s, let data = s.pointee.data else { return }
                 let conn = Unmanaged<TCPConnection>.fromOpaque(data).takeUnretainedValue()
+                conn.loop.activity &+= 1
                 if nread > 0, let base = buf?.pointee.base {
                     conn.didRead(UnsafeRawBufferPointer(start: base, count: nread))
                 } else if nread < 0 {

@@ -32,7 +32,9 @@ public final class TCPListener: LoopHandle {
         if r == 0 {
             r = uv_listen(typed(uv_stream_t.self), backlog) { server, status in
                 guard let server, let data = server.pointee.data else { return }
-                Unmanaged<TCPListener>.fromOpaque(data).takeUnretainedValue().accept(status: status)
+                let listener = Unmanaged<TCPListener>.fromOpaque(data).takeUnretainedValue()
+                listener.loop.activity &+= 1
+                listener.accept(status: status)
             }
         }
         guard r == 0 else {

@@ -88,9 +88,11 @@ func runProgram(_ path: String, _ args: [String], cwd: String? = nil) throws -> 
 /// Base class: a fresh event loop per test, shut down afterwards.
 class LoopTestCase: XCTestCase {
     var loop: EventLoop!
+    /// The loop's `spinBeforeSleep` (subclasses that test the spin override it).
+    var spinBeforeSleep: Duration { .zero }
 
     override func setUpWithError() throws {
-        loop = try EventLoop(name: "net-test-loop")
+        loop = try EventLoop(name: "net-test-loop", spinBeforeSleep: spinBeforeSleep)
         loop.start()
     }
 

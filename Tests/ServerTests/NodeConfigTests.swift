@@ -173,6 +173,17 @@ final class NodeConfigTests: XCTestCase {
         }
     }
 
+    func testLoopSpin() throws {
+        XCTAssertEqual(try NodeConfig.parse("").http.loopSpinMicroseconds, 50)
+        XCTAssertEqual(try NodeConfig.parse("[http]\nloop_spin_us = 0\n").http.loopSpinMicroseconds, 0)
+        XCTAssertEqual(try NodeConfig.parse("[http]\nloop_spin_us = 10000\n").http.loopSpinMicroseconds, 10_000)
+        XCTAssertThrowsError(try NodeConfig.parse("[http]\nloop_spin_us = 10001\n")) { error in
+            XCTAssertTrue("\(error)".contains("loop_spin_us must be at most 10000"), "\(error)")
+        }
+        XCTAssertThrowsError(try NodeConfig.parse("[http]\nloop_spin_us = -1\n"))
+        XCTAssertThrowsError(try NodeConfig.parse("[http]\nloop_spin_us = \"50\"\n"))
+    }
+
     func testFollowerWritesOnLoop() throws {
         XCTAssertTrue(try NodeConfig.parse("").raft.followerWritesOnLoop)
         XCTAssertFalse(try NodeConfig.parse("[raft]\nfollower_writes_on_loop = false\n").raft.followerWritesOnLoop)

@@ -58,6 +58,10 @@ public struct NodeConfig: Equatable, Sendable {
         /// on the node's loop instead (no hop between the loops per request,
         /// the lowest latency for a few clients); the rest go to the client loop.
         public var nodeLoopConnections = 8
+        /// The node's loops (and the client loop) keep polling this long after
+        /// work before they sleep (`EventLoop`'s spin); 0 sleeps at once.
+        public var loopSpinMicroseconds = 50
+        public static let maxLoopSpinMicroseconds = 10_000
     }
 
     /// Raft timing and log compaction (`RaftDriverOptions`).

@@ -57,7 +57,7 @@ public final class Node {
             try FileManager.default.createDirectory(atPath: config.streamRoot, withIntermediateDirectories: true)
         }
         adminToken = try AdminToken.loadOrCreate(path: config.adminTokenFile)
-        loop = try EventLoop(name: "tally-\(config.nodeID)")
+        loop = try EventLoop(name: "tally-\(config.nodeID)", spinBeforeSleep: .microseconds(config.http.loopSpinMicroseconds))
         stateMachine = try NodeStateMachine(options: Node.registryOptions(config))
         metrics = TallyMetrics(nodeID: ClusterNodeID.numeric(config.nodeID), version: Node.version)
     }
@@ -155,7 +155,8 @@ public final class Node {
         http.maxConnections = config.http.maxConnections
         http.maxBufferedBodyBytes = config.http.maxBufferedBodyBytes
         if config.http.clientLoop {
-            let clientLoop = try EventLoop(name: "tally-\(config.nodeID)-client")
+            let clientLoop = try EventLoop(name: "tally-\(config.nodeID)-client",
+                                           spinBeforeSleep: .microseconds(config.http.loopSpinMicroseconds))
             clientLoop.start()
             self.clientLoop = clientLoop
             let server = HTTPServer(loop: clientLoop, configuration: http,

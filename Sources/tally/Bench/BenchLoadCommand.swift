@@ -34,6 +34,9 @@ struct BenchLoad: ParsableCommand {
     @Option(help: "Event loops the clients are spread over (1 or 2).")
     var loops: Int = 1
 
+    @Option(help: "Microseconds each client loop keeps polling after work before it sleeps (as a node's [http] loop_spin_us; 0 sleeps at once).")
+    var loopSpinUs: Int = 50
+
     @Option(help: "Measured seconds per run.")
     var duration: Double = 10
 
@@ -67,6 +70,7 @@ struct BenchLoad: ParsableCommand {
         guard target == "qldb" || target == "etcd" else { throw ValidationError("--target must be qldb or etcd") }
         guard (1...4096).contains(clients) else { throw ValidationError("--clients must be 1…4096") }
         guard (1...2).contains(loops) else { throw ValidationError("--loops must be 1 or 2") }
+        guard (0...10_000).contains(loopSpinUs) else { throw ValidationError("--loop-spin-us must be 0 to 10000") }
         guard duration > 0, duration <= 3600, warmup >= 0, warmup <= 600 else { throw ValidationError("bad --duration/--warmup") }
         guard (1...50).contains(runs) else { throw ValidationError("--runs must be 1…50") }
         guard keys >= 1 else { throw ValidationError("--keys must be at least 1") }
@@ -93,7 +97,7 @@ struct BenchLoad: ParsableCommand {
         }
         let creds = isQLDB ? try BenchCredentials.load(path: credentials) : nil
 
-        let eventLoops = try (0..<loops).map { try EventLoop(name: "bench-\($0)") }
+        let eventLoops = try (0..<loops).map { try EventLoop(name: "bench-\($0)", spinBeforeSleep: .microseconds(loopSpinUs)) }
         eventLoops.forEach { $0.start() }
         defer { eventLoops.forEach { $0.shutdown(timeout: .seconds(10)) } }
         let signers = eventLoops.map { _ in creds.map { RequestSigner(credentials: $0, region: region) } }
