@@ -145,7 +145,7 @@ public final class EventLoop: @unchecked Sendable {
     /// True while the loop's thread is inside `uv_run`.
     var isRunning: Bool { lock.withLock { loopThread != nil } }
 
-        /// Number of open handles owned by `Net` objects (timers, sockets, listeners).
+    /// Number of open handles owned by `Net` objects (timers, sockets, listeners).
     public var openHandleCount: Int { handles.count }
 
     /// Closes every handle, lets pending thread-pool work finish, stops the
