@@ -60,7 +60,8 @@ public struct NodeConfig: Equatable, Sendable {
         public var nodeLoopConnections = 8
         /// The node's loops (and the client loop) keep polling this long after
         /// work before they sleep (`EventLoop`'s spin); 0 sleeps at once.
-        public var loopSpinMicroseconds = 50
+        public var loopSpinMicroseconds = defaultLoopSpinMicroseconds
+        public static let defaultLoopSpinMicroseconds = 50
         public static let maxLoopSpinMicroseconds = 10_000
     }
 

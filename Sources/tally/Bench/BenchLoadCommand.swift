@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Net
+import Server
 
 /// `tally bench load`: end-to-end load over the real session protocol
 /// (HTTPS, SigV4, QLDB `SendCommand`), or — for comparison — over etcd's v3
@@ -35,7 +36,7 @@ struct BenchLoad: ParsableCommand {
     var loops: Int = 1
 
     @Option(help: "Microseconds each client loop keeps polling after work before it sleeps (as a node's [http] loop_spin_us; 0 sleeps at once).")
-    var loopSpinUs: Int = 50
+    var loopSpinUs: Int = NodeConfig.HTTP.defaultLoopSpinMicroseconds
 
     @Option(help: "Measured seconds per run.")
     var duration: Double = 10
@@ -70,7 +71,9 @@ struct BenchLoad: ParsableCommand {
         guard target == "qldb" || target == "etcd" else { throw ValidationError("--target must be qldb or etcd") }
         guard (1...4096).contains(clients) else { throw ValidationError("--clients must be 1…4096") }
         guard (1...2).contains(loops) else { throw ValidationError("--loops must be 1 or 2") }
-        guard (0...10_000).contains(loopSpinUs) else { throw ValidationError("--loop-spin-us must be 0 to 10000") }
+        guard (0...NodeConfig.HTTP.maxLoopSpinMicroseconds).contains(loopSpinUs) else {
+            throw ValidationError("--loop-spin-us must be 0 to \(NodeConfig.HTTP.maxLoopSpinMicroseconds)")
+        }
         guard duration > 0, duration <= 3600, warmup >= 0, warmup <= 600 else { throw ValidationError("bad --duration/--warmup") }
         guard (1...50).contains(runs) else { throw ValidationError("--runs must be 1…50") }
         guard keys >= 1 else { throw ValidationError("--keys must be at least 1") }
