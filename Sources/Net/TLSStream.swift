@@ -184,7 +184,7 @@ public final class TLSStream: ByteStream {
     private func driveOnce() {
         guard !closed, failure == nil else { return }
         if !isHandshakeComplete {
-            ERR_clear_error()
+            clearErrorQueue()
             let r = SSL_do_handshake(ssl)
             if r == 1 {
                 flushCiphertext()
@@ -203,10 +203,13 @@ public final class TLSStream: ByteStream {
 
     private func readPlaintext() {
         while !closed && !readPaused && failure == nil {
-            ERR_clear_error()
+            clearErrorQueue()
             let n = SSL_read(ssl, readBuffer, Int32(TLSStream.readBufferSize))
             if n > 0 {
                 onRead?(UnsafeRawBufferPointer(start: readBuffer, count: Int(n)))
+                // Nothing buffered in OpenSSL and no ciphertext left: another SSL_read could only
+                // answer "want read" (it would still cost a pass through the record layer).
+                if SSL_has_pending(ssl) == 0 && BIO_ctrl_pending(rbio) == 0 { break }
                 continue
             }
             let e = SSL_get_error(ssl, n)
@@ -227,7 +230,7 @@ public final class TLSStream: ByteStream {
         guard let base = bytes.baseAddress else { return }
         var offset = 0
         while offset < bytes.count && failure == nil {
-            ERR_clear_error()
+            clearErrorQueue()
             let chunk = Int32(min(bytes.count - offset, 1 << 30))
             let n = SSL_write(ssl, base + offset, chunk)
             if n > 0 {
@@ -293,6 +296,13 @@ public final class TLSStream: ByteStream {
         case SSL_ERROR_ZERO_RETURN: return "SSL_ERROR_ZERO_RETURN"
         default: return "SSL error \(e)"
         }
+    }
+
+    /// Empties this thread's OpenSSL error queue, as `SSL_get_error` needs before each I/O call.
+    /// `ERR_clear_error` resets all sixteen slots (≈ 1,700 instructions) even when the queue is
+    /// empty, as it almost always is, so it runs only when `ERR_peek_error` finds an error.
+    private func clearErrorQueue() {
+        if ERR_peek_error() != 0 { ERR_clear_error() }
     }
 
     /// Records the first error and closes the transport (after flushing any alert).
