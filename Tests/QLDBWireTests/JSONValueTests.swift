@@ -38,6 +38,10 @@ final class JSONValueTests: XCTestCase {
         XCTAssertEqual(parseError([0x22, 0x61, 0xFF, 0x22])?.reason, "invalid UTF-8 in string")
         XCTAssertEqual(parseError([0x22, 0x61, 0xFF, 0x22])?.offset, 4)
         XCTAssertEqual(parseError([0x22, 0x5C, 0x6E, 0xFF, 0x22])?.offset, 5)
+        // A truncated four-byte sequence: repairing it gives U+FFFD, three bytes, as many as it had.
+        XCTAssertEqual(parseError([0x22, 0xF0, 0x9F, 0x98, 0x22])?.reason, "invalid UTF-8 in string")
+        XCTAssertEqual(parseError([0x22, 0x5C, 0x6E, 0xF0, 0x9F, 0x98, 0x22])?.reason, "invalid UTF-8 in string")
+        XCTAssertEqual(parseError([0x22, 0xEF, 0xBF, 0xBD, 0x22])?.reason, nil)   // U+FFFD itself is valid
         XCTAssertEqual(parseError(Array("\"a\u{01}\"".utf8))?.reason, "control character in string")
         XCTAssertEqual(parseError(Array("\"abc".utf8))?.reason, "unterminated string")
         XCTAssertEqual(parseError(Array(#""\ud83d""#.utf8))?.reason, "lone surrogate")

@@ -51,6 +51,14 @@ final class SigV4UnitTests: XCTestCase {
         XCTAssertEqual(SigV4Canonical.trimAll("  a   b\t\tc  "), "a b c")
         XCTAssertEqual(SigV4Canonical.trimAll(" \u{0B}a\u{0C} é  b "), "a é b")
         XCTAssertEqual(SigV4Canonical.trimAll("   "), "")
+        // Values already trimmed (copied whole) and each way of not being so.
+        XCTAssertEqual(SigV4Canonical.trimAll("a b c"), "a b c")
+        XCTAssertEqual(SigV4Canonical.trimAll(""), "")
+        XCTAssertEqual(SigV4Canonical.trimAll("x"), "x")
+        XCTAssertEqual(SigV4Canonical.trimAll(" a"), "a")
+        XCTAssertEqual(SigV4Canonical.trimAll("a "), "a")
+        XCTAssertEqual(SigV4Canonical.trimAll("a  b"), "a b")
+        XCTAssertEqual(SigV4Canonical.trimAll("a\tb"), "a b")
         XCTAssertEqual(SignedRequest(method: "POST", target: "/", headers: [("X-Amz-DATE", "1"), ("x-amz-date", "2"), ("Date", "3")],
                                      body: []).values("x-AMZ-date"), ["1", "2"])
         XCTAssertEqual(SigV4Canonical.canonicalHeaders(signedHeaders: ["host", "x-a"],

@@ -229,13 +229,15 @@ public indirect enum JSONValue: Equatable, Sendable {
             i += 1
             // A string with no escape (nearly all of them) is validated in place, not copied byte by byte.
             var end = i
+            var high: UInt8 = 0   // every byte OR-ed: below 0x80 means ASCII, valid UTF-8 as it stands
             while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\"), bytes[end] >= 0x20 {
+                high |= bytes[end]
                 end += 1
             }
             if end < bytes.count, bytes[end] == UInt8(ascii: "\"") {
                 let start = i
                 i = end + 1
-                guard let s = String(validating: bytes[start..<end], as: UTF8.self) else { throw fail("invalid UTF-8 in string") }
+                guard let s = Self.text(bytes[start..<end], ascii: high < 0x80) else { throw fail("invalid UTF-8 in string") }
                 return s
             }
             var out = Array(bytes[i..<end])
@@ -277,8 +279,19 @@ public indirect enum JSONValue: Equatable, Sendable {
                 default: throw fail("bad escape")
                 }
             }
-            guard let s = String(validating: out, as: UTF8.self) else { throw fail("invalid UTF-8 in string") }
+            guard let s = Self.text(out[...], ascii: false) else { throw fail("invalid UTF-8 in string") }
             return s
+        }
+
+        /// The bytes as a string, or nil when they are not valid UTF-8. `String(validating:as:)`
+        /// is generic and unspecialised here (≈ 1,000 instructions a call, most of them metadata
+        /// look-ups); decoding from a buffer is specialised, and a decode that had to repair
+        /// anything (U+FFFD for bad bytes) no longer matches the bytes.
+        static func text(_ bytes: ArraySlice<UInt8>, ascii: Bool) -> String? {
+            bytes.withUnsafeBufferPointer { buffer in
+                let s = String(decoding: buffer, as: UTF8.self)
+                return ascii || s.utf8.elementsEqual(buffer) ? s : nil
+            }
         }
     }
 }

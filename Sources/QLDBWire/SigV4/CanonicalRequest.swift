@@ -111,7 +111,22 @@ public enum SigV4Canonical {
     static func appendTrimAll(_ value: String, to out: inout [UInt8]) {
         var value = value
         let done: Bool = value.withUTF8 { bytes in
-            // Printable ASCII and tabs (every header value in practice): the same result on the bytes.
+            // Printable ASCII with single inner spaces and none at either end (nearly every value):
+            // already trimmed, so copied whole.
+            var previous: UInt8 = 0x20   // as if a space came first: a leading space is caught
+            var trimmed = true
+            for b in bytes {
+                if b < 0x20 || b >= 0x7F || (b == 0x20 && previous == 0x20) {
+                    trimmed = false
+                    break
+                }
+                previous = b
+            }
+            if trimmed && previous != 0x20 {
+                out.append(contentsOf: bytes)
+                return true
+            }
+            // Printable ASCII and tabs (every other header value in practice): the same result on the bytes.
             guard bytes.allSatisfy({ ($0 >= 0x20 && $0 < 0x7F) || $0 == 0x09 }) else { return false }
             let start = out.count
             var pendingSpace = false
