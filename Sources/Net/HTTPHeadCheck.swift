@@ -3,12 +3,17 @@
 public enum HTTPHeadDecision {
     /// Read the body. `maxBodyBytes` lowers the server's body limit for this
     /// request (a larger value is ignored); a body past it gets 413 + close,
-    /// whether announced by `Content-Length` or grown by chunks.
-    case accept(maxBodyBytes: Int?)
+    /// whether announced by `Content-Length` or grown by chunks. `context` is
+    /// what the check found, handed to `handle` with this request as its
+    /// `headContext` so that it need not be found again (a chunked body's
+    /// trailers are dropped: the headers `handle` sees are the ones checked).
+    case accept(maxBodyBytes: Int?, context: (any Sendable)?)
     /// Answer this now, without reading the body, then close the connection.
     case reject(HTTPResponse)
 
-    public static let accept = HTTPHeadDecision.accept(maxBodyBytes: nil)
+    public static let accept = HTTPHeadDecision.accept(maxBodyBytes: nil, context: nil)
+
+    public static func accept(maxBodyBytes: Int?) -> HTTPHeadDecision { .accept(maxBodyBytes: maxBodyBytes, context: nil) }
 }
 
 extension HTTPHandler {

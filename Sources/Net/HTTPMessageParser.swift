@@ -42,6 +42,9 @@ final class HTTPMessageParser {
     private var field: [UInt8] = []
     private var value: [UInt8] = []
     private var inValue = false
+    /// Set once the head is complete: fields after it (a chunked body's trailers) are counted
+    /// against `maxHeaderBytes` and dropped, never merged into the headers the head check saw.
+    private var inTrailers = false
     private var headerBytes = 0
     private var completed: HTTPMessage?
     /// For response parsing: the next response answers a HEAD request (no body).
@@ -130,6 +133,7 @@ final class HTTPMessageParser {
         field.removeAll(keepingCapacity: true)
         value.removeAll(keepingCapacity: true)
         inValue = false
+        inTrailers = false
         headerBytes = 0
         bodyLimit = maxBodyBytes
         inMessage = true
@@ -166,6 +170,7 @@ final class HTTPMessageParser {
 
     private func appendField(_ at: UnsafePointer<CChar>?, _ n: Int) -> Int32 {
         guard countHeader(n + 4), let at else { return 1 }
+        if inTrailers { return 0 }
         if inValue { commitHeader() }
         at.withMemoryRebound(to: UInt8.self, capacity: n) { field.append(contentsOf: UnsafeBufferPointer(start: $0, count: n)) }
         return 0
@@ -173,6 +178,7 @@ final class HTTPMessageParser {
 
     private func appendValue(_ at: UnsafePointer<CChar>?, _ n: Int) -> Int32 {
         guard countHeader(n), let at else { return 1 }
+        if inTrailers { return 0 }
         inValue = true
         at.withMemoryRebound(to: UInt8.self, capacity: n) { value.append(contentsOf: UnsafeBufferPointer(start: $0, count: n)) }
         return 0
@@ -180,6 +186,7 @@ final class HTTPMessageParser {
 
     private func headersComplete() -> Int32 {
         commitHeader()
+        inTrailers = true
         current.url = String(decoding: url, as: UTF8.self)
         current.method = String(cString: tally_http_parser_method(parser))
         current.status = Int(tally_http_parser_status(parser))

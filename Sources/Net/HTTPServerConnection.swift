@@ -25,6 +25,9 @@ public final class HTTPServerConnection {
     private var reservesPerChunk = false
     /// The handler's answer to a head it refused, and that head.
     private var refusal: (response: HTTPResponse, head: HTTPRequest)?
+    /// What the head check of the message being read returned with `.accept` (its headers are
+    /// fixed once the head is complete: the parser drops trailers).
+    private var headContext: (any Sendable)?
 
     /// Called once the connection has closed.
     var onClosed: ((HTTPServerConnection) -> Void)?
@@ -143,6 +146,7 @@ public final class HTTPServerConnection {
     private func messageBegan() {
         if phase == .idle { arm(configuration.headerTimeout) }  // the first request keeps its open-time deadline
         phase = .headers
+        headContext = nil
     }
 
     /// Asks the handler about the head, then reserves the announced body in
@@ -158,8 +162,9 @@ public final class HTTPServerConnection {
             refusal = (response, request)
             onStats { $0.rejectedHeads += 1 }
             return false
-        case .accept(let limit):
+        case .accept(let limit, let context):
             if let limit { parser.bodyLimit = min(parser.bodyLimit, max(0, limit)) }
+            headContext = context
         }
         if let n = contentLength {
             if n > parser.bodyLimit { return true }  // the parser answers 413
@@ -196,10 +201,12 @@ public final class HTTPServerConnection {
         timer.stop()
         releaseBody()
         onStats { $0.requests += 1 }
-        let request = HTTPRequest(method: message.method, target: message.url, headers: message.headers,
+        var request = HTTPRequest(method: message.method, target: message.url, headers: message.headers,
                                   body: message.body, versionMajor: message.versionMajor,
                                   versionMinor: message.versionMinor, keepAlive: message.keepAlive,
                                   remoteAddress: stream.remoteAddress)
+        request.headContext = headContext
+        headContext = nil
         var answered = false
         let loop = self.loop
         handler.handle(request) { [self] response in
@@ -408,6 +415,7 @@ public final class HTTPServerConnection {
         streaming = nil
         releaseBody()
         refusal = nil
+        headContext = nil
         timer.close()
         parser.onMessageBegin = nil
         parser.onHeadersComplete = nil

@@ -71,6 +71,8 @@ public struct HTTPRequest: Sendable {
     /// Whether the connection stays open after the response (HTTP/1.1 default).
     public var keepAlive: Bool
     public var remoteAddress: String?
+    /// What the handler's `shouldAccept` found in this request's head (`HTTPHeadDecision.accept`).
+    public var headContext: (any Sendable)?
 
     public init(method: String, target: String, headers: HTTPHeaders = HTTPHeaders(), body: [UInt8] = [],
                 versionMajor: Int = 1, versionMinor: Int = 1, keepAlive: Bool = true, remoteAddress: String? = nil) {

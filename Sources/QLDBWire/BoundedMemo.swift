@@ -1,12 +1,11 @@
 import Foundation
 
 /// A thread-safe dictionary that starts over once it holds `capacity` entries:
-/// what SigV4's caches (signing keys, parsed Authorization headers) and the
-/// node's checked-head memo keep. Starting over, not evicting one by one, keeps
+/// what SigV4's caches (signing keys, parsed Authorization headers) keep. Starting over, not evicting one by one, keeps
 /// every operation one lock and one hash; a miss only costs the work it saves.
 public final class BoundedMemo<Key: Hashable, Value>: @unchecked Sendable {
     public let capacity: Int
-    // Inlinable, so a user in another module (the node's checked-head memo) gets it specialised.
+    // Inlinable, so that a user in another module gets it specialised.
     @usableFromInline let lock = NSLock()
     @usableFromInline var entries: [Key: Value] = [:]
 

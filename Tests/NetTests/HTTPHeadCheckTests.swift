@@ -6,9 +6,14 @@ import XCTest
 /// bytes; counts requests that reach `handle`.
 final class HeadCheckingHandler: HTTPHandler, @unchecked Sendable {
     let handled = Locked(0)
+    /// Each handled request's `headContext` (an `X-Note` value the head check passed on), in order.
+    let contexts = Locked<[String?]>([])
+    let lastHeaders = Locked<HTTPHeaders?>(nil)
 
     func handle(_ request: HTTPRequest, respond: @escaping (HTTPResponse) -> Void) {
         handled.with { $0 += 1 }
+        contexts.with { $0.append(request.headContext as? String) }
+        lastHeaders.set(request.headers)
         let body = request.body.count <= 64 ? request.bodyText : "\(request.body.count) bytes"
         respond(.text("\(request.method) \(request.target) \(body)"))
     }
@@ -16,6 +21,7 @@ final class HeadCheckingHandler: HTTPHandler, @unchecked Sendable {
     func shouldAccept(_ head: HTTPRequest, contentLength: Int?) -> HTTPHeadDecision {
         if head.headers.contains("X-Reject") { return .reject(.text("refused\n", status: 403)) }
         if head.path == "/small" { return .accept(maxBodyBytes: 10) }
+        if let note = head.headers["X-Note"] { return .accept(maxBodyBytes: nil, context: note) }
         return .accept
     }
 }
@@ -56,6 +62,26 @@ final class HTTPHeadCheckTests: LoopTestCase {
         let ok = try RawClient(port: server.port)
         ok.send("POST /p HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc")
         XCTAssertTrue(ok.readUntil("POST /p abc", timeout: 5).contains("POST /p abc"))
+    }
+
+    func testTheHeadChecksContextReachesHandleWithItsOwnRequestOnly() throws {
+        let handler = HeadCheckingHandler()
+        let server = try startServer(handler)
+        let c = try RawClient(port: server.port)
+        // Three requests on one connection: with a note, without one (nothing carried over), with another.
+        c.send("POST /a HTTP/1.1\r\nHost: x\r\nX-Note: one\r\nContent-Length: 1\r\n\r\na")
+        XCTAssertTrue(c.readUntil("POST /a a", timeout: 5).contains("POST /a a"))
+        c.send("POST /b HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nb")
+        XCTAssertTrue(c.readUntil("POST /b b", timeout: 5).contains("POST /b b"))
+        c.send("POST /c HTTP/1.1\r\nHost: x\r\nX-Note: three\r\nContent-Length: 1\r\n\r\nc")
+        XCTAssertTrue(c.readUntil("POST /c c", timeout: 5).contains("POST /c c"))
+        // Chunked, with trailers: they are dropped, so the headers are still the ones checked.
+        c.send("POST /d HTTP/1.1\r\nHost: x\r\nX-Note: four\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nd\r\n0\r\n"
+               + "X-Late: 1\r\nX-Note: forged\r\nX-Later: 2\r\n\r\n")
+        XCTAssertTrue(c.readUntil("POST /d d", timeout: 5).contains("POST /d d"))
+        XCTAssertEqual(handler.contexts.get, ["one", nil, "three", "four"])
+        XCTAssertEqual(handler.lastHeaders.get?.entries.map(\.name).sorted(), ["host", "transfer-encoding", "x-note"])
+        XCTAssertEqual(handler.lastHeaders.get?.values("X-Note"), ["four"])
     }
 
     func testHandlerLowersTheBodyLimitForLengthAndChunks() throws {

@@ -7,8 +7,6 @@ public struct RequestAuthenticator: Sendable {
     public var verifier: SigV4Verifier
     /// Where failures are logged; nil logs nothing (unit tests).
     public var failureLog: AuthFailureLog?
-    /// Heads checked by `checkHead`, for `authenticate` to take.
-    let checkedHeads = CheckedHeadMemo()
 
     public init(mode: AuthMode, verifier: SigV4Verifier, failureLog: AuthFailureLog? = nil) {
         self.mode = mode
@@ -16,13 +14,13 @@ public struct RequestAuthenticator: Sendable {
         self.failureLog = failureLog
     }
 
-    /// The checks that need no body (`SigV4Verifier.checkHead`); nothing with `.none`.
-    /// What passed is remembered for this request's `authenticate`.
-    public func checkHead(_ request: SignedRequest) throws {
-        guard mode == .sigv4 else { return }
+    /// The checks that need no body (`SigV4Verifier.checkHead`); nothing (nil) with `.none`.
+    /// What passed is for this request's `authenticate`, once its body is in.
+    @discardableResult
+    public func checkHead(_ request: SignedRequest) throws -> CheckedHead? {
+        guard mode == .sigv4 else { return nil }
         do {
-            let head = try verifier.checkHead(request)
-            if let key = CheckedHeadMemo.key(request) { checkedHeads.remember(head, for: key) }
+            return try verifier.checkHead(request)
         } catch let error as ServiceError {
             failureLog?.record(error, request: request)
             throw error
@@ -31,12 +29,15 @@ public struct RequestAuthenticator: Sendable {
 
     /// The caller, or a 403 `ServiceError` to send back unchanged. With
     /// `.none`, a parsable Authorization header still names the caller (for
-    /// rate limiting); nothing is verified.
-    public func authenticate(_ request: SignedRequest) throws -> AuthenticatedCaller {
+    /// rate limiting); nothing is verified. `checkedHead` is what `checkHead`
+    /// returned for this very request when its headers arrived (the server
+    /// hands it over as the request's `headContext`): the checks it holds are
+    /// not repeated, the body and the signature are verified as always.
+    public func authenticate(_ request: SignedRequest, checkedHead: CheckedHead? = nil) throws -> AuthenticatedCaller {
         switch mode {
         case .sigv4:
             do {
-                if let key = CheckedHeadMemo.key(request), let head = checkedHeads.take(key) {
+                if let head = checkedHead {
                     return try verifier.verify(request, head: head)
                 }
                 return try verifier.verify(request)

@@ -42,7 +42,7 @@ final class ClientRouter: HTTPHandler {
     /// Authenticates and decodes a session request; nil for anything else. Any thread.
     func prepare(_ request: HTTPRequest) -> SessionEndpoint.Prepared? {
         guard ClientRouter.isSession(request), !ConsoleStaticRoute.matches(request.path) else { return nil }
-        return session.prepare(ClientRouter.signed(request))
+        return session.prepare(ClientRouter.signed(request), checkedHead: request.headContext as? CheckedHead)
     }
 
     /// From the headers alone: a signature that can still verify (known key,
@@ -55,8 +55,9 @@ final class ClientRouter: HTTPHandler {
             return .accept(maxBodyBytes: 0)
         }
         let isSession = ClientRouter.isSession(head)
+        let checked: CheckedHead?
         do {
-            try authenticator.checkHead(ClientRouter.signed(head))
+            checked = try authenticator.checkHead(ClientRouter.signed(head))
         } catch {
             let e = error as? ServiceError ?? .internalFailure("\(error)")
             return .reject(ClientRouter.error(e, sessionAPI: isSession))
@@ -65,7 +66,7 @@ final class ClientRouter: HTTPHandler {
         if let n = contentLength, n > limit {
             return .reject(ClientRouter.error(limits.tooLarge(n, limit: limit), sessionAPI: isSession))
         }
-        return .accept(maxBodyBytes: limit)
+        return .accept(maxBodyBytes: limit, context: checked)
     }
 
     static func isSession(_ request: HTTPRequest) -> Bool {
@@ -133,7 +134,8 @@ final class ClientRouter: HTTPHandler {
     private func serveSession(_ request: HTTPRequest, prepared: SessionEndpoint.Prepared?, node: Node,
                               label: StuckRequestWatch.Label, forwarded: Bool, respond: @escaping (HTTPResponse) -> Void) {
         // Labels for the stuck-request watch; metrics come from the session layer (`SessionManager.onCommand`).
-        session.run(prepared ?? session.prepare(ClientRouter.signed(request)), decoded: { d in
+        let prepared = prepared ?? session.prepare(ClientRouter.signed(request), checkedHead: request.headContext as? CheckedHead)
+        session.run(prepared, decoded: { d in
             if case .startSession(let name) = d.command {
                 label.ledger = name
             } else if let token = d.sessionToken {
@@ -154,7 +156,7 @@ final class ClientRouter: HTTPHandler {
 
     private func serveControlPlane(_ request: HTTPRequest, node: Node, respond: @escaping (HTTPResponse) -> Void) {
         do {
-            _ = try authenticator.authenticate(ClientRouter.signed(request))
+            _ = try authenticator.authenticate(ClientRouter.signed(request), checkedHead: request.headContext as? CheckedHead)
         } catch let error as ServiceError {
             respond(ClientRouter.error(error, sessionAPI: false))
             return

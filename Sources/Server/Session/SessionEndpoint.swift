@@ -46,7 +46,8 @@ public final class SessionEndpoint: @unchecked Sendable {
     }
 
     /// Authenticates, checks the operation and decodes the body. Any thread.
-    public func prepare(_ request: SignedRequest) -> Prepared {
+    /// `checkedHead`: see `RequestAuthenticator.authenticate`.
+    public func prepare(_ request: SignedRequest, checkedHead: CheckedHead? = nil) -> Prepared {
         let requestID = Identifiers.requestID()
         let started = ContinuousClock.now
         func fail(_ response: ProtocolResponse) -> Prepared {
@@ -54,7 +55,7 @@ public final class SessionEndpoint: @unchecked Sendable {
         }
         let caller: AuthenticatedCaller
         do {
-            caller = try authenticator.authenticate(request)
+            caller = try authenticator.authenticate(request, checkedHead: checkedHead)
         } catch {
             return fail(Self.errorResponse(error, requestID: requestID))
         }
