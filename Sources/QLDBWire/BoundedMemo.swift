@@ -1,8 +1,9 @@
 import Foundation
 
 /// A thread-safe dictionary that starts over once it holds `capacity` entries:
-/// what SigV4's caches (signing keys, parsed Authorization headers) keep. Starting over, not evicting one by one, keeps
-/// every operation one lock and one hash; a miss only costs the work it saves.
+/// what SigV4's caches (signing keys, parsed Authorization headers) keep.
+/// Starting over, not evicting one by one, keeps every operation one lock and
+/// one hash; a miss only costs the work it saves.
 public final class BoundedMemo<Key: Hashable, Value>: @unchecked Sendable {
     public let capacity: Int
     // Inlinable, so that a user in another module gets it specialised.
