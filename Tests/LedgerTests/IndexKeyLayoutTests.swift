@@ -22,6 +22,29 @@ final class IndexKeyLayoutTests: XCTestCase {
         XCTAssertEqual(IndexKey.of(.int(7)), IndexKey.of(IonValue(.decimal(IonDecimal(coefficient: 70, exponent: -1)))))
     }
 
+    /// 64-bit integers take a path without BigInt; their keys must be the bytes the BigInt path
+    /// writes (keys on disk are compared byte for byte).
+    func testSmallIntegersEncodeAsTheirBigIntegerForm() {
+        var values: [Int64] = [0, 1, -1, 7, 10, -10, 100, 1200, -1200, 1_000_000_000_000_000_000, 999_999_999_999,
+                               Int64.max, Int64.min, Int64.min + 1, -9_000_000_000_000_000_000]
+        var rng = SeededGenerator(seed: 7)
+        for _ in 0..<2000 {
+            let v = Int64(bitPattern: rng.next()) >> Int64(rng.next() % 63)
+            values.append(v)
+            values.append(v / 1000 * 1000)
+        }
+        for v in values {
+            // A decimal of the same value takes the BigInt path.
+            let viaBigInt = IndexKey.of(IonValue(.decimal(IonDecimal(coefficient: .small(v), exponent: 0))))
+            XCTAssertEqual(IndexKey.of(IonValue(.int(.small(v)))), viaBigInt, "\(v)")
+            if v.magnitude < UInt64(Int64.max / 100) {
+                let scaled = IndexKey.of(IonValue(.decimal(IonDecimal(coefficient: .small(v * 100), exponent: -2))))
+                XCTAssertEqual(IndexKey.of(IonValue(.int(.small(v)))), scaled, "\(v)")
+            }
+        }
+        XCTAssertEqual(Array(IndexKey.of(.int(1200)).dropFirst()), Array("n".utf8) + [0, 0, 0, 4] + Array("12e2".utf8))
+    }
+
     func testNeighbouringValuesFileNextToEachOther() {
         let strings = (100_000..<101_000).map { IndexKey.of(.string("k\($0)")) }
         XCTAssertEqual(strings, strings.sorted { $0.lexicographicallyPrecedes($1) }, "strings of one length sort by text")

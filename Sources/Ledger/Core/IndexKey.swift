@@ -32,6 +32,7 @@ public enum IndexKey {
         switch value.content {
         case .null(let type): tagged("0", type.description, &out)
         case .bool(let b): tagged("b", b ? "1" : "0", &out)
+        case .int(.small(let v)): number(v, &out)
         case .int(let i): number(coefficient: i.bigInt, exponent: 0, &out)
         case .decimal(let d): number(coefficient: d.coefficient.bigInt, exponent: d.exponent, &out)
         case .float(let f):
@@ -79,6 +80,18 @@ public enum IndexKey {
         var e = exponent
         reduce(&c, &e)
         tagged("n", (c.sign == .minus ? "-" : "") + DecimalDigits.text(c.magnitude) + "e\(e)", &out)
+    }
+
+    /// `number(coefficient:exponent: 0)` for an integer that fits in 64 bits: the same bytes
+    /// without BigInt's division and formatting (about 6,000 instructions a key otherwise).
+    private static func number(_ v: Int64, _ out: inout [UInt8]) {
+        var magnitude = v.magnitude
+        var zeros = 0
+        while magnitude != 0 && magnitude % 10 == 0 {
+            magnitude /= 10
+            zeros += 1
+        }
+        tagged("n", (v < 0 ? "-" : "") + String(magnitude) + "e\(zeros)", &out)
     }
 
     /// Strips trailing decimal zeros; zero is 0e0. Bounded by the digits: the
