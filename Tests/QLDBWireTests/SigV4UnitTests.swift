@@ -48,17 +48,10 @@ final class SigV4UnitTests: XCTestCase {
         XCTAssertEqual(SigV4Canonical.canonicalURI(rawPath: "//a/./b/../c/"), "/a/c/")
         XCTAssertEqual(SigV4Canonical.canonicalQuery("b=2&a=1&a=0&c"), "a=0&a=1&b=2&c=")
         XCTAssertEqual(SigV4Canonical.canonicalQuery("k=a%2bb&sp=a%20b&plus=a+b"), "k=a%2Bb&plus=a%2Bb&sp=a%20b")
-        XCTAssertEqual(SigV4Canonical.trimAll("  a   b\t\tc  "), "a b c")
-        XCTAssertEqual(SigV4Canonical.trimAll(" \u{0B}a\u{0C} é  b "), "a é b")
-        XCTAssertEqual(SigV4Canonical.trimAll("   "), "")
-        // Values already trimmed (copied whole) and each way of not being so.
-        XCTAssertEqual(SigV4Canonical.trimAll("a b c"), "a b c")
-        XCTAssertEqual(SigV4Canonical.trimAll(""), "")
-        XCTAssertEqual(SigV4Canonical.trimAll("x"), "x")
-        XCTAssertEqual(SigV4Canonical.trimAll(" a"), "a")
-        XCTAssertEqual(SigV4Canonical.trimAll("a "), "a")
-        XCTAssertEqual(SigV4Canonical.trimAll("a  b"), "a b")
-        XCTAssertEqual(SigV4Canonical.trimAll("a\tb"), "a b")
+        // Untrimmed values; then values already trimmed (copied whole) and each way of not being so.
+        let trims = [("  a   b\t\tc  ", "a b c"), (" \u{0B}a\u{0C} é  b ", "a é b"), ("   ", ""),
+                     ("a b c", "a b c"), ("", ""), ("x", "x"), (" a", "a"), ("a ", "a"), ("a  b", "a b"), ("a\tb", "a b")]
+        for (value, trimmed) in trims { XCTAssertEqual(SigV4Canonical.trimAll(value), trimmed, value) }
         XCTAssertEqual(SignedRequest(method: "POST", target: "/", headers: [("X-Amz-DATE", "1"), ("x-amz-date", "2"), ("Date", "3")],
                                      body: []).values("x-AMZ-date"), ["1", "2"])
         XCTAssertEqual(SigV4Canonical.canonicalHeaders(signedHeaders: ["host", "x-a"],

@@ -24,7 +24,7 @@ extension ClientRouter {
             return true
         }
         do {
-            _ = try authenticator.authenticate(ClientRouter.signed(request), checkedHead: request.headContext as? CheckedHead)
+            _ = try authenticator.authenticate(ClientRouter.signed(request), checkedHead: ClientRouter.checkedHead(request))
         } catch {
             respond(ClientRouter.error(error as? ServiceError ?? .internalFailure("\(error)"), sessionAPI: false))
             return true

@@ -42,7 +42,7 @@ final class ClientRouter: HTTPHandler {
     /// Authenticates and decodes a session request; nil for anything else. Any thread.
     func prepare(_ request: HTTPRequest) -> SessionEndpoint.Prepared? {
         guard ClientRouter.isSession(request), !ConsoleStaticRoute.matches(request.path) else { return nil }
-        return session.prepare(ClientRouter.signed(request), checkedHead: request.headContext as? CheckedHead)
+        return session.prepare(ClientRouter.signed(request), checkedHead: ClientRouter.checkedHead(request))
     }
 
     /// From the headers alone: a signature that can still verify (known key,
@@ -134,7 +134,7 @@ final class ClientRouter: HTTPHandler {
     private func serveSession(_ request: HTTPRequest, prepared: SessionEndpoint.Prepared?, node: Node,
                               label: StuckRequestWatch.Label, forwarded: Bool, respond: @escaping (HTTPResponse) -> Void) {
         // Labels for the stuck-request watch; metrics come from the session layer (`SessionManager.onCommand`).
-        let prepared = prepared ?? session.prepare(ClientRouter.signed(request), checkedHead: request.headContext as? CheckedHead)
+        let prepared = prepared ?? session.prepare(ClientRouter.signed(request), checkedHead: ClientRouter.checkedHead(request))
         session.run(prepared, decoded: { d in
             if case .startSession(let name) = d.command {
                 label.ledger = name
@@ -156,7 +156,7 @@ final class ClientRouter: HTTPHandler {
 
     private func serveControlPlane(_ request: HTTPRequest, node: Node, respond: @escaping (HTTPResponse) -> Void) {
         do {
-            _ = try authenticator.authenticate(ClientRouter.signed(request), checkedHead: request.headContext as? CheckedHead)
+            _ = try authenticator.authenticate(ClientRouter.signed(request), checkedHead: ClientRouter.checkedHead(request))
         } catch let error as ServiceError {
             respond(ClientRouter.error(error, sessionAPI: false))
             return
@@ -240,6 +240,9 @@ final class ClientRouter: HTTPHandler {
         SignedRequest(method: request.method, target: request.target,
                       headers: request.headers.entries, body: request.body, remoteAddress: request.remoteAddress)
     }
+
+    /// What `shouldAccept` found in this request's head, handed back by the HTTP server (nil when forwarded).
+    static func checkedHead(_ request: HTTPRequest) -> CheckedHead? { request.headContext as? CheckedHead }
 
     static func http(_ response: ProtocolResponse) -> HTTPResponse {
         var headers = HTTPHeaders()
