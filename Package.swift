@@ -96,7 +96,7 @@ let package = Package(
                     swiftSettings: [.swiftLanguageMode(.v5)]),
         .testTarget(name: "NetTests", dependencies: ["Net", "Checksum"]),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB"]),
-        .testTarget(name: "QLDBWireTests", dependencies: ["QLDBWire", "Ion"], exclude: ["Fixtures"],
+        .testTarget(name: "QLDBWireTests", dependencies: ["QLDBWire", "Ion", "Raft"], exclude: ["Fixtures"],
                     swiftSettings: [.swiftLanguageMode(.v5)]),
         .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets"], swiftSettings: [.swiftLanguageMode(.v5)]),
         .testTarget(name: "ServerTests", dependencies: ["Server", "Replica", "Raft", "Checksum", "QLDBWire", "Ion", "Net"], exclude: ["Fixtures"],

@@ -51,7 +51,16 @@ public struct SendCommandRequest: Equatable, Sendable {
 
     /// Decodes and validates a request body. Every problem is a
     /// `BadRequestException` whose message names the offending member.
+    /// Bodies as drivers send them take the direct path (no JSON tree); any
+    /// other body, and every body with a problem, is decoded through the tree,
+    /// which is the reference for what is accepted and what each error says.
     public static func decode(_ body: [UInt8]) throws -> SendCommandRequest {
+        if let request = try? decodeDirect(body) { return request }
+        return try decodeTree(body)
+    }
+
+    /// `decode` by way of a `JSONValue` tree.
+    static func decodeTree(_ body: [UInt8]) throws -> SendCommandRequest {
         guard !body.isEmpty else { throw ServiceError.badRequest("Request body is empty; expected a JSON object") }
         // The strict byte-level parser (as the control plane's): no Foundation objects and casts per request.
         let json: JSONValue
@@ -148,19 +157,32 @@ public struct SendCommandRequest: Equatable, Sendable {
         isTokenCharacter(b) && b != UInt8(ascii: "+") && b != UInt8(ascii: "/") && b != UInt8(ascii: "=")
     }
 
+    /// Per byte: 1 for `[A-Za-z0-9-]`, 2 for `[+/=]`, 0 otherwise.
+    private static let tokenClass: [UInt8] = (0...255).map { b in
+        isAlphanumericOrDash(UInt8(b)) ? 1 : isTokenCharacter(UInt8(b)) ? 2 : 0
+    }
+
+    /// Whether every byte is of a class in `mask` (a string's own bytes, not its `utf8` view's iterator).
+    private static func allBytes(of s: String, in mask: UInt8) -> Bool {
+        var s = s
+        return s.withUTF8 { bytes in
+            tokenClass.withUnsafeBufferPointer { table in bytes.allSatisfy { table[Int($0)] & mask != 0 } }
+        }
+    }
+
     /// `SessionToken` / `NextPageToken`: 4..1024 of `[A-Za-z-0-9+/=]`.
     static func checkToken(_ t: String, path: String) throws {
         guard Limits.tokenLength.contains(t.utf8.count) else {
             throw ServiceError.badRequest("\(path) must be 4 to 1024 characters long")
         }
-        guard t.utf8.allSatisfy(isTokenCharacter) else {
+        guard allBytes(of: t, in: 3) else {
             throw ServiceError.badRequest("\(path) must match the pattern ^[A-Za-z-0-9+/=]+$")
         }
     }
 
     /// Exactly 22 of `[A-Za-z-0-9]`.
     static func checkTransactionID(_ id: String, path: String) throws {
-        guard id.utf8.count == Limits.transactionIDLength, id.utf8.allSatisfy(isAlphanumericOrDash) else {
+        guard id.utf8.count == Limits.transactionIDLength, allBytes(of: id, in: 1) else {
             throw ServiceError.badRequest(
                 "\(path) '\(id.prefix(64))' is invalid: it must be exactly 22 characters matching ^[A-Za-z-0-9]+$")
         }
@@ -184,41 +206,43 @@ public struct SendCommandRequest: Equatable, Sendable {
     static func decodeValueHolder(_ value: JSONValue, path: String) throws -> IonValue {
         guard case .object(let members) = value else { throw ServiceError.badRequest("\(path) must be a JSON object") }
         let holder = JSONMember(members, path: path + ".")
-        let binary = try holder.string("IonBinary")
-        let text = try holder.string("IonText")
+        return try decodeValueHolder(binary: try holder.string("IonBinary"), text: try holder.string("IonText"), path: path)
+    }
+
+    static func decodeValueHolder(binary: String?, text: String?, path: @autoclosure () -> String) throws -> IonValue {
         let bytes: [UInt8]
         switch (binary, text) {
         case (let b?, nil):
             guard let data = Data(base64Encoded: b) else {
-                throw ServiceError.badRequest("\(path).IonBinary is not valid base64")
+                throw ServiceError.badRequest("\(path()).IonBinary is not valid base64")
             }
             guard Limits.ionBinaryBytes.contains(data.count) else {
-                throw ServiceError.badRequest(data.isEmpty ? "\(path).IonBinary is empty"
-                    : "\(path).IonBinary is \(data.count) bytes; the limit is \(Limits.ionBinaryBytes.upperBound)")
+                throw ServiceError.badRequest(data.isEmpty ? "\(path()).IonBinary is empty"
+                    : "\(path()).IonBinary is \(data.count) bytes; the limit is \(Limits.ionBinaryBytes.upperBound)")
             }
             bytes = [UInt8](data)
         case (nil, let t?):
             let length = t.unicodeScalars.count
             guard Limits.ionTextLength.contains(length) else {
-                throw ServiceError.badRequest(length == 0 ? "\(path).IonText is empty"
-                    : "\(path).IonText is \(length) characters; the limit is \(Limits.ionTextLength.upperBound)")
+                throw ServiceError.badRequest(length == 0 ? "\(path()).IonText is empty"
+                    : "\(path()).IonText is \(length) characters; the limit is \(Limits.ionTextLength.upperBound)")
             }
             bytes = Array(t.utf8)
         case (nil, nil):
-            throw ServiceError.badRequest("\(path) must contain IonBinary or IonText")
+            throw ServiceError.badRequest("\(path()) must contain IonBinary or IonText")
         default:
-            throw ServiceError.badRequest("\(path) must contain only one of IonBinary and IonText")
+            throw ServiceError.badRequest("\(path()) must contain only one of IonBinary and IonText")
         }
         let values: [IonValue]
         do {
             values = try Ion.read(bytes, options: .untrusted)
         } catch let error as IonError {
-            throw ServiceError.badRequest("\(path) is not valid Ion: \(error.description)")
+            throw ServiceError.badRequest("\(path()) is not valid Ion: \(error.description)")
         } catch {
-            throw ServiceError.badRequest("\(path) is not valid Ion: \(error)")
+            throw ServiceError.badRequest("\(path()) is not valid Ion: \(error)")
         }
         guard values.count == 1 else {
-            throw ServiceError.badRequest("\(path) must hold exactly one Ion value; it holds \(values.count)")
+            throw ServiceError.badRequest("\(path()) must hold exactly one Ion value; it holds \(values.count)")
         }
         return values[0]
     }
