@@ -57,6 +57,8 @@ public final class ReplicaSimulation {
         driverOptions.readIndexTimeout = .seconds(2)
         if world.chance(0.5) { driverOptions.maxSizePerMessage = 1 }
         driverOptions.maxInflightMessages = 1 + world.int(below: 16)
+        // Followers commit their state stores every round, or hold them open for a few entries to many.
+        driverOptions.followerHeldEntries = world.chance(0.25) ? 1 : [2, 5, 50, 1_000][world.int(below: 4)]
         clients.maxInFlight = 1 + world.int(below: 4)
         let world = self.world
         let ids = IDGenerator(SeededGenerator(seed: world.rng.next()))

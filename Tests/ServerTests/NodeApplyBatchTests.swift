@@ -7,8 +7,9 @@ import XCTest
 
 /// A batch of committed entries applied as `RaftDriver.apply` does it
 /// (`startApplying`, each `apply`, `finishApplying`): one state-store commit
-/// per ledger per batch, the same ledgers as entry-by-entry, and a failed
-/// commit stops the node until a restart replays the journal.
+/// per ledger per batch (or per many, held open as a follower does), the same
+/// ledgers as entry-by-entry, and a failed commit stops the node until a
+/// restart replays the journal.
 extension NodeCatchUpTests {
     private static func batchOpen(_ ledger: Ledger) -> Bool { (ledger.stateStore as? LMDBStateStore)?.batch != nil }
 
@@ -29,7 +30,7 @@ extension NodeCatchUpTests {
 
     /// Applies `commands` from `index + 1` on in batches of `size`, as the driver does.
     @discardableResult
-    private static func applyInBatches(_ machine: NodeStateMachine, _ commands: [NodeCommand], size: Int,
+    private static func applyInBatches(_ machine: NodeStateMachine, _ commands: [NodeCommand], size: Int, hold: Bool = false,
                                        from index: inout UInt64, during: (() -> Void)? = nil) -> (results: [ApplyResult], failures: [String]) {
         var results: [ApplyResult] = []
         var failures: [String] = []
@@ -41,7 +42,7 @@ extension NodeCatchUpTests {
                 results.append(machine.apply(index: index, command: c.encoded()))
             }
             during?()
-            if let failure = machine.finishApplying() { failures.append(failure) }
+            if let failure = machine.finishApplying(hold: hold) { failures.append(failure) }
             start += size
         }
         return (results, failures)
@@ -151,6 +152,115 @@ extension NodeCatchUpTests {
         XCTAssertEqual(reopened.blockCount, held + 5)
         XCTAssertEqual(try reopened.digest().digest, try leader.ledger(named: "a")!.digest().digest)
         restarted.close()
+        leader.close()
+    }
+
+    func testAFollowerHoldsItsBatchAcrossRoundsUntilASnapshotOrASync() throws {
+        let dir = makeTempDirectory(self)
+        let pair = try Self.leaderAndFollower(dir, ledgers: ["a", "b"])
+        let (leader, follower) = (pair.leader, pair.follower)
+        var (li, fi) = (pair.leaderIndex, pair.followerIndex)
+        var commands: [NodeCommand] = []
+        for round in 0..<4 {
+            for name in ["a", "b"] {
+                let batch = try Self.transactions(leader, ledger: name, count: 5, tag: "\(name)\(round)")
+                try Self.apply(leader, batch, from: &li)
+                commands += batch
+            }
+        }
+        let a = try XCTUnwrap(follower.ledger(named: "a"))
+        let b = try XCTUnwrap(follower.ledger(named: "b"))
+        let (txA, txB) = (try Self.lmdbTransactions(a), try Self.lmdbTransactions(b))
+        let blocksA = a.blockCount
+        let first = Self.applyInBatches(follower, Array(commands[..<20]), size: 5, hold: true, from: &fi)
+        XCTAssertEqual(first.failures, [])
+        XCTAssertTrue(Self.batchOpen(a) && Self.batchOpen(b), "held open across four rounds")
+        XCTAssertEqual(try Self.lmdbTransactions(a) - txA, 0)
+        XCTAssertEqual(a.blockCount, blocksA + 10, "the ledger reads its held blocks")
+
+        // A reader on another thread takes its snapshot on the ledger's thread: the held batch commits first.
+        do {
+            let snapshot = JournalScrubber.snapshot(of: a)   // released at the end of this block
+            XCTAssertFalse(Self.batchOpen(a))
+            XCTAssertTrue(Self.batchOpen(b), "only the ledger read is committed")
+            XCTAssertEqual(snapshot.blockCount, a.blockCount)
+            XCTAssertEqual(try Self.lmdbTransactions(a) - txA, 1)
+        }
+
+        // More held rounds; a statement's snapshot commits its ledger's batch (all eight rounds of b, once).
+        let second = Self.applyInBatches(follower, Array(commands[20...]), size: 5, hold: true, from: &fi)
+        XCTAssertEqual(second.failures, [])
+        XCTAssertTrue(Self.batchOpen(a) && Self.batchOpen(b))
+        do {
+            let statement = b.begin()
+            statement.beginStatement()
+            XCTAssertFalse(Self.batchOpen(b))
+            XCTAssertEqual(try statement.scan(table: "Cars").count, 20)
+            statement.endStatement()
+        }
+        XCTAssertEqual(try Self.lmdbTransactions(b) - txB, 1, "eight rounds of ledger b, one commit")
+
+        // The periodic sync commits (and fsyncs) the rest.
+        XCTAssertTrue(Self.batchOpen(a))
+        try follower.sync()
+        XCTAssertFalse(Self.batchOpen(a) || Self.batchOpen(b))
+        XCTAssertEqual(try Self.lmdbTransactions(a) - txA, 2)
+        XCTAssertEqual(try Self.lmdbTransactions(b) - txB, 1)
+        assertSameLedgers(leader, follower)
+
+        // Reopened: the store's checkpoint is the journal's end.
+        follower.close()
+        let reopened = try Self.machine(dir + "/follower")
+        for name in ["a", "b"] {
+            XCTAssertEqual(try XCTUnwrap(reopened.ledger(named: name)).openStats.blocks, 0, name)
+        }
+        assertSameLedgers(leader, reopened)
+        reopened.close()
+        leader.close()
+    }
+
+    func testARoundNotHeldCommitsTheHeldBatchesWithItsOwn() throws {
+        let dir = makeTempDirectory(self)
+        let pair = try Self.leaderAndFollower(dir, ledgers: ["a", "b"])
+        let (leader, follower) = (pair.leader, pair.follower)
+        var (li, fi) = (pair.leaderIndex, pair.followerIndex)
+        let forA = try Self.transactions(leader, ledger: "a", count: 6, tag: "a")
+        try Self.apply(leader, forA, from: &li)
+        let forB = try Self.transactions(leader, ledger: "b", count: 3, tag: "b")
+        try Self.apply(leader, forB, from: &li)
+        let a = try XCTUnwrap(follower.ledger(named: "a"))
+        let b = try XCTUnwrap(follower.ledger(named: "b"))
+        Self.applyInBatches(follower, forA, size: 3, hold: true, from: &fi)
+        XCTAssertTrue(Self.batchOpen(a))
+        // The next round (only ledger b's entries) is not held: ledger a's held batch commits too.
+        XCTAssertEqual(Self.applyInBatches(follower, forB, size: 3, hold: false, from: &fi).failures, [])
+        XCTAssertFalse(Self.batchOpen(a) || Self.batchOpen(b))
+        try follower.sync()
+        assertSameLedgers(leader, follower)
+        follower.close()
+        leader.close()
+    }
+
+    func testAHeldBatchThatFailsToCommitStopsTheNode() throws {
+        defer { Failpoints.disarm() }
+        let dir = makeTempDirectory(self)
+        let pair = try Self.leaderAndFollower(dir, ledgers: ["a"])
+        let (leader, follower) = (pair.leader, pair.follower)
+        var (li, fi) = (pair.leaderIndex, pair.followerIndex)
+        let commands = try Self.transactions(leader, ledger: "a", count: 6, tag: "h")
+        try Self.apply(leader, commands, from: &li)
+        XCTAssertEqual(Self.applyInBatches(follower, commands, size: 2, hold: true, from: &fi).failures, [])
+        Failpoints.arm(try .parse("state_commit=error", pathPrefix: dir + "/follower/"))
+        XCTAssertThrowsError(try follower.sync())
+        Failpoints.disarm()
+        XCTAssertNotNil(follower.storageFailure)
+        let ledger = try XCTUnwrap(follower.ledger(named: "a"))
+        XCTAssertNotNil(ledger.unusableReason)
+        let more = try Self.transactions(leader, ledger: "a", count: 1, tag: "m")
+        guard case .rejected(.storageFailed) = follower.apply(index: fi + 1, command: more[0].encoded()) else {
+            return XCTFail("a node whose held batch failed to commit applied an entry")
+        }
+        follower.close()
         leader.close()
     }
 }

@@ -49,7 +49,7 @@ public final class JournalScrubber: @unchecked Sendable {
 
     /// On the ledger's thread, before each step.
     public static func snapshot(of ledger: Ledger) -> ScrubSnapshot {
-        let state = ledger.stateStore.snapshot()
+        let state = ledger.stateSnapshot()
         return ScrubSnapshot(state: state, blockCount: state.blockCount)
     }
 

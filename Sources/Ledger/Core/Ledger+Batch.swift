@@ -57,6 +57,17 @@ extension Ledger {
         }
     }
 
+    /// The committed state for a reader on another thread (a statement, the
+    /// scrubber), taken on the ledger's thread. A batch still open is committed
+    /// first: a follower holds its applies' batch open across rounds of
+    /// entries (`NodeStateMachine.finishApplying(hold:)`). If that commit
+    /// fails the ledger is unusable (`unusableReason`; its next apply throws),
+    /// and the snapshot is the state last committed.
+    func stateSnapshot() -> any StateView {
+        if stateStore.isBatching { try? flushBatch() }
+        return stateStore.snapshot()
+    }
+
     /// Why this ledger takes no more blocks until it is reopened (its state
     /// store is behind its journal), or nil.
     public var unusableReason: String? { damage }

@@ -16,6 +16,8 @@ extension LMDBStateStore {
     /// Map space a batch may use: far more than a batch of a few thousand blocks writes.
     static let batchHeadroom = 1 << 30
 
+    var isBatching: Bool { batch != nil }
+
     func beginBatch() throws {
         guard batch == nil else { return }
         current.end()

@@ -17,6 +17,8 @@ protocol StateStore: AnyObject {
     /// Groups the next applies into one store transaction until `flush()`
     /// (see `LMDBStateStore+Batch`); the in-memory store needs none.
     func beginBatch() throws
+    /// Whether a batch is open (applied blocks not yet committed).
+    var isBatching: Bool { get }
     func flush() throws
     /// Drops the open batch uncommitted (its journal records were not written).
     func discardBatch()
@@ -24,6 +26,7 @@ protocol StateStore: AnyObject {
 
 extension StateStore {
     func beginBatch() throws {}
+    var isBatching: Bool { false }
     func flush() throws {}
     func discardBatch() {}
 }

@@ -67,7 +67,7 @@ public final class LedgerTransaction {
     /// the transaction reads nothing of the ledger but this snapshot (and its
     /// thread-safe id generator and clock), so the statement may run elsewhere.
     public func beginStatement() {
-        snapshot = ledger.stateStore.snapshot()
+        snapshot = ledger.stateSnapshot()
         frozenLimits = ledger.limits
     }
 

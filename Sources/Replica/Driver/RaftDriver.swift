@@ -27,6 +27,8 @@ public final class RaftDriver: Replicator {
     private var tickTimer: ReplicaTimer?
     private var syncTimer: ReplicaTimer?
     private var stateMachineDirty = false
+    /// Entries applied into state-store batches the state machine still holds open (a follower's).
+    private var heldEntries = 0
     /// Each fsync on the commit path (the Raft log) and of the state machine, for metrics. Loop thread.
     public var onFsync: ((Duration) -> Void)?
     private var persisting = false
@@ -488,7 +490,7 @@ public final class RaftDriver: Replicator {
     /// crash replays the rest from the log.
     func apply(_ entries: [Entry]) {
         var done: [(ProposalDone, Result<ApplyResult, ReplicationError>)] = []
-        var appliedNormal = false
+        var appliedNormal = 0
         let batched = entries.contains { $0.index > smApplied && $0.kind == .normal }
         if batched { stateMachine.startApplying() }
         for e in entries where e.index > smApplied {
@@ -505,12 +507,12 @@ public final class RaftDriver: Replicator {
                 } else {
                     result = stateMachine.apply(index: e.index, command: e.data)
                 }
-                appliedNormal = true
+                appliedNormal += 1
                 if case .rejected(.storageFailed(let why))? = result {
                     // A write failed mid-apply (a full disk, EIO): stop now, before
                     // applying anything more; this entry's proposal fails as ambiguous.
                     // (The earlier entries are committed in the log: their proposals succeed.)
-                    _ = stateMachine.finishApplying()
+                    _ = stateMachine.finishApplying(hold: false)
                     for (d, r) in done { d(r) }
                     return storageFailed(RaftStorageFailure(why))
                 }
@@ -520,8 +522,11 @@ public final class RaftDriver: Replicator {
                 if p.term == e.term, let result { done.append((p.done, .success(result))) } else { done.append((p.done, .failure(.leadershipLost))) }
             }
         }
-        if appliedNormal { stateMachineDirty = true }
-        if batched, let why = stateMachine.finishApplying() {
+        if appliedNormal > 0 { stateMachineDirty = true }
+        // A follower's state serves no statement: it commits once per many rounds (see `followerHeldEntries`).
+        let hold = node.role != .leader && heldEntries + appliedNormal < options.followerHeldEntries
+        heldEntries = hold ? heldEntries + appliedNormal : 0
+        if batched, let why = stateMachine.finishApplying(hold: hold) {
             // The entries are committed in the log (a restart replays them from it), so their
             // proposals succeed; the node stops before applying anything more.
             for (d, r) in done { d(r) }
@@ -538,6 +543,7 @@ public final class RaftDriver: Replicator {
         do {
             try stateMachine.sync()
             stateMachineDirty = false
+            heldEntries = 0
             noteFsync("journal", ContinuousClock.now - started)
         } catch {
             storageFailed(error)

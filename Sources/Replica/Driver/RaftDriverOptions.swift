@@ -35,6 +35,11 @@ public struct RaftDriverOptions: Sendable {
     /// false: every node writes on the pool, and a follower applies entries
     /// committed earlier while it writes newer ones.
     public var followerLogWritesOnLoop = true
+    /// A follower keeps its state-store batch open across batches of entries
+    /// until it holds this many (or the next state-machine sync, or it becomes
+    /// leader): one state-store commit for many rounds of entries. 1: a
+    /// commit per round, as a leader does.
+    public var followerHeldEntries = 1_000
     /// An fsync (Raft log or journal) taking at least this long is logged at warning level.
     public var slowFsyncThreshold: Duration = .milliseconds(100)
     /// A follower's catch-up logs its progress every this many chunks.

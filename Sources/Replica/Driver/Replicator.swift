@@ -63,10 +63,12 @@ public protocol ReplicatedStateMachine: AnyObject {
     /// In between, the state machine may group their storage writes (one
     /// state-store commit per ledger instead of one per block); when
     /// `finishApplying` returns they are all written, or it says what failed
-    /// (the node then stops, as after a failed apply). Nothing else runs on
-    /// the loop in between: the driver applies the batch in one call.
+    /// (the node then stops, as after a failed apply). With `hold` (a
+    /// follower) it may keep them grouped with the next batches' instead,
+    /// written by a later call without `hold` or by `sync()`. Nothing else runs
+    /// on the loop in between: the driver applies the batch in one call.
     func startApplying()
-    func finishApplying() -> String?
+    func finishApplying(hold: Bool) -> String?
 
     /// This node became leader: what it prepared before may never be applied.
     func leadershipStarted()
@@ -86,7 +88,7 @@ extension ReplicatedStateMachine {
         apply(index: index, command: command)
     }
     public func startApplying() {}
-    public func finishApplying() -> String? { nil }
+    public func finishApplying(hold: Bool) -> String? { nil }
     public func leadershipStarted() {}
     public func leadershipSettled() {}
 }

@@ -41,6 +41,7 @@ extension NodeStateMachine: CatchUpSource, CatchUpSink {
     // MARK: - Leader side
 
     public func catchUpManifest() -> [UInt8] {
+        flushHeldBatches()
         let saved = registry.savedMetadata
         var ledgers: [IonValue] = []
         if let saved, let list = try? NodeRecordReader(saved).list("ledgers") {
@@ -64,6 +65,7 @@ extension NodeStateMachine: CatchUpSource, CatchUpSink {
     }
 
     public func catchUpChunk(manifest bytes: [UInt8], cursor: [UInt8]) throws -> (data: [UInt8], next: [UInt8]?) {
+        flushHeldBatches()
         let manifest = try CatchUpManifest(bytes)
         let positions = try CatchUpManifest.parseCursor(cursor, count: manifest.ledgers.count)
         return try manifest.chunk(at: positions) { m in
@@ -77,6 +79,7 @@ extension NodeStateMachine: CatchUpSource, CatchUpSink {
     // MARK: - Follower side
 
     public func beginCatchUp(manifest bytes: [UInt8]) throws -> [UInt8]? {
+        flushHeldBatches()
         abortCatchUp()
         if let storageFailure { throw NodeCodingError("storage failed: \(storageFailure)") }
         let manifest = try CatchUpManifest(bytes)
@@ -133,6 +136,7 @@ extension NodeStateMachine: CatchUpSource, CatchUpSink {
     /// and a ledger already serving (not staged) stops the node as a failed
     /// apply does (`storageFailure`); a restart replays the journal.
     public func applyCatchUpChunk(_ data: [UInt8]) throws {
+        flushHeldBatches()
         guard var session = catchUpSession else { throw NodeCodingError("catch-up chunk without beginCatchUp") }
         defer { catchUpSession = session }
         var batches = CatchUpBatches()
@@ -198,6 +202,7 @@ extension NodeStateMachine: CatchUpSource, CatchUpSink {
     }
 
     public func finishCatchUp(index: UInt64) throws {
+        flushHeldBatches()
         guard let session = catchUpSession else { throw NodeCodingError("finishCatchUp without beginCatchUp") }
         let manifest = session.manifest
         guard manifest.appliedIndex == index else {
@@ -250,6 +255,7 @@ extension NodeStateMachine: CatchUpSource, CatchUpSink {
     }
 
     public func abortCatchUp() {
+        flushHeldBatches()
         guard let session = catchUpSession else { return }
         catchUpSession = nil
         for t in session.targets {

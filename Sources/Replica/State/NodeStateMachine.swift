@@ -29,6 +29,8 @@ public final class NodeStateMachine: ReplicatedStateMachine {
     var touched: Set<String> = []
     /// Between `startApplying` and `finishApplying`: the ledgers with an open state-store batch.
     var applyBatch: [Ledger]?
+    /// Ledgers whose batch stays open after its round (`finishApplying(hold: true)`).
+    var heldBatches: [Ledger] = []
     var metadataDirty = false
     /// A follower's catch-up by journal streaming in progress (`NodeStateMachine+CatchUp.swift`).
     var catchUpSession: CatchUpSession?
@@ -43,6 +45,7 @@ public final class NodeStateMachine: ReplicatedStateMachine {
     // MARK: - ReplicatedStateMachine
 
     public func leadershipStarted() {
+        flushHeldBatches()
         pendingGenerations = [:]
         for name in registry.entries.keys {
             if let ledger = registry.entry(named: name)?.ledger { pendingGenerations[name] = ledger.startPendingGeneration() }
@@ -86,47 +89,16 @@ public final class NodeStateMachine: ReplicatedStateMachine {
         case .transaction(let t):
             return applyTransaction(t, index: index)
         default:
+            // Control commands (a purge, an export, an import) find every ledger committed.
+            if flushHeldBatches() != nil { return .rejected(.storageFailed("storage failed: \(storageFailure ?? "")")) }
             let result = applyControl(command)
             if case .applied = result { metadataDirty = true }
             return result
         }
     }
 
-    /// One state-store commit per ledger for a batch of committed entries
-    /// (`Ledger.beginBatch`): the blocks' journal records are written together,
-    /// then their state-store writes commit in one LMDB transaction.
-    public func startApplying() {
-        applyBatch = []
-    }
-
-    public func finishApplying() -> String? {
-        guard let ledgers = applyBatch else { return nil }
-        applyBatch = nil
-        var failure: String?
-        for ledger in ledgers {
-            do {
-                try ledger.flushBatch()
-            } catch {
-                failure = failure ?? "state store commit failed: \(error)"
-            }
-        }
-        if let failure {
-            storageFailure = storageFailure ?? failure
-            ReplicaLog.storage.critical("state store commit failed; this node refuses writes", metadata: ["error": "\(failure)"])
-        }
-        return failure
-    }
-
-    /// Opens `ledger`'s state-store batch if a batch of applies is under way.
-    /// A batch that cannot begin (the map cannot grow) leaves the apply unbatched.
-    private func joinApplyBatch(_ ledger: Ledger) {
-        guard var ledgers = applyBatch, !ledgers.contains(where: { $0 === ledger }) else { return }
-        guard (try? ledger.beginBatch()) != nil else { return }
-        ledgers.append(ledger)
-        applyBatch = ledgers
-    }
-
     public func sync() throws {
+        flushHeldBatches()
         if let storageFailure { throw NodeCodingError("storage failed: \(storageFailure)") }
         for name in touched.sorted() {
             try registry.entry(named: name)?.ledger?.sync()
@@ -145,7 +117,10 @@ public final class NodeStateMachine: ReplicatedStateMachine {
     }
 
     /// Releases the journals' directory locks (a closed state machine cannot apply).
-    public func close() { registry.close() }
+    public func close() {
+        flushHeldBatches()
+        registry.close()
+    }
 
     // MARK: - Transactions
 
