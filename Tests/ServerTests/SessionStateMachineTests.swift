@@ -25,6 +25,15 @@ final class SessionStateMachineTests: XCTestCase {
         XCTAssertEqual(r.error?.status, 400, file: file, line: line)
     }
 
+    func testASessionsLedgerAndIdAreFoundByItsTokenForLogs() throws {
+        let m = manager()
+        let (tok, _) = try open(m, requestID: "StartSessionRequest001")
+        let found = try XCTUnwrap(m.ledgerAndSessionID(forToken: tok))
+        XCTAssertEqual(found.ledger, "test-ledger")
+        XCTAssertEqual(found.id, "StartSessionRequest001")
+        XCTAssertNil(m.ledgerAndSessionID(forToken: tok + "x"))
+    }
+
     func testHappyPathOverTheWire() throws {
         let m = manager()
         let endpoint = makeEndpoint(m)

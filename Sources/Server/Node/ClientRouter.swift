@@ -139,8 +139,9 @@ final class ClientRouter: HTTPHandler {
             if case .startSession(let name) = d.command {
                 label.ledger = name
             } else if let token = d.sessionToken {
-                label.ledger = node.sessions.ledger(forToken: token) ?? ""
-                label.session = node.sessions.sessionID(forToken: token) ?? ""
+                let session = node.sessions.ledgerAndSessionID(forToken: token)
+                label.ledger = session?.ledger ?? ""
+                label.session = session?.id ?? ""
             }
             label.command = d.command.name
         }) { response in

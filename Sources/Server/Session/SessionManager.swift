@@ -108,9 +108,9 @@ public final class SessionManager: @unchecked Sendable {
         lock.withLock { sessions[token]?.ledger }
     }
 
-    /// The id of a session (its StartSession request id), for logs; never the token.
-    public func sessionID(forToken token: String) -> String? {
-        lock.withLock { sessions[token]?.id }
+    /// A session's ledger and id (its StartSession request id), for logs; never the token.
+    public func ledgerAndSessionID(forToken token: String) -> (ledger: String, id: String)? {
+        lock.withLock { sessions[token].map { ($0.ledger, $0.id) } }
     }
 
     /// Sessions that can still be used, per ledger.
