@@ -129,6 +129,7 @@ final class HTTPMessageParser {
 
     private func messageBegin() -> Int32 {
         current = HTTPMessage()
+        current.headers.reserveCapacity(16)   // a signed request has about 12 fields
         url.removeAll(keepingCapacity: true)
         field.removeAll(keepingCapacity: true)
         value.removeAll(keepingCapacity: true)
@@ -160,8 +161,11 @@ final class HTTPMessageParser {
         if !field.isEmpty {
             // Names are case-insensitive: kept in lower case (as HTTP/2 sends them), so the
             // lookups and SigV4's canonical headers never lower-case them again.
-            for i in field.indices where field[i] >= UInt8(ascii: "A") && field[i] <= UInt8(ascii: "Z") { field[i] |= 0x20 }
-            current.headers.add(String(decoding: field, as: UTF8.self), String(decoding: value, as: UTF8.self))
+            let name = field.withUnsafeMutableBufferPointer { name in
+                for i in name.indices where name[i] >= UInt8(ascii: "A") && name[i] <= UInt8(ascii: "Z") { name[i] |= 0x20 }
+                return String(decoding: name, as: UTF8.self)
+            }
+            current.headers.add(name, String(decoding: value, as: UTF8.self))
         }
         field.removeAll(keepingCapacity: true)
         value.removeAll(keepingCapacity: true)

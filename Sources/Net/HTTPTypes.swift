@@ -25,6 +25,8 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionar
 
     public mutating func add(_ name: String, _ value: String) { entries.append((name: name, value: value)) }
 
+    public mutating func reserveCapacity(_ n: Int) { entries.reserveCapacity(n) }
+
     /// Replaces every `name` field with one.
     public mutating func set(_ name: String, _ value: String) {
         remove(name)
