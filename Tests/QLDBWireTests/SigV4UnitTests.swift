@@ -228,4 +228,26 @@ final class SigV4UnitTests: XCTestCase {
         XCTAssertNil(AuthorizationMemo.split(prefix + "xyz"))
         XCTAssertEqual(AuthorizationMemo.split(prefix + s1)?.prefix, prefix)
     }
+
+    /// More access keys than the memo's recent prefixes, in turns: every parse is the full parse.
+    func testAuthorizationMemoAgreesWithTheFullParseAcrossManyPrefixes() throws {
+        let keys = (0..<(AuthorizationMemo.recentCapacity * 2 + 3)).map { "MEMOKEY\($0)" }
+        let hex = Array("0123456789abcdefABCDEF")
+        for turn in 0..<6 {
+            for (k, key) in keys.enumerated() where (k + turn) % 3 != 0 {
+                let signature = String((0..<64).map { hex[($0 * 7 + k + turn) % hex.count] })
+                let header = "AWS4-HMAC-SHA256 Credential=\(key)/20240501/us-east-1/qldb/aws4_request, "
+                    + "SignedHeaders=host;x-amz-date;x-amz-target, Signature=" + signature
+                let parsed = try SigV4Authorization.parse(header)
+                XCTAssertEqual(parsed, try SigV4Authorization.parseAll(header), header)
+                XCTAssertEqual(parsed.accessKeyID, key)
+                XCTAssertEqual(parsed.signature, signature)
+            }
+        }
+        // The same prefix with a signature that is not 64 hex digits is parsed in full (and refused if malformed).
+        let prefix = "AWS4-HMAC-SHA256 Credential=MEMOKEY0/20240501/us-east-1/qldb/aws4_request, "
+            + "SignedHeaders=host;x-amz-date;x-amz-target, Signature="
+        let odd = String(repeating: "g", count: 64)
+        XCTAssertEqual(try SigV4Authorization.parse(prefix + odd), try SigV4Authorization.parseAll(prefix + odd))
+    }
 }
