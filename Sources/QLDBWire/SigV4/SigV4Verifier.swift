@@ -75,6 +75,7 @@ public struct SignedRequest: Sendable {
         }
     }
 
+    /// The first value of `name` (any case; a lower-case name is not copied to compare).
     public func header(_ name: String) -> String? {
         let wanted = SigV4Authorization.lowercased(name)
         return headers.indices.first { lowerCasedNames[$0] == wanted }.map { headers[$0].value }
@@ -133,7 +134,7 @@ public struct SigV4Verifier: Sendable {
     /// scope, a signed date within the allowed skew), so a request that will
     /// fail is refused before its body is read. `verify` repeats it.
     public func checkHead(_ request: SignedRequest) throws -> CheckedHead {
-        let authHeaders = request.values("Authorization")
+        let authHeaders = request.values("authorization")
         guard let header = authHeaders.first else {
             if let q = request.rawQuery, q.contains("X-Amz-Signature=") || q.contains("X-Amz-Algorithm=") {
                 throw ServiceError.incompleteSignature("Query-string (presigned) authentication is not supported")
@@ -148,14 +149,14 @@ public struct SigV4Verifier: Sendable {
         // The date the client signed.
         let amzDate: String
         let signedAt: Date
-        if let value = request.header("X-Amz-Date") {
+        if let value = request.header("x-amz-date") {
             guard let d = AMZDate.parseBasic(value) else {
                 throw ServiceError.incompleteSignature(
                     "Date must be in ISO-8601 'basic format'. Got '\(value)'. See http://en.wikipedia.org/wiki/ISO_8601")
             }
             amzDate = value
             signedAt = d
-        } else if let value = request.header("Date") {
+        } else if let value = request.header("date") {
             guard let d = AMZDate.parseHTTPDate(value) else {
                 throw ServiceError.incompleteSignature("Date header is not an RFC 7231 date: '\(value)'")
             }
@@ -185,7 +186,7 @@ public struct SigV4Verifier: Sendable {
         guard auth.signedHeaders.contains("host") else {
             throw ServiceError.incompleteSignature("'Host' must be a 'SignedHeader' in the AWS Authorization.")
         }
-        let dateHeader = request.header("X-Amz-Date") != nil ? "x-amz-date" : "date"
+        let dateHeader = request.header("x-amz-date") != nil ? "x-amz-date" : "date"
         guard auth.signedHeaders.contains(dateHeader) else {
             throw ServiceError.incompleteSignature(
                 "'\(dateHeader == "date" ? "Date" : "X-Amz-Date")' must be a 'SignedHeader' in the AWS Authorization.")
@@ -206,7 +207,7 @@ public struct SigV4Verifier: Sendable {
         guard let credential = credentials.credential(forAccessKeyID: auth.accessKeyID) else {
             throw ServiceError.unrecognizedClient()
         }
-        let token = request.header("X-Amz-Security-Token")
+        let token = request.header("x-amz-security-token")
         if token != credential.sessionToken {
             throw ServiceError.unrecognizedClient()
         }
@@ -227,7 +228,7 @@ public struct SigV4Verifier: Sendable {
 
         // The payload.
         let payloadHash: String
-        if let declared = request.header("X-Amz-Content-SHA256") {
+        if let declared = request.header("x-amz-content-sha256") {
             if declared == "UNSIGNED-PAYLOAD" {
                 guard allowUnsignedPayload else {
                     throw ServiceError.invalidSignature("Unsigned payloads (UNSIGNED-PAYLOAD) are not accepted.")

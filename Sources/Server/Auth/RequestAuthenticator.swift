@@ -46,7 +46,7 @@ public struct RequestAuthenticator: Sendable {
                 throw error
             }
         case .none:
-            if let h = request.header("Authorization"), let auth = try? SigV4Authorization.parse(h) {
+            if let h = request.header("authorization"), let auth = try? SigV4Authorization.parse(h) {
                 return AuthenticatedCaller(accessKeyID: auth.accessKeyID, principal: auth.accessKeyID, region: auth.region)
             }
             return .anonymous

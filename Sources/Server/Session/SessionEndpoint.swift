@@ -63,8 +63,8 @@ public final class SessionEndpoint: @unchecked Sendable {
             return fail(ServiceError(code: "UnknownOperationException",
                                      message: "The session API accepts only POST").response(requestID: requestID))
         }
-        guard request.header("X-Amz-Target") == Self.sendCommandTarget else {
-            let target = request.header("X-Amz-Target") ?? ""
+        guard request.header("x-amz-target") == Self.sendCommandTarget else {
+            let target = request.header("x-amz-target") ?? ""
             return fail(ServiceError(code: "UnknownOperationException",
                                      message: "Unknown operation '\(target)'").response(requestID: requestID))
         }
