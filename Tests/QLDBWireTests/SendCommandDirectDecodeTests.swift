@@ -45,6 +45,7 @@ final class SendCommandDirectDecodeTests: XCTestCase {
         #"{"SessionToken":"\#(token)","ExecuteStatement":{"TransactionId":"\#(txn)","Statement":"S","Parameters":{}}}"#,
         #"{"SessionToken":"\#(token)","ExecuteStatement":{"TransactionId":"\#(txn)","Statement":""}}"#,
         #"{"SessionToken":"\#(token)","CommitTransaction":{"TransactionId":"\#(txn)","CommitDigest":"!!"}}"#,
+        #"{"SessionToken":"\#(token)","ExecuteStatement":{"TransactionId":"\#(txn)","Statement":"S","Parameters":[{"IonText":"x","IonBinary":null},{"IonBinary":"!!"}]}}"#,
         #"[{"SessionToken":"\#(token)","StartTransaction":{}}]"#,
         #"{"SessionToken":"\#(token)","StartTransaction":{}} {}"#,
         String(repeating: "[", count: 40) + String(repeating: "]", count: 40),
@@ -83,6 +84,32 @@ final class SendCommandDirectDecodeTests: XCTestCase {
         }
         for body in Self.bodies.dropFirst(Self.direct) {
             XCTAssertNil(try? SendCommandRequest.decodeDirect(Array(body.utf8)), body)
+        }
+    }
+
+    /// A value holder's problem is reported by the direct path itself (`Settled`), as the tree words it:
+    /// a large body is not read twice.
+    func testAValueHoldersProblemIsSettledByTheDirectPathAsTheTreeWouldSayIt() throws {
+        let holders = [#"{"IonBinary":"!!"}"#, #"{"IonText":""}"#, #"{}"#, #"{"IonBinary":"\#(Self.ionInt)","IonText":"1"}"#,
+                       #"{"IonText":"1 2"}"#, #"{"IonText":"{"}"#, #"{"IonText":"1\#(String(repeating: "7", count: 5_000))"}"#]
+        for holder in holders {
+            let body = Array(#"{"SessionToken":"\#(Self.token)","ExecuteStatement":{"TransactionId":"\#(Self.txn)","#.utf8)
+                + Array(#""Statement":"INSERT INTO T ?","Parameters":[{"IonText":"1"},\#(holder)]}}"#.utf8)
+            do {
+                _ = try SendCommandRequest.decodeDirect(body)
+                XCTFail("the direct path accepted \(holder)")
+            } catch let settled as SendCommandRequest.Settled {
+                do {
+                    _ = try SendCommandRequest.decodeTree(body)
+                    XCTFail("the tree accepted \(holder)")
+                } catch {
+                    XCTAssertEqual("\(settled.error)", "\(error)")
+                    XCTAssertTrue("\(error)".contains("ExecuteStatement.Parameters[1]"), "\(error)")
+                }
+            } catch {
+                XCTFail("\(error) for \(holder): not settled by the direct path")
+            }
+            check(body)
         }
     }
 

@@ -9,6 +9,8 @@ struct JSONTape {
         var value: Range<Int>
         /// The entry of the container holding this one; -1 for the outermost.
         var parent: Int
+        /// The value is a string of ASCII without escapes: its text is the bytes between the quotes.
+        var plain = false
     }
 
     var entries: [Entry] = []
@@ -63,6 +65,8 @@ extension JSONScanner {
                 tape.entries.append(JSONTape.Entry(name: name, value: start..<start, parent: parent))
                 if depth < recordDepth, i < bytes.count, bytes[i] == UInt8(ascii: "{") || bytes[i] == UInt8(ascii: "[") {
                     try record(into: &tape, parent: entry, depth: depth + 1, recordDepth: recordDepth)
+                } else if i < bytes.count, bytes[i] == UInt8(ascii: "\""), depth + 1 <= maxDepth {
+                    tape.entries[entry].plain = try skipString() != nil
                 } else {
                     try skipValue(depth: depth + 1)
                 }

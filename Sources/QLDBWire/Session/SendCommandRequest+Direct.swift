@@ -56,10 +56,17 @@ extension SendCommandRequest {
             if let list = args.value(Names.parameters) {
                 guard let holders = args.array(list) else { return nil }
                 parameters.reserveCapacity(holders.count)
-                for holder in holders {
+                for (i, holder) in holders.enumerated() {
                     guard let members = args.object(holder) else { return nil }
-                    parameters.append(try decodeValueHolder(binary: try members.string(Names.ionBinary),
-                                                            text: try members.string(Names.ionText), path: ""))
+                    let (binary, text) = (try members.string(Names.ionBinary), try members.string(Names.ionText))
+                    do {
+                        parameters.append(try decodeValueHolder(binary: binary, text: text,
+                                                                path: "ExecuteStatement.Parameters[\(i)]"))
+                    } catch let error as ServiceError {
+                        // Everything before this value holder checked out as the tree checks it, and the tree
+                        // would make this one's error from the same strings: no second pass over a large body.
+                        throw Settled(error: error)
+                    }
                 }
             }
             command = .executeStatement(transactionID: txn, statement: statement, parameters: parameters)
@@ -81,6 +88,11 @@ extension SendCommandRequest {
             command = .endSession
         }
         return SendCommandRequest(sessionToken: token, command: command)
+    }
+
+    /// A problem `decodeDirect` reports as the tree would, without the tree.
+    struct Settled: Error {
+        let error: ServiceError
     }
 
     /// Member names as bytes.
@@ -127,6 +139,11 @@ struct SpanMembers {
         guard let index = value(name) else { return nil }
         let value = tape.entries[index].value
         guard bytes[value.lowerBound] == UInt8(ascii: "\"") else { throw NotAString() }
+        if tape.entries[index].plain {   // checked ASCII when recorded: no second scan (a parameter may be a megabyte)
+            return bytes.withUnsafeBufferPointer {
+                String(decoding: UnsafeBufferPointer(rebasing: $0[value.lowerBound + 1 ..< value.upperBound - 1]), as: UTF8.self)
+            }
+        }
         var scanner = JSONScanner(bytes: bytes, maxDepth: 0)
         scanner.i = value.lowerBound
         return try scanner.string()

@@ -53,9 +53,15 @@ public struct SendCommandRequest: Equatable, Sendable {
     /// `BadRequestException` whose message names the offending member.
     /// Bodies as drivers send them take the direct path (no JSON tree); any
     /// other body, and every body with a problem, is decoded through the tree,
-    /// which is the reference for what is accepted and what each error says.
+    /// which is the reference for what is accepted and what each error says —
+    /// but for a value holder's problem, which the direct path reports itself
+    /// (`Settled`: the same error from the same strings, without a second pass).
     public static func decode(_ body: [UInt8]) throws -> SendCommandRequest {
-        if let request = try? decodeDirect(body) { return request }
+        do {
+            if let request = try decodeDirect(body) { return request }
+        } catch let settled as Settled {
+            throw settled.error
+        } catch {}
         return try decodeTree(body)
     }
 
