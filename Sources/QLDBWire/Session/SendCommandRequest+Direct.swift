@@ -6,7 +6,9 @@ import Ion
 /// member name it looks at must be plain ASCII (so that comparing bytes is
 /// comparing names as the tree does); anything else, and every problem,
 /// returns nil or throws, and `decode` then takes the tree, whose error the
-/// client sees. So this path decides nothing the tree would decide otherwise.
+/// client sees. The one exception is a value holder's problem (`Settled`),
+/// found after every earlier check passed and worded by the same function
+/// the tree calls. So this path decides nothing the tree would decide otherwise.
 extension SendCommandRequest {
     /// Deeper bodies take the tree (which allows 512).
     static let directMaxDepth = 32
