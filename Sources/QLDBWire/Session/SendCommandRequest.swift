@@ -88,62 +88,7 @@ public struct SendCommandRequest: Equatable, Sendable {
                 : "Request must contain exactly one command; found \(present.count): \(present.joined(separator: ", "))")
         }
         let name = present[0]
-        let args = try member.object(name)
-
-        var token: String?
-        if name != "StartSession" {
-            guard let t = try member.string("SessionToken") else {
-                throw ServiceError.badRequest("SessionToken is required for \(name)")
-            }
-            try checkToken(t, path: "SessionToken")
-            token = t
-        }
-
-        let command: SessionCommand
-        switch name {
-        case "StartSession":
-            let ledger = try args.requiredString("LedgerName")
-            try checkLedgerName(ledger)
-            command = .startSession(ledgerName: ledger)
-        case "StartTransaction":
-            command = .startTransaction
-        case "ExecuteStatement":
-            let txn = try args.requiredString("TransactionId")
-            try checkTransactionID(txn, path: "ExecuteStatement.TransactionId")
-            let statement = try args.requiredString("Statement")
-            let length = statement.unicodeScalars.count
-            guard Limits.statementLength.contains(length) else {
-                throw ServiceError.badRequest(length == 0
-                    ? "ExecuteStatement.Statement must not be empty"
-                    : "ExecuteStatement.Statement is \(length) characters; the limit is \(Limits.statementLength.upperBound)")
-            }
-            let holders = try args.array("Parameters") ?? []
-            var parameters: [IonValue] = []
-            parameters.reserveCapacity(holders.count)
-            for (i, holder) in holders.enumerated() {
-                parameters.append(try decodeValueHolder(holder, path: "ExecuteStatement.Parameters[\(i)]"))
-            }
-            command = .executeStatement(transactionID: txn, statement: statement, parameters: parameters)
-        case "FetchPage":
-            let txn = try args.requiredString("TransactionId")
-            try checkTransactionID(txn, path: "FetchPage.TransactionId")
-            let pageToken = try args.requiredString("NextPageToken")
-            try checkToken(pageToken, path: "FetchPage.NextPageToken")
-            command = .fetchPage(transactionID: txn, nextPageToken: pageToken)
-        case "CommitTransaction":
-            let txn = try args.requiredString("TransactionId")
-            try checkTransactionID(txn, path: "CommitTransaction.TransactionId")
-            let digestText = try args.requiredString("CommitDigest")
-            guard let digest = Data(base64Encoded: digestText) else {
-                throw ServiceError.badRequest("CommitTransaction.CommitDigest is not valid base64")
-            }
-            command = .commitTransaction(transactionID: txn, commitDigest: [UInt8](digest))
-        case "AbortTransaction":
-            command = .abortTransaction
-        default:
-            command = .endSession
-        }
-        return SendCommandRequest(sessionToken: token, command: command)
+        return try command(named: name, top: member, args: try member.object(name))
     }
 
     // MARK: Member checks
@@ -209,12 +154,6 @@ public struct SendCommandRequest: Equatable, Sendable {
     }
 
     /// `{"IonBinary": b64}` or `{"IonText": text}` holding exactly one Ion value.
-    static func decodeValueHolder(_ value: JSONValue, path: String) throws -> IonValue {
-        guard case .object(let members) = value else { throw ServiceError.badRequest("\(path) must be a JSON object") }
-        let holder = JSONMember(members, path: path + ".")
-        return try decodeValueHolder(binary: try holder.string("IonBinary"), text: try holder.string("IonText"), path: path)
-    }
-
     static func decodeValueHolder(binary: String?, text: String?, path: @autoclosure () -> String) throws -> IonValue {
         let bytes: [UInt8]
         switch (binary, text) {
@@ -257,7 +196,7 @@ public struct SendCommandRequest: Equatable, Sendable {
 /// Typed access to the members of a decoded JSON object; JSON `null` is
 /// treated as absent, as AWS's JSON protocols do. A repeated member name
 /// means its last value (as Foundation's JSONSerialization did).
-struct JSONMember {
+struct JSONMember: RequestMembers {
     let members: [(String, JSONValue)]
     let path: String
 
@@ -290,6 +229,13 @@ struct JSONMember {
         guard case .array(let a) = v else { throw ServiceError.badRequest("\(path)\(key) must be a JSON array") }
         return a
     }
+
+    func members(of item: JSONValue, path: @autoclosure () -> String) throws -> JSONMember {
+        guard case .object(let o) = item else { throw ServiceError.badRequest("\(path()) must be a JSON object") }
+        return JSONMember(o, path: path() + ".")
+    }
+
+    static func holderProblem(_ error: ServiceError) -> any Error { error }
 
     /// A command's argument object (required; `{}` for argument-less commands).
     func object(_ key: String) throws -> JSONMember {
