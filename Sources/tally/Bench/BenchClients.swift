@@ -87,7 +87,8 @@ class BenchClientBase {
     }
 
     enum Reply {
-        case ok(JSONValue)
+        /// A 200 answer that is one JSON object, its members read by path without a tree.
+        case ok(JSONFields)
         /// A service error: its `__type` (or `HTTP <status>`) and message.
         case service(String, String)
         /// The connection failed; it is gone.
@@ -103,9 +104,13 @@ class BenchClientBase {
             case .failure(let e):
                 completion(.network("net:\(e.kind.rawValue)"))
             case .success(let response):
+                if response.status == 200, let fields = JSONFields(response.bodyBytes) {
+                    return completion(.ok(fields))
+                }
                 let json = try? JSONValue.parse(response.bodyBytes)
-                if response.status == 200, let json, case .object = json {
-                    completion(.ok(json))
+                if response.status == 200 {
+                    // Not one JSON object, or member names that are not plain ASCII: neither server sends those.
+                    completion(.service("bad-response", json == nil ? "not JSON" : "not an object with plain member names"))
                 } else {
                     var type = json?["__type"]?.stringValue ?? response.headers["x-amzn-ErrorType"] ?? "HTTP \(response.status)"
                     if let hash = type.lastIndex(of: "#") { type = String(type[type.index(after: hash)...]) }
@@ -138,16 +143,29 @@ final class QLDBLoadClient: BenchClientBase {
         statement = ctx.workload == .insert ? "INSERT INTO \(ctx.table) ?" : "SELECT * FROM \(ctx.table) WHERE id = ?"
     }
 
-    private func command(_ json: String, _ completion: @escaping (Reply) -> Void) {
-        let kind = json.dropFirst().prefix { $0 != "\"" }
+    /// Sends `{"SessionToken":…,"<kind>":<arguments>}` (no token before the session starts).
+    private func command(_ kind: String, _ arguments: String, _ completion: @escaping (Reply) -> Void) {
         let started = benchNow()
         var headers = HTTPHeaders()
+        headers.reserveCapacity(6)
         headers.add("Content-Type", "application/x-amz-json-1.0")
         headers.add("X-Amz-Target", "QLDBSession.SendCommand")
-        let body = Array((token.map { "{\"SessionToken\":\"\($0)\",\(json)}" } ?? "{\(json)}").utf8)
+        var body: [UInt8] = []
+        body.reserveCapacity(64 + (token?.utf8.count ?? 0) + kind.utf8.count + arguments.utf8.count)
+        if let token {
+            body += "{\"SessionToken\":\"".utf8
+            body += token.utf8
+            body += "\",\"".utf8
+        } else {
+            body += "{\"".utf8
+        }
+        body += kind.utf8
+        body += "\":".utf8
+        body += arguments.utf8
+        body.append(UInt8(ascii: "}"))
         ctx.signer.sign(method: "POST", target: "/", host: ctx.endpoint.hostHeader, headers: &headers, body: body)
         send(target: "/", headers: headers, body: body) { [ctx] reply in
-            ctx.stats.request(String(kind), started: started, finished: benchNow())
+            ctx.stats.request(kind, started: started, finished: benchNow())
             completion(reply)
         }
     }
@@ -159,10 +177,10 @@ final class QLDBLoadClient: BenchClientBase {
     private func startSession() {
         guard !timeIsUp else { finish(); return }
         token = nil
-        command("\"StartSession\":{\"LedgerName\":\"\(ctx.ledger)\"}") { [self] reply in
+        command("StartSession", "{\"LedgerName\":\"\(ctx.ledger)\"}") { [self] reply in
             switch reply {
             case .ok(let json):
-                guard let t = json["StartSession"]?["SessionToken"]?.stringValue else {
+                guard let t = json.string("StartSession", "SessionToken") else {
                     ctx.stats.error("bad-response:StartSession")
                     return finish()
                 }
@@ -183,10 +201,10 @@ final class QLDBLoadClient: BenchClientBase {
         guard !timeIsUp else { return stop() }
         transactions += 1
         txStart = benchNow()
-        command("\"StartTransaction\":{}") { [self] reply in
+        command("StartTransaction", "{}") { [self] reply in
             switch reply {
             case .ok(let json):
-                guard let id = json["StartTransaction"]?["TransactionId"]?.stringValue else {
+                guard let id = json.string("StartTransaction", "TransactionId") else {
                     ctx.stats.error("bad-response:StartTransaction")
                     return nextTransaction()
                 }
@@ -217,13 +235,13 @@ final class QLDBLoadClient: BenchClientBase {
 
     private func execute() {
         parameter = makeParameter()
-        let b64 = Data(Ion.writeBinary([parameter])).base64EncodedString()
-        command("\"ExecuteStatement\":{\"TransactionId\":\"\(txID)\",\"Statement\":\"\(statement)\",\"Parameters\":[{\"IonBinary\":\"\(b64)\"}]}") { [self] reply in
+        let b64 = Base64.encode(Ion.writeBinary([parameter]))
+        command("ExecuteStatement", "{\"TransactionId\":\"\(txID)\",\"Statement\":\"\(statement)\",\"Parameters\":[{\"IonBinary\":\"\(b64)\"}]}") { [self] reply in
             switch reply {
             case .ok(let json):
                 if ctx.workload == .select {
-                    let values = json["ExecuteStatement"]?["FirstPage"]?["Values"]?.arrayValue
-                    if values?.count != 1 { ctx.stats.anomaly("select-rows-\(values?.count ?? -1)") }
+                    let rows = json.arrayCount("ExecuteStatement", "FirstPage", "Values")
+                    if rows != 1 { ctx.stats.anomaly("select-rows-\(rows ?? -1)") }
                 }
                 commit()
             default:
@@ -234,11 +252,11 @@ final class QLDBLoadClient: BenchClientBase {
 
     private func commit() {
         let digest = QLDBHash.commitDigest(transactionID: txID, statements: [(text: statement, parameters: [parameter])])
-        let b64 = Data(digest).base64EncodedString()
-        command("\"CommitTransaction\":{\"TransactionId\":\"\(txID)\",\"CommitDigest\":\"\(b64)\"}") { [self] reply in
+        let b64 = Base64.encode(digest)
+        command("CommitTransaction", "{\"TransactionId\":\"\(txID)\",\"CommitDigest\":\"\(b64)\"}") { [self] reply in
             switch reply {
             case .ok(let json):
-                let echoed = json["CommitTransaction"]?["CommitDigest"]?.stringValue
+                let echoed = json.string("CommitTransaction", "CommitDigest")
                 if echoed != b64 {
                     ctx.stats.error("client:digest-echo-mismatch")
                 } else {
@@ -267,7 +285,7 @@ final class QLDBLoadClient: BenchClientBase {
             // Abort whatever may be open (success when nothing is), then go on;
             // back off a little when the server says it is overloaded.
             let pause = type == "RateExceededException" || type == "CapacityExceededException" || type.hasPrefix("HTTP 5")
-            command("\"AbortTransaction\":{}") { [self] r in
+            command("AbortTransaction", "{}") { [self] r in
                 if case .network = r { return reconnectLater() }
                 if pause {
                     ctx.loop.scheduleTimer(after: .milliseconds(10)) { [self] in nextTransaction() }
@@ -280,7 +298,7 @@ final class QLDBLoadClient: BenchClientBase {
 
     override func stop() {
         guard token != nil, http != nil else { return finish() }
-        command("\"EndSession\":{}") { [self] _ in
+        command("EndSession", "{}") { [self] _ in
             token = nil
             finish()
         }
@@ -326,8 +344,8 @@ final class EtcdLoadClient: BenchClientBase {
         send(target: target, headers: headers, body: Array(body.utf8)) { [self] reply in
             switch reply {
             case .ok(let json):
-                if ctx.workload == .select, json["kvs"]?.arrayValue?.count != 1 {
-                    ctx.stats.anomaly("range-rows-\(json["kvs"]?.arrayValue?.count ?? 0)")
+                if ctx.workload == .select, json.arrayCount("kvs") != 1 {
+                    ctx.stats.anomaly("range-rows-\(json.arrayCount("kvs") ?? 0)")
                 }
                 ctx.stats.committed(started: opStart, finished: benchNow())
                 next()
