@@ -1,10 +1,11 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-/// Release builds leave out the runtime exclusivity checks (Docs/performance.md, "Stop 31"); debug builds,
-/// which every test runs, keep them.
-let v5: [SwiftSetting] = [.swiftLanguageMode(.v5), .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
-let plain: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+/// Every Tally module's settings: release builds leave out Swift's runtime exclusivity checks
+/// (Docs/architecture.md); debug builds, which every test runs, keep them.
+let standard: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+/// The same, for the modules still in the Swift 5 language mode.
+let swift5: [SwiftSetting] = [.swiftLanguageMode(.v5)] + standard
 
 let package = Package(
     name: "Tally",
@@ -36,76 +37,76 @@ let package = Package(
         .systemLibrary(name: "CHeapStats"),
 
         .systemLibrary(name: "CCRC32C"),
-        .target(name: "Checksum", dependencies: ["CCRC32C"], swiftSettings: plain),
-        .target(name: "LMDB", dependencies: ["CLMDB"], swiftSettings: plain),
-        .target(name: "Ion", dependencies: ["COpenSSL", .product(name: "BigInt", package: "BigInt")], swiftSettings: plain),
-        .target(name: "PartiQL", dependencies: ["Ion", .product(name: "BigInt", package: "BigInt")], swiftSettings: plain),
+        .target(name: "Checksum", dependencies: ["CCRC32C"], swiftSettings: standard),
+        .target(name: "LMDB", dependencies: ["CLMDB"], swiftSettings: standard),
+        .target(name: "Ion", dependencies: ["COpenSSL", .product(name: "BigInt", package: "BigInt")], swiftSettings: standard),
+        .target(name: "PartiQL", dependencies: ["Ion", .product(name: "BigInt", package: "BigInt")], swiftSettings: standard),
         .target(name: "Ledger", dependencies: ["Ion", "PartiQL", "Checksum", "LMDB", .product(name: "BigInt", package: "BigInt")],
-                swiftSettings: plain),
-        .target(name: "Raft", swiftSettings: plain),
+                swiftSettings: standard),
+        .target(name: "Raft", swiftSettings: standard),
         // One replica minus its sockets: the Raft driver, the replicated ledger state machine,
         // catch-up and the Raft log, with the loop, peer link and storage behind protocols.
         .target(name: "Replica", dependencies: [
             "Raft", "Ledger", "Ion", "Checksum", .product(name: "Logging", package: "swift-log"),
-        ], swiftSettings: v5),
+        ], swiftSettings: swift5),
         // Virtual time, a simulated event loop and a seeded network for `RaftDriver`s: both simulators run on it.
         .target(name: "SimulationSupport", dependencies: [
             "Replica", "Raft", .product(name: "HeapModule", package: "swift-collections"),
-        ], swiftSettings: v5),
+        ], swiftSettings: swift5),
         // Seeded simulation of Raft: real `RaftDriver`s over in-memory logs and a toy state machine.
         .target(name: "RaftSimulator", dependencies: [
             "SimulationSupport", "Replica", "Raft", .product(name: "Logging", package: "swift-log"),
-        ], swiftSettings: v5),
+        ], swiftSettings: swift5),
         // Seeded simulation of real replicas (Replica's driver and state machine on tmpfs files).
         .target(name: "ReplicaSimulator", dependencies: [
             "SimulationSupport", "Replica", "Raft", "Ledger", "Ion",
             .product(name: "Logging", package: "swift-log"),
-        ], swiftSettings: v5),
+        ], swiftSettings: swift5),
         .executableTarget(name: "replica-sim", dependencies: [
             "ReplicaSimulator", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ], swiftSettings: v5),
-        .executableTarget(name: "raft-sim", dependencies: ["RaftSimulator"], swiftSettings: plain),
+        ], swiftSettings: swift5),
+        .executableTarget(name: "raft-sim", dependencies: ["RaftSimulator"], swiftSettings: standard),
         .target(name: "Net", dependencies: ["CLibUV", "COpenSSL", "CHTTPParser", "Checksum"],
-                swiftSettings: v5),
+                swiftSettings: swift5),
         // The QLDB wire: JSON, SigV4, SendCommand and the service errors, shared by the server and the client.
-        .target(name: "QLDBWire", dependencies: ["Ion", "COpenSSL"], swiftSettings: v5),
+        .target(name: "QLDBWire", dependencies: ["Ion", "COpenSSL"], swiftSettings: swift5),
         .target(name: "Server", dependencies: [
             "Ion", "QLDBWire", "COpenSSL", "Checksum", "PartiQL", "Ledger", "Raft", "Replica", "Net",
             .product(name: "TOMLKit", package: "TOMLKit"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Logging", package: "swift-log"),
         ], resources: [.embedInCode("Console/Files")],   // the web console, compiled in (Docs/console.md)
-        swiftSettings: v5),
+        swiftSettings: swift5),
         .executableTarget(name: "tally", dependencies: [
             "Ion", "PartiQL", "Ledger", "Net", "QLDBWire", "Replica", "Server", "CHeapStats",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
-        ], swiftSettings: v5,
+        ], swiftSettings: swift5,
         // tcmalloc (gperftools; Debian libgoogle-perftools-dev) in place of glibc's malloc: Docs/performance.md, "Stop 26".
         linkerSettings: [.linkedLibrary("tcmalloc_minimal", .when(platforms: [.linux]))]),
         // Fuzz targets (Docs/reliability.md, "Fuzzing"): scripts/fuzz builds tally-fuzz with libFuzzer;
         // a plain build makes it a replay tool and FuzzTargetsTests runs the seed corpora.
         .target(name: "FuzzTargets", dependencies: ["Ion", "PartiQL", "Ledger", "Net", "QLDBWire"],
-                swiftSettings: v5),
-        .executableTarget(name: "tally-fuzz", dependencies: ["FuzzTargets"], swiftSettings: v5),
+                swiftSettings: swift5),
+        .executableTarget(name: "tally-fuzz", dependencies: ["FuzzTargets"], swiftSettings: swift5),
 
         .testTarget(name: "IonTests", dependencies: ["Ion"]),
         .testTarget(name: "PartiQLTests", dependencies: ["PartiQL", "Ion", "CHeapStats"]),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger", "PartiQL", "Ion", "Checksum", "LMDB"]),
         .testTarget(name: "RaftTests", dependencies: ["Raft"]),
-        .testTarget(name: "RaftSimulatorTests", dependencies: ["RaftSimulator", "Raft", "Replica", "SimulationSupport"], swiftSettings: v5),
+        .testTarget(name: "RaftSimulatorTests", dependencies: ["RaftSimulator", "Raft", "Replica", "SimulationSupport"], swiftSettings: swift5),
         .testTarget(name: "ChecksumTests", dependencies: ["Checksum"]),
         .testTarget(name: "TallyCLITests", dependencies: [
             "tally", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ], swiftSettings: v5),
+        ], swiftSettings: swift5),
         .testTarget(name: "ReplicaSimulatorTests", dependencies: ["ReplicaSimulator", "Replica", "Ledger"],
-                    swiftSettings: v5),
+                    swiftSettings: swift5),
         .testTarget(name: "NetTests", dependencies: ["Net", "Checksum"]),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB"]),
         .testTarget(name: "QLDBWireTests", dependencies: ["QLDBWire", "Ion", "Raft"], exclude: ["Fixtures"],
-                    swiftSettings: v5),
-        .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets"], swiftSettings: v5),
+                    swiftSettings: swift5),
+        .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets"], swiftSettings: swift5),
         .testTarget(name: "ServerTests", dependencies: ["Server", "Replica", "Raft", "Checksum", "QLDBWire", "Ion", "Net"], exclude: ["Fixtures"],
-                    swiftSettings: v5),
+                    swiftSettings: swift5),
     ]
 )
