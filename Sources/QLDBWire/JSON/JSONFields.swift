@@ -11,18 +11,9 @@ public struct JSONFields {
     /// name is not plain ASCII: the caller then takes `JSONValue.parse`.
     /// Members and items are recorded down to `depth` levels below the object.
     public init?(_ bytes: [UInt8], depth: Int = 3) {
-        var scanner = JSONScanner(bytes: bytes, maxDepth: 64)   // `JSONValue.parse`'s default
-        scanner.skipSpace()
-        guard scanner.i < bytes.count, bytes[scanner.i] == UInt8(ascii: "{") else { return nil }
-        var tape = JSONTape()
-        do {
-            try scanner.record(into: &tape, parent: -1, depth: 0, recordDepth: depth)
-        } catch {
-            return nil
-        }
-        scanner.skipSpace()
-        guard scanner.i == bytes.count, tape.plainNames else { return nil }
-        top = SpanMembers(bytes: bytes, tape: tape, parent: -1)
+        // `JSONValue.parse`'s default depth limit.
+        guard let top = try? SpanMembers.outermost(bytes, maxDepth: 64, recordDepth: depth) else { return nil }
+        self.top = top
     }
 
     /// The string at `path` (object members, outermost first); nil when a

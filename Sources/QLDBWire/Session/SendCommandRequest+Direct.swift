@@ -13,15 +13,8 @@ extension SendCommandRequest {
     static let directMaxDepth = 32
 
     static func decodeDirect(_ body: [UInt8]) throws -> SendCommandRequest? {
-        var scanner = JSONScanner(bytes: body, maxDepth: directMaxDepth)
-        scanner.skipSpace()
-        guard scanner.i < body.count, body[scanner.i] == UInt8(ascii: "{") else { return nil }
         // Recorded: the command's members (depth 1), Parameters' items (2) and their members (3).
-        var tape = JSONTape()
-        try scanner.record(into: &tape, parent: -1, depth: 0, recordDepth: 3)
-        scanner.skipSpace()
-        guard scanner.i == body.count, tape.plainNames else { return nil }
-        let top = SpanMembers(bytes: body, tape: tape, parent: -1)
+        guard let top = try SpanMembers.outermost(body, maxDepth: directMaxDepth, recordDepth: 3) else { return nil }
 
         var found: (name: String, entry: Int)?
         for name in commandNames {
@@ -50,6 +43,20 @@ struct SpanMembers: RequestMembers {
     let tape: JSONTape
     /// The object's entry on the tape; -1 for the outermost.
     let parent: Int
+
+    /// The members of `bytes` when they are one JSON object whose names are plain ASCII
+    /// down to `recordDepth` levels below it (recorded that far); nil when they are
+    /// something else. Throws what the checked pass finds wrong.
+    static func outermost(_ bytes: [UInt8], maxDepth: Int, recordDepth: Int) throws -> SpanMembers? {
+        var scanner = JSONScanner(bytes: bytes, maxDepth: maxDepth)
+        scanner.skipSpace()
+        guard scanner.i < bytes.count, bytes[scanner.i] == UInt8(ascii: "{") else { return nil }
+        var tape = JSONTape()
+        try scanner.record(into: &tape, parent: -1, depth: 0, recordDepth: recordDepth)
+        scanner.skipSpace()
+        guard scanner.i == bytes.count, tape.plainNames else { return nil }
+        return SpanMembers(bytes: bytes, tape: tape, parent: -1)
+    }
 
     /// The entry of the last member named `name`; nil when absent or null.
     func value(_ name: String) -> Int? {
