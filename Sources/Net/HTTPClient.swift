@@ -114,9 +114,12 @@ public final class HTTPClient {
         stream.write(out)
         let t = timer ?? LoopTimer(loop: loop)
         timer = t
-        t.start(after: responseTimeout) { [weak self] in
-            self?.fail(NetError(.timeout, "no response within \(self?.responseTimeout ?? .zero)"))
-        }
+        t.start(after: responseTimeout, timeout)
+    }
+
+    /// The response timer's callback: made once, not for every request.
+    private lazy var timeout: () -> Void = { [weak self] in
+        self?.fail(NetError(.timeout, "no response within \(self?.responseTimeout ?? .zero)"))
     }
 
     private func received(_ bytes: UnsafeRawBufferPointer) {

@@ -1,4 +1,5 @@
 import CHTTPParser
+import Foundation
 
 /// One parsed HTTP message (request or response).
 struct HTTPMessage {
@@ -47,6 +48,9 @@ final class HTTPMessageParser {
     private var inTrailers = false
     private var headerBytes = 0
     private var completed: HTTPMessage?
+    /// The previous message's fields: a client sends most of them again, byte for
+    /// byte and in the same place, and an equal field reuses their strings.
+    private var previousFields: [(name: String, value: String)] = []
     /// For response parsing: the next response answers a HEAD request (no body).
     var expectNoBody = false
 
@@ -161,15 +165,30 @@ final class HTTPMessageParser {
         if !field.isEmpty {
             // Names are case-insensitive: kept in lower case (as HTTP/2 sends them), so the
             // lookups and SigV4's canonical headers never lower-case them again.
-            let name = field.withUnsafeMutableBufferPointer { name in
+            field.withUnsafeMutableBufferPointer { name in
                 for i in name.indices where name[i] >= UInt8(ascii: "A") && name[i] <= UInt8(ascii: "Z") { name[i] |= 0x20 }
-                return String(decoding: name, as: UTF8.self)
             }
-            current.headers.add(name, String(decoding: value, as: UTF8.self))
+            let position = current.headers.count
+            if position < previousFields.count, Self.same(previousFields[position].name, field),
+               Self.same(previousFields[position].value, value) {
+                current.headers.add(previousFields[position].name, previousFields[position].value)
+            } else {
+                current.headers.add(String(decoding: field, as: UTF8.self), String(decoding: value, as: UTF8.self))
+            }
         }
         field.removeAll(keepingCapacity: true)
         value.removeAll(keepingCapacity: true)
         inValue = false
+    }
+
+    /// Whether `text`'s UTF-8 is exactly `bytes`.
+    private static func same(_ text: String, _ bytes: [UInt8]) -> Bool {
+        var text = text
+        return text.withUTF8 { t in
+            t.count == bytes.count && bytes.withUnsafeBufferPointer { b in
+                t.isEmpty || memcmp(t.baseAddress!, b.baseAddress!, t.count) == 0
+            }
+        }
     }
 
     private func appendField(_ at: UnsafePointer<CChar>?, _ n: Int) -> Int32 {
@@ -238,6 +257,7 @@ final class HTTPMessageParser {
         current.keepAlive = http_should_keep_alive(parser) != 0
         current.upgrade = tally_http_parser_upgrade(parser) != 0
         if current.upgrade { current.keepAlive = false }
+        previousFields = current.headers.entries
         completed = current
         current = HTTPMessage()
         inMessage = false

@@ -207,15 +207,7 @@ public final class HTTPServerConnection {
                                   remoteAddress: stream.remoteAddress)
         request.headContext = headContext
         headContext = nil
-        var answered = false
-        let loop = self.loop
-        handler.handle(request) { [self] response in
-            loop.runOnLoop {
-                guard !answered else { return }
-                answered = true
-                self.send(response, to: request)
-            }
-        }
+        handler.handle(request, respond: PendingReply(connection: self, request: request).respond)
     }
 
     // MARK: output
@@ -230,7 +222,7 @@ public final class HTTPServerConnection {
         }
     }
 
-    private func send(_ response: HTTPResponse, to request: HTTPRequest) {
+    fileprivate func send(_ response: HTTPResponse, to request: HTTPRequest) {
         guard phase == .handling else { return }  // closed meanwhile
         requestsServed += 1
         let close = !request.keepAlive || response.headers["Connection"]?.lowercased() == "close"
@@ -380,8 +372,11 @@ public final class HTTPServerConnection {
     // MARK: timers
 
     private func arm(_ after: Duration) {
-        timer.start(after: after) { [unowned self] in self.timedOut() }
+        timer.start(after: after, timeout)
     }
+
+    /// `timedOut`, as the timer's callback: made once, not at every arming.
+    private lazy var timeout: () -> Void = { [unowned self] in self.timedOut() }
 
     private func timedOut() {
         switch phase {
@@ -423,5 +418,34 @@ public final class HTTPServerConnection {
         let cb = onClosed
         onClosed = nil
         cb?(self)
+    }
+}
+
+/// One request's answer: sent once, on the connection's loop, whichever thread
+/// the handler answers on (a second answer is dropped). One object a request,
+/// where a closure with a captured flag made three.
+private final class PendingReply {
+    let connection: HTTPServerConnection
+    let request: HTTPRequest
+    /// Loop thread only.
+    private var answered = false
+
+    init(connection: HTTPServerConnection, request: HTTPRequest) {
+        self.connection = connection
+        self.request = request
+    }
+
+    func respond(_ response: HTTPResponse) {
+        if connection.loop.inEventLoop {
+            deliver(response)
+        } else {
+            connection.loop.execute { self.deliver(response) }
+        }
+    }
+
+    private func deliver(_ response: HTTPResponse) {
+        guard !answered else { return }
+        answered = true
+        connection.send(response, to: request)
     }
 }

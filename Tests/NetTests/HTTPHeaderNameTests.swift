@@ -42,4 +42,41 @@ final class HTTPHeaderNameTests: XCTestCase {
         XCTAssertEqual(message.headers["X-Amz-Target"], "QLDBSession.SendCommand")
         XCTAssertEqual(message.body, Array("{}".utf8))
     }
+
+    /// A field equal to the one in the same place of the previous message reuses
+    /// its strings; anything else, down to one byte or the order, is read afresh.
+    func testFieldsRepeatedFromThePreviousMessageAreReadAsSent() throws {
+        let parser = HTTPMessageParser(request: true, maxHeaderBytes: 8192, maxBodyBytes: 1024)
+        func parse(_ fields: [(String, String)]) throws -> [(name: String, value: String)] {
+            let text = "POST / HTTP/1.1\r\n" + fields.map { "\($0.0): \($0.1)\r\n" }.joined() + "Content-Length: 0\r\n\r\n"
+            let used = Array(text.utf8).withUnsafeBytes { parser.execute($0) }
+            XCTAssertEqual(used, text.utf8.count)
+            let message = try XCTUnwrap(parser.takeMessage())
+            parser.resume()
+            return message.headers.entries
+        }
+        func check(_ fields: [(String, String)], file: StaticString = #filePath, line: UInt = #line) throws {
+            let got = try parse(fields)
+            let want = fields.map { (name: $0.0.lowercased(), value: $0.1) } + [(name: "content-length", value: "0")]
+            XCTAssertEqual(got.map(\.name), want.map(\.name), file: file, line: line)
+            XCTAssertEqual(got.map(\.value), want.map(\.value), file: file, line: line)
+        }
+        let signed = [("Host", "127.0.0.1:8443"), ("Content-Type", "application/x-amz-json-1.0"),
+                      ("X-Amz-Target", "QLDBSession.SendCommand"), ("X-Amz-Date", "20261206T081500Z"),
+                      ("Authorization", "AWS4-HMAC-SHA256 Credential=AKID/20261206/us-east-1/qldb/aws4_request, Signature=00ff")]
+        try check(signed)
+        try check(signed)                                                   // all repeated
+        var changed = signed
+        changed[3].1 = "20261206T081501Z"                                   // same length, one byte differs
+        changed[4].1 = "AWS4-HMAC-SHA256 Credential=AKID/20261206/us-east-1/qldb/aws4_request, Signature=00fe"
+        try check(changed)
+        try check(Array(signed.reversed()))                                 // the same fields, another order
+        var cased = signed
+        cased[1].0 = "CONTENT-TYPE"                                         // a name in another case: lower-cased alike
+        try check(cased)
+        try check(Array(signed.prefix(2)) + [("X-Amz-Target", "QLDBSession.SendCommandX")])  // longer
+        try check([("Host", "")] + signed.dropFirst())                      // an empty value where there was one
+        try check(signed)
+    }
 }
+

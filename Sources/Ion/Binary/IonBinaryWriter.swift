@@ -61,6 +61,7 @@ struct SymbolInterner {
         }
         if !presetIDs.isEmpty, let id = presetIDs[text] { return id }
         let id = firstID + texts.count
+        if texts.isEmpty { texts.reserveCapacity(8) }   // one allocation for a typical value's names
         texts.append(text)
         if texts.count > Self.linearLimit {
             if localIDs.isEmpty {

@@ -117,8 +117,12 @@ struct IonHashSerializer<Function: IonHashFunction> {
     /// The digests of the fields since `mark`, sorted and escaped into `out`.
     mutating func endFields(_ mark: FieldsMark) {
         let all = digests.bytes()
-        spans[mark.span...].sort {
-            Self.precedes(UnsafeRawBufferPointer(rebasing: all[$0]), UnsafeRawBufferPointer(rebasing: all[$1]))
+        // Sorted in place: sorting the slice `spans[mark.span...]` copied it first.
+        spans.withUnsafeMutableBufferPointer { spans in
+            var waiting = UnsafeMutableBufferPointer(rebasing: spans[mark.span...])
+            waiting.sort {
+                Self.precedes(UnsafeRawBufferPointer(rebasing: all[$0]), UnsafeRawBufferPointer(rebasing: all[$1]))
+            }
         }
         for i in mark.span..<spans.count { appendEscaped(UnsafeRawBufferPointer(rebasing: all[spans[i]])) }
         spans.removeLast(spans.count - mark.span)

@@ -53,6 +53,39 @@ public enum Hex {
 
     public static func encode(_ bytes: ArraySlice<UInt8>) -> String { encode(Array(bytes)) }
 
+    /// `prefix` followed by `bytes` in lower-case hex, as one string (one
+    /// allocation, where `prefix + encode(bytes)` makes two).
+    public static func encode(_ bytes: [UInt8], after prefix: String) -> String {
+        var prefix = prefix
+        return prefix.withUTF8 { head in
+            bytes.withUnsafeBufferPointer { input in
+                digits.withUTF8Buffer { table in
+                    String(unsafeUninitializedCapacity: head.count + input.count * 2) { out in
+                        _ = out.initialize(from: head)
+                        var i = head.count
+                        for b in input {
+                            out[i] = table[Int(b >> 4)]
+                            out[i + 1] = table[Int(b & 0x0F)]
+                            i += 2
+                        }
+                        return i
+                    }
+                }
+            }
+        }
+    }
+
+    /// Appends `bytes` in lower-case hex to `out`, without a string between.
+    public static func append(_ bytes: [UInt8], to out: inout [UInt8]) {
+        out.reserveCapacity(out.count + bytes.count * 2)
+        digits.withUTF8Buffer { table in
+            for b in bytes {
+                out.append(table[Int(b >> 4)])
+                out.append(table[Int(b & 0x0F)])
+            }
+        }
+    }
+
     public static func encode<S: Sequence>(_ bytes: S) -> String where S.Element == UInt8 {
         let digits: [UInt8] = Array("0123456789abcdef".utf8)
         var out: [UInt8] = []

@@ -52,6 +52,8 @@ struct SpanMembers: RequestMembers {
         scanner.skipSpace()
         guard scanner.i < bytes.count, bytes[scanner.i] == UInt8(ascii: "{") else { return nil }
         var tape = JSONTape()
+        // One allocation for a session request or response (7–12 entries), not four doublings.
+        tape.entries.reserveCapacity(16)
         try scanner.record(into: &tape, parent: -1, depth: 0, recordDepth: recordDepth)
         scanner.skipSpace()
         guard scanner.i == bytes.count, tape.plainNames else { return nil }

@@ -181,14 +181,21 @@ public enum SigV4Canonical {
                                         payloadHash: String) -> String {
         String(decoding: canonicalRequestBytes(method: method, rawPath: rawPath, rawQuery: rawQuery,
                                                signedHeaders: signedHeaders, headers: headers,
-                                               lowerCasedNames: lowerCasedNames(headers), payloadHash: payloadHash),
+                                               lowerCasedNames: lowerCasedNames(headers), payload: .declared(payloadHash)),
                as: UTF8.self)
+    }
+
+    /// The canonical request's last line: a hash as the request declared it
+    /// (`x-amz-content-sha256`), or the body's SHA-256, written as hex.
+    enum Payload {
+        case declared(String)
+        case digest([UInt8])
     }
 
     /// `canonicalRequest`'s UTF-8, built in one buffer (what the string to sign hashes).
     static func canonicalRequestBytes(method: String, rawPath: String, rawQuery: String?,
                                       signedHeaders: [String], headers: [(name: String, value: String)],
-                                      lowerCasedNames: [String], payloadHash: String) -> [UInt8] {
+                                      lowerCasedNames: [String], payload: Payload) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(512)
         out += method.uppercased().utf8
@@ -204,7 +211,10 @@ public enum SigV4Canonical {
             out += name.utf8
         }
         out.append(UInt8(ascii: "\n"))
-        out += payloadHash.utf8
+        switch payload {
+        case .declared(let hash): out += hash.utf8
+        case .digest(let digest): Hex.append(digest, to: &out)
+        }
         return out
     }
 
@@ -225,7 +235,7 @@ public enum SigV4Canonical {
             out += part.utf8
         }
         out.append(UInt8(ascii: "\n"))
-        out += Hex.encode(SHA256.hash(canonicalRequest)).utf8
+        Hex.append(SHA256.hash(canonicalRequest), to: &out)
         return out
     }
 
@@ -241,7 +251,10 @@ public enum SigV4Canonical {
         Hex.encode(HMACSHA256.mac(key: signingKey, stringToSign))
     }
 
+    /// The signature's hex, as bytes.
     static func signature(signingKey: [UInt8], stringToSign: [UInt8]) -> [UInt8] {
-        Array(Hex.encode(HMACSHA256.mac(key: signingKey, data: stringToSign)).utf8)
+        var out: [UInt8] = []
+        Hex.append(HMACSHA256.mac(key: signingKey, data: stringToSign), to: &out)
+        return out
     }
 }

@@ -27,3 +27,14 @@ public func constantTimeEquals(_ a: [UInt8], _ b: [UInt8]) -> Bool {
     for i in 0..<a.count { diff |= a[i] ^ b[i] }
     return diff == 0
 }
+
+/// `constantTimeEquals` against a string's UTF-8, without copying it into an array.
+public func constantTimeEquals(_ a: [UInt8], _ b: String) -> Bool {
+    var b = b
+    return b.withUTF8 { b in
+        guard a.count == b.count else { return false }
+        var diff: UInt8 = 0
+        for i in 0..<a.count { diff |= a[i] ^ b[i] }
+        return diff == 0
+    }
+}

@@ -73,7 +73,7 @@ public final class SigV4Signer {
         let (rawPath, rawQuery) = SignedRequest.split(target)
         let canonical = SigV4Canonical.canonicalRequestBytes(
             method: method, rawPath: rawPath, rawQuery: rawQuery, signedHeaders: signed, headers: headers,
-            lowerCasedNames: lowerCased, payloadHash: Hex.encode(SHA256.hash(body)))
+            lowerCasedNames: lowerCased, payload: .digest(SHA256.hash(body)))
         if day != keyDay {
             key = SigV4Canonical.signingKey(secret: secretAccessKey, date: day, region: region, service: service)
             keyDay = day
@@ -86,7 +86,7 @@ public final class SigV4Signer {
             prefixDay = day
             prefixSigned = signed
         }
-        headers.append((name: "Authorization", value: prefix + Hex.encode(HMACSHA256.mac(key: key, data: toSign))))
+        headers.append((name: "Authorization", value: Hex.encode(HMACSHA256.mac(key: key, data: toSign), after: prefix)))
     }
 }
 

@@ -227,7 +227,7 @@ public struct SigV4Verifier: Sendable {
         let amzDate = head.amzDate
 
         // The payload.
-        let payloadHash: String
+        let payload: SigV4Canonical.Payload
         if let declared = request.header("x-amz-content-sha256") {
             if declared == "UNSIGNED-PAYLOAD" {
                 guard allowUnsignedPayload else {
@@ -237,9 +237,9 @@ public struct SigV4Verifier: Sendable {
                 throw ServiceError.invalidSignature(
                     "The provided 'x-amz-content-sha256' header does not match what was computed.")
             }
-            payloadHash = declared
+            payload = .declared(declared)
         } else {
-            payloadHash = Hex.encode(SHA256.hash(request.body))
+            payload = .digest(SHA256.hash(request.body))
         }
 
         // The signature.
@@ -247,13 +247,13 @@ public struct SigV4Verifier: Sendable {
         let canonical = SigV4Canonical.canonicalRequestBytes(
             method: request.method, rawPath: rawPath, rawQuery: rawQuery,
             signedHeaders: auth.signedHeaders, headers: request.headers, lowerCasedNames: request.lowerCasedNames,
-            payloadHash: payloadHash)
+            payload: payload)
         let stringToSign = SigV4Canonical.stringToSignBytes(
             amzDate: amzDate, scope: [auth.date, auth.region, auth.service, auth.terminator], canonicalRequest: canonical)
         let key = SigningKeyCache.shared.key(secret: credential.secretAccessKey, date: auth.date,
                                              region: auth.region, service: auth.service)
         let expected = SigV4Canonical.signature(signingKey: key, stringToSign: stringToSign)
-        guard constantTimeEquals(expected, Array(auth.signature.utf8)) else {
+        guard constantTimeEquals(expected, auth.signature) else {
             var message = ServiceError.signatureMismatchMessage
             if explainMismatch {
                 message += "\n\nThe Canonical String for this request should have been\n'\(String(decoding: canonical, as: UTF8.self))'\n\n"

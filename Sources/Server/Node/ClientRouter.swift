@@ -246,9 +246,7 @@ final class ClientRouter: HTTPHandler {
     static func checkedHead(_ request: HTTPRequest) -> CheckedHead? { request.headContext as? CheckedHead }
 
     static func http(_ response: ProtocolResponse) -> HTTPResponse {
-        var headers = HTTPHeaders()
-        for h in response.headers { headers.add(h.name, h.value) }
-        return HTTPResponse(status: response.status, headers: headers, body: response.body)
+        HTTPResponse(status: response.status, headers: HTTPHeaders(entries: response.headers), body: response.body)
     }
 
     static func error(_ error: ServiceError, sessionAPI: Bool) -> HTTPResponse {

@@ -44,36 +44,36 @@ final class SerialQueue: @unchecked Sendable {
         while let op = next() {
             let state = Completion()
             op { [self] in
-                if state.finish() { drain() }
+                if finish(state) { drain() }
             }
-            if state.returned() { return }
+            if returned(state) { return }
         }
     }
 
-    /// Decides who continues the drain loop: the submitter (if `done` was
-    /// called before the operation returned) or the `done` caller.
+    /// Called by `done`; true when the operation already returned, so the
+    /// caller must continue draining.
+    private func finish(_ state: Completion) -> Bool {
+        lock.withLock {
+            precondition(!state.isDone, "SerialQueue operation completed twice")
+            state.isDone = true
+            return state.hasReturned
+        }
+    }
+
+    /// Called after the operation returned; true when it is still running
+    /// (asynchronously), so the drain loop must stop.
+    private func returned(_ state: Completion) -> Bool {
+        lock.withLock {
+            state.hasReturned = true
+            return !state.isDone
+        }
+    }
+
+    /// One operation's progress, guarded by the queue's lock: it decides who
+    /// continues the drain loop, the submitter (if `done` was called before the
+    /// operation returned) or the `done` caller.
     private final class Completion: @unchecked Sendable {
-        private let lock = NSLock()
-        private var isDone = false
-        private var hasReturned = false
-
-        /// Called by `done`; true when the operation already returned, so the
-        /// caller must continue draining.
-        func finish() -> Bool {
-            lock.withLock {
-                precondition(!isDone, "SerialQueue operation completed twice")
-                isDone = true
-                return hasReturned
-            }
-        }
-
-        /// Called after the operation returned; true when it is still running
-        /// (asynchronously), so the drain loop must stop.
-        func returned() -> Bool {
-            lock.withLock {
-                hasReturned = true
-                return !isDone
-            }
-        }
+        var isDone = false
+        var hasReturned = false
     }
 }
