@@ -76,12 +76,20 @@ public enum Hex {
     }
 
     /// Appends `bytes` in lower-case hex to `out`, without a string between.
+    /// (Written into a stack buffer and appended with one copy: two appends a
+    /// byte, each checking capacity and uniqueness, cost several times more.)
     public static func append(_ bytes: [UInt8], to out: inout [UInt8]) {
-        out.reserveCapacity(out.count + bytes.count * 2)
-        digits.withUTF8Buffer { table in
-            for b in bytes {
-                out.append(table[Int(b >> 4)])
-                out.append(table[Int(b & 0x0F)])
+        bytes.withUnsafeBufferPointer { input in
+            digits.withUTF8Buffer { table in
+                withUnsafeTemporaryAllocation(of: UInt8.self, capacity: input.count * 2) { hex in
+                    var i = 0
+                    for b in input {
+                        hex[i] = table[Int(b >> 4)]
+                        hex[i + 1] = table[Int(b & 0x0F)]
+                        i += 2
+                    }
+                    out.append(contentsOf: hex)
+                }
             }
         }
     }
