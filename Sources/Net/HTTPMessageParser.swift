@@ -51,6 +51,8 @@ final class HTTPMessageParser {
     /// The previous message's fields: a client sends most of them again, byte for
     /// byte and in the same place, and an equal field reuses their strings.
     private var previousFields: [(name: String, value: String)] = []
+    /// A signed session request's head is about 1 KiB.
+    static let rememberedHeadBytes = 8 * 1024
     /// For response parsing: the next response answers a HEAD request (no body).
     var expectNoBody = false
 
@@ -257,7 +259,8 @@ final class HTTPMessageParser {
         current.keepAlive = http_should_keep_alive(parser) != 0
         current.upgrade = tally_http_parser_upgrade(parser) != 0
         if current.upgrade { current.keepAlive = false }
-        previousFields = current.headers.entries
+        // Kept only for a head of ordinary size: a large one is not held between requests.
+        previousFields = headerBytes <= Self.rememberedHeadBytes ? current.headers.entries : []
         completed = current
         current = HTTPMessage()
         inMessage = false

@@ -91,6 +91,41 @@ final class HTTPServerTests: LoopTestCase {
         XCTAssertEqual(r3.bodyText, "host=127.0.0.1\ncontent-length=0\n")
     }
 
+    /// A handler that answers one request twice (a bug, or a race between a
+    /// timeout and the work) gets one answer written, the first to reach the
+    /// loop; the other is dropped, and the next request gets its own.
+    func testASecondAnswerToOneRequestIsDropped() throws {
+        struct TwiceHandler: HTTPHandler {
+            let loop: EventLoop
+            func handle(_ request: HTTPRequest, respond: @escaping (HTTPResponse) -> Void) {
+                if request.path == "/twice-here" {
+                    respond(.text("first \(request.target)"))
+                    respond(.text("second \(request.target)"))
+                } else if request.path == "/twice-elsewhere" {
+                    // The first from a pool thread, the second on the loop once that one is in.
+                    loop.offload(work: { respond(.text("first \(request.target)")) },
+                                 then: { respond(.text("second \(request.target)")) })
+                } else {
+                    respond(.text("once \(request.target)"))
+                }
+            }
+        }
+        let server = try startServer(handler: TwiceHandler(loop: loop))
+        let client = try connectHTTP(port: server.port, tls: nil)
+        for round in 0..<3 {
+            XCTAssertEqual(try request(client, .init(method: "GET", target: "/twice-here?\(round)")).bodyText,
+                           "first /twice-here?\(round)")
+            XCTAssertEqual(try request(client, .init(method: "GET", target: "/plain?\(round)")).bodyText,
+                           "once /plain?\(round)")
+            // Whichever answer reaches the loop first is sent (the pool's may queue behind the loop's).
+            let either = try request(client, .init(method: "GET", target: "/twice-elsewhere?\(round)")).bodyText
+            XCTAssertTrue(["first /twice-elsewhere?\(round)", "second /twice-elsewhere?\(round)"].contains(either), either)
+            XCTAssertEqual(try request(client, .init(method: "GET", target: "/plain?b\(round)")).bodyText,
+                           "once /plain?b\(round)")
+        }
+        XCTAssertEqual(stats(server).connectionsAccepted, 1, "one connection throughout")
+    }
+
     func testPipelinedRequestsAreAnsweredInOrder() throws {
         let server = try startServer()
         let c = try RawClient(port: server.port)

@@ -35,21 +35,7 @@ public enum Hex {
     /// Bytes (digests, mostly) as lower-case hex, written straight into the
     /// string's storage (the generic version below is not specialised across
     /// modules: ~18,000 instructions for a digest, ~300 here).
-    public static func encode(_ bytes: [UInt8]) -> String {
-        bytes.withUnsafeBufferPointer { input in
-            digits.withUTF8Buffer { table in
-                String(unsafeUninitializedCapacity: input.count * 2) { out in
-                    var i = 0
-                    for b in input {
-                        out[i] = table[Int(b >> 4)]
-                        out[i + 1] = table[Int(b & 0x0F)]
-                        i += 2
-                    }
-                    return i
-                }
-            }
-        }
-    }
+    public static func encode(_ bytes: [UInt8]) -> String { encode(bytes, after: "") }
 
     public static func encode(_ bytes: ArraySlice<UInt8>) -> String { encode(Array(bytes)) }
 
@@ -59,17 +45,9 @@ public enum Hex {
         var prefix = prefix
         return prefix.withUTF8 { head in
             bytes.withUnsafeBufferPointer { input in
-                digits.withUTF8Buffer { table in
-                    String(unsafeUninitializedCapacity: head.count + input.count * 2) { out in
-                        _ = out.initialize(from: head)
-                        var i = head.count
-                        for b in input {
-                            out[i] = table[Int(b >> 4)]
-                            out[i + 1] = table[Int(b & 0x0F)]
-                            i += 2
-                        }
-                        return i
-                    }
+                String(unsafeUninitializedCapacity: head.count + input.count * 2) { out in
+                    _ = out.initialize(from: head)
+                    return write(input, into: out, at: head.count)
                 }
             }
         }
@@ -80,17 +58,24 @@ public enum Hex {
     /// byte, each checking capacity and uniqueness, cost several times more.)
     public static func append(_ bytes: [UInt8], to out: inout [UInt8]) {
         bytes.withUnsafeBufferPointer { input in
-            digits.withUTF8Buffer { table in
-                withUnsafeTemporaryAllocation(of: UInt8.self, capacity: input.count * 2) { hex in
-                    var i = 0
-                    for b in input {
-                        hex[i] = table[Int(b >> 4)]
-                        hex[i + 1] = table[Int(b & 0x0F)]
-                        i += 2
-                    }
-                    out.append(contentsOf: hex)
-                }
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: input.count * 2) { hex in
+                _ = write(input, into: hex, at: 0)
+                out.append(contentsOf: hex)
             }
+        }
+    }
+
+    /// Writes `input` as hex into `out` from `start`; returns the end.
+    private static func write(_ input: UnsafeBufferPointer<UInt8>, into out: UnsafeMutableBufferPointer<UInt8>,
+                              at start: Int) -> Int {
+        digits.withUTF8Buffer { table in
+            var i = start
+            for b in input {
+                out[i] = table[Int(b >> 4)]
+                out[i + 1] = table[Int(b & 0x0F)]
+                i += 2
+            }
+            return i
         }
     }
 

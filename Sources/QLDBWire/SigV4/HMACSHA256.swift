@@ -22,19 +22,18 @@ public enum HMACSHA256 {
 /// Comparison whose time depends only on the lengths, not on where the
 /// inputs differ (signature checks must not leak a matching prefix).
 public func constantTimeEquals(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-    guard a.count == b.count else { return false }
-    var diff: UInt8 = 0
-    for i in 0..<a.count { diff |= a[i] ^ b[i] }
-    return diff == 0
+    a.withUnsafeBufferPointer { a in b.withUnsafeBufferPointer { b in constantTimeEquals(a, b) } }
 }
 
 /// `constantTimeEquals` against a string's UTF-8, without copying it into an array.
 public func constantTimeEquals(_ a: [UInt8], _ b: String) -> Bool {
     var b = b
-    return b.withUTF8 { b in
-        guard a.count == b.count else { return false }
-        var diff: UInt8 = 0
-        for i in 0..<a.count { diff |= a[i] ^ b[i] }
-        return diff == 0
-    }
+    return a.withUnsafeBufferPointer { a in b.withUTF8 { b in constantTimeEquals(a, b) } }
+}
+
+private func constantTimeEquals(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+    guard a.count == b.count else { return false }
+    var diff: UInt8 = 0
+    for i in 0..<a.count { diff |= a[i] ^ b[i] }
+    return diff == 0
 }
