@@ -7,7 +7,7 @@ extension Ledger {
     /// Throws `OccConflict`, `TransactionClosed` or `LimitExceeded`.
     public func prepare(_ tx: LedgerTransaction) throws -> BlockProposal? {
         try tx.checkOpen()
-        if let conflict = tx.readSet.conflict(in: state, pending: pending.values) {
+        if let conflict = tx.readSet.conflict(in: state, pending: pending) {
             tx.status = .aborted
             throw OccConflict(transactionId: tx.transactionID, reason: conflict)
         }
@@ -34,11 +34,10 @@ extension Ledger {
         summary.redactions = Set(tx.redactions)
         tx.status = .committed
         if writes.isEmpty && tx.redactions.isEmpty { return nil }
-        var timestamp = max(clock(), state.lastTimestampMs)
-        for p in pending.values { timestamp = max(timestamp, p.timestampMs) }
+        let timestamp = max(clock(), state.lastTimestampMs, pending.latestTimestampMs)
         summary.timestampMs = timestamp
         summary.generation = pendingGeneration
-        pending[tx.transactionID] = summary
+        pending.insert(summary, for: tx.transactionID)
         return BlockProposal(transactionId: tx.transactionID, timestampMs: timestamp, statements: tx.statements,
                              writes: writes, redactions: tx.redactions)
     }
@@ -49,7 +48,7 @@ extension Ledger {
     /// every node, leaving everything unchanged — if it cannot apply.
     @discardableResult
     public func apply(_ proposal: BlockProposal) throws -> Block {
-        let prepared = pending.removeValue(forKey: proposal.transactionId)
+        let prepared = pending.remove(proposal.transactionId)
         if let damage {
             throw LedgerError.stateStoreFailed(sequenceNo: state.blockCount, reason: damage)
         }

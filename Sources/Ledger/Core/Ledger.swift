@@ -86,7 +86,7 @@ public final class Ledger {
     let stateStore: StateStore
     /// The committed state, as the ledger's own thread reads it.
     var state: any StateView { stateStore.view }
-    var pending: [String: PendingWrites] = [:]
+    var pending = PendingProposals()
     /// Set if a block reached the journal but not the state store (an I/O
     /// error such as a full disk, or `appendReplicated`'s partial state); the
     /// ledger then refuses further appends. Reopening it replays the journal
@@ -286,7 +286,7 @@ public final class Ledger {
     public func begin() -> LedgerTransaction { LedgerTransaction(ledger: self, id: ids.next(), startMs: clock(), startElapsedMs: elapsedClock()) }
 
     /// Forgets a prepared proposal that will never be applied (e.g. its Raft entry was lost).
-    public func abandon(transactionId: String) { pending[transactionId] = nil }
+    public func abandon(transactionId: String) { pending.remove(transactionId) }
 
     /// A new leadership period starts; returns its generation.
     public func startPendingGeneration() -> Int {
@@ -298,7 +298,7 @@ public final class Ledger {
     /// leader has applied its term's first entry, when every earlier entry has
     /// either been applied (and cleared its own) or is gone for good.
     public func abandonPending(before generation: Int) {
-        pending = pending.filter { $0.value.generation >= generation }
+        pending.removeAll { $0.generation < generation }
     }
 
     /// Proposals prepared and not yet applied (for tests and metrics).

@@ -47,7 +47,7 @@ struct ReadSet {
     }
 
     /// The first reason the transaction must not commit, or nil.
-    func conflict<P: Sequence>(in state: any StateView, pending: P) -> String? where P.Element == Ledger.PendingWrites {
+    func conflict(in state: any StateView, pending: PendingProposals) -> String? {
         for (id, version) in documents where state.documentVersion(id) != version {
             return "document \(id) was modified by a committed transaction"
         }
@@ -68,15 +68,22 @@ struct ReadSet {
         for request in redactions where state.redactionTarget(request) == nil {
             return "revision \(request.version) of \(request.documentId) is no longer redactable"
         }
-        for p in pending {
-            if documents.keys.contains(where: p.documentIds.contains) { return "a document it read is being modified by a committing transaction" }
-            if scans.keys.contains(where: p.tableIds.contains) { return "a table it scanned is being written by a committing transaction" }
-            if indexKeys.contains(where: { p.tableIds.contains($0.tableId) }) { return "an indexed table it read is being written by a committing transaction" }
-            if tableNames.keys.contains(where: p.tableNames.contains) || catalog.keys.contains(where: p.catalogIds.contains)
-                || (allTables != nil && !p.catalogIds.isEmpty) {
-                return "a table it used is being changed by a committing transaction"
-            }
-            if redactions.contains(where: p.redactions.contains) { return "the revision is being redacted by a committing transaction" }
+        guard !pending.isEmpty else { return nil }
+        if documents.keys.contains(where: pending.documentIds.contains) {
+            return "a document it read is being modified by a committing transaction"
+        }
+        if scans.keys.contains(where: pending.tableIds.contains) {
+            return "a table it scanned is being written by a committing transaction"
+        }
+        if indexKeys.contains(where: { pending.tableIds.contains($0.tableId) }) {
+            return "an indexed table it read is being written by a committing transaction"
+        }
+        if tableNames.keys.contains(where: pending.tableNames.contains) || catalog.keys.contains(where: pending.catalogIds.contains)
+            || (allTables != nil && !pending.catalogIds.isEmpty) {
+            return "a table it used is being changed by a committing transaction"
+        }
+        if redactions.contains(where: pending.redactions.contains) {
+            return "the revision is being redacted by a committing transaction"
         }
         return nil
     }
