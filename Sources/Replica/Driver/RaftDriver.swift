@@ -191,6 +191,8 @@ public final class RaftDriver: Replicator {
 
     // MARK: Replicator
 
+    public var isLeader: Bool { node.role == .leader }
+
     public func propose(_ command: [UInt8], decoded: (any Sendable)?,
                         completion: @escaping (Result<ApplyResult, ReplicationError>) -> Void) {
         guard isRunning else { return completion(.failure(stoppedError)) }

@@ -34,6 +34,9 @@ public protocol Replicator: AnyObject {
     func transferLeadership(to nodeID: UInt64) throws
 
     var status: ReplicationStatus { get }
+
+    /// Whether this node leads now: what `status.role` says, without building the status.
+    var isLeader: Bool { get }
 }
 
 /// What every node runs committed commands through. Must be deterministic:
@@ -78,6 +81,8 @@ public protocol ReplicatedStateMachine: AnyObject {
 }
 
 extension Replicator {
+    public var isLeader: Bool { status.role == .leader }
+
     public func propose(_ command: [UInt8], completion: @escaping (Result<ApplyResult, ReplicationError>) -> Void) {
         propose(command, decoded: nil, completion: completion)
     }

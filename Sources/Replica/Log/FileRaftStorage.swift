@@ -27,8 +27,13 @@ import Raft
 /// (After kill -9 the slot write survives in the page cache, so the recorded end
 /// is current; only a power cut can leave it behind.)
 ///
-/// Thread-safety: every method takes an internal lock, so the driver may
-/// `save` on a pool thread while Raft reads on the loop thread.
+/// Thread-safety: two locks, so the driver may `save` on a pool thread while
+/// Raft reads on the loop thread without waiting for the save's fsync.
+/// `writeLock` orders every writer (saves, snapshots, compaction) and guards
+/// the files; `lock` guards what readers see (`hard`, `snap`, `ents`,
+/// `failure`). A field readers see changes only with both held; a writer
+/// holding `writeLock` reads it without `lock`, as no one else can change it.
+/// A save appends its entries to `ents` once they are written and synced.
 public final class FileRaftStorage: RaftLogStore, @unchecked Sendable {
     public let directory: String
     public let segmentSize: Int
@@ -38,6 +43,7 @@ public final class FileRaftStorage: RaftLogStore, @unchecked Sendable {
     private let statePath: String
     private let snapshotPath: String
     private let lock = NSLock()
+    private let writeLock = NSLock()
 
     private var hard = HardState()
     private var snap = Snapshot()
@@ -82,7 +88,7 @@ public final class FileRaftStorage: RaftLogStore, @unchecked Sendable {
     deinit { closeFiles() }
 
     public func close() {
-        lock.withLock { closeFiles() }
+        writeLock.withLock { lock.withLock { closeFiles() } }
     }
 
     private func closeFiles() {
@@ -136,28 +142,32 @@ public final class FileRaftStorage: RaftLogStore, @unchecked Sendable {
     /// must survive a crash is fsync'ed before returning, whatever `sync` says:
     /// a snapshot, a term or vote, entries. A commit-only change is not.
     public func save(hardState: HardState?, entries: [Entry], snapshot: Snapshot? = nil, sync: Bool = true) throws {
-        lock.lock(); defer { lock.unlock() }
+        writeLock.lock(); defer { writeLock.unlock() }
         if let failure { throw failure }
         do {
-            if let snapshot, !snapshot.isEmpty { try installSnapshotLocked(snapshot) }
+            if let snapshot, !snapshot.isEmpty { try lock.withLock { try installSnapshotLocked(snapshot) } }
             var slotSynced = false
             if let hardState, hardState.term != hard.term || hardState.vote != hard.vote {
                 // A term or vote is durable before the entries that may carry the
                 // new term: recovery never finds entries newer than its term.
-                hard.term = hardState.term
-                hard.vote = hardState.vote
+                lock.withLock {
+                    hard.term = hardState.term
+                    hard.vote = hardState.vote
+                }
                 try writeSlotLocked(sync: true)
                 slotSynced = true
             }
             if !entries.isEmpty { try appendLocked(entries) }  // fsync'ed
-            if let hardState { hard = hardState }
-            if hard.commit < offset { hard.commit = offset }
+            lock.withLock {
+                if let hardState { hard = hardState }
+                if hard.commit < offset { hard.commit = offset }
+            }
             if !entries.isEmpty || (hardState != nil && !slotSynced) {
                 try writeSlotLocked(sync: segments.last.map { $0 != durableSlotSegment } ?? false)
             }
         } catch {
             let f = error as? RaftStorageFailure ?? RaftStorageFailure("\(error)")
-            failure = f
+            lock.withLock { failure = f }
             throw f
         }
     }
@@ -171,7 +181,7 @@ public final class FileRaftStorage: RaftLogStore, @unchecked Sendable {
     }
 
     public func applySnapshot(_ snapshot: Snapshot) throws(StorageError) {
-        if lock.withLock({ snap.metadata.index >= snapshot.metadata.index }) { throw .snapshotOutOfDate }
+        if lock.withLock({ snap.metadata.index >= snapshot.metadata.index }) { throw .snapshotOutOfDate }   // save checks again
         do { try save(hardState: nil, entries: [], snapshot: snapshot) } catch { throw .snapshotTemporarilyUnavailable }
     }
 
@@ -179,6 +189,7 @@ public final class FileRaftStorage: RaftLogStore, @unchecked Sendable {
     /// catch-up manifest) in the snapshot file. Does not drop entries.
     @discardableResult
     public func createSnapshot(at index: LogIndex, confState: ConfState?, data: [UInt8]) throws(StorageError) -> Snapshot {
+        writeLock.lock(); defer { writeLock.unlock() }
         lock.lock(); defer { lock.unlock() }
         if index <= snap.metadata.index { throw .snapshotOutOfDate }
         if index < offset { throw .compacted }
@@ -201,6 +212,7 @@ public final class FileRaftStorage: RaftLogStore, @unchecked Sendable {
     /// Drops entries up to `index` (≤ the snapshot index) from memory, and
     /// deletes segment files that hold nothing newer (never the current one).
     public func compact(upTo index: LogIndex) throws(StorageError) {
+        writeLock.lock(); defer { writeLock.unlock() }
         lock.lock(); defer { lock.unlock() }
         if index <= offset { throw .compacted }
         if index > lastIndexLocked || index > snap.metadata.index { throw .unavailable }
@@ -212,7 +224,7 @@ public final class FileRaftStorage: RaftLogStore, @unchecked Sendable {
         dropUnreferencedSegmentsLocked()
     }
 
-    // MARK: Write internals (lock held)
+    // MARK: Write internals (`writeLock` held; `lock` too where a name says `Locked` and it changes what readers see)
 
     private func appendLocked(_ input: [Entry]) throws {
         var entries = input[...]
@@ -223,32 +235,36 @@ public final class FileRaftStorage: RaftLogStore, @unchecked Sendable {
         guard first <= lastIndexLocked + 1 else {
             throw RaftStorageFailure("append at \(first) leaves a gap after last index \(lastIndexLocked)")
         }
-        if first <= lastIndexLocked { try truncateLocked(from: first) }
+        if first <= lastIndexLocked { try lock.withLock { try truncateLocked(from: first) } }
         if currentFD < 0 || currentSize >= segmentSize { try startSegmentLocked(first: first) }
         let segID = segments.last!
         var buf: [UInt8] = []
+        var written: [(segment: UInt64, offset: Int)] = []
+        written.reserveCapacity(entries.count)
         var pos = currentSize
         for e in entries {
             let rec = RaftLogFormat.encodeRecord(e)
-            locs.append((segID, pos))
+            written.append((segID, pos))
             pos += rec.count
             buf.append(contentsOf: rec)
-            ents.append(e)
         }
         let path = segPath(segID)
         if pos <= zeroedEnd {
             try RaftFileIO.pwriteAll(currentFD, buf, at: currentSize, path)
             currentSize = pos
             try RaftFileIO.syncData(currentFD, path, zerosFrom: pos)
-            return
+        } else {
+            // Past the zeros: write the next ones with the records (up to the segment's size), and fsync both.
+            let grown = max(pos, min(pos + preallocation, segmentSize))
+            try RaftFileIO.pwriteAll(currentFD, buf, at: currentSize, path)
+            try RaftFileIO.pwriteZeros(currentFD, count: grown - pos, at: pos, path)
+            currentSize = pos
+            zeroedEnd = grown
+            try RaftFileIO.sync(currentFD, path, zerosFrom: pos)
         }
-        // Past the zeros: write the next ones with the records (up to the segment's size), and fsync both.
-        let grown = max(pos, min(pos + preallocation, segmentSize))
-        try RaftFileIO.pwriteAll(currentFD, buf, at: currentSize, path)
-        try RaftFileIO.pwriteZeros(currentFD, count: grown - pos, at: pos, path)
-        currentSize = pos
-        zeroedEnd = grown
-        try RaftFileIO.sync(currentFD, path, zerosFrom: pos)
+        // Readers see the entries once they are durable (a failed write leaves `failure` set and them unseen).
+        locs.append(contentsOf: written)
+        lock.withLock { ents.append(contentsOf: entries) }
     }
 
     /// Removes entries `from...` from memory and disk. The state slot's synced
@@ -457,6 +473,7 @@ public final class FileRaftStorage: RaftLogStore, @unchecked Sendable {
     /// The commit index may be raised to what the state machine has durably
     /// applied (those entries were committed); used once at start-up.
     public func raiseCommit(to index: LogIndex) {
+        writeLock.lock(); defer { writeLock.unlock() }
         lock.withLock {
             let target = min(index, lastIndexLocked)
             if target > hard.commit { hard.commit = target }

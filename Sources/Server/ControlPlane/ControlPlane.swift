@@ -77,7 +77,7 @@ public final class ControlPlane: HTTPHandler {
         }
     }
 
-    var isLeader: Bool { replicator.status.role == .leader }
+    var isLeader: Bool { replicator.isLeader }
 
     // MARK: - HTTPHandler
 

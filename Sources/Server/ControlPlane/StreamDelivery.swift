@@ -52,8 +52,8 @@ public final class StreamDelivery {
     /// The hook after each applied transaction: cheap, no I/O inside `apply`;
     /// one delivery pass is scheduled for however many blocks arrive before it runs.
     func blockApplied(ledger: String) {
-        guard replicator.status.role == .leader,
-              registry.streams.values.contains(where: { $0.spec.ledgerName == ledger && $0.isDelivering }) else { return }
+        guard registry.streams.values.contains(where: { $0.spec.ledgerName == ledger && $0.isDelivering }),
+              replicator.isLeader else { return }
         let first = pendingLedgers.isEmpty
         pendingLedgers.insert(ledger)
         guard first else { return }
@@ -74,7 +74,7 @@ public final class StreamDelivery {
 
     /// Sends the next batch of stream `id` if this node leads and none is in flight.
     public func deliver(_ id: String) {
-        guard replicator.status.role == .leader, !inFlight.contains(id),
+        guard replicator.isLeader, !inFlight.contains(id),
               let st = registry.streams[id], st.isDelivering,
               let ledger = registry.entry(named: st.spec.ledgerName)?.ledger else { return }
         if let f = failures[id], LedgerTime.monotonicNanoseconds() < f.notBefore { return }
