@@ -114,6 +114,9 @@ public final class LedgerTransaction {
 
     var currentStatements: [Int] { statements.isEmpty ? [] : [statements.count - 1] }
 
+    /// Nothing written so far: no document, table or redaction (its commit would journal nothing).
+    public var hasWrittenNothing: Bool { writes.isEmpty && tableChanges.isEmpty && redactions.isEmpty }
+
     func checkTransactionSize() throws {
         let total = statementBytes + writes.values.reduce(0) { $0 + $1.size }
         if total > limits.transactionSize {

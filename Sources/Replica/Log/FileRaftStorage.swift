@@ -181,7 +181,7 @@ public final class FileRaftStorage: RaftLogStore, @unchecked Sendable {
     }
 
     public func applySnapshot(_ snapshot: Snapshot) throws(StorageError) {
-        if lock.withLock({ snap.metadata.index >= snapshot.metadata.index }) { throw .snapshotOutOfDate }   // save checks again
+        if lock.withLock({ snap.metadata.index >= snapshot.metadata.index }) { throw .snapshotOutOfDate }
         do { try save(hardState: nil, entries: [], snapshot: snapshot) } catch { throw .snapshotTemporarilyUnavailable }
     }
 
@@ -224,7 +224,8 @@ public final class FileRaftStorage: RaftLogStore, @unchecked Sendable {
         dropUnreferencedSegmentsLocked()
     }
 
-    // MARK: Write internals (`writeLock` held; `lock` too where a name says `Locked` and it changes what readers see)
+    // MARK: Write internals (the caller holds `writeLock`; `truncateLocked` and
+    // `installSnapshotLocked` change what readers see, so it holds `lock` for them too)
 
     private func appendLocked(_ input: [Entry]) throws {
         var entries = input[...]

@@ -44,7 +44,7 @@ enum TallyMetricNames {
     static let raftReadIndexRounds = d("tally_raft_read_index_rounds_total",
         "Read-index rounds (one heartbeat round confirming leadership) this node started as leader.")
     static let raftLinearizableReads = d("tally_raft_linearizable_reads_total",
-        "Linearizable reads (read-only commits) that waited for a read-index round on this node; per round: the batching.")
+        "Linearizable reads that asked for a read-index round on this node (a statement that wrote nothing, ahead of a read-only commit; or the commit); per round: the batching.")
     static let raftPeerLag = d("tally_raft_peer_lag_entries",
         "Leader only: log entries each peer is behind the leader.")
     static let raftProposalsPending = d("tally_raft_proposals_pending",

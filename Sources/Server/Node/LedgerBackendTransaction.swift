@@ -16,6 +16,8 @@ final class LedgerBackendTransaction: BackendTransaction {
     let runner: StatementRunner
     let settings: StatementSettings
     let recordIOs: (String, Int64, Int64) -> Void
+    /// Started after the last statement, which wrote nothing (`ReadConfirmation`); nil otherwise.
+    private var readConfirmation: ReadConfirmation?
 
     init(ledgerName: String, transaction: LedgerTransaction, engine: PartiQLEngine, directory: LedgerDirectory,
          runner: StatementRunner, settings: StatementSettings, recordIOs: @escaping (String, Int64, Int64) -> Void) {
@@ -34,6 +36,7 @@ final class LedgerBackendTransaction: BackendTransaction {
     /// on any error its writes are rolled back and the transaction stays usable.
     func execute(statement: String, parameters: [IonValue], digest: [UInt8], deadline: UInt64,
                  completion: @escaping (Result<StatementResult, ServiceError>) -> Void) {
+        readConfirmation = nil   // this statement's reads come after any round asked for so far
         let savepoint = transaction.savepoint()
         let sliceEnd = StatementBudget.now &+ UInt64(settings.loopSliceMilliseconds) * 1_000_000
         let slice = StatementBudget(limits: settings.limits, deadline: min(deadline, sliceEnd), isSlice: sliceEnd < deadline)
@@ -41,6 +44,7 @@ final class LedgerBackendTransaction: BackendTransaction {
             try transaction.recordStatement(text: statement, parameters: parameters, digest: digest)
             switch try engine.open(statement: statement, parameters: parameters, catalog: transaction, budget: slice) {
             case .values(let values):
+                confirmReadsAhead()
                 completion(.success(result(values.map { .value($0) }, values)))
             case .stream(let stream):
                 completion(.success(StatementResult(stream: LedgerStatementStream(stream, in: self, savepoint: savepoint))))
@@ -81,12 +85,22 @@ final class LedgerBackendTransaction: BackendTransaction {
             transaction.endStatement()
             switch outcome {
             case .success(let (encoded, values)):
+                confirmReadsAhead()
                 completion(.success(result(encoded, values)))
             case .failure(let error):
                 transaction.rollback(to: savepoint)
                 completion(.failure(LedgerBackendTransaction.serviceError(error)))
             }
         })
+    }
+
+    func forgetReadConfirmation() { readConfirmation = nil }
+
+    /// After a statement that read and wrote nothing so far, the round its read-only commit needs
+    /// starts now. A statement whose rows stream reads while pages are fetched: none for it.
+    private func confirmReadsAhead() {
+        guard transaction.hasWrittenNothing, let directory else { return }
+        readConfirmation = ReadConfirmation(directory)
     }
 
     func result(_ encoded: [ResultValue], _ values: [IonValue]) -> StatementResult {
@@ -129,9 +143,11 @@ final class LedgerBackendTransaction: BackendTransaction {
         guard let proposal else {
             // Read-only: nothing to journal, but a deposed leader must not
             // answer from stale state.
-            directory.confirmLeadership { result in
+            let confirmed = { (result: Result<Void, CommitFailure>) in
                 completion(result.map { CommitOutcome(consumedIOs: IOUsage(readIOs: 1, writeIOs: 0)) }.mapError(\.serviceError))
             }
+            if let readConfirmation { return readConfirmation.wait(confirmed) }
+            directory.confirmLeadership(completion: confirmed)
             return
         }
         let writes = Int64(proposal.writes.count)

@@ -22,6 +22,7 @@ final class LedgerStatementStream: StatementStream, @unchecked Sendable {
     }
 
     func next(maxValues: Int, deadline: UInt64, completion: @escaping (Result<StatementPage, ServiceError>) -> Void) {
+        owner.forgetReadConfirmation()   // this page's reads come after any round asked for so far
         let sliceEnd = StatementBudget.now &+ UInt64(owner.settings.loopSliceMilliseconds) * 1_000_000
         let slice = StatementBudget(limits: owner.settings.limits, deadline: min(deadline, sliceEnd), isSlice: sliceEnd < deadline)
         var first: [IonValue] = []
