@@ -56,8 +56,14 @@ final class ReadConfirmationTests: XCTestCase {
         var roundCount: Int { (try? loop.submit { self.rounds.count }) ?? -1 }
 
         /// Ends round `i` (0-based) with `result`.
-        func finishRound(_ i: Int, _ result: Result<Void, CommitFailure> = .success(())) throws {
-            try loop.submit { self.rounds[i](result) }
+        func finishRound(_ i: Int, _ result: Result<Void, CommitFailure> = .success(()),
+                         file: StaticString = #filePath, line: UInt = #line) throws {
+            let asked = try loop.submit { () -> Bool in
+                guard i < self.rounds.count else { return false }
+                self.rounds[i](result)
+                return true
+            }
+            XCTAssertTrue(asked, "round \(i) was never asked for", file: file, line: line)
         }
 
         func begin() throws -> BackendTransaction {

@@ -2,13 +2,14 @@
 /// read, so that the read-only commit after it finds the round confirmed (or
 /// nearly) instead of starting one and waiting a round trip to the followers.
 ///
-/// Why a round started before the commit is enough: the commit checks every
-/// read against this node's state (OCC), so each value read is still the
-/// state's at the round's start T, which comes after the reads. A quorum that
-/// confirms this node's term at T means no other leader acknowledged a write
-/// before T, and this node acknowledges a write only once applied: the state
-/// at T holds every write acknowledged before T. T lies within the
-/// transaction, so the transaction is linearizable at T. A later statement
+/// Why a round asked for before the commit is enough: the round starts at T,
+/// after the reads. The commit checks every read against this node's state at
+/// V, once the node has applied its earlier terms' entries (OCC), so each value
+/// read is still the state's at min(T, V). A quorum that confirms this node's
+/// term at T means no other leader acknowledged a write before T, and this
+/// node acknowledges a write only once applied: up to T, its state holds every
+/// write acknowledged before. min(T, V) lies within the transaction, so the
+/// transaction is linearizable there. A later statement or streamed page
 /// voids the round (its reads come after T); the commit then asks for one.
 /// Loop thread only.
 final class ReadConfirmation {
