@@ -13,21 +13,12 @@ import XCTest
 /// the time the commit arrives. Every round here is held until the test ends it.
 final class ReadConfirmationTests: XCTestCase {
     /// One ledger on a real loop; its read-index rounds complete when the test says.
-    final class Harness: LedgerDirectory, @unchecked Sendable {
-        let loop: EventLoop
-        let ledger: Ledger
-        let runner: PooledStatementRunner
-        var backend: LedgerSessionBackend!
+    final class Harness: LoopLedgerHarness, @unchecked Sendable {
         /// The rounds asked for, in order (loop thread).
         var rounds: [(Result<Void, CommitFailure>) -> Void] = []
-        var proposals = 0
 
         init(documents: Int = 3) throws {
-            loop = try EventLoop(name: "read-confirmation-test")
-            loop.start()
-            ledger = try Ledger.open(store: MemoryJournalStore(), options: Ledger.Options())
-            runner = PooledStatementRunner(loop: loop, threads: 1)
-            backend = LedgerSessionBackend(directory: self, runner: runner, settings: StatementSettings())
+            try super.init(name: "read-confirmation-test")
             let engine = PartiQLEngine()
             let tx = ledger.begin()
             _ = try engine.execute(statement: "CREATE TABLE T", catalog: tx)
@@ -40,18 +31,7 @@ final class ReadConfirmationTests: XCTestCase {
             try ledger.commit(fill)
         }
 
-        deinit {
-            runner.stop()
-            loop.shutdown()
-        }
-
-        func availability(of ledgerName: String) -> LedgerAvailability { .active }
-        func ledger(named ledgerName: String) -> Ledger? { ledger }
-        func commit(ledgerName: String, proposal: BlockProposal, completion: @escaping (Result<Void, CommitFailure>) -> Void) {
-            proposals += 1
-            completion(Result { _ = try ledger.apply(proposal) }.mapError { .storageFailed("\($0)") })
-        }
-        func confirmLeadership(completion: @escaping (Result<Void, CommitFailure>) -> Void) { rounds.append(completion) }
+        override func confirmLeadership(completion: @escaping (Result<Void, CommitFailure>) -> Void) { rounds.append(completion) }
 
         var roundCount: Int { (try? loop.submit { self.rounds.count }) ?? -1 }
 
@@ -64,25 +44,6 @@ final class ReadConfirmationTests: XCTestCase {
                 return true
             }
             XCTAssertTrue(asked, "round \(i) was never asked for", file: file, line: line)
-        }
-
-        func begin() throws -> BackendTransaction {
-            try loop.submit { try self.backend.beginTransaction(ledger: "l") }
-        }
-
-        func run(_ tx: BackendTransaction, _ statement: String, _ parameters: [IonValue] = []) -> Result<StatementResult, ServiceError> {
-            let done = DispatchSemaphore(value: 0)
-            var outcome: Result<StatementResult, ServiceError>!
-            loop.execute {
-                tx.execute(statement: statement, parameters: parameters,
-                           digest: QLDBHash.statementHash(statement, parameters: parameters),
-                           deadline: StatementBudget.now &+ 30_000_000_000) { r in
-                    outcome = r
-                    done.signal()
-                }
-            }
-            done.wait()
-            return outcome
         }
 
         /// Reads the next page of a streamed result.
@@ -119,6 +80,17 @@ final class ReadConfirmationTests: XCTestCase {
         }
     }
 
+    /// Confirming round 0 leaves `commit` waiting; confirming round 1 lets it succeed.
+    private func assertWaitsForTheSecondRound(_ h: Harness, _ commit: CommitBox, _ message: String = "",
+                                              file: StaticString = #filePath, line: UInt = #line) throws {
+        try h.finishRound(0, file: file, line: line)
+        XCTAssertNil(commit.outcome, message, file: file, line: line)
+        try h.finishRound(1, file: file, line: line)
+        guard case .success? = commit.wait() else {
+            return XCTFail("\(String(describing: commit.outcome))", file: file, line: line)
+        }
+    }
+
     func testAReadOnlyCommitWaitsForTheRoundAskedForAfterItsSelect() throws {
         let h = try Harness()
         let tx = try h.begin()
@@ -149,10 +121,7 @@ final class ReadConfirmationTests: XCTestCase {
         guard case .success = h.run(tx, "SELECT * FROM T WHERE n = 2") else { return XCTFail("second select failed") }
         XCTAssertEqual(h.roundCount, 2)
         let commit = try h.commit(tx)
-        try h.finishRound(0)
-        XCTAssertNil(commit.outcome, "the round asked for before the second select's reads does not confirm them")
-        try h.finishRound(1)
-        guard case .success? = commit.wait() else { return XCTFail("\(String(describing: commit.outcome))") }
+        try assertWaitsForTheSecondRound(h, commit, "the round asked for before the second select's reads does not confirm them")
     }
 
     func testAFailedStatementLeavesTheCommitToAskForItsOwnRound() throws {
@@ -162,10 +131,7 @@ final class ReadConfirmationTests: XCTestCase {
         guard case .failure = h.run(tx, "SELEC nothing") else { return XCTFail("expected an error") }
         let commit = try h.commit(tx)
         XCTAssertEqual(h.roundCount, 2, "the commit asked for a round after the failed statement")
-        try h.finishRound(0)
-        XCTAssertNil(commit.outcome)
-        try h.finishRound(1)
-        guard case .success? = commit.wait() else { return XCTFail("\(String(describing: commit.outcome))") }
+        try assertWaitsForTheSecondRound(h, commit)
     }
 
     func testATransactionThatWroteAsksForNoRound() throws {
@@ -192,10 +158,7 @@ final class ReadConfirmationTests: XCTestCase {
         XCTAssertEqual(p.values.count, 1)
         let commit = try h.commit(tx)
         XCTAssertEqual(h.roundCount, 2, "the page read after round 0, so the commit asked for a round of its own")
-        try h.finishRound(0)
-        XCTAssertNil(commit.outcome)
-        try h.finishRound(1)
-        guard case .success? = commit.wait() else { return XCTFail("\(String(describing: commit.outcome))") }
+        try assertWaitsForTheSecondRound(h, commit)
     }
 
     func testAFailedRoundFailsTheCommit() throws {

@@ -13,23 +13,15 @@ import XCTest
 /// the loop for 36 s; a 500 k-row SELECT * took 606 MB).
 final class StatementBudgetTests: XCTestCase {
     /// One ledger on a real loop, with the node's pooled runner.
-    final class Harness: LedgerDirectory {
-        let loop: EventLoop
-        let ledger: Ledger
-        let runner: PooledStatementRunner
-        var backend: LedgerSessionBackend!
+    final class Harness: LoopLedgerHarness, @unchecked Sendable {
         /// The size of every page `values` read, in order.
         var pageSizes: [Int] = []
 
         init(settings: StatementSettings = StatementSettings(), documents: Int) throws {
-            loop = try EventLoop(name: "budget-test")
-            loop.start()
             var limits = LedgerLimits()
             limits.documentsPerTransaction = 5000
             limits.transactionSize = 64 << 20
-            ledger = try Ledger.open(store: MemoryJournalStore(), options: Ledger.Options(limits: limits))
-            runner = PooledStatementRunner(loop: loop, threads: 1)
-            backend = LedgerSessionBackend(directory: self, runner: runner, settings: settings)
+            try super.init(name: "budget-test", limits: limits, settings: settings)
             let tx = ledger.begin()
             let engine = PartiQLEngine()
             _ = try engine.execute(statement: "CREATE TABLE T", catalog: tx)
@@ -44,35 +36,6 @@ final class StatementBudgetTests: XCTestCase {
                 }
                 try ledger.commit(batch)
             }
-        }
-
-        deinit {
-            runner.stop()
-            loop.shutdown()
-        }
-
-        func availability(of ledgerName: String) -> LedgerAvailability { .active }
-        func ledger(named ledgerName: String) -> Ledger? { ledger }
-        func commit(ledgerName: String, proposal: BlockProposal, completion: @escaping (Result<Void, CommitFailure>) -> Void) {
-            completion(Result { _ = try ledger.apply(proposal) }.mapError { .storageFailed("\($0)") })
-        }
-        func confirmLeadership(completion: @escaping (Result<Void, CommitFailure>) -> Void) { completion(.success(())) }
-
-        /// Runs one statement in `tx` on the loop; waits for its outcome.
-        func run(_ tx: BackendTransaction, _ statement: String, _ parameters: [IonValue] = [],
-                 timeout seconds: Double = 30) -> Result<StatementResult, ServiceError> {
-            let done = DispatchSemaphore(value: 0)
-            var outcome: Result<StatementResult, ServiceError>!
-            let deadline = StatementBudget.now &+ UInt64(seconds * 1e9)
-            loop.execute {
-                tx.execute(statement: statement, parameters: parameters,
-                           digest: QLDBHash.statementHash(statement, parameters: parameters), deadline: deadline) { r in
-                    outcome = r
-                    done.signal()
-                }
-            }
-            done.wait()
-            return outcome
         }
 
         /// Every value of a result, reading a streamed one to its end a page at a time.
@@ -103,10 +66,6 @@ final class StatementBudgetTests: XCTestCase {
         func runAll(_ tx: BackendTransaction, _ statement: String, _ parameters: [IonValue] = [],
                     timeout seconds: Double = 30) -> Result<[ResultValue], ServiceError> {
             run(tx, statement, parameters, timeout: seconds).flatMap { values($0, timeout: seconds) }
-        }
-
-        func begin() throws -> BackendTransaction {
-            try loop.submit { try self.backend.beginTransaction(ledger: "l") }
         }
 
         /// The longest gap between ticks of a 5 ms loop timer while `body` runs.

@@ -36,7 +36,7 @@ final class LedgerBackendTransaction: BackendTransaction {
     /// on any error its writes are rolled back and the transaction stays usable.
     func execute(statement: String, parameters: [IonValue], digest: [UInt8], deadline: UInt64,
                  completion: @escaping (Result<StatementResult, ServiceError>) -> Void) {
-        readConfirmation = nil   // this statement's reads come after any round asked for so far
+        forgetReadConfirmation()   // this statement's reads come after any round asked for so far
         let savepoint = transaction.savepoint()
         let sliceEnd = StatementBudget.now &+ UInt64(settings.loopSliceMilliseconds) * 1_000_000
         let slice = StatementBudget(limits: settings.limits, deadline: min(deadline, sliceEnd), isSlice: sliceEnd < deadline)
@@ -94,6 +94,7 @@ final class LedgerBackendTransaction: BackendTransaction {
         })
     }
 
+    /// Reads are about to happen that a round asked for so far would not cover.
     func forgetReadConfirmation() { readConfirmation = nil }
 
     /// After a statement that read and wrote nothing so far, the round its read-only commit needs
