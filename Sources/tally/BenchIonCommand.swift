@@ -9,7 +9,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Micro-benchmarks (see scripts/bench-*).",
-        subcommands: [BenchIon.self, BenchLedger.self, BenchPartiQL.self, BenchLoad.self, BenchScale.self]
+        subcommands: [BenchIon.self, BenchCommandCodec.self, BenchLedger.self, BenchPartiQL.self, BenchLoad.self, BenchScale.self]
     )
 }
 

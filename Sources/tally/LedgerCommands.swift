@@ -1,5 +1,6 @@
 import ArgumentParser
 import Ledger
+import Replica
 
 /// `tally ledger-demo`: builds a ledger from seeded random transactions
 /// (inserts, updates, deletes, redactions) and exports its journal.
@@ -34,6 +35,23 @@ struct VerifyExportCommand: ParsableCommand {
 
     func run() throws {
         print(try JournalExport.verify(directory: directory))
+    }
+}
+
+/// `tally bench command`: a replicated transaction's encode and decode (see CommandCodecBenchmark).
+struct BenchCommandCodec: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "command",
+        abstract: "Encode and decode time of a replicated transaction (the insert workload's).")
+
+    @Option(help: "Commands per run.")
+    var commands: Int = 50_000
+
+    @Option(help: "Runs; medians and spreads are reported.")
+    var runs: Int = 7
+
+    func run() throws {
+        print(try CommandCodecBenchmark.run(commands: commands, runs: runs))
     }
 }
 

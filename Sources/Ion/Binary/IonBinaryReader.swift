@@ -78,11 +78,9 @@ extension BinaryDecoder {
         // The first table on a new one depends on its bytes alone: perhaps read before.
         let cacheable = type == 14 && symbols.isSystemOnly
         var tableBytes = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
-        var tableHash = 0
         if cacheable, let tableEnd = annotatedValueEnd(end: end), tableEnd - start <= LocalSymbolTableCache.maxTableBytes {
             tableBytes = UnsafeBufferPointer(rebasing: buf[start..<tableEnd])
-            tableHash = LocalSymbolTableCache.hash(tableBytes)
-            if let table = LocalSymbolTableCache.shared.table(for: tableBytes, hash: tableHash, maxDepth: maxDepth,
+            if let table = LocalSymbolTableCache.shared.table(for: tableBytes, maxDepth: maxDepth,
                                                               maxIntegerBytes: maxIntegerBytes) {
                 symbols = table
                 pos = tableEnd
@@ -98,7 +96,7 @@ extension BinaryDecoder {
             default: return false
             }
             if tableBytes.count > 0, peek.pos == start + tableBytes.count {
-                LocalSymbolTableCache.shared.remember(symbols, for: tableBytes, hash: tableHash, maxDepth: maxDepth,
+                LocalSymbolTableCache.shared.remember(symbols, for: tableBytes, maxDepth: maxDepth,
                                                       maxIntegerBytes: maxIntegerBytes)
             }
         } else {

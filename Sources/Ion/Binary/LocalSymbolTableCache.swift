@@ -10,8 +10,9 @@ import Darwin
 /// table that depends on nothing but the table's bytes (and the read limits),
 /// and writers of one kind of small stream repeat the same table in every
 /// stream: a replicated command, a request's parameter, a stored revision.
-/// A hit replaces decoding the table (a `String` per symbol) with hashing
-/// and comparing its bytes. Any thread.
+/// A hit replaces decoding the table (a `String` per symbol) with comparing
+/// its bytes to those of the slots of the same length (`memcmp`; no hash: a
+/// hash of the bytes cost several times the comparison). Any thread.
 final class LocalSymbolTableCache: @unchecked Sendable {
     static let shared = LocalSymbolTableCache()
     /// Longer tables are not kept (nor looked up).
@@ -19,7 +20,6 @@ final class LocalSymbolTableCache: @unchecked Sendable {
     static let slots = 32
 
     private struct Entry {
-        var hash: Int
         var bytes: [UInt8]
         var maxDepth: Int
         var maxIntegerBytes: Int
@@ -28,6 +28,8 @@ final class LocalSymbolTableCache: @unchecked Sendable {
 
     private let lock: UnsafeMutablePointer<pthread_mutex_t>
     private var entries: [Entry?] = Array(repeating: nil, count: LocalSymbolTableCache.slots)
+    /// Each slot's table length (0 when empty), scanned without copying the entries (a copy retains their arrays).
+    private var lengths = [Int](repeating: 0, count: LocalSymbolTableCache.slots)
     private var nextSlot = 0
     /// Lookups that found their table (`hitCount`).
     private var hits = 0
@@ -42,18 +44,15 @@ final class LocalSymbolTableCache: @unchecked Sendable {
         lock.deallocate()
     }
 
-    static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
-        var hasher = Hasher()
-        hasher.combine(bytes: UnsafeRawBufferPointer(bytes))
-        return hasher.finalize()
-    }
-
     /// The table `bytes` (a whole `$ion_symbol_table::{…}` wrapper) made from a fresh table under these limits.
-    func table(for bytes: UnsafeBufferPointer<UInt8>, hash: Int, maxDepth: Int, maxIntegerBytes: Int) -> SymbolTable? {
+    func table(for bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int, maxIntegerBytes: Int) -> SymbolTable? {
+        guard bytes.count > 0 else { return nil }
         pthread_mutex_lock(lock)
         defer { pthread_mutex_unlock(lock) }
-        for case let entry? in entries where entry.hash == hash && entry.maxDepth == maxDepth
-            && entry.maxIntegerBytes == maxIntegerBytes && entry.bytes.elementsEqual(bytes) {
+        for slot in lengths.indices where lengths[slot] == bytes.count {
+            guard let entry = entries[slot], entry.maxDepth == maxDepth, entry.maxIntegerBytes == maxIntegerBytes,
+                  entry.bytes.withUnsafeBytes({ memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0 })
+            else { continue }
             hits += 1
             return entry.table
         }
@@ -67,11 +66,13 @@ final class LocalSymbolTableCache: @unchecked Sendable {
         return hits
     }
 
-    func remember(_ table: SymbolTable, for bytes: UnsafeBufferPointer<UInt8>, hash: Int, maxDepth: Int, maxIntegerBytes: Int) {
-        let entry = Entry(hash: hash, bytes: Array(bytes), maxDepth: maxDepth, maxIntegerBytes: maxIntegerBytes, table: table)
+    func remember(_ table: SymbolTable, for bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int, maxIntegerBytes: Int) {
+        guard bytes.count > 0 else { return }
+        let entry = Entry(bytes: Array(bytes), maxDepth: maxDepth, maxIntegerBytes: maxIntegerBytes, table: table)
         pthread_mutex_lock(lock)
         defer { pthread_mutex_unlock(lock) }
         entries[nextSlot] = entry
+        lengths[nextSlot] = bytes.count
         nextSlot = (nextSlot + 1) % entries.count
     }
 }
