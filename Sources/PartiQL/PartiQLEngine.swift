@@ -44,15 +44,7 @@ public struct PartiQLEngine: Sendable {
         }
         switch statement {
         case .query(let e):
-            let v = try ev.eval(e, Scope(parent: nil))
-            switch v {
-            case .bag(let items), .list(let items):
-                if case .select = e { return items.filter { !$0.isMissing }.map { $0.toIon() } }
-                if case .list = v { return [v.toIon()] }
-                return items.filter { !$0.isMissing }.map { $0.toIon() }
-            case .missing: return []
-            default: return [v.toIon()]
-            }
+            return Self.values(of: e, try ev.eval(e, Scope(parent: nil)))
         case .createTable(let name, let tags):
             return try ddl { try catalog.createTable(name: name, tags: tags) }
         case .dropTable(let name):
@@ -94,11 +86,25 @@ public struct PartiQLEngine: Sendable {
                                   mode: mode, caseInsensitiveNames: caseInsensitiveNames, budget: budget)
             catalog.bind(budget: budget)
             defer { catalog.bind(budget: nil) }
-            if let stream = try Query(eval: Evaluator(ctx: ctx)).stream(q, Scope(parent: nil)) {
-                return .stream(stream)
-            }
+            let query = Query(eval: Evaluator(ctx: ctx))
+            let root = Scope(parent: nil)
+            if let stream = try query.stream(q, root) { return .stream(stream) }
+            // Run on the same context: the parameters, the parse and the plans are not made again.
+            return .values(Self.values(of: .select(q), try query.run(q, root)))
         }
         return .values(try execute(parsed, parameters: parameters, catalog: catalog, budget: budget))
+    }
+
+    /// A query's result as the statement's values: a SELECT's rows (MISSING dropped), a list whole.
+    private static func values(of e: Expr, _ v: Value) -> [IonValue] {
+        switch v {
+        case .bag(let items), .list(let items):
+            if case .select = e { return items.filter { !$0.isMissing }.map { $0.toIon() } }
+            if case .list = v { return [v.toIon()] }
+            return items.filter { !$0.isMissing }.map { $0.toIon() }
+        case .missing: return []
+        default: return [v.toIon()]
+        }
     }
 
     /// Evaluates an expression statement with global bindings and no catalog

@@ -46,7 +46,12 @@ final class FakeCatalog: Catalog {
     }
 
     func activeTables() -> [(name: String, id: String)] { tables.filter(\.active).map { ($0.name, $0.id) } }
-    func indexedFields(table: String) throws -> [String] { try self.table(table).indexes.map(\.field) }
+    /// How often the planner asked for a table's indexes (once for each table source it plans).
+    var indexedFieldsCalls = 0
+    func indexedFields(table: String) throws -> [String] {
+        indexedFieldsCalls += 1
+        return try self.table(table).indexes.map(\.field)
+    }
 
     func scan(table: String) throws -> [CatalogDocument] {
         let t = try self.table(table)

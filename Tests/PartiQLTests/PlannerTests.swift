@@ -38,6 +38,30 @@ final class PlannerTests: XCTestCase {
         XCTAssertTrue(c.readSet.allSatisfy { $0.hasPrefix("key:") })
     }
 
+    /// `open` tries to stream a query first; one it cannot stream (an index
+    /// lookup) runs on the plans made for that try, with the same results as `execute`.
+    func testOpenPlansAQueryItCannotStreamOnce() throws {
+        let c = try seeded()
+        let statements: [(String, [IonValue])] = [
+            ("SELECT * FROM Vehicle WHERE VIN = ?", [.string("V2")]),
+            ("SELECT v.Make FROM Vehicle AS v WHERE v.VIN IN ('V1', 'V2', 'V9')", []),
+            ("SELECT o.name FROM Vehicle AS v JOIN Owner AS o ON o.vin = v.VIN WHERE v.VIN = 'V2'", []),
+            ("SELECT COUNT(*) AS n FROM Vehicle v WHERE v.Make = 'Ford'", []),
+            ("SELECT * FROM Vehicle v WHERE v.VIN = 'V1' AND v.Make IN (SELECT VALUE o.name FROM Owner o)", []),
+        ]
+        for (statement, parameters) in statements {
+            let expected = try engine.execute(statement: statement, parameters: parameters, catalog: c)
+            c.indexedFieldsCalls = 0
+            c.readSet = []
+            guard case .values(let values) = try engine.open(statement: statement, parameters: parameters, catalog: c) else {
+                return XCTFail("\(statement) streamed")
+            }
+            XCTAssertEqual(values, expected, statement)
+            let sources = statement.contains("JOIN") || statement.contains("(SELECT") ? 2 : 1
+            XCTAssertEqual(c.indexedFieldsCalls, sources, "planned more than once: \(statement)")
+        }
+    }
+
     func testUnindexedPredicateScans() throws {
         let c = try seeded()
         _ = try engine.execute(statement: "SELECT * FROM Vehicle v WHERE v.Make = 'Ford'", catalog: c)

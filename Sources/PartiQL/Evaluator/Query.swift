@@ -104,7 +104,7 @@ struct Query {
         }
         let sources = Query.flatten(from)
         if sources.count > 64 { throw PartiQLError.semantic("too many FROM sources (limit 64)") }
-        let plans = try plans(sources, whereClause: whereClause, outer)
+        let plans = try ctx.takePlans(from: outer, sources: sources.count) ?? plans(sources, whereClause: whereClause, outer)
         var rows = [Scope(parent: outer, isFrom: true)]
         for (i, (s, on)) in sources.enumerated() {
             let alias = s.asAlias ?? Query.defaultAlias(s.expr, i)

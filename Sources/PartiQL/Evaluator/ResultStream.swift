@@ -118,8 +118,12 @@ extension Query {
     /// `history(...)` (not of one document: that one is indexed), or a committed view.
     private func streamedSource(_ s: FromSource, _ q: SelectQuery, _ outer: Scope,
                                 _ catalog: Catalog) throws -> (() throws -> any CatalogScan, Bool)? {
-        if let plan = try plans([(s, nil)], whereClause: q.whereClause, outer).first ?? nil {
-            guard case .scan = plan.access else { return nil }
+        let planned = try plans([(s, nil)], whereClause: q.whereClause, outer)
+        if let plan = planned.first ?? nil {
+            guard case .scan = plan.access else {
+                ctx.keepPlans(planned, from: outer)  // `run` reads it by its index: no second planning
+                return nil
+            }
             return ({ try ctx.catalogCall { try catalog.openScan(table: plan.table) } }, true)
         }
         guard s.atAlias == nil else { return nil }  // a view is a bag: AT is MISSING, or an error in strict mode
