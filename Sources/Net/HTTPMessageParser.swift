@@ -173,9 +173,9 @@ final class HTTPMessageParser {
             let position = current.headers.count
             if position < previousFields.count, Self.same(previousFields[position].name, field),
                Self.same(previousFields[position].value, value) {
-                current.headers.add(previousFields[position].name, previousFields[position].value)
+                current.headers.addLowerCased(previousFields[position].name, previousFields[position].value)
             } else {
-                current.headers.add(String(decoding: field, as: UTF8.self), String(decoding: value, as: UTF8.self))
+                current.headers.addLowerCased(String(decoding: field, as: UTF8.self), String(decoding: value, as: UTF8.self))
             }
         }
         field.removeAll(keepingCapacity: true)

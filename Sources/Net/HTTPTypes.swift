@@ -2,10 +2,20 @@
 /// (a parsed message's names are in lower case).
 public struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionaryLiteral {
     public private(set) var entries: [(name: String, value: String)] = []
+    /// True while every name is known to be lower case: the HTTP parser
+    /// lower-cases the names it reads (so SigV4 need not again); `add` and the
+    /// initialisers that take names make no such promise.
+    public private(set) var namesAreLowerCase = true
 
     public init() {}
-    public init(_ pairs: [(String, String)]) { entries = pairs.map { (name: $0.0, value: $0.1) } }
-    public init(entries: [(name: String, value: String)]) { self.entries = entries }
+    public init(_ pairs: [(String, String)]) {
+        entries = pairs.map { (name: $0.0, value: $0.1) }
+        namesAreLowerCase = entries.isEmpty
+    }
+    public init(entries: [(name: String, value: String)]) {
+        self.entries = entries
+        namesAreLowerCase = entries.isEmpty
+    }
     public init(dictionaryLiteral elements: (String, String)...) { self.init(elements) }
 
     public static func == (a: HTTPHeaders, b: HTTPHeaders) -> Bool {
@@ -23,7 +33,16 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionar
 
     public func contains(_ name: String) -> Bool { self[name] != nil }
 
-    public mutating func add(_ name: String, _ value: String) { entries.append((name: name, value: value)) }
+    public mutating func add(_ name: String, _ value: String) {
+        entries.append((name: name, value: value))
+        namesAreLowerCase = false
+    }
+
+    /// `add` for a name the caller has lower-cased (the parser).
+    mutating func addLowerCased(_ name: String, _ value: String) {
+        assert(!name.utf8.contains { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }, "\(name) is not lower case")
+        entries.append((name: name, value: value))
+    }
 
     public mutating func reserveCapacity(_ n: Int) { entries.reserveCapacity(n) }
 

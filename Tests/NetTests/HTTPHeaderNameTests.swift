@@ -41,6 +41,22 @@ final class HTTPHeaderNameTests: XCTestCase {
                        "values as sent")
         XCTAssertEqual(message.headers["X-Amz-Target"], "QLDBSession.SendCommand")
         XCTAssertEqual(message.body, Array("{}".utf8))
+        XCTAssertTrue(message.headers.namesAreLowerCase, "SigV4 takes the parser's names as they are")
+    }
+
+    /// Only the parser promises lower-case names; headers built otherwise are scanned.
+    func testOnlyTheParsersHeadersPromiseLowerCaseNames() {
+        XCTAssertTrue(HTTPHeaders().namesAreLowerCase)
+        XCTAssertFalse(HTTPHeaders(entries: [(name: "Host", value: "h")]).namesAreLowerCase)
+        XCTAssertFalse(HTTPHeaders([("host", "h")]).namesAreLowerCase)
+        var headers = HTTPHeaders()
+        headers.add("X-Amz-Date", "d")
+        XCTAssertFalse(headers.namesAreLowerCase)
+        var parsed = HTTPHeaders()
+        parsed.addLowerCased("host", "h")
+        XCTAssertTrue(parsed.namesAreLowerCase)
+        parsed.set("Authorization", "a")
+        XCTAssertFalse(parsed.namesAreLowerCase)
     }
 
     /// A field equal to the one in the same place of the previous message reuses

@@ -205,6 +205,17 @@ final class SigV4UnitTests: XCTestCase {
         XCTAssertEqual(SigV4Authorization.lowercased("ÄB"), "äb")
     }
 
+    /// Names the HTTP parser lower-cased are taken as they are, with the same lookups as names scanned.
+    func testNamesKnownToBeLowerCaseAreNotScannedAgain() {
+        let mixed = [(name: "Host", value: "h"), (name: "X-Amz-Date", value: "d"), (name: "x-amz-target", value: "t")]
+        let lower = mixed.map { (name: $0.name.lowercased(), value: $0.value) }
+        let scanned = SignedRequest(method: "POST", target: "/", headers: mixed, body: [])
+        let taken = SignedRequest(method: "POST", target: "/", headers: lower, body: [], namesAreLowerCase: true)
+        XCTAssertEqual(taken.lowerCasedNames, scanned.lowerCasedNames)
+        XCTAssertEqual(taken.header("X-AMZ-DATE"), "d")
+        XCTAssertEqual(taken.values("host"), ["h"])
+    }
+
     /// Two headers that differ only in their 64-hex-digit signature parse alike but for it;
     /// anything else is parsed in full (and only a parse whose signature is those digits is remembered).
     func testAuthorizationMemoAnswersOnlyHeadersThatDifferInTheSignature() throws {

@@ -15,12 +15,15 @@ public struct SignedRequest: Sendable {
     /// Where it came from (for logs; not signed).
     public var remoteAddress: String?
 
+    /// `namesAreLowerCase`: the caller knows every header name is lower case
+    /// already (an HTTP parser that lower-cases them), so they are not scanned.
     public init(method: String, target: String, headers: [(name: String, value: String)], body: [UInt8],
-                remoteAddress: String? = nil) {
+                remoteAddress: String? = nil, namesAreLowerCase: Bool = false) {
         self.method = method
         self.target = target
         self.headers = headers
-        self.lowerCasedNames = SigV4Canonical.lowerCasedNames(headers)
+        self.lowerCasedNames = namesAreLowerCase ? headers.map(\.name) : SigV4Canonical.lowerCasedNames(headers)
+        assert(lowerCasedNames == SigV4Canonical.lowerCasedNames(headers), "a header name is not lower case")
         self.body = body
         self.remoteAddress = remoteAddress
     }

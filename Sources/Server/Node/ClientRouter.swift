@@ -238,8 +238,8 @@ final class ClientRouter: HTTPHandler {
     // MARK: - Conversions
 
     static func signed(_ request: HTTPRequest) -> SignedRequest {
-        SignedRequest(method: request.method, target: request.target,
-                      headers: request.headers.entries, body: request.body, remoteAddress: request.remoteAddress)
+        SignedRequest(method: request.method, target: request.target, headers: request.headers.entries, body: request.body,
+                      remoteAddress: request.remoteAddress, namesAreLowerCase: request.headers.namesAreLowerCase)
     }
 
     /// What `shouldAccept` found in this request's head, handed back by the HTTP server (nil when forwarded).
