@@ -213,6 +213,12 @@ public final class HTTPServerConnection {
     // MARK: output
 
     /// Content-Length, Transfer-Encoding and Connection: the server writes these itself.
+    /// Whether a byte of `text` matches, read through its contiguous UTF-8 (not `utf8`'s index).
+    private static func contains(_ text: String, _ match: (UInt8) -> Bool) -> Bool {
+        var text = text
+        return text.withUTF8 { $0.contains(where: match) }
+    }
+
     static func isFramingField(_ name: String) -> Bool {
         switch name.utf8.count {
         case 14: return HTTPHeaders.sameName(name, "content-length")
@@ -238,8 +244,9 @@ public final class HTTPServerConnection {
         for (name, value) in response.headers {
             if Self.isFramingField(name) { continue }
             // No response splitting: a field with CR or LF is dropped.
-            if name.utf8.contains(where: { $0 == 13 || $0 == 10 || $0 == 58 })
-                || value.utf8.contains(where: { $0 == 13 || $0 == 10 }) { continue }
+            if Self.contains(name, { $0 == 13 || $0 == 10 || $0 == 58 }) || Self.contains(value, { $0 == 13 || $0 == 10 }) {
+                continue
+            }
             out += name.utf8
             out += ": ".utf8
             out += value.utf8

@@ -100,3 +100,38 @@ final class JSONFieldsTests: XCTestCase {
         }
     }
 }
+
+/// The word-at-a-time test `JSONScanner.skipString` runs before its byte loop.
+final class JSONScannerWordTests: XCTestCase {
+    private func reference(_ w: UInt64) -> Bool {
+        (0..<8).contains { i in
+            let b = UInt8(truncatingIfNeeded: w >> (8 * UInt64(i)))
+            return b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") || b < 0x20 || b > 0x7F
+        }
+    }
+
+    func testAgreesWithTheByteTestOnEveryByteInEveryPlace() {
+        let plain = UInt64(0x6161_6161_6161_6161)  // "aaaaaaaa"
+        XCTAssertFalse(JSONScanner.needsAttention(plain))
+        for place in 0..<8 {
+            for byte in 0...255 {
+                let w = plain & ~(0xFF << (8 * UInt64(place))) | UInt64(byte) << (8 * UInt64(place))
+                XCTAssertEqual(JSONScanner.needsAttention(w), reference(w), "byte \(byte) at \(place)")
+            }
+        }
+    }
+
+    func testAgreesWithTheByteTestOnRandomWords() {
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<200_000 {
+            // Mostly printable ASCII, as a request's strings are, with a special byte now and then.
+            var w: UInt64 = 0
+            for i in 0..<8 {
+                let b: UInt8 = Int.random(in: 0..<10, using: &rng) == 0 ? .random(in: 0...255, using: &rng)
+                    : .random(in: 0x20...0x7E, using: &rng)
+                w |= UInt64(b) << (8 * UInt64(i))
+            }
+            XCTAssertEqual(JSONScanner.needsAttention(w), reference(w), String(w, radix: 16))
+        }
+    }
+}

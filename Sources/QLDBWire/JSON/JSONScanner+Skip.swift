@@ -89,6 +89,15 @@ extension JSONScanner {
         let (end, high) = bytes.withUnsafeBufferPointer { buffer -> (Int, UInt8) in
             var end = start
             var high: UInt8 = 0   // every byte OR-ed: below 0x80 means ASCII
+            // Eight bytes at a time while none is a quote, a backslash, a control byte or above 0x7F
+            // (a session token, base64: most of a request's string bytes).
+            if let base = buffer.baseAddress {
+                while end + 8 <= buffer.count {
+                    let w = UnsafeRawPointer(base + end).loadUnaligned(as: UInt64.self)
+                    guard !Self.needsAttention(w) else { break }
+                    end += 8
+                }
+            }
             while end < buffer.count {
                 let c = buffer[end]
                 if c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") || c < 0x20 { break }
@@ -103,5 +112,15 @@ extension JSONScanner {
         }
         _ = try string()   // escapes or non-ASCII bytes: rare in a request, checked the full way
         return nil
+    }
+
+    /// Whether any byte of `w` is `"`, `\\`, below 0x20 or above 0x7F (exact when false).
+    @inline(__always)
+    static func needsAttention(_ w: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        func hasZero(_ v: UInt64) -> UInt64 { (v &- ones) & ~v & highs }
+        let quote = hasZero(w ^ (ones &* 0x22)), backslash = hasZero(w ^ (ones &* 0x5C))
+        let control = (w &- ones &* 0x20) & ~w & highs
+        return (quote | backslash | control | (w & highs)) != 0
     }
 }
