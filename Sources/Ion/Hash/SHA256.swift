@@ -30,8 +30,6 @@ public enum SHA256 {
 
 /// Hex rendering and parsing for digests.
 public enum Hex {
-    private static let digits: StaticString = "0123456789abcdef"
-
     /// Bytes (digests, mostly) as lower-case hex, written straight into the
     /// string's storage (the generic version below is not specialised across
     /// modules: ~18,000 instructions for a digest, ~300 here).
@@ -65,17 +63,24 @@ public enum Hex {
         }
     }
 
+    /// Each byte's two hex digits, in memory order (a 2-byte store a byte; SigV4 hexes two digests a request).
+    private static let pairs: [UInt16] = (0..<256).map { b in
+        let table = Array("0123456789abcdef".utf8)
+        return UInt16(table[b >> 4]) | UInt16(table[b & 0x0F]) << 8
+    }
+
     /// Writes `input` as hex into `out` from `start`; returns the end.
     private static func write(_ input: UnsafeBufferPointer<UInt8>, into out: UnsafeMutableBufferPointer<UInt8>,
                               at start: Int) -> Int {
-        digits.withUTF8Buffer { table in
-            var i = start
+        precondition(start + 2 * input.count <= out.count, "hex output too small")
+        guard let base = out.baseAddress else { return start }
+        return pairs.withUnsafeBufferPointer { table in
+            var at = UnsafeMutableRawPointer(base + start)
             for b in input {
-                out[i] = table[Int(b >> 4)]
-                out[i + 1] = table[Int(b & 0x0F)]
-                i += 2
+                at.storeBytes(of: UInt16(littleEndian: table[Int(b)]), as: UInt16.self)
+                at += 2
             }
-            return i
+            return start + 2 * input.count
         }
     }
 
