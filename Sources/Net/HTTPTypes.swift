@@ -24,11 +24,38 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionar
 
     /// The first value of `name`.
     public subscript(name: String) -> String? {
-        entries.first { HTTPHeaders.sameName($0.name, name) }?.value
+        if namesAreLowerCase, let wanted = Self.asciiLowerCased(name) { return entries.first { $0.name == wanted }?.value }
+        return entries.first { HTTPHeaders.sameName($0.name, name) }?.value
     }
 
     public func values(_ name: String) -> [String] {
-        entries.filter { HTTPHeaders.sameName($0.name, name) }.map(\.value)
+        if namesAreLowerCase, let wanted = Self.asciiLowerCased(name) { return entries.filter { $0.name == wanted }.map(\.value) }
+        return entries.filter { HTTPHeaders.sameName($0.name, name) }.map(\.value)
+    }
+
+    /// `name` with A–Z lower-cased, or nil when it is not ASCII. Against names
+    /// the parser lower-cased (tokens: ASCII only) one `==` a field then decides
+    /// what `sameName` would.
+    static func asciiLowerCased(_ name: String) -> String? {
+        var text = name
+        let (ascii, upper) = text.withUTF8 { bytes in
+            var any: UInt8 = 0, upper = false
+            for b in bytes {
+                any |= b
+                upper = upper || (b >= UInt8(ascii: "A") && b <= UInt8(ascii: "Z"))
+            }
+            return (any < 0x80, upper)
+        }
+        guard ascii else { return nil }
+        guard upper else { return name }
+        return text.withUTF8 { bytes in
+            String(unsafeUninitializedCapacity: bytes.count) { out in
+                for i in bytes.indices {
+                    out[i] = bytes[i] >= UInt8(ascii: "A") && bytes[i] <= UInt8(ascii: "Z") ? bytes[i] | 0x20 : bytes[i]
+                }
+                return bytes.count
+            }
+        }
     }
 
     public func contains(_ name: String) -> Bool { self[name] != nil }

@@ -96,3 +96,24 @@ final class HTTPHeaderNameTests: XCTestCase {
     }
 }
 
+
+/// Lookups in headers the parser lower-cased compare one lower-cased name; they find what `sameName` finds.
+final class HTTPHeaderLowerCaseLookupTests: XCTestCase {
+    func testLookupsInParsedHeadersFindAnyCaseOfTheName() {
+        var parsed = HTTPHeaders()
+        for (name, value) in [("host", "h"), ("x-amz-target", "t1"), ("content-type", "c"), ("x-amz-target", "t2")] {
+            parsed.addLowerCased(name, value)
+        }
+        let scanned = HTTPHeaders(entries: parsed.entries)
+        XCTAssertTrue(parsed.namesAreLowerCase)
+        XCTAssertFalse(scanned.namesAreLowerCase)
+        for query in ["X-Amz-Target", "x-amz-target", "X-AMZ-TARGET", "Host", "CONTENT-type", "Expect", "", "Ärger", "hoSt "] {
+            XCTAssertEqual(parsed[query], scanned[query], query)
+            XCTAssertEqual(parsed.values(query), scanned.values(query), query)
+        }
+        XCTAssertEqual(parsed.values("X-Amz-Target"), ["t1", "t2"])
+        XCTAssertEqual(HTTPHeaders.asciiLowerCased("X-Amz-Date"), "x-amz-date")
+        XCTAssertEqual(HTTPHeaders.asciiLowerCased("already"), "already")
+        XCTAssertNil(HTTPHeaders.asciiLowerCased("Ärger"))
+    }
+}
