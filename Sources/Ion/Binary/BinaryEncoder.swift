@@ -16,7 +16,7 @@ struct BinaryEncoder {
 
     /// The stream in reading order.
     mutating func finish() -> [UInt8] {
-        out.withUnsafeMutableBufferPointer { $0.reverse() }
+        out.withUnsafeMutableBufferPointer { ByteReversal.reverse($0) }
         return out
     }
 
@@ -268,8 +268,7 @@ struct BinaryEncoder {
 
     private mutating func reverseTail(from mark: Int) {
         out.withUnsafeMutableBufferPointer { whole in
-            var tail = UnsafeMutableBufferPointer(rebasing: whole[mark...])
-            tail.reverse()
+            ByteReversal.reverse(UnsafeMutableBufferPointer(rebasing: whole[mark...]))
         }
     }
 }
