@@ -33,6 +33,21 @@ final class IonBinaryBuilderTests: XCTestCase {
         XCTAssertEqual(try Ion.read(Ion.writeBinary([expected])), [expected])
     }
 
+    /// A builder is a value: a copy written to does not change the original (they share bytes until then).
+    func testACopyOfABuilderIsItsOwn() throws {
+        var first = IonBinaryBuilder(preset: preset)
+        let top = first.position
+        first.write(.string("one"))
+        first.writeFieldName(id: preset.id("alpha"))
+        var second = first
+        second.write(.int(2))
+        second.writeFieldName(id: preset.id("beta"))
+        second.closeStruct(since: top)
+        first.closeStruct(since: top)
+        XCTAssertEqual(try Ion.read(first.finish()), [.struct([("alpha", .string("one"))])])
+        XCTAssertEqual(try Ion.read(second.finish()), [.struct([("beta", .int(2)), ("alpha", .string("one"))])])
+    }
+
     func testManySymbolsAndSeveralTopLevelValues() throws {
         let values: [IonValue] = (0..<3).map { v in
             .struct((0..<30).map { ("name\(($0 * 7 + v) % 45)", IonValue(.symbol(IonSymbol("s\($0 % 20)")))) })

@@ -5,24 +5,42 @@
 ///
 /// Symbols: `symbols` assigns each text its id when the encoder first meets
 /// it (back to front); `finishStream` puts the table of them in front.
+///
+/// The bytes go onto a `ByteStack` (no per-byte uniqueness or capacity
+/// checks an array append makes). An encoder is a value: each entry point a
+/// caller outside this file uses first makes the stack its own if a copy of
+/// the encoder shares it (`unique()`); the writes under it then need no check.
 struct BinaryEncoder {
-    private(set) var out: [UInt8] = []
+    private var out = ByteStack(capacity: 256)
     var symbols: SymbolInterner
 
     init(symbols: SymbolInterner) {
         self.symbols = symbols
-        out.reserveCapacity(256)
     }
 
-    /// The stream in reading order.
+    /// How many bytes have been written.
+    var count: Int { out.count }
+
+    /// What has been written so far, still reversed.
+    var reversedBytes: [UInt8] { Array(out.bytes()) }
+
+    private mutating func unique() {
+        if !isKnownUniquelyReferenced(&out) { out = out.copy() }
+    }
+
+    /// The stream in reading order (copied out of the stack reversed, in one pass).
     mutating func finish() -> [UInt8] {
-        out.withUnsafeMutableBufferPointer { ByteReversal.reverse($0) }
-        return out
+        let written = out.bytes()
+        return [UInt8](unsafeUninitializedCapacity: written.count) { result, n in
+            ByteReversal.copyReversed(written, to: UnsafeMutableRawBufferPointer(result))
+            n = written.count
+        }
     }
 
     /// Puts the local symbol table (the preset's texts, then those
     /// `symbols` assigned) and the version marker before everything written so far.
     mutating func finishStream(preset: IonSymbolPreset? = nil) {
+        unique()
         let local = symbols.texts
         if !local.isEmpty || preset.map({ !$0.texts.isEmpty }) == true {
             let table = out.count
@@ -31,7 +49,7 @@ struct BinaryEncoder {
                 writeUTF8(text)
                 writeHeader(8, length: out.count - mark)
             }
-            if let preset { out.append(contentsOf: preset.reversedElements) }
+            if let preset { preset.reversedElements.withUnsafeBytes { out.appendBytes($0) } }
             closeList(since: table)
             writeFieldName(id: 7)  // symbols
             closeStruct(since: table)
@@ -42,10 +60,16 @@ struct BinaryEncoder {
 
     /// Puts `bytes` (given in reading order) before everything written so far.
     mutating func prependForward(_ bytes: [UInt8]) {
+        unique()
         for byte in bytes.reversed() { out.append(byte) }
     }
 
     mutating func write(_ value: borrowing IonValue) {
+        unique()
+        writeValue(value)
+    }
+
+    private mutating func writeValue(_ value: borrowing IonValue) {
         if value.annotations.isEmpty {
             writeContent(value.content)
             return
@@ -62,6 +86,7 @@ struct BinaryEncoder {
 
     /// Wraps what was written since `mark` in an annotation wrapper with one annotation.
     mutating func annotate(since mark: Int, id: Int) {
+        unique()
         let annotationsMark = out.count
         writeVarUInt(id)
         writeVarUInt(out.count - annotationsMark)
@@ -70,6 +95,7 @@ struct BinaryEncoder {
 
     /// Makes the fields written since `mark` (each value, then its name) a struct.
     mutating func closeStruct(since mark: Int) {
+        unique()
         // Non-empty structs always carry a VarUInt length (L=14), so L=1 (sorted) never occurs.
         let length = out.count - mark
         if length == 0 {
@@ -82,11 +108,13 @@ struct BinaryEncoder {
 
     /// Makes the values written since `mark` a list.
     mutating func closeList(since mark: Int) {
+        unique()
         writeHeader(11, length: out.count - mark)
     }
 
     /// A field name's symbol id (written after the field's value).
     mutating func writeFieldName(id: Int) {
+        unique()
         writeVarUInt(id)
     }
 
@@ -136,12 +164,12 @@ struct BinaryEncoder {
             writeHeader(10, length: bytes.count)
         case .list(let elements), .sexp(let elements):
             let mark = out.count
-            for i in elements.indices.reversed() { write(elements[i]) }
+            for i in elements.indices.reversed() { writeValue(elements[i]) }
             writeHeader(content.type == .list ? 11 : 12, length: out.count - mark)
         case .struct(let fields):
             let mark = out.count
             for i in fields.indices.reversed() {  // by index: no copy of each field
-                write(fields[i].value)
+                writeValue(fields[i].value)
                 writeVarUInt(symbols.id(for: fields[i].name))
             }
             closeStruct(since: mark)
@@ -174,7 +202,7 @@ struct BinaryEncoder {
 
     // MARK: - Primitive fields (each written reversed)
 
-    mutating func writeHeader(_ type: UInt8, length: Int) {
+    private mutating func writeHeader(_ type: UInt8, length: Int) {
         if length < 14 {
             out.append(type << 4 | UInt8(length))
         } else {
@@ -183,7 +211,7 @@ struct BinaryEncoder {
         }
     }
 
-    mutating func writeVarUInt(_ value: Int) {
+    private mutating func writeVarUInt(_ value: Int) {
         var rest = UInt(max(0, value))
         out.append(UInt8(rest & 0x7F) | 0x80)
         rest >>= 7
@@ -255,20 +283,19 @@ struct BinaryEncoder {
     }
 
     private mutating func writeBytes(_ bytes: [UInt8]) {
-        let mark = out.count
-        out.append(contentsOf: bytes)
-        reverseTail(from: mark)
+        bytes.withUnsafeBytes { writeReversed($0) }
     }
 
-    mutating func writeUTF8(_ text: String) {
-        let mark = out.count
-        out.append(contentsOf: text.utf8)
-        reverseTail(from: mark)
+    private mutating func writeUTF8(_ text: String) {
+        var text = text
+        text.withUTF8 { writeReversed(UnsafeRawBufferPointer($0)) }
     }
 
-    private mutating func reverseTail(from mark: Int) {
-        out.withUnsafeMutableBufferPointer { whole in
-            ByteReversal.reverse(UnsafeMutableBufferPointer(rebasing: whole[mark...]))
+    /// `bytes` onto the stack last byte first.
+    private mutating func writeReversed(_ bytes: UnsafeRawBufferPointer) {
+        out.appendUninitialized(upTo: bytes.count) { at in
+            ByteReversal.copyReversed(bytes, to: UnsafeMutableRawBufferPointer(start: at, count: bytes.count))
+            return bytes.count
         }
     }
 }

@@ -13,7 +13,7 @@ public struct IonSymbolPreset: Sendable {
         self.texts = texts
         var encoder = BinaryEncoder(symbols: SymbolInterner())
         for text in texts.reversed() { encoder.write(.string(text)) }
-        reversedElements = encoder.out
+        reversedElements = encoder.reversedBytes
         ids = Dictionary(uniqueKeysWithValues: texts.enumerated().map { ($1, SymbolTable.systemSymbols.count + 1 + $0) })
     }
 
@@ -44,7 +44,7 @@ public struct IonBinaryBuilder {
     }
 
     /// How much has been written: the mark a container's `close…(since:)` takes.
-    public var position: Int { encoder.out.count }
+    public var position: Int { encoder.count }
 
     public mutating func write(_ value: borrowing IonValue) { encoder.write(value) }
 

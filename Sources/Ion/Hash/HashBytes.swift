@@ -1,5 +1,5 @@
 /// Where Ion Hash representations are written: an array (tests, callers that
-/// want the bytes) or the serializer's own `HashBuffer`.
+/// want the bytes) or the serializer's own `ByteStack`.
 protocol HashBytes {
     var count: Int { get }
     mutating func append(_ byte: UInt8)
@@ -13,71 +13,4 @@ extension Array: HashBytes where Element == UInt8 {
     mutating func setBits(_ bits: UInt8, at index: Int) { self[index] |= bits }
 }
 
-/// A growable byte stack for one hash: appends are plain copies into memory
-/// this buffer owns, with none of an array's uniqueness checks and generic
-/// range replacement on each append and cut (together ≈ 10 % of hashing a
-/// document with arrays).
-final class HashBuffer: HashBytes {
-    private(set) var base: UnsafeMutablePointer<UInt8>
-    private(set) var count = 0
-    private var capacity: Int
-
-    init(capacity: Int) {
-        self.capacity = max(16, capacity)
-        base = .allocate(capacity: self.capacity)
-    }
-
-    deinit { base.deallocate() }
-
-    @inline(__always)
-    func reserve(_ extra: Int) {
-        if count + extra > capacity { grow(to: count + extra) }
-    }
-
-    private func grow(to needed: Int) {
-        var newCapacity = capacity * 2
-        while newCapacity < needed { newCapacity *= 2 }
-        let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
-        bigger.update(from: base, count: count)
-        base.deallocate()
-        base = bigger
-        capacity = newCapacity
-    }
-
-    @inline(__always)
-    func append(_ byte: UInt8) {
-        reserve(1)
-        base[count] = byte
-        count += 1
-    }
-
-    @inline(__always)
-    func append(_ first: UInt8, _ second: UInt8) {
-        reserve(2)
-        base[count] = first
-        base[count + 1] = second
-        count += 2
-    }
-
-    func appendBytes(_ bytes: UnsafeRawBufferPointer) {
-        guard let from = bytes.baseAddress, bytes.count > 0 else { return }
-        reserve(bytes.count)
-        (base + count).update(from: from.assumingMemoryBound(to: UInt8.self), count: bytes.count)
-        count += bytes.count
-    }
-
-    func setBits(_ bits: UInt8, at index: Int) { base[index] |= bits }
-
-    /// Room for `n` bytes at the end, filled by `body`, which returns how many it wrote.
-    func appendUninitialized(upTo n: Int, _ body: (UnsafeMutablePointer<UInt8>) -> Int) {
-        reserve(n)
-        count += body(base + count)
-    }
-
-    /// Drops everything from `index` on.
-    func truncate(to index: Int) { count = index }
-
-    func bytes(from start: Int = 0, to end: Int? = nil) -> UnsafeRawBufferPointer {
-        UnsafeRawBufferPointer(start: base + start, count: (end ?? count) - start)
-    }
-}
+extension ByteStack: HashBytes {}

@@ -8,9 +8,9 @@
 struct IonHashSerializer<Function: IonHashFunction> {
     let function: Function
     /// The serialization being written (`s(value)`).
-    let out = HashBuffer(capacity: 256)  // within glibc's per-thread cache of small chunks; grows for larger values
+    let out = ByteStack(capacity: 256)  // within glibc's per-thread cache of small chunks; grows for larger values
     /// Field digests of every struct being serialized, end to end.
-    private let digests = HashBuffer(capacity: 32 * 8)
+    private let digests = ByteStack(capacity: 32 * 8)
     /// Each waiting digest's range in `digests`.
     private var spans: [Range<Int>] = []
 
@@ -162,7 +162,7 @@ struct IonHashSerializer<Function: IonHashFunction> {
 
     /// `0x0B TQ escape(repr) 0x0E`, with the repr written in place and
     /// escaped afterwards only if it holds a marker byte.
-    func scalar(_ tq: UInt8, body: (inout HashBuffer) -> Void) {
+    func scalar(_ tq: UInt8, body: (inout ByteStack) -> Void) {
         out.append(0x0B, tq)
         let start = out.count
         var buffer = out
