@@ -1,24 +1,7 @@
-/// Reverses bytes in place eight at a time from both ends (`byteSwapped`
-/// words), the middle under sixteen bytes one at a time: the binary encoder
-/// writes back to front and reverses each stream once, and each string's
-/// bytes as it copies them.
+/// Reversed copies eight bytes at a time (`byteSwapped` words): the binary
+/// encoder writes back to front, so it copies each string onto its stack
+/// reversed, and the finished stream off it reversed.
 enum ByteReversal {
-    static func reverse(_ buffer: UnsafeMutableBufferPointer<UInt8>) {
-        guard let base = buffer.baseAddress else { return }
-        let raw = UnsafeMutableRawPointer(base)
-        var low = 0, high = buffer.count
-        while high - low >= 16 {
-            let a = raw.loadUnaligned(fromByteOffset: low, as: UInt64.self)
-            let b = raw.loadUnaligned(fromByteOffset: high - 8, as: UInt64.self)
-            raw.storeBytes(of: b.byteSwapped, toByteOffset: low, as: UInt64.self)
-            raw.storeBytes(of: a.byteSwapped, toByteOffset: high - 8, as: UInt64.self)
-            low += 8
-            high -= 8
-        }
-        var middle = UnsafeMutableBufferPointer(rebasing: buffer[low..<high])
-        middle.reverse()
-    }
-
     /// Writes `source` reversed into `target` (of the same size, not overlapping it).
     static func copyReversed(_ source: UnsafeRawBufferPointer, to target: UnsafeMutableRawBufferPointer) {
         precondition(target.count == source.count, "a reversed copy needs a target of the source's size")
