@@ -101,8 +101,11 @@ public final class HTTPClient {
         out.append(UInt8(ascii: " "))
         out += req.target.utf8
         out += " HTTP/1.1\r\n".utf8
-        if !req.headers.contains("Host") { line("Host", host) }
-        for (name, value) in req.headers where !HTTPHeaders.sameName(name, "Content-Length") {
+        // Names compared only when the lengths match (a case-insensitive compare a field costs more than the field's bytes).
+        if !req.headers.contains(where: { $0.name.utf8.count == 4 && HTTPHeaders.sameName($0.name, "Host") }) {
+            line("Host", host)
+        }
+        for (name, value) in req.headers where name.utf8.count != 14 || !HTTPHeaders.sameName(name, "Content-Length") {
             line(name, value)
         }
         if !req.body.isEmpty || req.method == "POST" || req.method == "PUT" {
