@@ -61,4 +61,17 @@ final class SessionResultBodyTests: XCTestCase {
             }
         }
     }
+
+    /// Numbers are written digit by digit (no `String` between): the edges, as the tree writes them.
+    func testNumbersAtTheEdges() {
+        let edges: [Int64] = [0, 1, 9, 10, 99, 100, -1, -10, 1_000_000_007, .max, .min, .min + 1]
+        for ms in edges {
+            for ios in edges {
+                let r = SessionResult.commitTransaction(transactionID: "t", commitDigest: [1, 2],
+                                                        consumedIOs: IOUsage(readIOs: ios, writeIOs: ms))
+                XCTAssertEqual(String(decoding: r.jsonBodyBytes(processingTimeMilliseconds: ms), as: UTF8.self),
+                               String(decoding: treeBody(r, ms: ms), as: UTF8.self))
+            }
+        }
+    }
 }

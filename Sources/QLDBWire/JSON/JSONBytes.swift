@@ -2,7 +2,8 @@ import Ion
 
 /// A JSON object written member by member straight into UTF-8 bytes, for
 /// responses whose shape is fixed (no `JSONValue` tree). Member names are
-/// the caller's constants; string values are escaped as `JSONValue` does.
+/// the caller's constants (`StaticString`, ASCII with nothing to escape: copied
+/// as they are); string values are escaped as `JSONValue` does.
 struct JSONBytes {
     private(set) var bytes: [UInt8] = []
     /// Per open object: whether it has a member yet.
@@ -15,7 +16,7 @@ struct JSONBytes {
     }
 
     /// Opens the member `key` holding an object; `close()` ends it.
-    mutating func openObject(_ key: String) {
+    mutating func openObject(_ key: StaticString) {
         name(key)
         bytes.append(UInt8(ascii: "{"))
         started.append(false)
@@ -27,17 +28,17 @@ struct JSONBytes {
         bytes.append(UInt8(ascii: "}"))
     }
 
-    mutating func member(_ key: String, string value: String) {
+    mutating func member(_ key: StaticString, string value: String) {
         name(key)
         JSONValue.writeString(value, to: &bytes)
     }
 
-    mutating func member(_ key: String, number value: Int64) {
+    mutating func member(_ key: StaticString, number value: Int64) {
         name(key)
-        bytes += String(value).utf8
+        appendDecimal(value)
     }
 
-    mutating func member(_ key: String, base64 value: [UInt8]) {
+    mutating func member(_ key: StaticString, base64 value: [UInt8]) {
         name(key)
         bytes.append(UInt8(ascii: "\""))
         bytes += Base64.encode(value).utf8
@@ -45,7 +46,7 @@ struct JSONBytes {
     }
 
     /// `{"Values": [{"IonBinary": "<base64>"}, …], "NextPageToken": …}`.
-    mutating func member(_ key: String, page: ResultPage) {
+    mutating func member(_ key: StaticString, page: ResultPage) {
         openObject(key)
         name("Values")
         bytes.append(UInt8(ascii: "["))
@@ -60,10 +61,29 @@ struct JSONBytes {
         close()
     }
 
-    private mutating func name(_ key: String) {
+    private mutating func name(_ key: StaticString) {
+        assert(key.isASCII && !key.withUTF8Buffer { $0.contains { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C } },
+               "a member name to escape")
         if started[started.count - 1] { bytes.append(UInt8(ascii: ",")) }
         started[started.count - 1] = true
-        JSONValue.writeString(key, to: &bytes)
+        bytes.append(UInt8(ascii: "\""))
+        key.withUTF8Buffer { bytes.append(contentsOf: $0) }
+        bytes.append(UInt8(ascii: "\""))
         bytes.append(UInt8(ascii: ":"))
+    }
+
+    /// `value` in decimal, without a `String` between.
+    private mutating func appendDecimal(_ value: Int64) {
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var n = 0
+            repeat {
+                digits[n] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+                n += 1
+            } while magnitude != 0
+            for i in stride(from: n - 1, through: 0, by: -1) { bytes.append(digits[i]) }
+        }
     }
 }

@@ -78,7 +78,7 @@ public enum SessionResult: Equatable, Sendable {
     }
 
     /// The one member of the response body.
-    var commandKey: String {
+    var commandKey: StaticString {
         switch self {
         case .startSession: return "StartSession"
         case .startTransaction: return "StartTransaction"
