@@ -79,8 +79,12 @@ public struct SignedRequest: Sendable {
     }
 
     /// The first value of `name` (any case; a lower-case name is not copied to compare).
+    /// The name as given is looked for first: the verifier asks by lower-case names,
+    /// and a name found so needs no scan for capitals.
     public func header(_ name: String) -> String? {
+        if let i = lowerCasedNames.firstIndex(of: name) { return headers[i].value }
         let wanted = SigV4Authorization.lowercased(name)
+        guard wanted != name else { return nil }
         return headers.indices.first { lowerCasedNames[$0] == wanted }.map { headers[$0].value }
     }
 }
