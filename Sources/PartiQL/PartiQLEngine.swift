@@ -88,9 +88,10 @@ public struct PartiQLEngine: Sendable {
             defer { catalog.bind(budget: nil) }
             let query = Query(eval: Evaluator(ctx: ctx))
             let root = Scope(parent: nil)
-            if let stream = try query.stream(q, root) { return .stream(stream) }
+            var planned: [SourcePlan?]?
+            if let stream = try query.stream(q, root, planned: &planned) { return .stream(stream) }
             // Run on the same context: the parameters, the parse and the plans are not made again.
-            return .values(Self.values(of: .select(q), try query.run(q, root)))
+            return .values(Self.values(of: .select(q), try query.run(q, root, planned: planned)))
         }
         return .values(try execute(parsed, parameters: parameters, catalog: catalog, budget: budget))
     }

@@ -51,9 +51,6 @@ final class EvalContext {
     var tableCache: [String: [CatalogDocument]] = [:]
     var lookupCount = 0
     var scanCount = 0
-    /// The plans `Query.stream` made for a query it could not stream, for the
-    /// `Query.rows` that runs the same query from the same scope next: taken once.
-    private var plannedFrom: (scope: Scope, plans: [SourcePlan?])?
     /// Time, rows and result bytes this statement may spend (unbounded without
     /// one); a streamed query gets a new budget for each page.
     var budget: StatementBudget
@@ -66,15 +63,6 @@ final class EvalContext {
         self.mode = mode
         self.caseInsensitiveNames = caseInsensitiveNames
         self.budget = budget
-    }
-
-    func keepPlans(_ plans: [SourcePlan?], from scope: Scope) { plannedFrom = (scope, plans) }
-
-    /// The plans kept for `sources` read from `scope`, if any (and then no longer).
-    func takePlans(from scope: Scope, sources: Int) -> [SourcePlan?]? {
-        guard let kept = plannedFrom, kept.scope === scope, kept.plans.count == sources else { return nil }
-        plannedFrom = nil
-        return kept.plans
     }
 
     /// A dynamic type error: MISSING in permissive mode, an error in strict mode.

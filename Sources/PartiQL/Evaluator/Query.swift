@@ -96,7 +96,8 @@ struct Query {
     }
 
     /// Binding rows of the FROM clause, filtered by ON conditions.
-    func rows(_ from: FromItem?, whereClause: Expr?, _ outer: Scope) throws -> [Scope] {
+    /// `planned`: the plans of `from`'s sources already made for this scope (`stream`'s, for a query it could not stream).
+    func rows(_ from: FromItem?, whereClause: Expr?, _ outer: Scope, planned: [SourcePlan?]? = nil) throws -> [Scope] {
         guard let from else {
             let row = Scope(parent: outer, isFrom: true)
             if let w = whereClause, case .bool(true) = try eval.eval(w, row) {} else if whereClause != nil { return [] }
@@ -104,7 +105,7 @@ struct Query {
         }
         let sources = Query.flatten(from)
         if sources.count > 64 { throw PartiQLError.semantic("too many FROM sources (limit 64)") }
-        let plans = try ctx.takePlans(from: outer, sources: sources.count) ?? plans(sources, whereClause: whereClause, outer)
+        let plans = try planned ?? plans(sources, whereClause: whereClause, outer)
         var rows = [Scope(parent: outer, isFrom: true)]
         for (i, (s, on)) in sources.enumerated() {
             let alias = s.asAlias ?? Query.defaultAlias(s.expr, i)
@@ -197,8 +198,8 @@ struct Query {
         return nil
     }
 
-    func run(_ q: SelectQuery, _ outer: Scope) throws -> Value {
-        var rows = try rows(q.from, whereClause: q.whereClause, outer)
+    func run(_ q: SelectQuery, _ outer: Scope, planned: [SourcePlan?]? = nil) throws -> Value {
+        var rows = try rows(q.from, whereClause: q.whereClause, outer, planned: planned)
         let grouped = !q.groupBy.isEmpty || q.having != nil || hasAggregate(q)
         if grouped { rows = try group(q, rows, outer) }
         if let h = q.having {

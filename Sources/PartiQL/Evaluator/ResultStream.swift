@@ -103,11 +103,12 @@ public final class ResultStream: @unchecked Sendable {
 }
 
 extension Query {
-    /// The stream for `q` when it has that shape (see `ResultStream`), else nil.
-    func stream(_ q: SelectQuery, _ outer: Scope) throws -> ResultStream? {
+    /// The stream for `q` when it has that shape (see `ResultStream`), else nil; then `planned`
+    /// holds the plans made finding out, if any, for `run(q, outer, planned:)`.
+    func stream(_ q: SelectQuery, _ outer: Scope, planned: inout [SourcePlan?]?) throws -> ResultStream? {
         guard q.groupBy.isEmpty, q.groupAs == nil, q.having == nil, q.orderBy.isEmpty, !q.distinct,
               !hasAggregate(q), case .source(let s)? = q.from, !s.unpivot, let catalog = ctx.catalog,
-              let (scan, isTable) = try streamedSource(s, q, outer, catalog) else { return nil }
+              let (scan, isTable) = try streamedSource(s, q, outer, catalog, planned: &planned) else { return nil }
         let offset = try q.offset.map { try count($0, outer, "OFFSET") } ?? 0
         let limit = try q.limit.map { try count($0, outer, "LIMIT") }
         return ResultStream(ctx: ctx, query: q, source: s, alias: s.asAlias ?? Query.defaultAlias(s.expr, 0),
@@ -116,12 +117,12 @@ extension Query {
 
     /// How to open the source's scan: a table the planner scans, a whole
     /// `history(...)` (not of one document: that one is indexed), or a committed view.
-    private func streamedSource(_ s: FromSource, _ q: SelectQuery, _ outer: Scope,
-                                _ catalog: Catalog) throws -> (() throws -> any CatalogScan, Bool)? {
-        let planned = try plans([(s, nil)], whereClause: q.whereClause, outer)
-        if let plan = planned.first ?? nil {
+    private func streamedSource(_ s: FromSource, _ q: SelectQuery, _ outer: Scope, _ catalog: Catalog,
+                                planned: inout [SourcePlan?]?) throws -> (() throws -> any CatalogScan, Bool)? {
+        let plans = try plans([(s, nil)], whereClause: q.whereClause, outer)
+        if let plan = plans.first ?? nil {
             guard case .scan = plan.access else {
-                ctx.keepPlans(planned, from: outer)  // `run` reads it by its index: no second planning
+                planned = plans  // `run` reads it by its index: no second planning
                 return nil
             }
             return ({ try ctx.catalogCall { try catalog.openScan(table: plan.table) } }, true)

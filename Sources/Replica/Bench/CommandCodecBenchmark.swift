@@ -45,12 +45,8 @@ public enum CommandCodecBenchmark {
             try body()
             perCommand.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1000 / Double(count))
         }
-        return line(name, perCommand)
-    }
-
-    private static func line(_ name: String, _ perCommand: [Double]) -> String {
-        let sorted = perCommand.sorted()
+        perCommand.sort()
         return String(format: "%-20@ median %6.2f µs a command   min %6.2f   max %6.2f", name as NSString,
-                      sorted[sorted.count / 2], sorted.first!, sorted.last!)
+                      perCommand[perCommand.count / 2], perCommand.first!, perCommand.last!)
     }
 }
