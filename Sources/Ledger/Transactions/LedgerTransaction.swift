@@ -60,7 +60,12 @@ public final class LedgerTransaction {
     /// The running statement's budget (see `Catalog.bind(budget:)`).
     var budget: StatementBudget?
 
-    var state: any StateView { snapshot ?? ledger.state }
+    /// What the transaction reads (every read goes through here, so the read set learns the first state read).
+    var state: any StateView {
+        let state = snapshot ?? ledger.state
+        if readSet.firstReadBlockCount == nil { readSet.noteFirstRead(blockCount: state.blockCount) }
+        return state
+    }
     var limits: LedgerLimits { frozenLimits ?? ledger.limits }
 
     /// Call on the ledger's thread before a statement; until `endStatement()`

@@ -24,6 +24,17 @@ struct ReadSet {
     var catalog: [String: Int?] = [:]
     var allTables: Int?
     var redactions: [RedactionRequest] = []
+    /// The block count of the first state the transaction read (`LedgerTransaction.state`, a
+    /// statement's snapshot or the live state). Counts only grow: a ledger still at this count at
+    /// commit has applied no block since any read, so nothing read can have changed.
+    private(set) var firstReadBlockCount: Int?
+
+    mutating func noteFirstRead(blockCount: Int) {
+        if firstReadBlockCount == nil { firstReadBlockCount = blockCount }
+    }
+
+    /// Every read saw the state as it still is: nothing committed can conflict.
+    func isCurrent(in state: any StateView) -> Bool { firstReadBlockCount == state.blockCount }
 
     mutating func noteDocument(_ id: String, version: Int?) {
         if documents.index(forKey: id) == nil { documents.updateValue(version, forKey: id) }
@@ -48,6 +59,11 @@ struct ReadSet {
 
     /// The first reason the transaction must not commit, or nil.
     func conflict(in state: any StateView, pending: PendingProposals) -> String? {
+        (isCurrent(in: state) ? nil : committedConflict(in: state)) ?? pendingConflict(pending)
+    }
+
+    /// What changed in the committed state since it was read.
+    private func committedConflict(in state: any StateView) -> String? {
         for (id, version) in documents where state.documentVersion(id) != version {
             return "document \(id) was modified by a committed transaction"
         }
@@ -68,6 +84,11 @@ struct ReadSet {
         for request in redactions where state.redactionTarget(request) == nil {
             return "revision \(request.version) of \(request.documentId) is no longer redactable"
         }
+        return nil
+    }
+
+    /// What proposals prepared but not yet applied will change.
+    private func pendingConflict(_ pending: PendingProposals) -> String? {
         guard !pending.isEmpty else { return nil }
         if documents.keys.contains(where: pending.documentIds.contains) {
             return "a document it read is being modified by a committing transaction"

@@ -1,0 +1,95 @@
+import Ion
+import XCTest
+@testable import Ledger
+
+/// A commit skips the committed-state half of its conflict check when the
+/// ledger has applied no block since the first state the transaction read
+/// (a statement's snapshot, or the live state for a statement run on the loop).
+final class SnapshotReadConflictTests: XCTestCase {
+    /// Reads key k through the index inside a statement, as the server runs statements.
+    private func statementReadingKey(_ k: Int, _ tx: LedgerTransaction) throws -> Int {
+        tx.beginStatement()
+        defer { tx.endStatement() }
+        return try tx.lookup(table: "T", field: "k", value: .int(k)).count
+    }
+
+    func testStatementReadsOfAnUnchangedLedgerSkipTheCommittedCheck() throws {
+        let ledger = try makeLedger()
+        _ = try fillIndexedTable(ledger)
+        let reader = ledger.begin()
+        XCTAssertEqual(try statementReadingKey(1, reader), 1)
+        XCTAssertTrue(reader.readSet.isCurrent(in: ledger.state))
+        XCTAssertNil(try reader.commit(), "read-only: nothing to journal")
+        XCTAssertEqual(reader.status, .committed)
+    }
+
+    func testAStatementReadConflictsWithABlockAppliedAfterItsSnapshot() throws {
+        let ledger = try makeLedger()
+        _ = try fillIndexedTable(ledger)
+        let reader = ledger.begin()
+        XCTAssertEqual(try statementReadingKey(1, reader), 1)
+        try ledger.run { _ = try $0.insert(table: "T", document: doc(("k", .int(1)))) }
+        XCTAssertFalse(reader.readSet.isCurrent(in: ledger.state))
+        XCTAssertThrowsError(try reader.commit()) { XCTAssertTrue($0 is OccConflict, "\($0)") }
+        XCTAssertEqual(reader.status, .aborted)
+    }
+
+    /// A statement off the loop reads its snapshot while blocks are applied: the snapshot's count is noted, not the ledger's.
+    func testASnapshotReadAfterABlockWasAppliedConflicts() throws {
+        let ledger = try makeLedger()
+        _ = try fillIndexedTable(ledger)
+        let reader = ledger.begin()
+        reader.beginStatement()
+        try ledger.run { _ = try $0.insert(table: "T", document: doc(("k", .int(1)))) }
+        XCTAssertEqual(try reader.lookup(table: "T", field: "k", value: .int(1)).count, 1, "the snapshot, before the insert")
+        reader.endStatement()
+        XCTAssertFalse(reader.readSet.isCurrent(in: ledger.state))
+        XCTAssertThrowsError(try reader.commit()) { XCTAssertTrue($0 is OccConflict, "\($0)") }
+    }
+
+    /// The first statement's snapshot counts, not a later one taken after the change.
+    func testAnEarlierStatementsReadConflictsThoughALaterSnapshotIsCurrent() throws {
+        let ledger = try makeLedger()
+        _ = try fillIndexedTable(ledger)
+        let reader = ledger.begin()
+        XCTAssertEqual(try statementReadingKey(1, reader), 1)
+        try ledger.run { _ = try $0.insert(table: "T", document: doc(("k", .int(1)))) }
+        XCTAssertEqual(try statementReadingKey(7, reader), 0)
+        XCTAssertThrowsError(try reader.commit()) { XCTAssertTrue($0 is OccConflict, "\($0)") }
+    }
+
+    /// A read of the live state (a statement run on the loop) counts like a snapshot's.
+    func testALiveReadConflictsThoughALaterSnapshotIsCurrent() throws {
+        let ledger = try makeLedger()
+        _ = try fillIndexedTable(ledger)
+        let reader = ledger.begin()
+        XCTAssertEqual(try reader.lookup(table: "T", field: "k", value: .int(1)).count, 1)   // no snapshot
+        try ledger.run { _ = try $0.insert(table: "T", document: doc(("k", .int(1)))) }
+        XCTAssertEqual(try statementReadingKey(7, reader), 0)   // a snapshot of the changed ledger
+        XCTAssertFalse(reader.readSet.isCurrent(in: ledger.state))
+        XCTAssertThrowsError(try reader.commit()) { XCTAssertTrue($0 is OccConflict, "\($0)") }
+    }
+
+    func testLiveReadsOfAnUnchangedLedgerSkipTheCommittedCheck() throws {
+        let ledger = try makeLedger()
+        _ = try fillIndexedTable(ledger)
+        let reader = ledger.begin()
+        XCTAssertEqual(try reader.lookup(table: "T", field: "k", value: .int(1)).count, 1)
+        _ = try reader.insert(table: "T", document: doc(("k", .int(3))))
+        XCTAssertTrue(reader.readSet.isCurrent(in: ledger.state))
+        XCTAssertNotNil(try reader.commit())
+    }
+
+    /// A proposal prepared but not applied leaves the block count as it was: still a conflict.
+    func testAPendingProposalStillConflictsWithACurrentSnapshot() throws {
+        let ledger = try makeLedger()
+        let (one, _) = try fillIndexedTable(ledger)
+        let writer = ledger.begin()
+        try writer.update(table: "T", id: one, document: doc(("k", .int(1)), ("v", .string("x"))))
+        let reader = ledger.begin()
+        XCTAssertEqual(try statementReadingKey(1, reader), 1)
+        _ = try XCTUnwrap(writer.commit())
+        XCTAssertTrue(reader.readSet.isCurrent(in: ledger.state))
+        XCTAssertThrowsError(try reader.commit()) { XCTAssertTrue($0 is OccConflict, "\($0)") }
+    }
+}
