@@ -41,7 +41,7 @@ struct JSONBytes {
     mutating func member(_ key: StaticString, base64 value: [UInt8]) {
         name(key)
         bytes.append(UInt8(ascii: "\""))
-        bytes += Base64.encode(value).utf8
+        Base64.append(value, to: &bytes)
         bytes.append(UInt8(ascii: "\""))
     }
 
@@ -52,9 +52,9 @@ struct JSONBytes {
         bytes.append(UInt8(ascii: "["))
         for (i, value) in page.values.enumerated() {
             if i > 0 { bytes.append(UInt8(ascii: ",")) }
-            bytes += #"{"IonBinary":""#.utf8
-            bytes += Base64.encode(value).utf8
-            bytes += #""}"#.utf8
+            bytes.appendLiteral(#"{"IonBinary":""#)
+            Base64.append(value, to: &bytes)
+            bytes.appendLiteral(#""}"#)
         }
         bytes.append(UInt8(ascii: "]"))
         if let token = page.nextPageToken { member("NextPageToken", string: token) }
