@@ -92,15 +92,15 @@ public final class HTTPClient {
         var out: [UInt8] = []
         out.reserveCapacity(256 + req.body.count)
         func line(_ name: String, _ value: String) {
-            out += name.utf8
-            out += ": ".utf8
-            out += value.utf8
-            out += "\r\n".utf8
+            out.appendUTF8(name)
+            out.appendLiteral(": ")
+            out.appendUTF8(value)
+            out.appendLiteral("\r\n")
         }
-        out += req.method.utf8
+        out.appendUTF8(req.method)
         out.append(UInt8(ascii: " "))
-        out += req.target.utf8
-        out += " HTTP/1.1\r\n".utf8
+        out.appendUTF8(req.target)
+        out.appendLiteral(" HTTP/1.1\r\n")
         // Names compared only when the lengths match (a case-insensitive compare a field costs more than the field's bytes).
         if !req.headers.contains(where: { $0.name.utf8.count == 4 && HTTPHeaders.sameName($0.name, "Host") }) {
             line("Host", host)
@@ -111,7 +111,7 @@ public final class HTTPClient {
         if !req.body.isEmpty || req.method == "POST" || req.method == "PUT" {
             line("Content-Length", String(req.body.count))
         }
-        out += "\r\n".utf8
+        out.appendLiteral("\r\n")
         out += req.body
         parser.expectNoBody = req.method == "HEAD"
         stream.write(out)

@@ -53,9 +53,9 @@ public indirect enum JSONValue: Equatable, Sendable {
 
     func write(to out: inout [UInt8]) {
         switch self {
-        case .null: out += "null".utf8
+        case .null: out.appendLiteral("null")
         case .bool(let b): out += (b ? "true" : "false").utf8
-        case .number(let n): out += n.utf8
+        case .number(let n): out.appendUTF8(n)
         case .string(let s): JSONValue.writeString(s, to: &out)
         case .array(let items):
             out.append(UInt8(ascii: "["))
@@ -89,7 +89,7 @@ public indirect enum JSONValue: Equatable, Sendable {
         if !plain {
             var quoted = ""
             IonJSON.appendQuoted(s, to: &quoted)
-            out += quoted.utf8
+            out.appendUTF8(quoted)
         }
     }
 

@@ -165,7 +165,7 @@ public enum SigV4Canonical {
                                        lowerCasedNames: [String], to out: inout [UInt8]) {
         for name in signedHeaders {
             var first = true
-            out += name.utf8
+            out.appendUTF8(name)
             out.append(UInt8(ascii: ":"))
             for i in headers.indices where lowerCasedNames[i] == name {
                 if !first { out.append(UInt8(ascii: ",")) }
@@ -198,21 +198,21 @@ public enum SigV4Canonical {
                                       lowerCasedNames: [String], payload: Payload) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(512)
-        out += method.uppercased().utf8
+        out.appendUTF8(method.uppercased())
         out.append(UInt8(ascii: "\n"))
-        out += canonicalURI(rawPath: rawPath).utf8
+        out.appendUTF8(canonicalURI(rawPath: rawPath))
         out.append(UInt8(ascii: "\n"))
-        out += canonicalQuery(rawQuery).utf8
+        out.appendUTF8(canonicalQuery(rawQuery))
         out.append(UInt8(ascii: "\n"))
         appendCanonicalHeaders(signedHeaders: signedHeaders, headers: headers, lowerCasedNames: lowerCasedNames, to: &out)
         out.append(UInt8(ascii: "\n"))   // each header line ends in one, and the block is followed by another
         for (i, name) in signedHeaders.enumerated() {
             if i > 0 { out.append(UInt8(ascii: ";")) }
-            out += name.utf8
+            out.appendUTF8(name)
         }
         out.append(UInt8(ascii: "\n"))
         switch payload {
-        case .declared(let hash): out += hash.utf8
+        case .declared(let hash): out.appendUTF8(hash)
         case .digest(let digest): Hex.append(digest, to: &out)
         }
         return out
@@ -227,12 +227,12 @@ public enum SigV4Canonical {
     static func stringToSignBytes(amzDate: String, scope: [String], canonicalRequest: [UInt8]) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(160)
-        out += "AWS4-HMAC-SHA256\n".utf8
-        out += amzDate.utf8
+        out.appendLiteral("AWS4-HMAC-SHA256\n")
+        out.appendUTF8(amzDate)
         out.append(UInt8(ascii: "\n"))
         for (i, part) in scope.enumerated() {
             if i > 0 { out.append(UInt8(ascii: "/")) }
-            out += part.utf8
+            out.appendUTF8(part)
         }
         out.append(UInt8(ascii: "\n"))
         Hex.append(SHA256.hash(canonicalRequest), to: &out)
