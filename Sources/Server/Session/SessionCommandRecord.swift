@@ -8,6 +8,8 @@ public struct SessionCommandRecord: Sendable {
     public var ledger: String
     /// The wire name (`SessionCommand.name`).
     public var command: String
+    /// The command as the metrics name it (nil when the record was made from a name alone).
+    public var metricsCommand: MetricsCommand?
     public var duration: Duration
     /// nil when the command succeeded.
     public var error: ServiceError?
@@ -17,5 +19,10 @@ public struct SessionCommandRecord: Sendable {
         self.command = command
         self.duration = duration
         self.error = error
+    }
+
+    public init(ledger: String, command: SessionCommand, duration: Duration, error: ServiceError?) {
+        self.init(ledger: ledger, command: command.name, duration: duration, error: error)
+        metricsCommand = MetricsCommand(command)
     }
 }

@@ -45,7 +45,7 @@ public final class SessionManager: @unchecked Sendable {
             if let ledger, let onCommand {
                 var error: ServiceError?
                 if case .failure(let e) = result { error = e }
-                onCommand(SessionCommandRecord(ledger: ledger, command: request.command.name,
+                onCommand(SessionCommandRecord(ledger: ledger, command: request.command,
                                                duration: ContinuousClock.now - started, error: error))
             }
             completion(result)
