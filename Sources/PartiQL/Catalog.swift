@@ -15,6 +15,8 @@ public protocol Catalog: AnyObject {
 
     /// Active user tables: name → table id.
     func activeTables() -> [(name: String, id: String)]
+    /// Whether an active user table has exactly this name (what `activeTables()` would list).
+    func hasActiveTable(named name: String) -> Bool
     func indexedFields(table: String) throws -> [String]
 
     /// The user view of a table: current documents, including this transaction's writes.
@@ -87,6 +89,8 @@ final class DocumentArrayScan: CatalogScan {
 
 extension Catalog {
     public func bind(budget: StatementBudget?) {}
+
+    public func hasActiveTable(named name: String) -> Bool { activeTables().contains { $0.name == name } }
 
     public func openScan(table: String) throws -> any CatalogScan { DocumentArrayScan(try scan(table: table)) }
 

@@ -93,3 +93,30 @@ final class SnapshotReadConflictTests: XCTestCase {
         XCTAssertThrowsError(try reader.commit()) { XCTAssertTrue($0 is OccConflict, "\($0)") }
     }
 }
+
+/// `hasActiveTable(named:)` answers as `activeTables()` does, resolving one name.
+final class ActiveTableByNameTests: XCTestCase {
+    func testItAgreesWithTheListThroughDDLInTheTransaction() throws {
+        let ledger = try makeLedger()
+        _ = try fillIndexedTable(ledger)
+        let tx = ledger.begin()
+        _ = try tx.createTable(name: "New", tags: [])
+        _ = try tx.dropTable(name: "T")
+        for name in ["T", "New", "new", "Missing", ""] {
+            XCTAssertEqual(tx.hasActiveTable(named: name), tx.activeTables().contains { $0.name == name }, name)
+        }
+        XCTAssertTrue(tx.hasActiveTable(named: "New"))
+        XCTAssertFalse(tx.hasActiveTable(named: "T"))
+    }
+
+    /// A name found absent is a read: a table of that name committed meanwhile is a conflict.
+    func testAnAbsentNameConflictsWithTheTableCreatedMeanwhile() throws {
+        let ledger = try makeLedger()
+        _ = try fillIndexedTable(ledger)
+        let tx = ledger.begin()
+        XCTAssertFalse(tx.hasActiveTable(named: "Later"))
+        _ = try tx.insert(table: "T", document: doc(("k", .int(9))))
+        try ledger.run { _ = try $0.createTable(name: "Later", tags: []) }
+        XCTAssertThrowsError(try tx.commit()) { XCTAssertTrue($0 is OccConflict, "\($0)") }
+    }
+}

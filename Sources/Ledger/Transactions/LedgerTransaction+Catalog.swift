@@ -13,6 +13,9 @@ extension LedgerTransaction: Catalog {
 
     public func bind(budget: StatementBudget?) { self.budget = budget }
 
+    /// One name resolved (and recorded as read, present or absent), not every table listed.
+    public func hasActiveTable(named name: String) -> Bool { activeTable(named: name) != nil }
+
     /// The table's current documents, read one by one within the statement's budget.
     func currentDocuments(of tableId: String) throws -> [DocumentState] {
         var out: [DocumentState] = []

@@ -88,9 +88,7 @@ final class EvalContext {
     /// Name of an active catalog table matching `name`, if any.
     func tableName(_ name: String, caseSensitive: Bool) -> String? {
         guard let catalog else { return nil }
-        let tables = catalog.activeTables()
-        if let t = tables.first(where: { $0.name == name }) { return t.name }
-        return nil
+        return catalog.hasActiveTable(named: name) ? name : nil
     }
 
     func scan(_ table: String) throws -> [CatalogDocument] {
