@@ -1,4 +1,5 @@
 import Foundation
+import Ion
 import QLDBWire
 
 /// `POST /` with `X-Amz-Target: QLDBSession.SendCommand`, from raw request to
@@ -29,6 +30,9 @@ public final class SessionEndpoint: @unchecked Sendable {
         let requestID: String
         let started: ContinuousClock.Instant
         let outcome: Result<(caller: String, command: SendCommandRequest), ProtocolFailure>
+        /// An ExecuteStatement's `QLDBHash.statementHash`, made here: `prepare` runs on the
+        /// client loop, so the node's loop, which runs the statement, does not hash it.
+        var statementDigest: [UInt8]? = nil
     }
 
     /// An error response decided while preparing.
@@ -74,7 +78,11 @@ public final class SessionEndpoint: @unchecked Sendable {
     private func prepare(body: [UInt8], caller: String, requestID: String, started: ContinuousClock.Instant) -> Prepared {
         do {
             let command = try SendCommandRequest.decode(body)
-            return Prepared(requestID: requestID, started: started, outcome: .success((caller, command)))
+            var prepared = Prepared(requestID: requestID, started: started, outcome: .success((caller, command)))
+            if case .executeStatement(_, let statement, let parameters) = command.command {
+                prepared.statementDigest = QLDBHash.statementHash(statement, parameters: parameters)
+            }
+            return prepared
         } catch {
             return Prepared(requestID: requestID, started: started,
                             outcome: .failure(ProtocolFailure(response: Self.errorResponse(error, requestID: requestID))))
@@ -102,7 +110,7 @@ public final class SessionEndpoint: @unchecked Sendable {
             (caller, request) = ready
         }
         decoded?(request)
-        manager.send(request, caller: caller, requestID: requestID) { result in
+        manager.send(request, caller: caller, requestID: requestID, statementDigest: prepared.statementDigest) { result in
             switch result {
             case .success(let value):
                 let ms = Self.milliseconds(since: started)

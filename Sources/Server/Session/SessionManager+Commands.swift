@@ -5,7 +5,7 @@ import QLDBWire
 
 extension SessionManager {
     /// Runs one command inside the session's queue.
-    func run(_ command: SessionCommand, in s: SessionState,
+    func run(_ command: SessionCommand, in s: SessionState, statementDigest: [UInt8]? = nil,
              completion: @escaping (Result<SessionResult, ServiceError>) -> Void) {
         // The session may have ended or expired while this request waited.
         let now = clock.now()
@@ -29,7 +29,7 @@ extension SessionManager {
         case .startTransaction:
             completion(Result { try startTransaction(s, now) }.mapServiceError())
         case .executeStatement(let id, let statement, let parameters):
-            execute(s, id, statement, parameters, now, completion)
+            execute(s, id, statement, parameters, statementDigest, now, completion)
         case .fetchPage(let id, let token):
             fetchPage(s, id, token, now, completion)
         case .commitTransaction(let id, let digest):
@@ -87,8 +87,8 @@ extension SessionManager {
         return .startTransaction(transactionID: id)
     }
 
-    func execute(_ s: SessionState, _ id: String, _ statement: String, _ parameters: [IonValue], _ now: Date,
-                 _ completion: @escaping (Result<SessionResult, ServiceError>) -> Void) {
+    func execute(_ s: SessionState, _ id: String, _ statement: String, _ parameters: [IonValue], _ digest: [UInt8]?,
+                 _ now: Date, _ completion: @escaping (Result<SessionResult, ServiceError>) -> Void) {
         let txn: OpenTransaction
         do {
             txn = try openTransaction(s, id, now)
@@ -97,7 +97,9 @@ extension SessionManager {
             return
         }
         // The client's digest covers every statement it sent, failed or not.
-        let statementDigest = QLDBHash.statementHash(statement, parameters: parameters)
+        assert(digest.map { $0 == QLDBHash.statementHash(statement, parameters: parameters) } ?? true,
+               "a statement digest made for another statement")
+        let statementDigest = digest ?? QLDBHash.statementHash(statement, parameters: parameters)
         txn.digest = QLDBHash.dot(txn.digest, statementDigest)
         // The statement must end when the transaction times out.
         let remaining = max(0, settings.transactionTimeout - now.timeIntervalSince(txn.startedAt))

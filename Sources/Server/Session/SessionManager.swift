@@ -38,7 +38,9 @@ public final class SessionManager: @unchecked Sendable {
     /// the request id of its StartSession (pyqldb uses that as its session id),
     /// which is what "Session <id> has expired" shows. `completion` is called
     /// exactly once, possibly on another thread (commits wait for the backend).
+    /// `statementDigest`: an ExecuteStatement's `QLDBHash.statementHash`, when the caller made it already.
     public func send(_ request: SendCommandRequest, caller: String, requestID: String = Identifiers.requestID(),
+                     statementDigest: [UInt8]? = nil,
                      completion: @escaping (Result<SessionResult, ServiceError>) -> Void) {
         let started = ContinuousClock.now
         let finish = { [onCommand] (ledger: String?, result: Result<SessionResult, ServiceError>) in
@@ -76,7 +78,7 @@ public final class SessionManager: @unchecked Sendable {
             session = s
         }
         session.queue.submit { [self] done in
-            run(request.command, in: session) { result in
+            run(request.command, in: session, statementDigest: statementDigest) { result in
                 finish(session.ledger, result)
                 done()
             }
