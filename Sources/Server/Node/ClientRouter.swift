@@ -138,10 +138,13 @@ final class ClientRouter: HTTPHandler {
         session.run(prepared, decoded: { d in
             if case .startSession(let name) = d.command {
                 label.ledger = name
-            } else if let token = d.sessionToken {
+            } else if forwarded, let token = d.sessionToken {
+                // The response names the ledger (below): looked up before the command runs (EndSession ends it).
                 let session = node.sessions.ledgerAndSessionID(forToken: token)
                 label.ledger = session?.ledger ?? ""
                 label.session = session?.id ?? ""
+            } else {
+                label.sessionToken = d.sessionToken   // looked up only if logged (StuckRequestWatch.sessionOfToken)
             }
             label.command = d.command.name
         }) { response in

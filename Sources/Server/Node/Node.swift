@@ -132,6 +132,7 @@ public final class Node {
             }(),
             loop: loop)
         let stuck = StuckRequestWatch(threshold: .milliseconds(Int(config.http.stuckRequestSeconds * 1000)))
+        stuck.sessionOfToken = { [weak sessions] token in sessions?.ledgerAndSessionID(forToken: token) }
         router = ClientRouter(node: self, session: SessionEndpoint(manager: sessions, authenticator: authenticator),
                               authenticator: authenticator,
                               limits: ClientBodyLimits(sessionAPI: config.http.maxBodyBytes), stuck: stuck,

@@ -13,6 +13,9 @@ final class StuckRequestWatch: @unchecked Sendable {
         var command = ""
         var ledger = ""
         var session = ""
+        /// A session command's token: its ledger and session are looked up only when the
+        /// request is logged (`sessionOfToken`), not for every request.
+        var sessionToken: String?
         let started = ContinuousClock.now
         fileprivate var logged = false
 
@@ -26,6 +29,8 @@ final class StuckRequestWatch: @unchecked Sendable {
     private let logger: Logger
     private let lock = NSLock()
     private var inFlight: [ObjectIdentifier: Label] = [:]
+    /// The ledger and session id a token names, for labels that carry only the token.
+    var sessionOfToken: ((String) -> (ledger: String, id: String)?)?
 
     init(threshold: Duration, logger: Logger = NodeLog.session) {
         self.threshold = threshold
@@ -55,6 +60,10 @@ final class StuckRequestWatch: @unchecked Sendable {
             }
         }
         for (label, age) in stuck {
+            if label.ledger.isEmpty, let token = label.sessionToken, let (ledger, id) = sessionOfToken?(token) {
+                label.ledger = ledger
+                label.session = id
+            }
             logger.warning("request still unanswered", metadata: [
                 "method": "\(label.method)", "path": "\(label.path)", "command": "\(label.command)",
                 "ledger": "\(label.ledger)", "session": "\(label.session)",
