@@ -6,25 +6,31 @@ import Ion
 /// as they are); string values are escaped as `JSONValue` does.
 struct JSONBytes {
     private(set) var bytes: [UInt8] = []
-    /// Per open object: whether it has a member yet.
-    private var started: [Bool] = []
+    /// Per open object, innermost in the lowest bit: whether it has a member yet (a bit
+    /// each: a response nests three deep, and an array here cost an allocation a response).
+    private var started: UInt64 = 0
+    private var depth = 0
 
     init(capacity: Int) {
         bytes.reserveCapacity(capacity)
         bytes.append(UInt8(ascii: "{"))
-        started.append(false)
+        depth = 1
     }
 
     /// Opens the member `key` holding an object; `close()` ends it.
     mutating func openObject(_ key: StaticString) {
         name(key)
         bytes.append(UInt8(ascii: "{"))
-        started.append(false)
+        precondition(depth < UInt64.bitWidth, "JSON objects nested too deep")
+        started <<= 1
+        depth += 1
     }
 
     /// Closes the innermost open object (the outermost too, last).
     mutating func close() {
-        started.removeLast()
+        precondition(depth > 0, "no object open")
+        started >>= 1
+        depth -= 1
         bytes.append(UInt8(ascii: "}"))
     }
 
@@ -64,8 +70,8 @@ struct JSONBytes {
     private mutating func name(_ key: StaticString) {
         assert(key.isASCII && !key.withUTF8Buffer { $0.contains { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C } },
                "a member name to escape")
-        if started[started.count - 1] { bytes.append(UInt8(ascii: ",")) }
-        started[started.count - 1] = true
+        if started & 1 != 0 { bytes.append(UInt8(ascii: ",")) }
+        started |= 1
         bytes.append(UInt8(ascii: "\""))
         key.withUTF8Buffer { bytes.append(contentsOf: $0) }
         bytes.append(UInt8(ascii: "\""))
