@@ -119,4 +119,19 @@ final class ActiveTableByNameTests: XCTestCase {
         try ledger.run { _ = try $0.createTable(name: "Later", tags: []) }
         XCTAssertThrowsError(try tx.commit()) { XCTAssertTrue($0 is OccConflict, "\($0)") }
     }
+
+    /// A statement's repeated resolutions are remembered per block count: a block in between is seen.
+    func testAResolutionAfterABlockSeesTheCatalogChange() throws {
+        let ledger = try makeLedger()
+        _ = try fillIndexedTable(ledger)
+        let tx = ledger.begin()
+        XCTAssertTrue(tx.hasActiveTable(named: "T"))
+        XCTAssertTrue(tx.hasActiveTable(named: "T"))
+        try ledger.run { _ = try $0.dropTable(name: "T") }
+        XCTAssertFalse(tx.hasActiveTable(named: "T"), "dropped by a block since")
+        XCTAssertFalse(tx.hasActiveTable(named: "U"))
+        try ledger.run { _ = try $0.createTable(name: "U", tags: []) }
+        XCTAssertTrue(tx.hasActiveTable(named: "U"), "created by a block since")
+        XCTAssertThrowsError(try tx.commit()) { XCTAssertTrue($0 is OccConflict, "\($0)") }
+    }
 }

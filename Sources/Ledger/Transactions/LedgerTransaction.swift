@@ -141,11 +141,25 @@ public final class LedgerTransaction {
 
     /// The active table of that name, recording the resolution in the read set.
     func activeTable(named name: String) -> TableDef? {
-        let committed = state.activeTable(named: name)
-        readSet.noteTableName(name, committed?.id)
+        let committed = committedActiveTable(named: name)
         guard !tableChanges.isEmpty else { return committed.map(TableDef.init) }   // no DDL here: the committed catalog
         for id in allTableIds { if let def = tableDef(id: id), def.active, def.name == name { return def } }
         return nil
+    }
+
+    /// The last name resolved in the committed catalog, and the block count it was resolved at: a
+    /// statement resolves its table several times (planning, its index, the read), and the catalog
+    /// changes only with a block.
+    private var lastResolution: (name: String, blockCount: Int, table: TableState?)?
+
+    private func committedActiveTable(named name: String) -> TableState? {
+        let state = self.state
+        let blockCount = state.blockCount
+        if let last = lastResolution, last.blockCount == blockCount, last.name == name { return last.table }
+        let table = state.activeTable(named: name)
+        readSet.noteTableName(name, table?.id)
+        lastResolution = (name, blockCount, table)
+        return table
     }
 
     func requireActiveTable(_ name: String) throws -> TableDef {
