@@ -3,7 +3,8 @@ public enum Base64 {
     static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 
     public static func encode(_ bytes: [UInt8]) -> String {
-        String(unsafeUninitializedCapacity: encodedCount(bytes.count)) { out in
+        guard !bytes.isEmpty else { return "" }
+        return String(unsafeUninitializedCapacity: encodedCount(bytes.count)) { out in
             bytes.withUnsafeBufferPointer { write($0, to: out.baseAddress!) }
             return out.count
         }
@@ -11,6 +12,7 @@ public enum Base64 {
 
     /// Appends the base64 of `bytes` to `out` (a response's values, written without a string between).
     public static func append(_ bytes: [UInt8], to out: inout [UInt8]) {
+        guard !bytes.isEmpty else { return }
         let start = out.count, n = encodedCount(bytes.count)
         out.append(contentsOf: repeatElement(0, count: n))
         out.withUnsafeMutableBufferPointer { o in

@@ -17,6 +17,13 @@ final class Base64Tests: XCTestCase {
         }
     }
 
+    func testNothingToEncode() {
+        XCTAssertEqual(Base64.encode([]), "")
+        var out: [UInt8] = []
+        Base64.append([], to: &out)
+        XCTAssertEqual(out, [])
+    }
+
     func testEveryByteValueRoundTrips() {
         let bytes = (0...255).map { UInt8($0) }
         XCTAssertEqual(Base64.encode(bytes), Data(bytes).base64EncodedString())
