@@ -1,10 +1,11 @@
 import XCTest
 @testable import Server
 
-/// The node's loop serves client connections only while the node has at most `limit` of them.
+/// A node with peers serves client connections on its loop only while it has at most `limit` of them;
+/// a node alone keeps its places whatever the number.
 final class ClientConnectionPlacementTests: XCTestCase {
     func testFewConnectionsAllMoveToTheNodeLoop() {
-        let p = ClientConnectionPlacement(limit: 8)
+        let p = ClientConnectionPlacement(limit: 8, hasPeers: true)
         for n in (1...3).reversed() {
             p.clientLoopCount(n)   // as the client loop counts them before each move
             XCTAssertTrue(p.claim())
@@ -14,7 +15,7 @@ final class ClientConnectionPlacementTests: XCTestCase {
     }
 
     func testNoPlaceBeyondTheLimit() {
-        let p = ClientConnectionPlacement(limit: 2)
+        let p = ClientConnectionPlacement(limit: 2, hasPeers: true)
         p.clientLoopCount(2)
         XCTAssertTrue(p.claim())
         p.clientLoopCount(1)
@@ -26,7 +27,7 @@ final class ClientConnectionPlacementTests: XCTestCase {
 
     /// More connections than places: none moves in, and those on the node's loop are asked back.
     func testACrowdedNodeServesNoneOnItsLoop() {
-        let p = ClientConnectionPlacement(limit: 8)
+        let p = ClientConnectionPlacement(limit: 8, hasPeers: true)
         for n in (1...8).reversed() {
             p.clientLoopCount(n)
             XCTAssertTrue(p.claim())
@@ -47,12 +48,30 @@ final class ClientConnectionPlacementTests: XCTestCase {
     }
 
     func testExactlyTheLimitIsNotCrowded() {
-        let p = ClientConnectionPlacement(limit: 4)
+        let p = ClientConnectionPlacement(limit: 4, hasPeers: true)
         p.clientLoopCount(4)
         XCTAssertFalse(p.isCrowded)
         XCTAssertTrue(p.claim())
         p.clientLoopCount(4)   // one more connected: 1 + 4 > 4
         XCTAssertTrue(p.isCrowded)
         XCTAssertFalse(p.claim())
+    }
+
+    func testANodeAloneKeepsItsPlacesWhenCrowded() {
+        let p = ClientConnectionPlacement(limit: 8, hasPeers: false)
+        p.clientLoopCount(64)
+        XCTAssertFalse(p.isCrowded)
+        for n in (57...64).reversed() {
+            p.clientLoopCount(n)
+            XCTAssertTrue(p.claim())
+        }
+        p.clientLoopCount(56)
+        XCTAssertFalse(p.claim(), "no ninth place")
+        XCTAssertEqual(p.nodeLoopConnections, 8)
+        // It joins a cluster: crowded now, so its connections go back to the client loop.
+        p.hasPeers(true)
+        XCTAssertTrue(p.isCrowded)
+        p.hasPeers(false)
+        XCTAssertFalse(p.isCrowded)
     }
 }

@@ -1,6 +1,7 @@
 """The client port on its own loop (`[http] client_loop`, the default), with
 some connections served on the node's loop (`node_loop_connections`, default
-8), and everything on the node's loop (`client_loop = false`): the same
+8; a node alone keeps them however many connect), and everything on the node's
+loop (`client_loop = false`): the same
 answers either way — concurrent sessions on connections of both loops, a
 streamed multi-page scan, a refused signature — so every setting stays usable."""
 import re

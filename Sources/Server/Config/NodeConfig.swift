@@ -54,9 +54,10 @@ public struct NodeConfig: Equatable, Sendable {
         /// Client connections (TLS, HTTP, SigV4, request decoding) on a loop
         /// thread of their own, beside the node's loop; false runs everything on one.
         public var clientLoop = true
-        /// With `clientLoop`: while the node has at most this many client connections,
-        /// they are served on the node's loop instead (no hop between the loops per
-        /// request, the lowest latency for a few clients); with more, all are on the client loop.
+        /// With `clientLoop`: this many client connections at a time are served on the
+        /// node's loop instead (no hop between the loops per request, the lowest latency
+        /// for a few clients); the rest go to the client loop. A node with peers serves
+        /// none there while it has more client connections than this.
         public var nodeLoopConnections = 8
         /// The node's loops (and the client loop) keep polling this long after
         /// work before they sleep (`EventLoop`'s spin); 0 sleeps at once.

@@ -93,3 +93,12 @@ extension Node {
         }
     }
 }
+
+extension Node {
+    /// Tells the client-connection placement whether this node replicates to peers now (loop thread).
+    func notePeersForPlacement() {
+        guard let clientPlacement, let driver else { return }
+        let membership = driver.membership
+        clientPlacement.hasPeers(membership.voters.count + membership.learners.count > 1)
+    }
+}

@@ -164,7 +164,8 @@ public final class Node {
                                     handler: ClientLoopHandler(router: router, nodeLoop: loop, clientLoop: clientLoop))
             if config.http.nodeLoopConnections > 0 {
                 let local = HTTPServer(loop: loop, configuration: http, handler: router)
-                let placement = ClientConnectionPlacement(limit: config.http.nodeLoopConnections)
+                let placement = ClientConnectionPlacement(limit: config.http.nodeLoopConnections,
+                                                          hasPeers: !config.peers.isEmpty)
                 placement.connect(listener: server, to: local)
                 clientPlacement = placement
                 nodeLoopClients = local
@@ -199,6 +200,7 @@ public final class Node {
             self?.controlPlane.reconcile()
             self?.router.stuck.scan()
             self?.authFailures.flush()
+            self?.notePeersForPlacement()
         })
     }
 
