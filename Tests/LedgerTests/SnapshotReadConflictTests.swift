@@ -6,6 +6,22 @@ import XCTest
 /// ledger has applied no block since the first state the transaction read
 /// (a statement's snapshot, or the live state for a statement run on the loop).
 final class SnapshotReadConflictTests: XCTestCase {
+    /// A ledger with T indexed on k (documents k=1 and k=2), and a transaction begun on it.
+    private func readerOfIndexedTable() throws -> (Ledger, LedgerTransaction) {
+        let ledger = try makeLedger()
+        _ = try fillIndexedTable(ledger)
+        return (ledger, ledger.begin())
+    }
+
+    /// Another transaction commits a document with k=1 (a block applied).
+    private func commitKeyOne(_ ledger: Ledger) throws {
+        try ledger.run { _ = try $0.insert(table: "T", document: doc(("k", .int(1)))) }
+    }
+
+    private func assertConflict(_ reader: LedgerTransaction, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertThrowsError(try reader.commit(), file: file, line: line) { XCTAssertTrue($0 is OccConflict, "\($0)", file: file, line: line) }
+    }
+
     /// Reads key k through the index inside a statement, as the server runs statements.
     private func statementReadingKey(_ k: Int, _ tx: LedgerTransaction) throws -> Int {
         tx.beginStatement()
@@ -14,9 +30,7 @@ final class SnapshotReadConflictTests: XCTestCase {
     }
 
     func testStatementReadsOfAnUnchangedLedgerSkipTheCommittedCheck() throws {
-        let ledger = try makeLedger()
-        _ = try fillIndexedTable(ledger)
-        let reader = ledger.begin()
+        let (ledger, reader) = try readerOfIndexedTable()
         XCTAssertEqual(try statementReadingKey(1, reader), 1)
         XCTAssertTrue(reader.readSet.isCurrent(in: ledger.state))
         XCTAssertNil(try reader.commit(), "read-only: nothing to journal")
@@ -24,56 +38,46 @@ final class SnapshotReadConflictTests: XCTestCase {
     }
 
     func testAStatementReadConflictsWithABlockAppliedAfterItsSnapshot() throws {
-        let ledger = try makeLedger()
-        _ = try fillIndexedTable(ledger)
-        let reader = ledger.begin()
+        let (ledger, reader) = try readerOfIndexedTable()
         XCTAssertEqual(try statementReadingKey(1, reader), 1)
-        try ledger.run { _ = try $0.insert(table: "T", document: doc(("k", .int(1)))) }
+        try commitKeyOne(ledger)
         XCTAssertFalse(reader.readSet.isCurrent(in: ledger.state))
-        XCTAssertThrowsError(try reader.commit()) { XCTAssertTrue($0 is OccConflict, "\($0)") }
+        assertConflict(reader)
         XCTAssertEqual(reader.status, .aborted)
     }
 
     /// A statement off the loop reads its snapshot while blocks are applied: the snapshot's count is noted, not the ledger's.
     func testASnapshotReadAfterABlockWasAppliedConflicts() throws {
-        let ledger = try makeLedger()
-        _ = try fillIndexedTable(ledger)
-        let reader = ledger.begin()
+        let (ledger, reader) = try readerOfIndexedTable()
         reader.beginStatement()
-        try ledger.run { _ = try $0.insert(table: "T", document: doc(("k", .int(1)))) }
+        try commitKeyOne(ledger)
         XCTAssertEqual(try reader.lookup(table: "T", field: "k", value: .int(1)).count, 1, "the snapshot, before the insert")
         reader.endStatement()
         XCTAssertFalse(reader.readSet.isCurrent(in: ledger.state))
-        XCTAssertThrowsError(try reader.commit()) { XCTAssertTrue($0 is OccConflict, "\($0)") }
+        assertConflict(reader)
     }
 
     /// The first statement's snapshot counts, not a later one taken after the change.
     func testAnEarlierStatementsReadConflictsThoughALaterSnapshotIsCurrent() throws {
-        let ledger = try makeLedger()
-        _ = try fillIndexedTable(ledger)
-        let reader = ledger.begin()
+        let (ledger, reader) = try readerOfIndexedTable()
         XCTAssertEqual(try statementReadingKey(1, reader), 1)
-        try ledger.run { _ = try $0.insert(table: "T", document: doc(("k", .int(1)))) }
+        try commitKeyOne(ledger)
         XCTAssertEqual(try statementReadingKey(7, reader), 0)
-        XCTAssertThrowsError(try reader.commit()) { XCTAssertTrue($0 is OccConflict, "\($0)") }
+        assertConflict(reader)
     }
 
     /// A read of the live state (a statement run on the loop) counts like a snapshot's.
     func testALiveReadConflictsThoughALaterSnapshotIsCurrent() throws {
-        let ledger = try makeLedger()
-        _ = try fillIndexedTable(ledger)
-        let reader = ledger.begin()
+        let (ledger, reader) = try readerOfIndexedTable()
         XCTAssertEqual(try reader.lookup(table: "T", field: "k", value: .int(1)).count, 1)   // no snapshot
-        try ledger.run { _ = try $0.insert(table: "T", document: doc(("k", .int(1)))) }
+        try commitKeyOne(ledger)
         XCTAssertEqual(try statementReadingKey(7, reader), 0)   // a snapshot of the changed ledger
         XCTAssertFalse(reader.readSet.isCurrent(in: ledger.state))
-        XCTAssertThrowsError(try reader.commit()) { XCTAssertTrue($0 is OccConflict, "\($0)") }
+        assertConflict(reader)
     }
 
     func testLiveReadsOfAnUnchangedLedgerSkipTheCommittedCheck() throws {
-        let ledger = try makeLedger()
-        _ = try fillIndexedTable(ledger)
-        let reader = ledger.begin()
+        let (ledger, reader) = try readerOfIndexedTable()
         XCTAssertEqual(try reader.lookup(table: "T", field: "k", value: .int(1)).count, 1)
         _ = try reader.insert(table: "T", document: doc(("k", .int(3))))
         XCTAssertTrue(reader.readSet.isCurrent(in: ledger.state))
@@ -90,7 +94,7 @@ final class SnapshotReadConflictTests: XCTestCase {
         XCTAssertEqual(try statementReadingKey(1, reader), 1)
         _ = try XCTUnwrap(writer.commit())
         XCTAssertTrue(reader.readSet.isCurrent(in: ledger.state))
-        XCTAssertThrowsError(try reader.commit()) { XCTAssertTrue($0 is OccConflict, "\($0)") }
+        assertConflict(reader)
     }
 }
 
