@@ -45,6 +45,13 @@ struct BenchIon: ParsableCommand {
     @Option(help: "Also write about 2 MB of the same documents here (binary), for slow decoders.")
     var writeSample: String?
 
+    @Option(help: "Which measurements to run: all, codec (decode and encode) or hash (Ion Hash and SHA-256).")
+    var only: Part = .all
+
+    enum Part: String, ExpressibleByArgument {
+        case all, codec, hash
+    }
+
     func run() throws {
         let tcmalloc = tally_malloc_is_tcmalloc() != 0
         let warm = heap == .warm && !tcmalloc && tally_keep_freed_heap() != 0
@@ -65,11 +72,16 @@ struct BenchIon: ParsableCommand {
 
         // Decoders build the values; freeing them afterwards is the consumer's
         // cost and stays outside the timed region.
-        report("binary decode", bytes: binary.count) { try Ion.read(binary) }
-        report("binary encode", bytes: binary.count) { Ion.writeBinary(documents) }
-        report("text decode", bytes: text.count) { try Ion.read(text) }
-        report("text encode", bytes: text.count) { Ion.writeText(documents) }
+        if only != .hash {
+            report("binary decode", bytes: binary.count) { try Ion.read(binary) }
+            report("binary encode", bytes: binary.count) { Ion.writeBinary(documents) }
+            report("text decode", bytes: text.count) { try Ion.read(text) }
+            report("text encode", bytes: text.count) { Ion.writeText(documents) }
+        }
+        if only != .codec { try hashes(documents) }
+    }
 
+    private func hashes(_ documents: [IonValue]) throws {
         // Ion Hash of ~1 KB documents, against raw SHA-256 of the same number of bytes.
         let sample = Array(documents.prefix(20_000))
         let sampleBytes = sample.reduce(0) { $0 + Ion.writeBinary([$1]).count - 4 }

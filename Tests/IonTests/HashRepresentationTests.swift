@@ -104,6 +104,18 @@ final class HashRepresentationTests: XCTestCase {
                 XCTAssertEqual(bytes.withUnsafeBytes { HashRepresentation.containsMarker($0) }, expected, "\(bytes)")
             }
         }
+        // One marker among plain bytes, at every place of every length: the
+        // overlapping last word and the short words' halves must each see it.
+        for length in 1...40 {
+            for at in 0..<length {
+                for marker: UInt8 in [0x0B, 0x0C, 0x0E, 0x0D] {
+                    var bytes = [UInt8](repeating: 0x41, count: length)
+                    bytes[at] = marker
+                    XCTAssertEqual(bytes.withUnsafeBytes { HashRepresentation.containsMarker($0) }, marker != 0x0D,
+                                   "length \(length), at \(at), \(marker)")
+                }
+            }
+        }
         for b in 0...255 {
             let bytes = [UInt8](repeating: 0x41, count: 8) + [UInt8(b)] + [UInt8](repeating: 0x41, count: 3)
             XCTAssertEqual(bytes.withUnsafeBytes { HashRepresentation.containsMarker($0) }, b == 0x0B || b == 0x0C || b == 0x0E, "\(b)")

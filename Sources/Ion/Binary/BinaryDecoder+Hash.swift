@@ -7,19 +7,19 @@
 extension BinaryDecoder {
     /// Writes `s(value)` of the value at `pos` (not a NOP pad) into `s`.
     mutating func serializeForHash<F: IonHashFunction>(end: Int, depth: Int,
-                                                       into s: inout IonHashSerializer<F>) throws(IonError) {
+                                                       into s: IonHashSerializer<F>) throws(IonError) {
         let start = pos
         let descriptor = buf[pos]
         pos += 1
         if descriptor >> 4 == 14 {
-            try serializeAnnotatedForHash(descriptor & 0x0F, start: start, end: end, depth: depth, into: &s)
+            try serializeAnnotatedForHash(descriptor & 0x0F, start: start, end: end, depth: depth, into: s)
         } else {
-            try serializeContentForHash(descriptor, start: start, end: end, depth: depth, into: &s)
+            try serializeContentForHash(descriptor, start: start, end: end, depth: depth, into: s)
         }
     }
 
     private mutating func serializeContentForHash<F: IonHashFunction>(
-        _ descriptor: UInt8, start: Int, end: Int, depth: Int, into s: inout IonHashSerializer<F>
+        _ descriptor: UInt8, start: Int, end: Int, depth: Int, into s: IonHashSerializer<F>
     ) throws(IonError) {
         let type = descriptor >> 4
         let lengthCode = descriptor & 0x0F
@@ -64,12 +64,12 @@ extension BinaryDecoder {
                 if atPad() {
                     try skipPad(end: bodyEnd)
                 } else {
-                    try serializeForHash(end: bodyEnd, depth: depth + 1, into: &s)
+                    try serializeForHash(end: bodyEnd, depth: depth + 1, into: s)
                 }
             }
             s.out.append(0x0E)
         case 13:
-            try serializeStructForHash(lengthCode, start: start, end: end, depth: depth, into: &s)
+            try serializeStructForHash(lengthCode, start: start, end: end, depth: depth, into: s)
         default:
             // Floats, decimals and timestamps have more than one encoding of a
             // value (binary32 and binary64, leading zero bytes, local offsets):
@@ -79,7 +79,7 @@ extension BinaryDecoder {
     }
 
     private mutating func serializeStructForHash<F: IonHashFunction>(
-        _ lengthCode: UInt8, start: Int, end: Int, depth: Int, into s: inout IonHashSerializer<F>
+        _ lengthCode: UInt8, start: Int, end: Int, depth: Int, into s: IonHashSerializer<F>
     ) throws(IonError) {
         let length = try readStructLength(lengthCode, start: start, end: end)
         try checkDepth(depth + 1, start: start)
@@ -90,7 +90,7 @@ extension BinaryDecoder {
             guard let name = try readFieldName(end: bodyEnd) else { continue }
             let mark = s.out.count
             s.serializeSymbol(name)
-            try serializeForHash(end: bodyEnd, depth: depth + 1, into: &s)
+            try serializeForHash(end: bodyEnd, depth: depth + 1, into: s)
             s.endField(from: mark)
         }
         s.endFields(fields)
@@ -98,7 +98,7 @@ extension BinaryDecoder {
     }
 
     private mutating func serializeAnnotatedForHash<F: IonHashFunction>(
-        _ lengthCode: UInt8, start: Int, end: Int, depth: Int, into s: inout IonHashSerializer<F>
+        _ lengthCode: UInt8, start: Int, end: Int, depth: Int, into s: IonHashSerializer<F>
     ) throws(IonError) {
         let (wrapperEnd, annotationsEnd) = try readWrapperHeader(lengthCode, start: start, end: end)
         s.out.append(0x0B, 0xE0)
@@ -112,7 +112,7 @@ extension BinaryDecoder {
         if descriptor >> 4 == 14 {
             throw IonError("an annotation wrapper may not wrap another annotation wrapper", offset: valueStart)
         }
-        try serializeContentForHash(descriptor, start: valueStart, end: wrapperEnd, depth: depth, into: &s)
+        try serializeContentForHash(descriptor, start: valueStart, end: wrapperEnd, depth: depth, into: s)
         guard pos == wrapperEnd else {
             throw IonError("annotation wrapper length does not match its value's length", offset: start)
         }

@@ -4,18 +4,33 @@ enum HashRepresentation {
     @inline(__always)
     static func needsEscape(_ b: UInt8) -> Bool { b == 0x0B || b == 0x0E || b == 0x0C }
 
-    /// Whether any byte is a marker (0x0B, 0x0C, 0x0E), eight bytes at a time.
+    /// Whether any byte is a marker (0x0B, 0x0C, 0x0E), eight bytes at a time:
+    /// the last word overlaps the one before it, and fewer than eight bytes are
+    /// read as two overlapping halves into one word (zero bytes are no markers).
     static func containsMarker(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        let n = bytes.count
+        guard n >= 8 else { return n > 0 && hasMarker(shortWord(bytes)) }
         var i = 0
-        while i + 8 <= bytes.count {
+        while i + 8 < n {
             if hasMarker(bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)) { return true }
             i += 8
         }
-        while i < bytes.count {
-            if needsEscape(bytes[i]) { return true }
-            i += 1
+        return hasMarker(bytes.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self))
+    }
+
+    /// One to seven bytes in a word, each at least once, the rest zero.
+    @inline(__always)
+    private static func shortWord(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+        let n = bytes.count
+        if n >= 4 {
+            return UInt64(bytes.loadUnaligned(as: UInt32.self))
+                | UInt64(bytes.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self)) << 32
         }
-        return false
+        if n >= 2 {
+            return UInt64(bytes.loadUnaligned(as: UInt16.self))
+                | UInt64(bytes.loadUnaligned(fromByteOffset: n - 2, as: UInt16.self)) << 16
+        }
+        return UInt64(bytes[0])
     }
 
     /// Whether any of the word's bytes is a marker, exactly: `(v − 0x01…) & ~v & 0x80…`

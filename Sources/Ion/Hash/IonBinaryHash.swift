@@ -37,9 +37,9 @@ extension IonHasher {
         let result: Result<Void, IonError> = bytes.withUnsafeBufferPointer { buffer in
             var decoder = BinaryDecoder(buffer, maxDepth: options.maxDepth)
             decoder.maxIntegerBytes = maxIntegerBytes
-            var serializer = IonHashSerializer(function: function)
+            let serializer = IonHashSerializer(function: function)
             do throws(IonError) {
-                try decoder.serializeStreamForHash(into: &serializer, each)
+                try decoder.serializeStreamForHash(into: serializer, each)
                 return .success(())
             } catch {
                 return .failure(error)
@@ -52,12 +52,12 @@ extension IonHasher {
 extension BinaryDecoder {
     /// `readStream` serializing each user value for hashing instead of building it.
     mutating func serializeStreamForHash<F: IonHashFunction>(
-        into s: inout IonHashSerializer<F>, _ each: (UnsafeRawBufferPointer) -> Void
+        into s: IonHashSerializer<F>, _ each: (UnsafeRawBufferPointer) -> Void
     ) throws(IonError) {
         let end = try beginStream()
         while try nextUserValue(end: end) {
             s.out.truncate(to: 0)
-            try serializeForHash(end: end, depth: 0, into: &s)
+            try serializeForHash(end: end, depth: 0, into: s)
             each(s.out.bytes())
         }
     }

@@ -11,15 +11,14 @@ struct IonHashSerializer<Function: IonHashFunction> {
     let out = ByteStack(capacity: 256)  // within glibc's per-thread cache of small chunks; grows for larger values
     /// Field digests of every struct being serialized, end to end.
     private let digests = ByteStack(capacity: 32 * 8)
-    /// Each waiting digest's range in `digests`.
-    private var spans: [Range<Int>] = []
+    /// Where each waiting digest starts in `digests` (it ends where the next starts).
+    private let starts = IntStack(capacity: 8)
 
     init(function: Function) {
         self.function = function
-        spans.reserveCapacity(8)
     }
 
-    mutating func serialize(_ value: IonValue) {
+    func serialize(_ value: IonValue) {
         if value.annotations.isEmpty {
             serializeContent(value.content)
             return
@@ -41,7 +40,7 @@ struct IonHashSerializer<Function: IonHashFunction> {
         out.append(0x0E)
     }
 
-    mutating func serializeContent(_ content: IonContent) {
+    func serializeContent(_ content: IonContent) {
         switch content {
         case .null(let type):
             out.append(0x0B, type == .null ? 0x0F : type.rawValue << 4 | 0x0F)
@@ -86,46 +85,62 @@ struct IonHashSerializer<Function: IonHashFunction> {
 
     /// Each field is digested on its own (`H(name ‖ value)`); the digests are
     /// sorted as unsigned byte strings and escaped into the struct's bytes.
-    private mutating func serializeFields(_ fields: [IonField]) {
+    private func serializeFields(_ fields: [IonField]) {
         let first = beginFields()
-        for i in fields.indices {
-            let mark = out.count
-            serializeSymbol(fields[i].name)
-            serialize(fields[i].value)
-            endField(from: mark)
+        fields.withUnsafeBufferPointer { fields in
+            for i in fields.indices {
+                let mark = out.count
+                serializeSymbol(fields[i].name)
+                serialize(fields[i].value)
+                endField(from: mark)
+            }
         }
         endFields(first)
     }
 
     /// Where one struct's field digests start on the two stacks.
     struct FieldsMark {
-        fileprivate let span: Int
+        fileprivate let start: Int
         fileprivate let digest: Int
     }
 
-    func beginFields() -> FieldsMark { FieldsMark(span: spans.count, digest: digests.count) }
+    func beginFields() -> FieldsMark { FieldsMark(start: starts.count, digest: digests.count) }
 
     /// Digests the field serialized into `out` from `mark` on (its name, then
     /// its value), keeps the digest for `endFields` and cuts the field off `out`.
-    mutating func endField(from mark: Int) {
-        let start = digests.count
+    func endField(from mark: Int) {
+        starts.append(digests.count)
         appendDigest(of: out.bytes(from: mark))
-        spans.append(start..<digests.count)
         out.truncate(to: mark)
     }
 
     /// The digests of the fields since `mark`, sorted and escaped into `out`.
-    mutating func endFields(_ mark: FieldsMark) {
+    ///
+    /// Sorted by their first eight bytes as a big-endian key, whole only when
+    /// two keys are equal: digests differ in their first bytes almost always.
+    func endFields(_ mark: FieldsMark) {
+        let n = starts.count - mark.start
         let all = digests.bytes()
-        // Sorted in place: sorting the slice `spans[mark.span...]` copied it first.
-        spans.withUnsafeMutableBufferPointer { spans in
-            var waiting = UnsafeMutableBufferPointer(rebasing: spans[mark.span...])
-            waiting.sort {
-                Self.precedes(UnsafeRawBufferPointer(rebasing: all[$0]), UnsafeRawBufferPointer(rebasing: all[$1]))
+        if n == 1 {
+            appendEscaped(UnsafeRawBufferPointer(rebasing: all[starts[mark.start]...]))
+        } else if n > 1 {
+            withUnsafeTemporaryAllocation(of: SortEntry.self, capacity: n) { entries in
+                for i in 0..<n {
+                    let start = starts[mark.start + i]
+                    let end = i + 1 < n ? starts[mark.start + i + 1] : all.count
+                    entries.initializeElement(at: i, to: SortEntry(UnsafeRawBufferPointer(rebasing: all[start..<end])))
+                }
+                if n <= 16 {
+                    SortEntry.insertionSort(entries)
+                } else {
+                    var all = entries
+                    all.sort(by: SortEntry.precedes)
+                }
+                for entry in entries { appendEscaped(entry.bytes) }
+                _ = entries.deinitialize()
             }
         }
-        for i in mark.span..<spans.count { appendEscaped(UnsafeRawBufferPointer(rebasing: all[spans[i]])) }
-        spans.removeLast(spans.count - mark.span)
+        starts.truncate(to: mark.start)
         digests.truncate(to: mark.digest)
     }
 
@@ -141,23 +156,6 @@ struct IonHashSerializer<Function: IonHashFunction> {
             function.appendDigest(of: bytes, to: &digest)
             digest.withUnsafeBytes { digests.appendBytes($0) }
         }
-    }
-
-    /// Unsigned lexicographic order, eight bytes at a time (digests are 32 bytes).
-    private static func precedes(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
-        let common = min(a.count, b.count)
-        var i = 0
-        while i + 8 <= common {
-            let x = UInt64(bigEndian: a.loadUnaligned(fromByteOffset: i, as: UInt64.self))
-            let y = UInt64(bigEndian: b.loadUnaligned(fromByteOffset: i, as: UInt64.self))
-            if x != y { return x < y }
-            i += 8
-        }
-        while i < common {
-            if a[i] != b[i] { return a[i] < b[i] }
-            i += 1
-        }
-        return a.count < b.count
     }
 
     /// `0x0B TQ escape(repr) 0x0E`, with the repr written in place and

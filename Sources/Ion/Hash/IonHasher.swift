@@ -63,7 +63,7 @@ public struct IonHasher<Function: IonHashFunction> {
     }
 
     public func hash(_ value: IonValue) -> [UInt8] {
-        var serializer = IonHashSerializer(function: function)
+        let serializer = IonHashSerializer(function: function)
         serializer.serialize(value)
         var digest: [UInt8] = []
         function.appendDigest(of: serializer.out.bytes(), to: &digest)
@@ -72,7 +72,7 @@ public struct IonHasher<Function: IonHashFunction> {
 
     /// Appends `s(value)`, the serialization that is digested.
     public func serialize(_ value: IonValue, into out: inout [UInt8]) {
-        var serializer = IonHashSerializer(function: function)
+        let serializer = IonHashSerializer(function: function)
         serializer.serialize(value)
         out.append(contentsOf: serializer.out.bytes())
     }
