@@ -37,9 +37,10 @@ let package = Package(
         .systemLibrary(name: "CHeapStats"),
 
         .systemLibrary(name: "CCRC32C"),
+        .systemLibrary(name: "CIonHash"),
         .target(name: "Checksum", dependencies: ["CCRC32C"], swiftSettings: standard),
         .target(name: "LMDB", dependencies: ["CLMDB"], swiftSettings: standard),
-        .target(name: "Ion", dependencies: ["COpenSSL", .product(name: "BigInt", package: "BigInt")], swiftSettings: standard),
+        .target(name: "Ion", dependencies: ["COpenSSL", "CIonHash", .product(name: "BigInt", package: "BigInt")], swiftSettings: standard),
         .target(name: "PartiQL", dependencies: ["Ion", .product(name: "BigInt", package: "BigInt")], swiftSettings: standard),
         .target(name: "Ledger", dependencies: ["Ion", "PartiQL", "Checksum", "LMDB", .product(name: "BigInt", package: "BigInt")],
                 swiftSettings: standard),

@@ -121,4 +121,26 @@ final class HashRepresentationTests: XCTestCase {
             XCTAssertEqual(bytes.withUnsafeBytes { HashRepresentation.containsMarker($0) }, b == 0x0B || b == 0x0C || b == 0x0E, "\(b)")
         }
     }
+
+    /// The escaping (sixteen bytes at a time in `CIonHash`, a byte loop for the
+    /// tail) against a plain byte loop, at every length around the block size.
+    func testEscapeAgreesWithAByteLoop() {
+        var rng = SplitMix64Random(seed: 0xE5CA_9E)
+        for length in 0...80 {
+            for round in 0..<60 {
+                // Half the rounds dense with markers and their neighbours, half sparse.
+                let bytes: [UInt8] = (0..<length).map { _ in
+                    let r = rng.next()
+                    return round % 2 == 0 || r % 16 == 0 ? UInt8(0x0A + (r >> 8) % 6) : UInt8(truncatingIfNeeded: r >> 16)
+                }
+                var expected: [UInt8] = [0x0B, 0xA0]
+                for b in bytes {
+                    if b == 0x0B || b == 0x0C || b == 0x0E { expected.append(0x0C) }
+                    expected.append(b)
+                }
+                expected.append(0x0E)
+                XCTAssertEqual(IonHasher(IdentityHashFunction()).hash(.blob(bytes)), expected, "\(bytes)")
+            }
+        }
+    }
 }

@@ -1,48 +1,12 @@
+import CIonHash
+
 /// The "representation" bytes Ion Hash serializes for each scalar: the Ion
 /// binary encoding of the value without its type descriptor or length.
 enum HashRepresentation {
-    @inline(__always)
-    static func needsEscape(_ b: UInt8) -> Bool { b == 0x0B || b == 0x0E || b == 0x0C }
-
-    /// Whether any byte is a marker (0x0B, 0x0C, 0x0E), eight bytes at a time:
-    /// the last word overlaps the one before it, and fewer than eight bytes are
-    /// read as two overlapping halves into one word (zero bytes are no markers).
+    /// Whether any byte is a marker (0x0B, 0x0C, 0x0E), sixteen at a time (`CIonHash`).
     static func containsMarker(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        let n = bytes.count
-        guard n >= 8 else { return n > 0 && hasMarker(shortWord(bytes)) }
-        var i = 0
-        while i + 8 < n {
-            if hasMarker(bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)) { return true }
-            i += 8
-        }
-        return hasMarker(bytes.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self))
-    }
-
-    /// One to seven bytes in a word, each at least once, the rest zero.
-    @inline(__always)
-    private static func shortWord(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
-        let n = bytes.count
-        if n >= 4 {
-            return UInt64(bytes.loadUnaligned(as: UInt32.self))
-                | UInt64(bytes.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self)) << 32
-        }
-        if n >= 2 {
-            return UInt64(bytes.loadUnaligned(as: UInt16.self))
-                | UInt64(bytes.loadUnaligned(fromByteOffset: n - 2, as: UInt16.self)) << 16
-        }
-        return UInt64(bytes[0])
-    }
-
-    /// Whether any of the word's bytes is a marker, exactly: `(v − 0x01…) & ~v & 0x80…`
-    /// is non-zero only when a byte of `v` is zero ("determine if a word has a
-    /// zero byte", Sean Anderson's bit hacks), and `x ^ 0x0B0B…` has a zero byte
-    /// where `x` has 0x0B. (A range test for 0x0B…0x0E also caught 0x0D and,
-    /// through borrows, neighbouring bytes: a third of digests went byte by byte.)
-    @inline(__always)
-    static func hasMarker(_ x: UInt64) -> Bool {
-        let ones: UInt64 = 0x0101_0101_0101_0101, high: UInt64 = 0x8080_8080_8080_8080
-        @inline(__always) func zeroByte(_ v: UInt64) -> UInt64 { (v &- ones) & ~v & high }
-        return zeroByte(x ^ (ones &* 0x0B)) | zeroByte(x ^ (ones &* 0x0C)) | zeroByte(x ^ (ones &* 0x0E)) != 0
+        guard let base = bytes.baseAddress else { return false }
+        return tally_ion_hash_has_marker(base, bytes.count) != 0
     }
 
     /// Big-endian magnitude with no leading zero bytes (nothing for 0).

@@ -1,3 +1,5 @@
+import CIonHash
+
 /// Writes Ion Hash serializations into one growing buffer used as a stack.
 ///
 /// A struct's fields are each serialized at the end of the output, digested
@@ -186,33 +188,11 @@ struct IonHashSerializer<Function: IonHashFunction> {
     }
 
     func appendEscaped(_ bytes: UnsafeRawBufferPointer) {
-        guard HashRepresentation.containsMarker(bytes) else {
+        guard let base = bytes.baseAddress, tally_ion_hash_has_marker(base, bytes.count) != 0 else {
             out.appendBytes(bytes)
             return
         }
-        out.appendUninitialized(upTo: 2 * bytes.count) { escaped in
-            var n = 0, i = 0
-            // Words without a marker are copied whole (a digest holds one in a third of cases, and then once).
-            while i < bytes.count {
-                if i + 8 <= bytes.count {
-                    let word = bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-                    if !HashRepresentation.hasMarker(word) {
-                        UnsafeMutableRawPointer(escaped + n).storeBytes(of: word, as: UInt64.self)
-                        n += 8
-                        i += 8
-                        continue
-                    }
-                }
-                if HashRepresentation.needsEscape(bytes[i]) {
-                    escaped[n] = 0x0C
-                    n += 1
-                }
-                escaped[n] = bytes[i]
-                n += 1
-                i += 1
-            }
-            return n
-        }
+        out.appendUninitialized(upTo: 2 * bytes.count) { tally_ion_hash_escape(base, bytes.count, $0) }
     }
 }
 
