@@ -21,14 +21,44 @@ struct IonHashSerializer<Function: IonHashFunction> {
     }
 
     func serialize(_ value: IonValue) {
-        if value.annotations.isEmpty {
-            serializeContent(value.content)
+        withUnsafePointer(to: value) { serialize(at: $0) }
+    }
+
+    /// Values are read where they lie (in their list or struct), not copied
+    /// out first: a copy of a field retains its name, annotations and content.
+    private func serialize(at value: UnsafePointer<IonValue>) {
+        if value.pointee.annotations.isEmpty {
+            serializeContent(at: value)
             return
         }
         out.append(0x0B, 0xE0)
-        for i in value.annotations.indices { serializeSymbol(value.annotations[i]) }
-        serializeContent(value.content)
+        for i in value.pointee.annotations.indices { serializeSymbol(value.pointee.annotations[i]) }
+        serializeContent(at: value)
         out.append(0x0E)
+    }
+
+    private func serializeContent(at value: UnsafePointer<IonValue>) {
+        switch value.pointee.content {
+        case .list(let items), .sexp(let items):
+            out.append(0x0B, value.pointee.content.type == .list ? 0xB0 : 0xC0)
+            items.withUnsafeBufferPointer { items in
+                guard let base = items.baseAddress else { return }
+                for i in items.indices { serialize(at: base + i) }
+            }
+            out.append(0x0E)
+        case .struct(let fields):
+            out.append(0x0B, 0xD0)
+            serializeFields(fields)
+            out.append(0x0E)
+        case .string(let text):
+            out.append(0x0B, 0x80)
+            appendEscaped(text)
+            out.append(0x0E)
+        case .symbol(let symbol):
+            serializeSymbol(symbol)
+        default:
+            serializeContent(value.pointee.content)
+        }
     }
 
     func serializeSymbol(_ symbol: IonSymbol) {
@@ -90,10 +120,12 @@ struct IonHashSerializer<Function: IonHashFunction> {
     private func serializeFields(_ fields: [IonField]) {
         let first = beginFields()
         fields.withUnsafeBufferPointer { fields in
+            guard let base = UnsafeRawPointer(fields.baseAddress) else { return }
+            let valueOffset = MemoryLayout<IonField>.offset(of: \IonField.value)!
             for i in fields.indices {
                 let mark = out.count
                 serializeSymbol(fields[i].name)
-                serialize(fields[i].value)
+                serialize(at: (base + i * MemoryLayout<IonField>.stride + valueOffset).assumingMemoryBound(to: IonValue.self))
                 endField(from: mark)
             }
         }
@@ -176,6 +208,8 @@ struct IonHashSerializer<Function: IonHashFunction> {
     }
 
     private func appendEscaped(_ text: String) {
+        // Native strings are contiguous UTF-8: read in place, not copied to be made so.
+        if text.utf8.withContiguousStorageIfAvailable({ appendEscaped(UnsafeRawBufferPointer($0)) }) != nil { return }
         var text = text
         text.withUTF8 { appendEscaped(UnsafeRawBufferPointer($0)) }
     }
