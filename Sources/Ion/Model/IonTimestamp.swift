@@ -55,6 +55,11 @@ public struct IonTimestamp: Hashable, Sendable {
     /// Binary Ion and Ion Hash store these.
     public var utcFields: (year: Int, month: Int, day: Int, hour: Int, minute: Int) {
         guard precision >= .minute else { return (year, month, day, hour, minute) }
+        // At UTC (most ledger timestamps) valid fields are already the answer.
+        if offsetMinutes ?? 0 == 0, (1...12).contains(month), (0..<24).contains(hour), (0..<60).contains(minute),
+           day >= 1, day <= 28 || day <= Self.daysInMonth(year: year, month: month) {
+            return (year, month, day, hour, minute)
+        }
         let total = utcMinuteOfEpoch
         let dayNumber = total >= 0 ? total / 1440 : (total - 1439) / 1440
         let minuteOfDay = total - dayNumber * 1440
