@@ -167,8 +167,8 @@ struct IonHashSerializer<Function: IonHashFunction> {
                 if n <= 16 {
                     SortEntry.insertionSort(entries)
                 } else {
-                    var all = entries
-                    all.sort(by: SortEntry.precedes)
+                    var sorting = entries   // the same memory
+                    sorting.sort(by: SortEntry.precedes)
                 }
                 for entry in entries { appendEscaped(entry.bytes) }
                 _ = entries.deinitialize()
