@@ -56,7 +56,7 @@ struct IonHashSerializer<Function: IonHashFunction> {
             out.append(0x0E)
         case .symbol(let symbol):
             serializeSymbol(symbol)
-        default:
+        default:   // the other scalars, which hashing from binary writes too
             serializeContent(value.pointee.content)
         }
     }
@@ -94,24 +94,14 @@ struct IonHashSerializer<Function: IonHashFunction> {
             scalar(0x50) { HashRepresentation.decimal(d, to: &$0) }
         case .timestamp(let t):
             scalar(0x60) { HashRepresentation.timestamp(t, to: &$0) }
-        case .symbol(let s):
-            serializeSymbol(s)
-        case .string(let s):
-            out.append(0x0B, 0x80)
-            appendEscaped(s)
-            out.append(0x0E)
         case .clob(let bytes), .blob(let bytes):
             out.append(0x0B, content.type == .clob ? 0x90 : 0xA0)
             bytes.withUnsafeBytes { appendEscaped($0) }
             out.append(0x0E)
-        case .list(let items), .sexp(let items):
-            out.append(0x0B, content.type == .list ? 0xB0 : 0xC0)
-            for i in items.indices { serialize(items[i]) }
-            out.append(0x0E)
-        case .struct(let fields):
-            out.append(0x0B, 0xD0)
-            serializeFields(fields)
-            out.append(0x0E)
+        case .symbol, .string, .list, .sexp, .struct:
+            // Written where values lie (`serializeContent(at:)`); neither tree nor binary
+            // hashing brings these here, which only keeps each case written once.
+            withUnsafePointer(to: IonValue(content)) { serializeContent(at: $0) }
         }
     }
 
@@ -222,7 +212,7 @@ struct IonHashSerializer<Function: IonHashFunction> {
     }
 
     func appendEscaped(_ bytes: UnsafeRawBufferPointer) {
-        guard let base = bytes.baseAddress, tally_ion_hash_has_marker(base, bytes.count) != 0 else {
+        guard HashRepresentation.containsMarker(bytes), let base = bytes.baseAddress else {
             out.appendBytes(bytes)
             return
         }
