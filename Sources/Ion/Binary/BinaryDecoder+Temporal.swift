@@ -50,7 +50,7 @@ extension BinaryDecoder {
         }
 
         guard (0 ... 9999).contains(year), (1 ... 12).contains(month),
-              day >= 1, day <= IonTimestamp.daysInMonth(year: year, month: month),
+              day >= 1, day <= 28 || day <= IonTimestamp.daysInMonth(year: year, month: month),
               hour < 24, minute < 60, second < 60 else {
             throw IonError("timestamp field out of range", offset: start)
         }
@@ -83,24 +83,22 @@ extension BinaryDecoder {
         guard !coefficient.isNegative else {
             throw IonError("timestamp fractional seconds are negative", offset: start)
         }
-        guard exponent < 0, Self.decimalDigits(coefficient) <= -exponent else {
+        guard exponent < 0, Self.isBelowPowerOfTen(coefficient, -exponent) else {
             throw IonError("timestamp fractional seconds are not less than 1", offset: start)
         }
         return IonDecimal(coefficient: coefficient, exponent: exponent)
     }
 
-    /// Number of decimal digits of a positive int.
-    private static func decimalDigits(_ value: IonInt) -> Int {
+    /// Whether a positive int is below 10^`power` (has at most `power` digits).
+    static func isBelowPowerOfTen(_ value: IonInt, _ power: Int) -> Bool {
         switch value {
-        case .small(var v):
-            var digits = 0
-            while v != 0 {
-                v /= 10
-                digits += 1
-            }
-            return digits
+        case .small(let v):
+            guard power < 19 else { return true }   // 10^19 exceeds every Int64
+            var limit: Int64 = 1
+            for _ in 0 ..< power { limit &*= 10 }
+            return v < limit
         case .big:
-            return value.description.utf8.count - (value.isNegative ? 1 : 0)
+            return value.description.utf8.count - (value.isNegative ? 1 : 0) <= power
         }
     }
 }

@@ -2,6 +2,27 @@
 /// rejects overlong forms, surrogates, code points past U+10FFFF and
 /// truncated sequences. Runs of ASCII are skipped 8 bytes at a time.
 enum BinaryUTF8 {
+    /// True when no byte has its high bit set: ASCII, the common case, checked
+    /// inline a word at a time (the last word overlapping) before `isValid`.
+    @inline(__always)
+    static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = bytes.baseAddress else { return true }
+        let count = bytes.count
+        guard count >= 8 else {
+            var any: UInt8 = 0
+            for i in 0 ..< count { any |= base[i] }
+            return any < 0x80
+        }
+        let raw = UnsafeRawPointer(base)
+        let high: UInt64 = 0x8080_8080_8080_8080
+        var i = 0
+        while i + 8 < count {
+            if raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) & high != 0 { return false }
+            i += 8
+        }
+        return raw.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self) & high == 0
+    }
+
     static func isValid(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let base = bytes.baseAddress else { return true }
         let raw = UnsafeRawPointer(base)
