@@ -1,9 +1,9 @@
 import XCTest
 @testable import Ion
 
-/// String bodies: the inline ASCII check against a byte loop, and the decoder's
-/// answer for text with a non-ASCII sequence at every place (valid ones read,
-/// invalid ones refused).
+/// String bodies: the inline ASCII check against a byte loop, and the answer
+/// of the decoder and of hashing from binary for text with a non-ASCII
+/// sequence at every place (valid ones read, invalid ones refused).
 final class BinaryUTF8Tests: XCTestCase {
     func testASCIICheckAgreesWithAByteLoopAtEveryLengthAndPlace() {
         for length in 0...40 {
@@ -37,9 +37,12 @@ final class BinaryUTF8Tests: XCTestCase {
                     let body = before + sequence + after
                     let values = try Ion.read(stream(body))
                     XCTAssertEqual(values, [.string(String(decoding: body, as: UTF8.self))], "\(body)")
+                    XCTAssertEqual(try Ion.sha256Hashes(ofBinary: stream(body)), values.map(\.ionHash), "\(body)")
                 }
                 for sequence in invalid {
                     XCTAssertThrowsError(try Ion.read(stream(before + sequence + after)), "\(before + sequence + after)")
+                    XCTAssertThrowsError(try Ion.sha256Hashes(ofBinary: stream(before + sequence + after)),
+                                         "hashing \(before + sequence + after)")
                 }
             }
         }

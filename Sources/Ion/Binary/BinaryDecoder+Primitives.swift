@@ -112,7 +112,7 @@ extension BinaryDecoder {
     /// `count` bytes at `pos` as a string; they must be valid UTF-8.
     mutating func readString(count: Int, start: Int) throws(IonError) -> String {
         let bytes = UnsafeBufferPointer(rebasing: buf[pos ..< pos + count])
-        guard BinaryUTF8.isASCII(bytes) || BinaryUTF8.isValid(bytes) else {
+        guard BinaryUTF8.isValid(bytes) else {
             throw IonError("string is not valid UTF-8", offset: start)
         }
         pos += count

@@ -90,7 +90,7 @@ extension BinaryDecoder {
     }
 
     /// Whether a positive int is below 10^`power` (has at most `power` digits).
-    static func isBelowPowerOfTen(_ value: IonInt, _ power: Int) -> Bool {
+    private static func isBelowPowerOfTen(_ value: IonInt, _ power: Int) -> Bool {
         switch value {
         case .small(let v):
             guard power < 19 else { return true }   // 10^19 exceeds every Int64

@@ -2,8 +2,15 @@
 /// rejects overlong forms, surrogates, code points past U+10FFFF and
 /// truncated sequences. Runs of ASCII are skipped 8 bytes at a time.
 enum BinaryUTF8 {
-    /// True when no byte has its high bit set: ASCII, the common case, checked
-    /// inline a word at a time (the last word overlapping) before `isValid`.
+    /// Well-formed UTF-8. ASCII, the common case, is answered inline; the
+    /// rest goes through the full check.
+    @inline(__always)
+    static func isValid(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        isASCII(bytes) || isWellFormed(bytes)
+    }
+
+    /// True when no byte has its high bit set, read a word at a time (the last
+    /// word overlapping).
     @inline(__always)
     static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let base = bytes.baseAddress else { return true }
@@ -23,7 +30,7 @@ enum BinaryUTF8 {
         return raw.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self) & high == 0
     }
 
-    static func isValid(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    private static func isWellFormed(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let base = bytes.baseAddress else { return true }
         let raw = UnsafeRawPointer(base)
         let count = bytes.count
