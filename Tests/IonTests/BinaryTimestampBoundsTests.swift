@@ -2,8 +2,9 @@ import XCTest
 @testable import Ion
 
 /// The binary decoder's range checks on timestamp bodies, at their edges: days
-/// past 28 (checked against the month and leap year only then) and fractional
-/// seconds just below and at 1 (compared with a power of ten, not by digits).
+/// past 28 (checked against the month and leap year only then), the year
+/// (local, after the offset), and fractional seconds just below and at 1
+/// (compared with a power of ten, not by digits).
 final class BinaryTimestampBoundsTests: XCTestCase {
     /// `E0 01 00 EA` and one timestamp: UTC offset, the date, 00:00:00, then the fraction if given.
     private func stream(year: Int, month: Int, day: Int, fraction: (exponent: Int, coefficient: [UInt8])? = nil) -> [UInt8] {
@@ -40,6 +41,34 @@ final class BinaryTimestampBoundsTests: XCTestCase {
             }
         }
         XCTAssertFalse(accepts(stream(year: 2023, month: 1, day: 0)))
+    }
+
+    /// Minute precision with an offset VarInt byte (`0xC0` is -0, the unknown offset).
+    private func stream(utcYear year: Int, month: Int, day: Int, hour: Int, minute: Int, offsetByte: UInt8) -> [UInt8] {
+        let body: [UInt8] = [offsetByte, UInt8(year >> 7), 0x80 | UInt8(year & 0x7F), 0x80 | UInt8(month),
+                             0x80 | UInt8(day), 0x80 | UInt8(hour), 0x80 | UInt8(minute)]
+        return [0xE0, 0x01, 0x00, 0xEA, 0x60 | UInt8(body.count)] + body
+    }
+
+    /// The year must be 1 to 9999 where the timestamp is read: in UTC without an
+    /// offset, in local time with one (the UTC year may be 0 or 10000).
+    func testYearRangeIsLocal() throws {
+        let unknown: UInt8 = 0xC0, utc: UInt8 = 0x80, plusHour: UInt8 = 0x80 | 60, minusHour: UInt8 = 0xC0 | 60
+        XCTAssertFalse(accepts(stream(utcYear: 0, month: 12, day: 31, hour: 23, minute: 30, offsetByte: unknown)))
+        XCTAssertFalse(accepts(stream(utcYear: 0, month: 12, day: 31, hour: 23, minute: 30, offsetByte: utc)))
+        XCTAssertTrue(accepts(stream(utcYear: 1, month: 1, day: 1, hour: 0, minute: 30, offsetByte: utc)))
+        let local = try Ion.read(stream(utcYear: 0, month: 12, day: 31, hour: 23, minute: 30, offsetByte: plusHour))
+        XCTAssertEqual(local, [IonValue(.timestamp(IonTimestamp(year: 1, month: 1, day: 1, hour: 0, minute: 30,
+                                                                offsetMinutes: 60, precision: .minute)))])
+        XCTAssertFalse(accepts(stream(utcYear: 1, month: 1, day: 1, hour: 0, minute: 30, offsetByte: minusHour)))
+        XCTAssertTrue(accepts(stream(utcYear: 9999, month: 12, day: 31, hour: 23, minute: 30, offsetByte: minusHour)))
+        XCTAssertFalse(accepts(stream(utcYear: 9999, month: 12, day: 31, hour: 23, minute: 30, offsetByte: plusHour)))
+        let unknownOffset = try Ion.read(stream(utcYear: 2024, month: 5, day: 6, hour: 7, minute: 8, offsetByte: unknown))
+        XCTAssertEqual(unknownOffset, [IonValue(.timestamp(IonTimestamp(year: 2024, month: 5, day: 6, hour: 7, minute: 8,
+                                                                        offsetMinutes: nil, precision: .minute)))])
+        let zero = try Ion.read(stream(utcYear: 2024, month: 5, day: 6, hour: 7, minute: 8, offsetByte: utc))
+        XCTAssertEqual(zero, [IonValue(.timestamp(IonTimestamp(year: 2024, month: 5, day: 6, hour: 7, minute: 8,
+                                                               offsetMinutes: 0, precision: .minute)))])
     }
 
     func testFractionsJustBelowAndAtOne() {

@@ -33,7 +33,21 @@ extension BinaryDecoder {
     /// A VarInt: like a VarUInt, but the first byte's bit 6 is the sign and it
     /// carries only 6 magnitude bits. `negativeZero` reports `-0` (used for the
     /// unknown timestamp offset).
+    @inline(__always)
     mutating func readVarInt(end: Int) throws(IonError) -> (value: Int, negativeZero: Bool) {
+        if pos < end {
+            let first = buf[pos]
+            if first & 0x80 != 0 {   // one byte, the common case (offsets, exponents)
+                pos += 1
+                let magnitude = Int(first & 0x3F)
+                guard first & 0x40 != 0 else { return (magnitude, false) }
+                return magnitude == 0 ? (0, true) : (-magnitude, false)
+            }
+        }
+        return try readVarIntSlow(end: end)
+    }
+
+    private mutating func readVarIntSlow(end: Int) throws(IonError) -> (value: Int, negativeZero: Bool) {
         let start = pos
         guard pos < end else {
             throw IonError("VarInt runs past the end of its value", offset: start)

@@ -61,6 +61,12 @@ extension BinaryDecoder {
             }
             offset = offsetValue
         }
+        guard let minutes = offset, minutes != 0 else {
+            // UTC or an unknown offset: the fields are the local ones, built once in place.
+            guard year >= 1 else { throw IonError("timestamp year out of range", offset: start) }
+            return IonTimestamp(year: year, month: month, day: day, hour: hour, minute: minute, second: second,
+                                fraction: fraction, offsetMinutes: offset, precision: precision)
+        }
         let timestamp = IonTimestamp.fromUTC(year: year, month: month, day: day, hour: hour, minute: minute,
                                              second: second, fraction: fraction, offsetMinutes: offset,
                                              precision: precision)
