@@ -24,6 +24,11 @@ struct SymbolInterner {
     private let presetIDs: [String: Int]
     private var localIDs: [String: Int] = [:]
     private(set) var texts: [String] = []
+    /// Past `linearLimit` texts: the index in `texts` last found for a text's
+    /// `recentSlot` (-1 for none), tried before `localIDs`. Field names repeat
+    /// from value to value, and this skips their hashing; a miss (another text
+    /// in the slot) only falls through to the dictionary.
+    private var recent: [Int32] = []
 
     init(firstID: Int = SymbolTable.systemSymbols.count + 1, presetIDs: [String: Int] = [:]) {
         self.firstID = firstID
@@ -52,11 +57,29 @@ struct SymbolInterner {
         return id(for: text)
     }
 
+    /// A text's place in `recent`: its length and its first and last bytes.
+    @inline(__always)
+    private static func recentSlot(_ text: String) -> Int {
+        text.utf8.withContiguousStorageIfAvailable { bytes in
+            guard let first = bytes.first else { return 0 }
+            return (Int(first) &* 31 &+ Int(bytes[bytes.count - 1]) &* 7 &+ bytes.count) & 255
+        } ?? 0
+    }
+
     mutating func id(for text: String) -> Int {
-        if let id = Self.systemID(text) { return id }
+        // `texts` never holds a system symbol's text or a preset's (both are
+        // looked for before a text is added), so a text found there is exact.
+        var slot = 0
         if texts.count <= Self.linearLimit {
             for i in texts.indices where texts[i] == text { return firstID + i }
-        } else if let id = localIDs[text] {
+        } else {
+            slot = Self.recentSlot(text)
+            let index = Int(recent[slot])
+            if index >= 0, texts[index] == text { return firstID + index }
+        }
+        if let id = Self.systemID(text) { return id }
+        if texts.count > Self.linearLimit, let id = localIDs[text] {
+            recent[slot] = Int32(id - firstID)
             return id
         }
         if !presetIDs.isEmpty, let id = presetIDs[text] { return id }
@@ -67,9 +90,11 @@ struct SymbolInterner {
             if localIDs.isEmpty {
                 localIDs.reserveCapacity(4 * Self.linearLimit)
                 for (i, t) in texts.enumerated() { localIDs[t] = firstID + i }
+                recent = [Int32](repeating: -1, count: 256)
             } else {
                 localIDs[text] = id
             }
+            recent[Self.recentSlot(text)] = Int32(texts.count - 1)
         }
         return id
     }
