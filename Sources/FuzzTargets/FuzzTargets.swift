@@ -51,7 +51,14 @@ public enum FuzzTargets {
         // Most mutations would lose the version marker; put it back half the time.
         var bytes = data
         if let first = data.first, first & 1 == 1, !Ion.isBinary(data) { bytes = Ion.binaryVersionMarker + data.dropFirst() }
-        guard let values = try? IonBinaryReader(bytes, options: .untrusted).readAll() else { return }
+        // Hashing from binary reads the same stream without building values: it must
+        // refuse what the reader refuses and agree with the values' hashes otherwise.
+        let hashes = try? Ion.sha256Hashes(ofBinary: bytes, options: .untrusted)
+        guard let values = try? IonBinaryReader(bytes, options: .untrusted).readAll() else {
+            precondition(hashes == nil, "hashing from binary accepts a stream the reader refuses")
+            return
+        }
+        precondition(hashes == values.map(\.ionHash), "hashing from binary disagrees with the values' hashes")
         checkIonRoundTrip(values)
     }
 
