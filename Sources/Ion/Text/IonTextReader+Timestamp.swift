@@ -26,7 +26,7 @@ extension IonTextReader {
         pos += 1
         let dayAt = pos
         let day = try fixedDigits(2, "day")
-        guard day >= 1, day <= IonTimestamp.daysInMonth(year: year, month: month) else {
+        guard IonTimestamp.isValidDay(day, month: month, year: year) else {
             throw fail("day \(day) is not in month \(month) of year \(year)", at: dayAt)
         }
         if peek() == UInt8(ascii: "T") {
