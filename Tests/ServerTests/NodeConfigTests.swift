@@ -173,15 +173,27 @@ final class NodeConfigTests: XCTestCase {
         }
     }
 
-    func testLoopSpin() throws {
-        XCTAssertEqual(try NodeConfig.parse("").http.loopSpinMicroseconds, 50)
-        XCTAssertEqual(try NodeConfig.parse("[http]\nloop_spin_us = 0\n").http.loopSpinMicroseconds, 0)
-        XCTAssertEqual(try NodeConfig.parse("[http]\nloop_spin_us = 10000\n").http.loopSpinMicroseconds, 10_000)
-        XCTAssertThrowsError(try NodeConfig.parse("[http]\nloop_spin_us = 10001\n")) { error in
-            XCTAssertTrue("\(error)".contains("loop_spin_us must be at most 10000"), "\(error)")
+    /// An `[http]` count: its default, its bounds accepted, one past the top refused with
+    /// the key and the bound named, and below the bottom or a string refused.
+    private func checkHTTPCount(_ key: String, _ field: KeyPath<NodeConfig.HTTP, Int>, default value: Int,
+                                lowest: Int, highest: Int, file: StaticString = #filePath, line: UInt = #line) throws {
+        XCTAssertEqual(try NodeConfig.parse("").http[keyPath: field], value, file: file, line: line)
+        for n in [lowest, highest] {
+            XCTAssertEqual(try NodeConfig.parse("[http]\n\(key) = \(n)\n").http[keyPath: field], n, file: file, line: line)
         }
-        XCTAssertThrowsError(try NodeConfig.parse("[http]\nloop_spin_us = -1\n"))
-        XCTAssertThrowsError(try NodeConfig.parse("[http]\nloop_spin_us = \"50\"\n"))
+        XCTAssertThrowsError(try NodeConfig.parse("[http]\n\(key) = \(highest + 1)\n"), file: file, line: line) { error in
+            XCTAssertTrue("\(error)".contains("\(key) must be at most \(highest)"), "\(error)", file: file, line: line)
+        }
+        XCTAssertThrowsError(try NodeConfig.parse("[http]\n\(key) = \(lowest - 1)\n"), file: file, line: line)
+        XCTAssertThrowsError(try NodeConfig.parse("[http]\n\(key) = \"\(value)\"\n"), file: file, line: line)
+    }
+
+    func testClientLoops() throws {
+        try checkHTTPCount("client_loops", \.clientLoops, default: 2, lowest: 1, highest: 64)
+    }
+
+    func testLoopSpin() throws {
+        try checkHTTPCount("loop_spin_us", \.loopSpinMicroseconds, default: 50, lowest: 0, highest: 10_000)
     }
 
     func testFollowerWritesOnLoop() throws {

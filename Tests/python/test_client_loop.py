@@ -1,8 +1,8 @@
-"""The client port on its own loop (`[http] client_loop`, the default), with
-some connections served on the node's loop (`node_loop_connections`, default
-8; a node alone keeps them however many connect), and everything on the node's
-loop (`client_loop = false`): the same
-answers either way — concurrent sessions on connections of both loops, a
+"""The client port on loops of its own (`[http] client_loop`, the default; two
+of them, `client_loops`), with some connections served on the node's loop
+(`node_loop_connections`, default 8; a node alone keeps them however many
+connect), and everything on the node's loop (`client_loop = false`): the same
+answers either way — concurrent sessions on connections of every loop, a
 streamed multi-page scan, a refused signature — so every setting stays usable."""
 import re
 import threading
@@ -20,12 +20,31 @@ from test_hostile_queries import create_ledger
 DRIVERS = 3
 
 
-def node_loop_connections(env):
+def gauge(env, name):
     with urllib.request.urlopen(env["TALLY_METRICS_URL"] + "/metrics", timeout=10) as r:
         text = r.read().decode()
-    m = re.search(r"^tally_http_node_loop_connections (\S+)$", text, re.M)
-    assert m, "tally_http_node_loop_connections is exported"
+    m = re.search(rf"^{name} (\S+)$", text, re.M)
+    assert m, f"{name} is exported"
     return float(m.group(1))
+
+
+def node_loop_connections(env):
+    return gauge(env, "tally_http_node_loop_connections")
+
+
+def other_client_loop_connections(env):
+    return gauge(env, "tally_http_other_client_loop_connections")
+
+
+def spread(connections, loops):
+    """How many of `connections` on the listening client loop end up on the other
+    `loops - 1`: each idle one moves to the emptiest other loop while that has at
+    least two fewer than the listener."""
+    listener, others = connections, [0] * (loops - 1)
+    while others and min(others) < listener - 1:
+        others[others.index(min(others))] += 1
+        listener -= 1
+    return sum(others)
 
 
 def wait_for(condition, timeout=15.0):
@@ -37,18 +56,23 @@ def wait_for(condition, timeout=15.0):
     return True
 
 
-@pytest.mark.parametrize("client_loop,node_loop", [("true", None), ("true", 0), ("true", 1), ("true", 3),
-                                                  ("false", None)])
-def test_sessions_work_on_either_loop(tally_bin, tmp_path, client_loop, node_loop):
+@pytest.mark.parametrize("client_loop,node_loop,client_loops", [
+    ("true", None, None), ("true", 0, None), ("true", 1, None), ("true", 3, None),
+    ("true", 0, 1), ("true", 0, 3), ("true", 1, 3), ("false", None, None)])
+def test_sessions_work_on_either_loop(tally_bin, tmp_path, client_loop, node_loop, client_loops):
     config = f"[http]\nclient_loop = {client_loop}\nidle_timeout_seconds = 2\n"
     if node_loop is not None:
         config += f"node_loop_connections = {node_loop}\n"
+    if client_loops is not None:
+        config += f"client_loops = {client_loops}\n"
     # The default (8) has room for every driver's connection.
     placed = 0 if client_loop == "false" else (DRIVERS if node_loop is None else node_loop)
+    # The rest are spread over the client loops (two by default).
+    moved = 0 if client_loop == "false" else spread(DRIVERS - placed, client_loops or 2)
     for env in run_single_node(tally_bin, tmp_path, config):
         create_ledger(env, "loops", rows=450)  # more than two 200-value pages
         # The set-up's connections close when idle for 2 s: the drivers' are the first placed after.
-        assert wait_for(lambda: node_loop_connections(env) == 0)
+        assert wait_for(lambda: node_loop_connections(env) == 0 and other_client_loop_connections(env) == 0)
         with environment(env):
             drivers = [QldbDriver("loops") for _ in range(DRIVERS)]
             errors = []
@@ -74,12 +98,13 @@ def test_sessions_work_on_either_loop(tally_bin, tmp_path, client_loop, node_loo
             assert not errors, errors
             # Every driver holds its connection: the node's loop has taken as many as it may.
             assert node_loop_connections(env) == placed
+            assert other_client_loop_connections(env) == moved
             rows = drivers[0].execute_lambda(lambda tx: [r["n"] for r in tx.execute_statement("SELECT n FROM Big")])
             assert sorted(rows) == list(range(450)) + sorted(1000 * (i + 1) + n for i in range(DRIVERS) for n in range(15))
             for d in drivers:
                 d.close()
             # Idle connections close after 2 s, and their places on the node's loop are free again.
-            assert wait_for(lambda: node_loop_connections(env) == 0)
+            assert wait_for(lambda: node_loop_connections(env) == 0 and other_client_loop_connections(env) == 0)
             # The endpoint and CA bundle come from the environment set above.
             bad = boto3.session.Session().client("qldb-session", aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
                                                  aws_secret_access_key="wrong-secret")

@@ -59,6 +59,10 @@ public struct NodeConfig: Equatable, Sendable {
         /// for a few clients); the rest go to the client loop. A node with peers serves
         /// none there while it has more client connections than this.
         public var nodeLoopConnections = 8
+        /// With `clientLoop`: the client loops (threads). The first accepts every
+        /// connection; idle ones are then spread evenly over the others.
+        public var clientLoops = 2
+        public static let maxClientLoops = 64
         /// The node's loops (and the client loop) keep polling this long after
         /// work before they sleep (`EventLoop`'s spin); 0 sleeps at once.
         public var loopSpinMicroseconds = defaultLoopSpinMicroseconds

@@ -105,6 +105,12 @@ extension NodeConfig {
             c.http.clientLoop = try t.bool("client_loop") ?? c.http.clientLoop
             c.http.nodeLoopConnections = try t.positiveInt("node_loop_connections", allowZero: true)
                 ?? c.http.nodeLoopConnections
+            if let loops = try t.positiveInt("client_loops") {
+                guard loops <= NodeConfig.HTTP.maxClientLoops else {
+                    throw ConfigError("http.client_loops must be at most \(NodeConfig.HTTP.maxClientLoops), got \(loops)")
+                }
+                c.http.clientLoops = loops
+            }
             if let spin = try t.positiveInt("loop_spin_us", allowZero: true) {
                 guard spin <= NodeConfig.HTTP.maxLoopSpinMicroseconds else {
                     throw ConfigError("http.loop_spin_us must be at most \(NodeConfig.HTTP.maxLoopSpinMicroseconds), got \(spin)")

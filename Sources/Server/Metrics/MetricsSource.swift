@@ -16,11 +16,15 @@ public struct NodeMetricsSnapshot: Sendable, Equatable {
     public var ledgers: [LedgerMetricsSnapshot]
     /// Client connections served on the node's own loop (`[http] node_loop_connections`).
     public var nodeLoopClientConnections: Int
+    /// Client connections served on client loops 2… (`[http] client_loops`).
+    public var otherClientLoopConnections: Int
 
-    public init(replication: ReplicationStatus, ledgers: [LedgerMetricsSnapshot], nodeLoopClientConnections: Int = 0) {
+    public init(replication: ReplicationStatus, ledgers: [LedgerMetricsSnapshot], nodeLoopClientConnections: Int = 0,
+                otherClientLoopConnections: Int = 0) {
         self.replication = replication
         self.ledgers = ledgers
         self.nodeLoopClientConnections = nodeLoopClientConnections
+        self.otherClientLoopConnections = otherClientLoopConnections
     }
 }
 

@@ -51,6 +51,8 @@ enum TallyMetricNames {
         "Proposals waiting to be committed and applied.")
     static let httpNodeLoopConnections = d("tally_http_node_loop_connections",
         "Client connections served on the node's loop rather than the client loop ([http] node_loop_connections).")
+    static let httpOtherClientLoopConnections = d("tally_http_other_client_loop_connections",
+        "Client connections served on client loops 2 and up rather than the first, listening one ([http] client_loops).")
     static let journalFsync = d("tally_journal_fsync_duration_seconds", "Duration of journal fsyncs.")
     static let nodeInfo = d("tally_node_info", "Constant 1, labelled with the node id and Tally version.")
 

@@ -147,6 +147,7 @@ public final class TallyMetrics: @unchecked Sendable {
         c.readIndexRounds.update(r.readIndexRounds)
         c.linearizableReads.update(r.linearizableReads)
         c.nodeLoopConnections.set(to: Double(snap.nodeLoopClientConnections))
+        c.otherClientLoopConnections.set(to: Double(snap.otherClientLoopConnections))
 
         // Peer lag: exactly the peers in the status (empty unless leader).
         for (peer, g) in peerLag where r.peerLag[peer] == nil {
@@ -178,7 +179,7 @@ public final class TallyMetrics: @unchecked Sendable {
 /// The node-wide Raft gauges, registered at the first snapshot (so a node
 /// without a source does not claim term 0 / not leader).
 private final class ClusterGauges {
-    let term, isLeader, commitIndex, appliedIndex, proposalsPending, nodeLoopConnections: Gauge
+    let term, isLeader, commitIndex, appliedIndex, proposalsPending, nodeLoopConnections, otherClientLoopConnections: Gauge
     let leaderChanges, readIndexRounds, linearizableReads: MirroredCounter
 
     init(_ r: PrometheusCollectorRegistry) {
@@ -188,6 +189,7 @@ private final class ClusterGauges {
         appliedIndex = r.makeGauge(descriptor: TallyMetricNames.raftAppliedIndex)
         proposalsPending = r.makeGauge(descriptor: TallyMetricNames.raftProposalsPending)
         nodeLoopConnections = r.makeGauge(descriptor: TallyMetricNames.httpNodeLoopConnections)
+        otherClientLoopConnections = r.makeGauge(descriptor: TallyMetricNames.httpOtherClientLoopConnections)
         leaderChanges = MirroredCounter(r.makeCounter(descriptor: TallyMetricNames.raftLeaderChanges))
         readIndexRounds = MirroredCounter(r.makeCounter(descriptor: TallyMetricNames.raftReadIndexRounds))
         linearizableReads = MirroredCounter(r.makeCounter(descriptor: TallyMetricNames.raftLinearizableReads))

@@ -30,11 +30,13 @@ final class ClientConnectionPlacement: @unchecked Sendable {
     /// Moves `listener`'s idle connections to `local` (a server on the node's
     /// loop that does not listen itself) while there is room and the node is
     /// not crowded, and moves them back once it is.
-    func connect(listener: HTTPServer, to local: HTTPServer) {
+    /// `onOtherClientLoops`: the connections the other client loops serve
+    /// (`ClientLoopBalance`), which count as the client loop's.
+    func connect(listener: HTTPServer, to local: HTTPServer, onOtherClientLoops: @escaping () -> Int = { 0 }) {
         local.onConnectionClosed = { [self] in release() }
-        listener.onConnectionClosed = { [self] in clientLoopCount(listener.connectionCount) }
+        listener.onConnectionClosed = { [self] in clientLoopCount(listener.connectionCount + onOtherClientLoops()) }
         listener.relocate = { [self] in
-            clientLoopCount(listener.connectionCount)
+            clientLoopCount(listener.connectionCount + onOtherClientLoops())
             return claim() ? local : nil
         }
         local.relocate = { [self] in isCrowded ? listener : nil }

@@ -18,7 +18,8 @@ extension Node: MetricsSource, NodeStatusSource {
                                   scrubMismatches: UInt64(scrubMismatches(info.name)))
         }
         return NodeMetricsSnapshot(replication: driver.status, ledgers: ledgers,
-                                   nodeLoopClientConnections: clientPlacement?.nodeLoopConnections ?? 0)
+                                   nodeLoopClientConnections: clientPlacement?.nodeLoopConnections ?? 0,
+                                   otherClientLoopConnections: clientBalance?.otherLoopConnections ?? 0)
     }
 
     public func nodeStatus() -> NodeStatusReport {

@@ -27,6 +27,10 @@ public final class Node {
     private(set) var clientPlacement: ClientConnectionPlacement?
     /// The client port's own loop (`[http] client_loop`), or nil: then `loop` serves it.
     private var clientLoop: EventLoop?
+    /// Client loops 2…`[http] client_loops`, and the servers on them (they do not listen).
+    private var otherClientLoops: [EventLoop] = []
+    private var otherClientServers: [HTTPServer] = []
+    private(set) var clientBalance: ClientLoopBalance?
     private var metricsServer: HTTPServer?
     private var router: ClientRouter!
     private var timers: [TimerHandle] = []
@@ -162,14 +166,26 @@ public final class Node {
             self.clientLoop = clientLoop
             let server = HTTPServer(loop: clientLoop, configuration: http,
                                     handler: ClientLoopHandler(router: router, nodeLoop: loop, clientLoop: clientLoop))
+            for k in stride(from: 2, through: config.http.clientLoops, by: 1) {
+                let other = try EventLoop(name: "tally-\(config.nodeID)-client\(k)",
+                                          spinBeforeSleep: .microseconds(config.http.loopSpinMicroseconds))
+                other.start()
+                otherClientLoops.append(other)
+                otherClientServers.append(HTTPServer(loop: other, configuration: http,
+                                                     handler: ClientLoopHandler(router: router, nodeLoop: loop, clientLoop: other)))
+            }
+            let balance = otherClientServers.isEmpty ? nil : ClientLoopBalance(otherLoops: otherClientServers.count)
             if config.http.nodeLoopConnections > 0 {
                 let local = HTTPServer(loop: loop, configuration: http, handler: router)
                 let placement = ClientConnectionPlacement(limit: config.http.nodeLoopConnections,
                                                           hasPeers: !config.peers.isEmpty)
-                placement.connect(listener: server, to: local)
+                placement.connect(listener: server, to: local, onOtherClientLoops: { balance?.otherLoopConnections ?? 0 })
                 clientPlacement = placement
                 nodeLoopClients = local
             }
+            // After the node's loop has taken its places: the rest are spread over the client loops.
+            balance?.connect(listener: server, to: otherClientServers)
+            clientBalance = balance
             try clientLoop.submit { try server.start() }
             clientServer = server
         } else {
@@ -214,6 +230,10 @@ public final class Node {
             // No new requests reach the node's loop once this returns.
             try? clientLoop.submit { self.clientServer?.stop() }
             clientLoop.shutdown()
+        }
+        for (other, server) in zip(otherClientLoops, otherClientServers) {
+            try? other.submit { server.stop() }
+            other.shutdown()
         }
         try? loop.submit {
             for t in self.timers { t.cancel() }
