@@ -25,11 +25,9 @@ public final class Node {
     /// The client connections the node's loop serves itself (`[http] node_loop_connections`).
     private var nodeLoopClients: HTTPServer?
     private(set) var clientPlacement: ClientConnectionPlacement?
-    /// The client port's own loop (`[http] client_loop`), or nil: then `loop` serves it.
-    private var clientLoop: EventLoop?
-    /// Client loops 2…`[http] client_loops`, and the servers on them (they do not listen).
-    private var otherClientLoops: [EventLoop] = []
-    private var otherClientServers: [HTTPServer] = []
+    /// The client port's own loops (`[http] client_loop`, `client_loops`), each with a
+    /// server; the first one's listens (`clientServer`). Empty: `loop` serves the port.
+    private var clientLoops: [(loop: EventLoop, server: HTTPServer)] = []
     private(set) var clientBalance: ClientLoopBalance?
     private var metricsServer: HTTPServer?
     private var router: ClientRouter!
@@ -49,7 +47,7 @@ public final class Node {
     /// New client connections get `tls`, on either loop (certificate rotation, `Node+Reload.swift`).
     func replaceClientTLS(_ tls: TLSContext?) {
         let (listener, local) = (clientServer, nodeLoopClients)
-        (clientLoop ?? loop).execute { listener?.replaceTLS(tls) }
+        (clientLoops.first?.loop ?? loop).execute { listener?.replaceTLS(tls) }
         loop.execute { local?.replaceTLS(tls) }
     }
 
@@ -160,21 +158,17 @@ public final class Node {
         http.maxConnections = config.http.maxConnections
         http.maxBufferedBodyBytes = config.http.maxBufferedBodyBytes
         if config.http.clientLoop {
-            let clientLoop = try EventLoop(name: "tally-\(config.nodeID)-client",
-                                           spinBeforeSleep: .microseconds(config.http.loopSpinMicroseconds))
-            clientLoop.start()
-            self.clientLoop = clientLoop
-            let server = HTTPServer(loop: clientLoop, configuration: http,
-                                    handler: ClientLoopHandler(router: router, nodeLoop: loop, clientLoop: clientLoop))
-            for k in stride(from: 2, through: config.http.clientLoops, by: 1) {
-                let other = try EventLoop(name: "tally-\(config.nodeID)-client\(k)",
-                                          spinBeforeSleep: .microseconds(config.http.loopSpinMicroseconds))
-                other.start()
-                otherClientLoops.append(other)
-                otherClientServers.append(HTTPServer(loop: other, configuration: http,
-                                                     handler: ClientLoopHandler(router: router, nodeLoop: loop, clientLoop: other)))
+            for k in 1...config.http.clientLoops {
+                let clientLoop = try EventLoop(name: "tally-\(config.nodeID)-client" + (k == 1 ? "" : "\(k)"),
+                                               spinBeforeSleep: .microseconds(config.http.loopSpinMicroseconds))
+                clientLoop.start()
+                clientLoops.append((clientLoop, HTTPServer(loop: clientLoop, configuration: http,
+                                                           handler: ClientLoopHandler(router: router, nodeLoop: loop,
+                                                                                      clientLoop: clientLoop))))
             }
-            let balance = otherClientServers.isEmpty ? nil : ClientLoopBalance(otherLoops: otherClientServers.count)
+            let (clientLoop, server) = clientLoops[0]
+            let others = clientLoops.dropFirst().map(\.server)
+            let balance = others.isEmpty ? nil : ClientLoopBalance(otherLoops: others.count)
             if config.http.nodeLoopConnections > 0 {
                 let local = HTTPServer(loop: loop, configuration: http, handler: router)
                 let placement = ClientConnectionPlacement(limit: config.http.nodeLoopConnections,
@@ -184,7 +178,7 @@ public final class Node {
                 nodeLoopClients = local
             }
             // After the node's loop has taken its places: the rest are spread over the client loops.
-            balance?.connect(listener: server, to: otherClientServers)
+            balance?.connect(listener: server, to: others)
             clientBalance = balance
             try clientLoop.submit { try server.start() }
             clientServer = server
@@ -226,19 +220,15 @@ public final class Node {
     /// Stops listening, lets the driver finish, and closes the journals.
     public func stop() {
         statementRunner?.stop()
-        if let clientLoop {
-            // No new requests reach the node's loop once this returns.
-            try? clientLoop.submit { self.clientServer?.stop() }
+        // The listening loop first; no new requests reach the node's loop once the last returns.
+        for (clientLoop, server) in clientLoops {
+            try? clientLoop.submit { server.stop() }
             clientLoop.shutdown()
-        }
-        for (other, server) in zip(otherClientLoops, otherClientServers) {
-            try? other.submit { server.stop() }
-            other.shutdown()
         }
         try? loop.submit {
             for t in self.timers { t.cancel() }
             self.timers.removeAll()
-            if self.clientLoop == nil { self.clientServer?.stop() }
+            if self.clientLoops.isEmpty { self.clientServer?.stop() }
             self.nodeLoopClients?.stop()
             self.metricsServer?.stop()
             self.driver?.stop()
