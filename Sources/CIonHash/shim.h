@@ -12,50 +12,95 @@
 
 static inline int tally_ion_hash_is_marker(uint8_t b) { return b == 0x0B || b == 0x0C || b == 0x0E; }
 
+/// Byte by byte: `count` bytes to `out` (room for 2 × count), each marker after a 0x0C.
+static inline size_t tally_ion_hash_escape_bytes(const uint8_t *p, size_t count, uint8_t *out) {
+    size_t o = 0;
+    for (size_t i = 0; i < count; i++) {
+        if (tally_ion_hash_is_marker(p[i])) out[o++] = 0x0C;
+        out[o++] = p[i];
+    }
+    return o;
+}
+
 #if defined(__x86_64__)
 #include <emmintrin.h>
 
-/// Bit k set when byte k of the sixteen at `p` is a marker.
-static inline unsigned tally_ion_hash_marker_mask(const uint8_t *p) {
-    __m128i v = _mm_loadu_si128((const __m128i *)p);
+/// Bit k set when byte k of `v` is a marker.
+static inline unsigned tally_ion_hash_marker_mask_of(__m128i v) {
     __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(0x0B)), _mm_cmpeq_epi8(v, _mm_set1_epi8(0x0C))),
                              _mm_cmpeq_epi8(v, _mm_set1_epi8(0x0E)));
     return (unsigned)_mm_movemask_epi8(m);
 }
 
-/// Whether any of `count` bytes is a marker. Fewer than sixteen bytes are
-/// read as two overlapping halves (zero bytes are no markers); the last
-/// sixteen of a longer run overlap the ones before them.
-static inline int tally_ion_hash_has_marker(const void *bytes, size_t count) {
-    const uint8_t *p = (const uint8_t *)bytes;
-    if (count >= 16) {
-        size_t i = 0;
-        for (; i + 16 <= count; i += 16) {
-            if (tally_ion_hash_marker_mask(p + i)) return 1;
-        }
-        return i < count && tally_ion_hash_marker_mask(p + count - 16) != 0;
-    }
-    uint8_t word[16] = {0};
-    if (count >= 8) {
-        memcpy(word, p, 8);
-        memcpy(word + 8, p + count - 8, 8);
-    } else if (count >= 4) {
-        memcpy(word, p, 4);
-        memcpy(word + 4, p + count - 4, 4);
-    } else {
-        for (size_t i = 0; i < count; i++) word[i] = p[i];
-    }
-    return tally_ion_hash_marker_mask(word) != 0;
+/// Bit k set when byte k of the sixteen at `p` is a marker.
+static inline unsigned tally_ion_hash_marker_mask(const uint8_t *p) {
+    return tally_ion_hash_marker_mask_of(_mm_loadu_si128((const __m128i *)p));
 }
 
-/// Writes `count` bytes escaped to `out` (room for 2 × count); returns how many it wrote.
-static inline size_t tally_ion_hash_escape(const void *bytes, size_t count, uint8_t *out) {
+static inline uint64_t tally_ion_hash_load64(const uint8_t *p) { uint64_t v; memcpy(&v, p, 8); return v; }
+static inline uint32_t tally_ion_hash_load32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
+
+/// Bit k set when byte k of the (at most sixteen) bytes at `p` is a marker,
+/// for `count` < 16: read as two overlapping halves in one register (zero
+/// lanes are no markers), never past `p + count`.
+static inline unsigned tally_ion_hash_short_mask(const uint8_t *p, size_t count) {
+    if (count >= 8) {
+        return tally_ion_hash_marker_mask_of(_mm_set_epi64x((long long)tally_ion_hash_load64(p + count - 8),
+                                                            (long long)tally_ion_hash_load64(p)));
+    }
+    if (count >= 4) {
+        return tally_ion_hash_marker_mask_of(_mm_set_epi32(0, 0, (int)tally_ion_hash_load32(p + count - 4),
+                                                           (int)tally_ion_hash_load32(p)));
+    }
+    unsigned mask = 0;
+    for (size_t i = 0; i < count; i++) mask |= (unsigned)tally_ion_hash_is_marker(p[i]) << i;
+    return mask;
+}
+
+/// Whether any of `count` bytes is a marker. The last sixteen of a longer
+/// run overlap the ones before them.
+static inline int tally_ion_hash_has_marker(const void *bytes, size_t count) {
     const uint8_t *p = (const uint8_t *)bytes;
+    if (count < 16) return tally_ion_hash_short_mask(p, count) != 0;
+    size_t i = 0;
+    for (; i + 16 <= count; i += 16) {
+        if (tally_ion_hash_marker_mask(p + i)) return 1;
+    }
+    return i < count && tally_ion_hash_marker_mask(p + count - 16) != 0;
+}
+
+/// `count` bytes copied to `out` (room for 2 × count) escaped, in one pass:
+/// runs without markers go sixteen bytes at a time (shorter ones as two
+/// overlapping halves), and only a run holding a marker is copied byte by
+/// byte. Returns how many bytes it wrote. (A test for markers followed by a
+/// copy read every byte twice and called memcpy for a few bytes: most of
+/// what hashing spent on escaping.)
+static inline size_t tally_ion_hash_append_escaped(const void *bytes, size_t count, uint8_t *out) {
+    const uint8_t *p = (const uint8_t *)bytes;
+    if (count < 16) {
+        if (count >= 8) {
+            uint64_t a = tally_ion_hash_load64(p), b = tally_ion_hash_load64(p + count - 8);
+            if (tally_ion_hash_marker_mask_of(_mm_set_epi64x((long long)b, (long long)a)) == 0) {
+                memcpy(out, &a, 8);
+                memcpy(out + count - 8, &b, 8);
+                return count;
+            }
+        } else if (count >= 4) {
+            uint32_t a = tally_ion_hash_load32(p), b = tally_ion_hash_load32(p + count - 4);
+            if (tally_ion_hash_marker_mask_of(_mm_set_epi32(0, 0, (int)b, (int)a)) == 0) {
+                memcpy(out, &a, 4);
+                memcpy(out + count - 4, &b, 4);
+                return count;
+            }
+        }
+        return tally_ion_hash_escape_bytes(p, count, out);
+    }
     size_t i = 0, o = 0;
     for (; i + 16 <= count; i += 16) {
-        unsigned mask = tally_ion_hash_marker_mask(p + i);
+        __m128i v = _mm_loadu_si128((const __m128i *)(p + i));
+        unsigned mask = tally_ion_hash_marker_mask_of(v);
         if (mask == 0) {
-            memcpy(out + o, p + i, 16);
+            _mm_storeu_si128((__m128i *)(out + o), v);
             o += 16;
             continue;
         }
@@ -64,9 +109,17 @@ static inline size_t tally_ion_hash_escape(const void *bytes, size_t count, uint
             out[o++] = p[i + k];
         }
     }
-    for (; i < count; i++) {
-        if (tally_ion_hash_is_marker(p[i])) out[o++] = 0x0C;
-        out[o++] = p[i];
+    if (i < count) {
+        // The last sixteen bytes, overlapping some already written: when none of
+        // the sixteen is a marker, those were written unescaped, so rewriting them is harmless.
+        size_t back = 16 - (count - i);
+        __m128i v = _mm_loadu_si128((const __m128i *)(p + count - 16));
+        if (tally_ion_hash_marker_mask_of(v) == 0) {
+            _mm_storeu_si128((__m128i *)(out + o - back), v);
+            o += count - i;
+        } else {
+            o += tally_ion_hash_escape_bytes(p + i, count - i, out + o);
+        }
     }
     return o;
 }
@@ -81,14 +134,8 @@ static inline int tally_ion_hash_has_marker(const void *bytes, size_t count) {
     return 0;
 }
 
-static inline size_t tally_ion_hash_escape(const void *bytes, size_t count, uint8_t *out) {
-    const uint8_t *p = (const uint8_t *)bytes;
-    size_t o = 0;
-    for (size_t i = 0; i < count; i++) {
-        if (tally_ion_hash_is_marker(p[i])) out[o++] = 0x0C;
-        out[o++] = p[i];
-    }
-    return o;
+static inline size_t tally_ion_hash_append_escaped(const void *bytes, size_t count, uint8_t *out) {
+    return tally_ion_hash_escape_bytes((const uint8_t *)bytes, count, out);
 }
 
 #endif

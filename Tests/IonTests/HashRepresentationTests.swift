@@ -143,4 +143,25 @@ final class HashRepresentationTests: XCTestCase {
             }
         }
     }
+
+    /// One marker among plain bytes, at every place of every length: the
+    /// one-pass copy (`tally_ion_hash_append_escaped`) must escape it whether
+    /// it falls in a short run's halves, a whole block, or the overlapping last
+    /// block (whose bytes already written are rewritten only when it holds no marker).
+    func testEscapeOfOneMarkerAtEveryPlace() {
+        for length in 1...48 {
+            for at in 0..<length {
+                for marker: UInt8 in [0x0B, 0x0C, 0x0E, 0x0D] {
+                    var bytes = (0..<length).map { UInt8(0x41 + $0 % 26) }
+                    bytes[at] = marker
+                    var expected: [UInt8] = [0x0B, 0xA0] + bytes[..<at]
+                    if marker != 0x0D { expected.append(0x0C) }
+                    expected += bytes[at...]
+                    expected.append(0x0E)
+                    XCTAssertEqual(IonHasher(IdentityHashFunction()).hash(.blob(bytes)), expected,
+                                   "length \(length), at \(at), \(marker)")
+                }
+            }
+        }
+    }
 }

@@ -14,3 +14,20 @@ extension Array: HashBytes where Element == UInt8 {
 }
 
 extension ByteStack: HashBytes {}
+
+extension ByteStack {
+    /// Writes into a stack its owner keeps alive (the serializer's own), for
+    /// the representations' `inout` writers: a `var` holding the stack itself
+    /// would retain and release it around every scalar.
+    struct Writer: HashBytes {
+        private let stack: Unmanaged<ByteStack>
+
+        init(_ stack: ByteStack) { self.stack = .passUnretained(stack) }
+
+        var count: Int { stack._withUnsafeGuaranteedRef { $0.count } }
+        @inline(__always)
+        func append(_ byte: UInt8) { stack._withUnsafeGuaranteedRef { $0.append(byte) } }
+        func appendBytes(_ bytes: UnsafeRawBufferPointer) { stack._withUnsafeGuaranteedRef { $0.appendBytes(bytes) } }
+        func setBits(_ bits: UInt8, at index: Int) { stack._withUnsafeGuaranteedRef { $0.setBits(bits, at: index) } }
+    }
+}

@@ -184,10 +184,10 @@ struct IonHashSerializer<Function: IonHashFunction> {
 
     /// `0x0B TQ escape(repr) 0x0E`, with the repr written in place and
     /// escaped afterwards only if it holds a marker byte.
-    func scalar(_ tq: UInt8, body: (inout ByteStack) -> Void) {
+    func scalar(_ tq: UInt8, body: (inout ByteStack.Writer) -> Void) {
         out.append(0x0B, tq)
         let start = out.count
-        var buffer = out
+        var buffer = ByteStack.Writer(out)
         body(&buffer)
         if HashRepresentation.containsMarker(out.bytes(from: start)) {
             let repr = Array(out.bytes(from: start))
@@ -211,12 +211,10 @@ struct IonHashSerializer<Function: IonHashFunction> {
         out.append(0x0E)
     }
 
+    /// Copied and escaped in one pass (`CIonHash`), into room for the worst case.
     func appendEscaped(_ bytes: UnsafeRawBufferPointer) {
-        guard HashRepresentation.containsMarker(bytes), let base = bytes.baseAddress else {
-            out.appendBytes(bytes)
-            return
-        }
-        out.appendUninitialized(upTo: 2 * bytes.count) { tally_ion_hash_escape(base, bytes.count, $0) }
+        guard let base = bytes.baseAddress, bytes.count > 0 else { return }
+        out.appendUninitialized(upTo: 2 * bytes.count) { tally_ion_hash_append_escaped(base, bytes.count, $0) }
     }
 }
 
