@@ -4,7 +4,10 @@ of them, `client_loops`), with some connections served on the node's loop
 connect), and everything on the node's loop (`client_loop = false`): the same
 answers either way — concurrent sessions on connections of every loop, a
 streamed multi-page scan, a refused signature — so every setting stays usable."""
+import json
+import os
 import re
+import subprocess
 import threading
 import time
 import urllib.request
@@ -136,3 +139,32 @@ def test_a_place_freed_on_the_node_loop_goes_to_a_busy_connection(tally_bin, tmp
             assert count == 10 + inserted
             d.close()
             assert wait_for(lambda: node_loop_connections(env) == 0)
+
+
+def test_a_signed_load_over_three_client_loops(tally_bin, tmp_path):
+    """Sixteen clients of `tally bench load` (signed HTTPS, three requests a
+    transaction) against three client loops and two places on the node's loop:
+    connections are spread while they work, every insert commits and every
+    select finds its document. Under `scripts/sanitize node` this is the test
+    that runs the loops' requests at the same time (the drivers above take turns)."""
+    # (The first line goes into `run_single_node`'s own [session] table.)
+    config = "rate_limit_per_second = 0\n[http]\nclient_loops = 3\nnode_loop_connections = 2\n"
+    for env in run_single_node(tally_bin, tmp_path, config):
+        for workload in ("insert", "select"):
+            out = tmp_path / f"{workload}.json"
+            load = subprocess.Popen(
+                [tally_bin, "bench", "load", "--clients", "16", "--runs", "1", "--duration", "3", "--warmup", "0.5",
+                 "--workload", workload, "--keys", "50", "--ledger", "loads", "--json", str(out)],
+                env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            try:
+                # 16 connections: 2 on the node's loop, the other 14 spread over the three client loops.
+                assert wait_for(lambda: other_client_loop_connections(env) == spread(14, 3), timeout=60), \
+                    other_client_loop_connections(env)
+                assert node_loop_connections(env) == 2
+                output, _ = load.communicate(timeout=180)
+            finally:
+                load.kill()
+            assert load.returncode == 0, output
+            run = json.loads(out.read_text())["runs"][0]
+            assert run["committed"] > 0, output
+            assert run["errors"] == {} and run["anomalies"] == {}, output
