@@ -31,11 +31,38 @@ static inline long tally_SSL_set_tlsext_host_name(SSL *ssl, const char *name) {
 /// many small field hashes of Ion Hash.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+///
+/// Short messages (Ion Hash's field digests, SigV4's strings) skip
+/// `SHA256_Final`: the padded tail is compressed here with `SHA256_Transform`
+/// (the same block function), without Final's buffer copies and its
+/// `OPENSSL_cleanse` of the context. Long ones go through `SHA256_Update` as before.
 static inline void tally_sha256(const void *data, size_t length, unsigned char *out32) {
     SHA256_CTX ctx;
-    SHA256_Init(&ctx);
-    SHA256_Update(&ctx, data, length);
-    SHA256_Final(out32, &ctx);
+    const unsigned char *p = (const unsigned char *)data;
+    if (length >= 256) {
+        SHA256_Init(&ctx);
+        SHA256_Update(&ctx, data, length);
+        SHA256_Final(out32, &ctx);
+        return;
+    }
+    static const unsigned int iv[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+                                       0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+    memcpy(ctx.h, iv, sizeof iv);
+    size_t whole = length & ~(size_t)63;
+    for (size_t i = 0; i < whole; i += 64) SHA256_Transform(&ctx, p + i);
+    size_t rest = length - whole, end = rest < 56 ? 64 : 128;
+    unsigned char block[128];
+    memcpy(block, p + whole, rest);
+    block[rest] = 0x80;
+    memset(block + rest + 1, 0, end - 8 - rest - 1);
+    unsigned long long bits = __builtin_bswap64((unsigned long long)length << 3);
+    memcpy(block + end - 8, &bits, 8);
+    SHA256_Transform(&ctx, block);
+    if (end == 128) SHA256_Transform(&ctx, block + 64);
+    for (int i = 0; i < 8; i++) {
+        unsigned int word = __builtin_bswap32((unsigned int)ctx.h[i]);
+        memcpy(out32 + 4 * i, &word, 4);
+    }
 }
 
 static inline void tally_sha256_two(const void *a, size_t alen, const void *b, size_t blen, unsigned char *out32) {

@@ -10,6 +10,8 @@ final class SHA256Tests: XCTestCase {
             ("abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
             ("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
              "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"),
+            ("abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu",
+             "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1"),
         ]
         for (text, hex) in cases {
             XCTAssertEqual(Hex.encode(SHA256.hash(Array(text.utf8))), hex, "SHA-256 of \"\(text)\"")
@@ -17,6 +19,18 @@ final class SHA256Tests: XCTestCase {
         let million = [UInt8](repeating: UInt8(ascii: "a"), count: 1_000_000)
         XCTAssertEqual(Hex.encode(SHA256.hash(million)),
                        "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+    }
+
+    /// The one-piece form pads and compresses a short message's tail itself
+    /// (`tally_sha256`); the two-piece form goes through OpenSSL's
+    /// `SHA256_Final`. They must agree at every length around the block
+    /// boundaries and past the 256 bytes where the one-piece form hands over to `SHA256_Update`.
+    func testOnePieceAgreesWithOpenSSLsFinalAtEveryLength() {
+        var generator = SplitMix64Random(seed: 11)
+        for length in 0...300 {
+            let bytes = (0..<length).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+            XCTAssertEqual(SHA256.hash(bytes), SHA256.hash(bytes, []), "length \(length)")
+        }
     }
 
     func testTwoPiecesAgreeWithOneAtEverySplit() {
