@@ -26,16 +26,14 @@ static inline long tally_SSL_set_tlsext_host_name(SSL *ssl, const char *name) {
     return SSL_set_tlsext_host_name(ssl, name);
 }
 
-/// One-shot SHA-256 on a stack context: the low-level API goes straight to
-/// the SHA-NI/AVX code without EVP's per-call fetch, which matters for the
-/// many small field hashes of Ion Hash.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
-///
-/// Short messages (Ion Hash's field digests, SigV4's strings) skip
-/// `SHA256_Final`: the padded tail is compressed here with `SHA256_Transform`
-/// (the same block function), without Final's buffer copies and its
-/// `OPENSSL_cleanse` of the context. Long ones go through `SHA256_Update` as before.
+/// One-shot SHA-256 on a stack context: the low-level API goes straight to
+/// the SHA-NI/AVX code without EVP's per-call fetch, which matters for the
+/// many small field hashes of Ion Hash. A message under 256 bytes (Ion Hash's
+/// field digests, SigV4's strings) skips `SHA256_Final`: its padded tail is
+/// compressed here with `SHA256_Transform` (the same block function), without
+/// Final's buffer copies and its `OPENSSL_cleanse` of the context.
 static inline void tally_sha256(const void *data, size_t length, unsigned char *out32) {
     SHA256_CTX ctx;
     const unsigned char *p = (const unsigned char *)data;
