@@ -12,12 +12,10 @@ import time
 import pytest
 
 TESTS = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(TESTS / "python"))
+from conftest import free_port  # noqa: E402  (outside the ephemeral range: see there)
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Sink:

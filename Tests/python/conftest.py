@@ -27,18 +27,37 @@ def fixtures_dir():
 _ports_handed_out = set()
 
 
+def ephemeral_port_range():
+    """The ports the kernel hands out for `bind(0)` and for the local end of outgoing connections."""
+    try:
+        low, high = map(int, pathlib.Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split())
+        return low, high
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
 def free_port():
-    """A loopback port free now and never handed out before in this run: the
-    kernel may give back a port it just gave (a cluster once got the same
-    peer port for two of its nodes, and one could not start)."""
+    """A loopback port free now, never handed out before in this run, and outside
+    the kernel's ephemeral range. A port from `bind(0)` is one the kernel may also
+    give, a moment later, to the local end of an outgoing connection (a peer link,
+    a proxy's) before the node listens on it: a cluster once lost a node to
+    EADDRINUSE that way. And the kernel may give back a port it just gave (a
+    cluster once got the same peer port for two of its nodes)."""
+    import random
     import socket
+    low, high = ephemeral_port_range()
+    first, last = (10000, low - 1) if low > 11000 else (high + 1, 65535)
     for _ in range(1000):
+        port = random.randint(first, last)
+        if port in _ports_handed_out:
+            continue
         with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        if port not in _ports_handed_out:
-            _ports_handed_out.add(port)
-            return port
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue  # someone listens there
+        _ports_handed_out.add(port)
+        return port
     raise RuntimeError("no fresh loopback port after 1000 tries")
 
 
