@@ -33,11 +33,13 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CHTTPParser", providers: [.apt(["libhttp-parser-dev"])]),
         .systemLibrary(name: "CLMDB", pkgConfig: "lmdb", providers: [.apt(["liblmdb-dev"])]),
-        // glibc's heap statistics, for the tests that check memory estimates.
-        .systemLibrary(name: "CHeapStats"),
-
-        .systemLibrary(name: "CCRC32C"),
-        .systemLibrary(name: "CIonHash"),
+        // Header-only C shims (static inline functions Swift inlines), as C targets rather than
+        // system libraries so that SwiftPM rebuilds their importers when a header changes:
+        // glibc's heap statistics (the tests that check memory estimates), CRC-32C with SSE4.2,
+        // Ion Hash's escaping with SSE2.
+        .target(name: "CHeapStats"),
+        .target(name: "CCRC32C"),
+        .target(name: "CIonHash"),
         .target(name: "Checksum", dependencies: ["CCRC32C"], swiftSettings: standard),
         .target(name: "LMDB", dependencies: ["CLMDB"], swiftSettings: standard),
         .target(name: "Ion", dependencies: ["COpenSSL", "CIonHash", .product(name: "BigInt", package: "BigInt")], swiftSettings: standard),
