@@ -144,6 +144,20 @@ final class HashRepresentationTests: XCTestCase {
         }
     }
 
+    /// A 10,000-byte blob with markers at its ends and around 4 KB and 8 KB,
+    /// escaped whole as a byte loop escapes it.
+    func testEscapeOfALargeBlob() {
+        var bytes = (0..<10_000).map { UInt8(0x41 + $0 % 26) }
+        for at in [0, 4094, 4095, 4096, 4097, 8191, 8192, 9_999] { bytes[at] = [0x0B, 0x0C, 0x0E][at % 3] }
+        var expected: [UInt8] = [0x0B, 0xA0]
+        for b in bytes {
+            if b == 0x0B || b == 0x0C || b == 0x0E { expected.append(0x0C) }
+            expected.append(b)
+        }
+        expected.append(0x0E)
+        XCTAssertEqual(IonHasher(IdentityHashFunction()).hash(.blob(bytes)), expected)
+    }
+
     /// One marker among plain bytes, at every place of every length: the
     /// one-pass copy (`tally_ion_hash_append_escaped`) must escape it whether
     /// it falls in a short run's halves, a whole block, or the overlapping last

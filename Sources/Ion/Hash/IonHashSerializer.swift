@@ -211,7 +211,8 @@ struct IonHashSerializer<Function: IonHashFunction> {
         out.append(0x0E)
     }
 
-    /// Copied and escaped in one pass (`CIonHash`), into room for the worst case.
+    /// Copied and escaped in one pass (`CIonHash`), into room for the worst case
+    /// (twice the bytes; a document is bounded by `LedgerLimits.documentSize`, 128 KB by default).
     func appendEscaped(_ bytes: UnsafeRawBufferPointer) {
         guard let base = bytes.baseAddress, bytes.count > 0 else { return }
         out.appendUninitialized(upTo: 2 * bytes.count) { tally_ion_hash_append_escaped(base, bytes.count, $0) }
