@@ -139,4 +139,15 @@ static inline size_t tally_ion_hash_append_escaped(const void *bytes, size_t cou
 }
 
 #endif
+
+// SHA-256 on the SHA extensions (SHA256Lanes.c). Call only when
+// tally_sha256_each_available() returned non-zero. Each message must be
+// followed by TALLY_SHA256_READ_AHEAD readable bytes: its padded tail is formed
+// in registers from a whole block's load (their values do not matter).
+#define TALLY_SHA256_READ_AHEAD 64
+int tally_sha256_each_available(void);
+/// The digests of `count` messages laid end to end in `bytes`: message i runs from
+/// starts[i] to starts[i + 1] (the last to `end`); its digest goes to out + 32 i.
+void tally_sha256_each(const uint8_t *bytes, const intptr_t *starts, size_t count, size_t end, uint8_t *out);
+
 #endif

@@ -54,7 +54,7 @@ struct SortEntry {
     }
 }
 
-/// A growable stack of integers in memory it owns (the field digests' starts).
+/// A growable stack of integers in memory it owns (where fields start).
 final class IntStack {
     private var base: UnsafeMutablePointer<Int>
     private(set) var count = 0
@@ -80,6 +80,11 @@ final class IntStack {
     }
 
     subscript(index: Int) -> Int { base[index] }
+
+    /// The integers from `start` to the top, in place.
+    func withUnsafeBuffer<Result>(from start: Int, _ body: (UnsafeBufferPointer<Int>) -> Result) -> Result {
+        body(UnsafeBufferPointer(start: base + start, count: count - start))
+    }
 
     func truncate(to index: Int) { count = index }
 }

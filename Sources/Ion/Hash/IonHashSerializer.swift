@@ -2,19 +2,20 @@ import CIonHash
 
 /// Writes Ion Hash serializations into one growing buffer used as a stack.
 ///
-/// A struct's fields are each serialized at the end of the output, digested
-/// there, and cut off again; their digests wait on a second stack until the
-/// last field is done, then go into the output sorted. Nested structs push onto
-/// the same two stacks, so hashing a document allocates nothing per field and
-/// nothing per nesting level.
+/// A struct's fields are serialized one after another at the end of the
+/// output. When the last is done they are digested together (the function may
+/// hash two at once), cut off, and replaced by their digests, sorted. A nested
+/// struct does the same above its enclosing field, so hashing a document
+/// allocates nothing per field and nothing per nesting level.
 struct IonHashSerializer<Function: IonHashFunction> {
     let function: Function
     /// The serialization being written (`s(value)`).
     let out = ByteStack(capacity: 256)  // within glibc's per-thread cache of small chunks; grows for larger values
-    /// Field digests of every struct being serialized, end to end.
+    /// The digests of the struct ending, end to end (scratch for `endFields`).
     private let digests = ByteStack(capacity: 32 * 8)
-    /// Where each waiting digest starts in `digests` (it ends where the next starts).
-    private let starts = IntStack(capacity: 8)
+    /// Where each field of the structs being serialized starts in `out`: a
+    /// struct's fields stay there, end to end, until the struct ends.
+    private let starts = IntStack(capacity: 16)
 
     init(function: Function) {
         self.function = function
@@ -122,64 +123,72 @@ struct IonHashSerializer<Function: IonHashFunction> {
         endFields(first)
     }
 
-    /// Where one struct's field digests start on the two stacks.
+    /// Where one struct's fields start on the stack of field starts.
     struct FieldsMark {
         fileprivate let start: Int
-        fileprivate let digest: Int
     }
 
-    func beginFields() -> FieldsMark { FieldsMark(start: starts.count, digest: digests.count) }
+    func beginFields() -> FieldsMark { FieldsMark(start: starts.count) }
 
-    /// Digests the field serialized into `out` from `mark` on (its name, then
-    /// its value), keeps the digest for `endFields` and cuts the field off `out`.
+    /// The field serialized into `out` from `mark` on (its name, then its
+    /// value) stays there until `endFields` digests it with the others.
     func endField(from mark: Int) {
-        starts.append(digests.count)
-        appendDigest(of: out.bytes(from: mark))
-        out.truncate(to: mark)
+        starts.append(mark)
     }
 
-    /// The digests of the fields since `mark`, sorted and escaped into `out`.
+    /// The struct's fields digested, cut off `out`, and replaced by their
+    /// digests sorted as unsigned byte strings and escaped.
     ///
     /// Sorted by their first eight bytes as a big-endian key, whole only when
     /// two keys are equal: digests differ in their first bytes almost always.
     func endFields(_ mark: FieldsMark) {
         let n = starts.count - mark.start
-        let all = digests.bytes()
-        if n == 1 {
-            appendEscaped(UnsafeRawBufferPointer(rebasing: all[starts[mark.start]...]))
-        } else if n > 1 {
-            withUnsafeTemporaryAllocation(of: SortEntry.self, capacity: n) { entries in
-                for i in 0..<n {
-                    let start = starts[mark.start + i]
-                    let end = i + 1 < n ? starts[mark.start + i + 1] : all.count
-                    entries.initializeElement(at: i, to: SortEntry(UnsafeRawBufferPointer(rebasing: all[start..<end])))
-                }
-                if n <= 16 {
-                    SortEntry.insertionSort(entries)
-                } else {
-                    var sorting = entries   // the same memory
-                    sorting.sort(by: SortEntry.precedes)
-                }
-                for entry in entries { appendEscaped(entry.bytes) }
-                _ = entries.deinitialize()
+        guard n > 0 else { return }
+        let first = starts[mark.start]
+        digests.truncate(to: 0)
+        var ends: [Int] = []   // where each digest ends, for digests of varying length only
+        if let length = function.digestLength {
+            out.reserve(ionHashReadAhead)
+            digests.appendUninitialized(upTo: n * length) { at in
+                starts.withUnsafeBuffer(from: mark.start) { function.writeDigests(ofEach: out.bytes(), startingAt: $0, to: at) }
+                return n * length
+            }
+        } else {
+            for i in 0..<n {
+                appendDigest(of: out.bytes(from: starts[mark.start + i], to: i + 1 < n ? starts[mark.start + i + 1] : out.count))
+                ends.append(digests.count)
             }
         }
+        out.truncate(to: first)
         starts.truncate(to: mark.start)
-        digests.truncate(to: mark.digest)
+        let all = digests.bytes()
+        if n == 1 {
+            appendEscaped(all)
+            return
+        }
+        withUnsafeTemporaryAllocation(of: SortEntry.self, capacity: n) { entries in
+            var start = 0
+            for i in 0..<n {
+                let end = ends.isEmpty ? start + all.count / n : ends[i]
+                entries.initializeElement(at: i, to: SortEntry(UnsafeRawBufferPointer(rebasing: all[start..<end])))
+                start = end
+            }
+            if n <= 16 {
+                SortEntry.insertionSort(entries)
+            } else {
+                var sorting = entries   // the same memory
+                sorting.sort(by: SortEntry.precedes)
+            }
+            for entry in entries { appendEscaped(entry.bytes) }
+            _ = entries.deinitialize()
+        }
     }
 
     /// The digest of `bytes` (in `out`) onto the digest stack.
     private func appendDigest(of bytes: UnsafeRawBufferPointer) {
-        if let length = function.digestLength {
-            digests.appendUninitialized(upTo: length) { at in
-                function.writeDigest(of: bytes, to: at)
-                return length
-            }
-        } else {
-            var digest: [UInt8] = []
-            function.appendDigest(of: bytes, to: &digest)
-            digest.withUnsafeBytes { digests.appendBytes($0) }
-        }
+        var digest: [UInt8] = []
+        function.appendDigest(of: bytes, to: &digest)
+        digest.withUnsafeBytes { digests.appendBytes($0) }
     }
 
     /// `0x0B TQ escape(repr) 0x0E`, with the repr written in place and

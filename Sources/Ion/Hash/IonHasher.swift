@@ -1,4 +1,8 @@
+import CIonHash
 import COpenSSL
+
+/// How many readable bytes follow the inputs of `IonHashFunction.writeDigests(ofEach:)`.
+public let ionHashReadAhead = Int(TALLY_SHA256_READ_AHEAD)
 
 /// The hash function Ion Hash is parameterised with. Struct fields are each
 /// digested with it separately before the struct's own bytes are formed.
@@ -9,10 +13,25 @@ public protocol IonHashFunction {
     var digestLength: Int? { get }
     /// Writes the digest of `bytes`, `digestLength` bytes, at `out`.
     func writeDigest(of bytes: UnsafeRawBufferPointer, to out: UnsafeMutableRawPointer)
+    /// The digests of inputs laid end to end in `bytes` (fixed-length functions
+    /// only): input i runs from `starts[i]` to `starts[i + 1]`, the last to the
+    /// end of `bytes`, and its digest goes to `out + i * digestLength`.
+    /// `ionHashReadAhead` readable bytes follow `bytes`; they may be read and ignored.
+    func writeDigests(ofEach bytes: UnsafeRawBufferPointer, startingAt starts: UnsafeBufferPointer<Int>,
+                      to out: UnsafeMutableRawPointer)
 }
 
 extension IonHashFunction {
     public var digestLength: Int? { nil }
+
+    public func writeDigests(ofEach bytes: UnsafeRawBufferPointer, startingAt starts: UnsafeBufferPointer<Int>,
+                             to out: UnsafeMutableRawPointer) {
+        guard let length = digestLength else { preconditionFailure("digests of varying length are written one by one") }
+        for i in starts.indices {
+            let end = i + 1 < starts.count ? starts[i + 1] : bytes.count
+            writeDigest(of: UnsafeRawBufferPointer(rebasing: bytes[starts[i]..<end]), to: out + i * length)
+        }
+    }
 
     public func writeDigest(of bytes: UnsafeRawBufferPointer, to out: UnsafeMutableRawPointer) {
         var digest: [UInt8] = []
@@ -27,10 +46,36 @@ extension IonHashFunction {
     }
 }
 
-public struct SHA256HashFunction: IonHashFunction {
-    public init() {}
+public struct SHA256HashFunction: IonHashFunction, Sendable {
+    /// Whether a struct's field digests are taken two at a time on the
+    /// processor's SHA extensions (`tally_sha256_each`), or one by one with OpenSSL.
+    public let usesSHAExtensions: Bool
+
+    public init() {
+        usesSHAExtensions = SHA256.extensionsOnThisProcessor
+    }
+
+    /// OpenSSL alone, one digest at a time, whatever the processor has.
+    public static let openSSLOnly = SHA256HashFunction(usesSHAExtensions: false)
+
+    private init(usesSHAExtensions: Bool) {
+        self.usesSHAExtensions = usesSHAExtensions
+    }
 
     public var digestLength: Int? { SHA256.byteCount }
+
+    public func writeDigests(ofEach bytes: UnsafeRawBufferPointer, startingAt starts: UnsafeBufferPointer<Int>,
+                             to out: UnsafeMutableRawPointer) {
+        guard usesSHAExtensions, let base = bytes.baseAddress, let first = starts.baseAddress else {
+            for i in starts.indices {
+                let end = i + 1 < starts.count ? starts[i + 1] : bytes.count
+                writeDigest(of: UnsafeRawBufferPointer(rebasing: bytes[starts[i]..<end]), to: out + i * SHA256.byteCount)
+            }
+            return
+        }
+        tally_sha256_each(base.assumingMemoryBound(to: UInt8.self), first, starts.count, bytes.count,
+                          out.assumingMemoryBound(to: UInt8.self))
+    }
 
     public func writeDigest(of bytes: UnsafeRawBufferPointer, to out: UnsafeMutableRawPointer) {
         tally_sha256(bytes.baseAddress, bytes.count, out.assumingMemoryBound(to: UInt8.self))

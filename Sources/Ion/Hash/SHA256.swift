@@ -1,8 +1,12 @@
+import CIonHash
 import COpenSSL
 
 /// SHA-256 from OpenSSL's libcrypto.
 public enum SHA256 {
     public static let byteCount = 32
+
+    /// Whether this processor has the SHA extensions that `tally_sha256_each` uses.
+    public static let extensionsOnThisProcessor = tally_sha256_each_available() != 0
 
     public static func hash(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
         [UInt8](unsafeUninitializedCapacity: byteCount) { out, count in
