@@ -166,10 +166,11 @@ struct IonHashSerializer<Function: IonHashFunction> {
             appendEscaped(all)
             return
         }
+        let length = ends.isEmpty ? all.count / n : 0   // one division, not one a field
         withUnsafeTemporaryAllocation(of: SortEntry.self, capacity: n) { entries in
             var start = 0
             for i in 0..<n {
-                let end = ends.isEmpty ? start + all.count / n : ends[i]
+                let end = ends.isEmpty ? start + length : ends[i]
                 entries.initializeElement(at: i, to: SortEntry(UnsafeRawBufferPointer(rebasing: all[start..<end])))
                 start = end
             }
