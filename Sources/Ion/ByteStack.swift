@@ -54,6 +54,16 @@ final class ByteStack {
 
     func setBits(_ bits: UInt8, at index: Int) { base[index] |= bits }
 
+    /// The low `n` (1–8) bytes of `value`, most significant first, with one
+    /// eight-byte store (the bytes past the `n` are room, not content).
+    @inline(__always)
+    func appendBigEndian(_ value: UInt64, count n: Int) {
+        assert(n >= 1 && n <= 8)
+        reserve(8)
+        UnsafeMutableRawPointer(base + count).storeBytes(of: (value << UInt64(64 - 8 * n)).bigEndian, as: UInt64.self)
+        count += n
+    }
+
     /// Room for `n` bytes at the end, filled by `body`, which returns how many it wrote.
     func appendUninitialized(upTo n: Int, _ body: (UnsafeMutablePointer<UInt8>) -> Int) {
         reserve(n)

@@ -54,11 +54,22 @@ final class HashRepresentationTests: XCTestCase {
         return values
     }
 
+    /// What a representation writes into the serializer's own byte stack (one
+    /// eight-byte store at a time), after a byte already there.
+    private func viaStack(_ write: (inout ByteStack.Writer) -> Void) -> [UInt8] {
+        let stack = ByteStack(capacity: 16)
+        stack.append(0xAA)
+        var writer = ByteStack.Writer(stack)
+        write(&writer)
+        return Array(stack.bytes(from: 1))
+    }
+
     func testVarUIntMatchesTheDefinition() {
         for v in boundaries {
             var out: [UInt8] = [0xAA]
             HashRepresentation.appendVarUInt(v, to: &out)
             XCTAssertEqual(out, [0xAA] + referenceVarUInt(v), "\(v)")
+            XCTAssertEqual(viaStack { HashRepresentation.appendVarUInt(v, to: &$0) }, referenceVarUInt(v), "\(v)")
         }
     }
 
@@ -68,6 +79,7 @@ final class HashRepresentationTests: XCTestCase {
                 var out: [UInt8] = []
                 HashRepresentation.appendVarInt(v, to: &out)
                 XCTAssertEqual(out, referenceVarInt(v), "\(v)")
+                XCTAssertEqual(viaStack { HashRepresentation.appendVarInt(v, to: &$0) }, referenceVarInt(v), "\(v)")
             }
         }
         var out: [UInt8] = []
@@ -76,6 +88,8 @@ final class HashRepresentationTests: XCTestCase {
         out = []
         HashRepresentation.appendVarInt(0, negativeZero: true, to: &out)
         XCTAssertEqual(out, [0xC0])
+        XCTAssertEqual(viaStack { HashRepresentation.appendVarInt(Int.min, to: &$0) }, referenceVarInt(Int.min))
+        XCTAssertEqual(viaStack { HashRepresentation.appendVarInt(0, negativeZero: true, to: &$0) }, [0xC0])
     }
 
     func testSignedMagnitudeMatchesTheDefinition() {
@@ -84,11 +98,14 @@ final class HashRepresentationTests: XCTestCase {
                 var out: [UInt8] = []
                 HashRepresentation.appendSignedMagnitude(.small(v), to: &out)
                 XCTAssertEqual(out, referenceSignedMagnitude(v), "\(v)")
+                XCTAssertEqual(viaStack { HashRepresentation.appendSignedMagnitude(.small(v), to: &$0) },
+                               referenceSignedMagnitude(v), "\(v)")
             }
         }
         var out: [UInt8] = []
         HashRepresentation.appendSignedMagnitude(.small(.min), to: &out)
         XCTAssertEqual(out, [0x80, 0x80, 0, 0, 0, 0, 0, 0, 0])
+        XCTAssertEqual(viaStack { HashRepresentation.appendSignedMagnitude(.small(.min), to: &$0) }, [0x80, 0x80, 0, 0, 0, 0, 0, 0, 0])
         out = []
         HashRepresentation.appendSignedMagnitude(.small(0), negativeZero: true, to: &out)
         XCTAssertEqual(out, [0x80])

@@ -12,19 +12,28 @@ enum HashRepresentation {
     /// Big-endian magnitude with no leading zero bytes (nothing for 0).
     static func appendMagnitude<Out: HashBytes>(_ value: UInt64, to out: inout Out) {
         guard value != 0 else { return }
-        var shift = (64 - value.leadingZeroBitCount + 7) / 8 * 8
-        while shift > 0 {
-            shift -= 8
-            out.append(UInt8(truncatingIfNeeded: value >> UInt64(shift)))
-        }
+        out.appendBigEndian(value, count: (64 - value.leadingZeroBitCount + 7) / 8)
+    }
+
+    /// The 7-bit groups of `value`, least significant in the low byte, for
+    /// `count` ≤ 8 groups: VarUInt and VarInt bytes formed in a word and written at once.
+    @inline(__always)
+    private static func groups(_ value: UInt64, count: Int) -> UInt64 {
+        var word: UInt64 = 0
+        for k in 0..<count { word |= (value >> UInt64(7 * k) & 0x7F) << UInt64(8 * k) }
+        return word
     }
 
     /// VarUInt: seven bits a byte, most significant first, end flag in bit 7 of the last.
     static func appendVarUInt<Out: HashBytes>(_ value: UInt64, to out: inout Out) {
-        var shift = (max(1, 64 - value.leadingZeroBitCount) + 6) / 7 * 7
-        while shift > 7 {
-            shift -= 7
-            out.append(UInt8(truncatingIfNeeded: value >> UInt64(shift)) & 0x7F)
+        var count = (max(1, 64 - value.leadingZeroBitCount) + 6) / 7
+        if count <= 8 {
+            out.appendBigEndian(groups(value, count: count) | 0x80, count: count)
+            return
+        }
+        while count > 1 {   // values of 2^56 and more
+            count -= 1
+            out.append(UInt8(truncatingIfNeeded: value >> UInt64(7 * count)) & 0x7F)
         }
         out.append(UInt8(truncatingIfNeeded: value) & 0x7F | 0x80)
     }
@@ -36,13 +45,14 @@ enum HashRepresentation {
         // The first (most significant) byte has only 6 bits for magnitude.
         let bits = 64 - magnitude.leadingZeroBitCount
         let count = max(1, (bits + 1 + 6) / 7)
-        var shift = (count - 1) * 7
-        var first = UInt8(truncatingIfNeeded: magnitude >> UInt64(shift)) & 0x3F
-        if negative { first |= 0x40 }
-        if count == 1 {
-            out.append(first | 0x80)
+        if count <= 8 {
+            let sign: UInt64 = negative ? 0x40 << UInt64(8 * (count - 1)) : 0
+            out.appendBigEndian(groups(magnitude, count: count) | sign | 0x80, count: count)
             return
         }
+        var shift = (count - 1) * 7   // magnitudes of 2^55 and more
+        var first = UInt8(truncatingIfNeeded: magnitude >> UInt64(shift)) & 0x3F
+        if negative { first |= 0x40 }
         out.append(first)
         while shift > 7 {
             shift -= 7
@@ -69,9 +79,14 @@ enum HashRepresentation {
             if negativeZero { out.append(0x80) }
             return
         }
-        let start = out.count
         // A magnitude whose top bit is set needs a leading zero byte for the sign.
-        if magnitude.leadingZeroBitCount % 8 == 0 { out.append(0) }
+        let count = (64 - magnitude.leadingZeroBitCount + 7) / 8 + (magnitude.leadingZeroBitCount % 8 == 0 ? 1 : 0)
+        if count <= 8 {
+            out.appendBigEndian(magnitude | (v < 0 ? 1 << UInt64(8 * count - 1) : 0), count: count)
+            return
+        }
+        let start = out.count   // Int64.min: nine bytes
+        out.append(0)
         appendMagnitude(magnitude, to: &out)
         if v < 0 { out.setBits(0x80, at: start) }
     }
@@ -110,11 +125,6 @@ enum HashRepresentation {
 
     static func float<Out: HashBytes>(_ d: Double, to out: inout Out) {
         if d == 0 && d.sign == .plus { return }
-        let bits = d.isNaN ? 0x7FF8_0000_0000_0000 : d.bitPattern
-        var shift = 56
-        while shift >= 0 {
-            out.append(UInt8(truncatingIfNeeded: bits >> UInt64(shift)))
-            shift -= 8
-        }
+        out.appendBigEndian(d.isNaN ? 0x7FF8_0000_0000_0000 : d.bitPattern, count: 8)
     }
 }
