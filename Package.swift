@@ -33,10 +33,10 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CHTTPParser", providers: [.apt(["libhttp-parser-dev"])]),
         .systemLibrary(name: "CLMDB", pkgConfig: "lmdb", providers: [.apt(["liblmdb-dev"])]),
-        // Header-only C shims (static inline functions Swift inlines), as C targets rather than
-        // system libraries so that SwiftPM rebuilds their importers when a header changes:
-        // glibc's heap statistics (the tests that check memory estimates), CRC-32C with SSE4.2,
-        // Ion Hash's escaping with SSE2.
+        // C shims of static inline functions Swift inlines, as C targets rather than system
+        // libraries so that SwiftPM rebuilds their importers when a header changes: glibc's heap
+        // statistics (the tests that check memory estimates), CRC-32C with SSE4.2, Ion Hash's
+        // escaping with SSE2 (CIonHash also compiles its SHA-256 lanes, SHA256Lanes.c).
         .target(name: "CHeapStats"),
         .target(name: "CCRC32C"),
         .target(name: "CIonHash"),

@@ -1,4 +1,5 @@
-// CIonHash is header-only (static inline functions that Swift imports and inlines). This
-// file makes it a C target rather than a system library: SwiftPM then rebuilds
-// the modules that import it when the header changes.
+// CIonHash's escaping is header-only (static inline functions that Swift imports
+// and inlines); its SHA-256 lanes are compiled in SHA256Lanes.c. This file makes
+// the header part of a C target rather than a system library: SwiftPM then
+// rebuilds the modules that import it when the header changes.
 #include "CIonHash.h"

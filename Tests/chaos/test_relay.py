@@ -16,8 +16,6 @@ sys.path.insert(0, str(TESTS / "python"))
 from conftest import free_port  # noqa: E402  (outside the ephemeral range: see there)
 
 
-
-
 class Sink:
     """A TCP server that records (arrival time, bytes) of everything it receives."""
     def __init__(self):

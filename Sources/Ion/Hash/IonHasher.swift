@@ -26,6 +26,12 @@ extension IonHashFunction {
 
     public func writeDigests(ofEach bytes: UnsafeRawBufferPointer, startingAt starts: UnsafeBufferPointer<Int>,
                              to out: UnsafeMutableRawPointer) {
+        writeDigestsOneByOne(ofEach: bytes, startingAt: starts, to: out)
+    }
+
+    /// `writeDigests(ofEach:)` as one `writeDigest` an input.
+    func writeDigestsOneByOne(ofEach bytes: UnsafeRawBufferPointer, startingAt starts: UnsafeBufferPointer<Int>,
+                              to out: UnsafeMutableRawPointer) {
         guard let length = digestLength else { preconditionFailure("digests of varying length are written one by one") }
         for i in starts.indices {
             let end = i + 1 < starts.count ? starts[i + 1] : bytes.count
@@ -67,10 +73,7 @@ public struct SHA256HashFunction: IonHashFunction, Sendable {
     public func writeDigests(ofEach bytes: UnsafeRawBufferPointer, startingAt starts: UnsafeBufferPointer<Int>,
                              to out: UnsafeMutableRawPointer) {
         guard usesSHAExtensions, let base = bytes.baseAddress, let first = starts.baseAddress else {
-            for i in starts.indices {
-                let end = i + 1 < starts.count ? starts[i + 1] : bytes.count
-                writeDigest(of: UnsafeRawBufferPointer(rebasing: bytes[starts[i]..<end]), to: out + i * SHA256.byteCount)
-            }
+            writeDigestsOneByOne(ofEach: bytes, startingAt: starts, to: out)
             return
         }
         tally_sha256_each(base.assumingMemoryBound(to: UInt8.self), first, starts.count, bytes.count,
