@@ -149,6 +149,46 @@ static inline size_t tally_ion_hash_append_escaped(const void *bytes, size_t cou
 
 #endif
 
+/// `0x0B tq escape(bytes) 0x0E` for at most fifteen bytes held in two words
+/// (the first eight in `low`, least significant first, the rest in `high`),
+/// as a small Swift string holds them: read from registers, where copying
+/// them to memory to be read back stalled each load. `out` has room for 34 bytes.
+static inline size_t tally_ion_hash_append_small_scalar(uint8_t tq, uint64_t low, uint64_t high, size_t count, uint8_t *out) {
+    uint8_t bytes[16];
+    memcpy(bytes, &low, 8);
+    memcpy(bytes + 8, &high, 8);
+    out[0] = 0x0B;
+    out[1] = tq;
+#if defined(__x86_64__)
+    __m128i v = _mm_set_epi64x((long long)high, (long long)low);
+    if ((tally_ion_hash_marker_mask_of(v) & ((1u << count) - 1)) == 0) {
+        _mm_storeu_si128((__m128i *)(out + 2), v);
+        out[2 + count] = 0x0E;
+        return count + 3;
+    }
+#endif
+    size_t o = 2 + tally_ion_hash_escape_bytes(bytes, count, out + 2);
+    out[o] = 0x0E;
+    return o + 1;
+}
+
+// A struct's field digests sorted and escaped (WideEscaping.c): with AVX-512
+// VBMI2 when the processor and the operating system have it (checked once, at
+// load time), else with SSE2 as above.
+int tally_ion_hash_wide_escaping_available(void);
+/// Whether tally_ion_hash_append_sorted_digests escapes with AVX-512.
+int tally_ion_hash_sorted_digests_are_wide(void);
+
+/// `order` (room for `count`) pointed at the `count` 32-byte digests laid end
+/// to end at `digests`, sorted as unsigned byte strings.
+void tally_ion_hash_sort_digests(const uint8_t *digests, size_t count, const uint8_t **order);
+/// The `count` 32-byte digests at `digests` sorted, escaped and laid end to end
+/// at `out` (room for 64 × count): a struct's bytes between its markers.
+/// Returns how many bytes it wrote.
+size_t tally_ion_hash_append_sorted_digests(const uint8_t *digests, size_t count, uint8_t *out);
+/// The same, escaping with SSE2 whatever the processor has.
+size_t tally_ion_hash_append_sorted_digests_narrow(const uint8_t *digests, size_t count, uint8_t *out);
+
 // SHA-256 on the SHA extensions (SHA256Lanes.c). Call only when
 // tally_sha256_each_available() returned non-zero. Each message must be
 // followed by TALLY_SHA256_READ_AHEAD readable bytes: its padded tail is formed

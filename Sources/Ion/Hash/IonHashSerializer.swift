@@ -17,8 +17,12 @@ struct IonHashSerializer<Function: IonHashFunction> {
     /// struct's fields stay there, end to end, until the struct ends.
     private let starts = IntStack(capacity: 16)
 
-    init(function: Function) {
+    /// Whether small strings are read where they lie (`SmallStringBits`).
+    private let readsSmallStrings: Bool
+
+    init(function: Function, readsSmallStrings: Bool = SmallStringBits.layoutHolds) {
         self.function = function
+        self.readsSmallStrings = readsSmallStrings && SmallStringBits.layoutHolds
     }
 
     func serialize(_ value: IonValue) {
@@ -51,16 +55,42 @@ struct IonHashSerializer<Function: IonHashFunction> {
             out.append(0x0B, 0xD0)
             serializeFields(fields)
             out.append(0x0E)
-        case .string(let text):
-            out.append(0x0B, 0x80)
-            appendEscaped(text)
-            out.append(0x0E)
-        case .symbol(let symbol):
-            serializeSymbol(symbol)
+        case .string:
+            if readsSmallStrings, let bits = SmallStringBits.at(UnsafeRawPointer(value) + Self.contentOffset) {
+                appendSmall(0x80, bits)
+            } else if case .string(let text) = value.pointee.content {
+                out.append(0x0B, 0x80)
+                appendEscaped(text)
+                out.append(0x0E)
+            }
+        case .symbol:
+            if readsSmallStrings {
+                serializeSymbol(at: (UnsafeRawPointer(value) + Self.contentOffset).assumingMemoryBound(to: IonSymbol.self))
+            } else if case .symbol(let symbol) = value.pointee.content {
+                serializeSymbol(symbol)
+            }
         default:   // the other scalars, which hashing from binary writes too
             serializeContent(value.pointee.content)
         }
     }
+
+    /// A symbol where it lies: a field's name, or a symbol value's payload.
+    private func serializeSymbol(at symbol: UnsafePointer<IonSymbol>) {
+        if readsSmallStrings, let bits = SmallStringBits.at(UnsafeRawPointer(symbol) + SmallStringBits.textOffset) {
+            appendSmall(0x70, bits)
+        } else {
+            serializeSymbol(symbol.pointee)
+        }
+    }
+
+    /// `0x0B tq escape(bytes) 0x0E` for a small string's bytes.
+    @inline(__always)
+    private func appendSmall(_ tq: UInt8, _ bits: SmallStringBits) {
+        out.appendUninitialized(upTo: 34) { tally_ion_hash_append_small_scalar(tq, bits.low, bits.high, bits.count, $0) }
+    }
+
+    /// Where a value's content lies in it: an enum's payload lies at its start.
+    private static var contentOffset: Int { MemoryLayout<IonValue>.offset(of: \IonValue.content)! }
 
     func serializeSymbol(_ symbol: IonSymbol) {
         guard let text = symbol.text else {
@@ -112,11 +142,13 @@ struct IonHashSerializer<Function: IonHashFunction> {
         let first = beginFields()
         fields.withUnsafeBufferPointer { fields in
             guard let base = UnsafeRawPointer(fields.baseAddress) else { return }
+            let nameOffset = MemoryLayout<IonField>.offset(of: \IonField.name)!
             let valueOffset = MemoryLayout<IonField>.offset(of: \IonField.value)!
             for i in fields.indices {
                 let mark = out.count
-                serializeSymbol(fields[i].name)
-                serialize(at: (base + i * MemoryLayout<IonField>.stride + valueOffset).assumingMemoryBound(to: IonValue.self))
+                let field = base + i * MemoryLayout<IonField>.stride
+                serializeSymbol(at: (field + nameOffset).assumingMemoryBound(to: IonSymbol.self))
+                serialize(at: (field + valueOffset).assumingMemoryBound(to: IonValue.self))
                 endField(from: mark)
             }
         }
@@ -162,6 +194,12 @@ struct IonHashSerializer<Function: IonHashFunction> {
         out.truncate(to: first)
         starts.truncate(to: mark.start)
         let all = digests.bytes()
+        if function.digestLength == 32, let base = all.baseAddress {   // SHA-256's: sorted and escaped in C
+            out.appendUninitialized(upTo: 64 * n) {
+                tally_ion_hash_append_sorted_digests(base.assumingMemoryBound(to: UInt8.self), n, $0)
+            }
+            return
+        }
         if n == 1 {
             appendEscaped(all)
             return
