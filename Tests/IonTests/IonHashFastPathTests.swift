@@ -4,7 +4,7 @@ import XCTest
 
 /// The two shortcuts of hashing a document: a struct's SHA-256 field digests
 /// sorted and escaped in one C call (on AVX-512 VBMI2 where the processor has
-/// it), and small strings read where they lie. Each against the plain way.
+/// it), and strings read where they lie. Each against the plain way.
 final class IonHashFastPathTests: XCTestCase {
     /// Digests dense with markers and their neighbours, some sharing their
     /// first eight bytes (ties the key cannot break), some equal whole.
@@ -77,41 +77,43 @@ final class IonHashFastPathTests: XCTestCase {
         }
     }
 
-    /// This platform's strings lie as `SmallStringBits` reads them; if a
+    /// This platform's strings lie as `StringInPlace` reads them; if a
     /// standard library changes that, hashing reads strings the slow way and
     /// this says so.
-    func testSmallStringLayoutHoldsHere() {
-        XCTAssertTrue(SmallStringBits.layoutHolds)
-        for length in 0...15 {
+    func testStringLayoutHoldsHere() {
+        XCTAssertTrue(StringInPlace.layoutHolds)
+        for length in 0...40 {
             let text = String(repeating: "é", count: length / 2) + String(repeating: "a", count: length % 2)
-            let bits = withUnsafeBytes(of: text) { SmallStringBits.at($0.baseAddress!) }
-            XCTAssertEqual(bits?.bytes, Array(text.utf8), "\(length) bytes")
+            let found = withUnsafeBytes(of: text) { StringInPlace.at($0.baseAddress!) }
+            XCTAssertEqual(found?.bytes, Array(text.utf8), "\(length) bytes")
+            if case .small = found { XCTAssertLessThanOrEqual(length, 15) }
         }
-        XCTAssertNil(withUnsafeBytes(of: String(repeating: "a", count: 16)) { SmallStringBits.at($0.baseAddress!) })
+        XCTAssertNil(withUnsafeBytes(of: IonSymbol(unknownSID: 3)) { StringInPlace.at($0.baseAddress! + StringInPlace.textOffset) })
     }
 
     private func serialized(_ value: IonValue, inPlace: Bool) -> [UInt8] {
-        let serializer = IonHashSerializer(function: IdentityHashFunction(), readsSmallStrings: inPlace)
+        let serializer = IonHashSerializer(function: IdentityHashFunction(), readsStringsInPlace: inPlace)
         serializer.serialize(value)
         return Array(serializer.out.bytes())
     }
 
     private func sha256(_ value: IonValue, inPlace: Bool) -> [UInt8] {
-        let serializer = IonHashSerializer(function: SHA256HashFunction(), readsSmallStrings: inPlace)
+        let serializer = IonHashSerializer(function: SHA256HashFunction(), readsStringsInPlace: inPlace)
         serializer.serialize(value)
         return SHA256.hash(Array(serializer.out.bytes()))
     }
 
-    /// Texts of 0–20 bytes, markers and multi-byte characters among them, as
-    /// field names, strings, symbols and annotations: read in place, read
-    /// through `String.utf8`, and hashed from binary, the bytes are the same.
-    func testSmallStringsReadInPlaceHashAsReadThroughUTF8() throws {
+    /// Texts of 0–40 bytes (and some of 100), markers and multi-byte
+    /// characters among them, as field names, strings, symbols and
+    /// annotations: read in place, read through `String.utf8`, and hashed from
+    /// binary, the bytes are the same.
+    func testStringsReadInPlaceHashAsReadThroughUTF8() throws {
         let pieces = ["a", "Z", "\u{0B}", "\u{0C}", "\u{0D}", "\u{0E}", "é", "日", " "]
         var rng = SplitMix64Random(seed: 0x57A1)
         for round in 0..<800 {
             func text() -> String {
                 var text = ""
-                let length = Int(rng.next() % 21)
+                let length = rng.next() % 16 == 0 ? 100 : Int(rng.next() % 41)
                 while text.utf8.count < length { text += pieces[Int(rng.next() % UInt64(pieces.count))] }
                 return text
             }
@@ -127,11 +129,13 @@ final class IonHashFastPathTests: XCTestCase {
         }
     }
 
-    /// A small string's escaped bytes, by hand: each marker after a 0x0C.
-    func testASmallStringOfMarkersIsEscaped() {
+    /// Strings' escaped bytes, by hand: each marker after a 0x0C.
+    func testStringsOfMarkersAreEscaped() {
         let value = IonValue.string("a\u{0B}\u{0C}\u{0E}b")
         XCTAssertEqual(serialized(value, inPlace: true), [0x0B, 0x80, 0x61, 0x0C, 0x0B, 0x0C, 0x0C, 0x0C, 0x0E, 0x62, 0x0E])
         XCTAssertEqual(serialized(.symbol("fifteen bytes!!"), inPlace: true), [0x0B, 0x70] + Array("fifteen bytes!!".utf8) + [0x0E])
         XCTAssertEqual(serialized(.string(""), inPlace: true), [0x0B, 0x80, 0x0E])
+        let long = String(repeating: "\u{0E}x", count: 20)
+        XCTAssertEqual(serialized(.string(long), inPlace: true), [0x0B, 0x80] + Array(repeating: [0x0C, 0x0E, 0x78], count: 20).flatMap { $0 } + [0x0E])
     }
 }

@@ -17,12 +17,12 @@ struct IonHashSerializer<Function: IonHashFunction> {
     /// struct's fields stay there, end to end, until the struct ends.
     private let starts = IntStack(capacity: 16)
 
-    /// Whether small strings are read where they lie (`SmallStringBits`).
-    private let readsSmallStrings: Bool
+    /// Whether strings are read where they lie (`StringInPlace`).
+    private let readsStringsInPlace: Bool
 
-    init(function: Function, readsSmallStrings: Bool = SmallStringBits.layoutHolds) {
+    init(function: Function, readsStringsInPlace: Bool = StringInPlace.layoutHolds) {
         self.function = function
-        self.readsSmallStrings = readsSmallStrings && SmallStringBits.layoutHolds
+        self.readsStringsInPlace = readsStringsInPlace && StringInPlace.layoutHolds
     }
 
     func serialize(_ value: IonValue) {
@@ -42,29 +42,31 @@ struct IonHashSerializer<Function: IonHashFunction> {
         out.append(0x0E)
     }
 
+    /// Switched on the type, not the content: a switch on the content copies
+    /// it whole first, a retain and a release of whatever it holds.
     private func serializeContent(at value: UnsafePointer<IonValue>) {
-        switch value.pointee.content {
-        case .list(let items), .sexp(let items):
-            out.append(0x0B, value.pointee.content.type == .list ? 0xB0 : 0xC0)
-            items.withUnsafeBufferPointer { items in
-                guard let base = items.baseAddress else { return }
-                for i in items.indices { serialize(at: base + i) }
-            }
-            out.append(0x0E)
-        case .struct(let fields):
+        switch value.pointee.content.type {
+        case .list where !value.pointee.isNull:
+            guard case .list(let items) = value.pointee.content else { return }
+            serializeSequence(0xB0, items)
+        case .sexp where !value.pointee.isNull:
+            guard case .sexp(let items) = value.pointee.content else { return }
+            serializeSequence(0xC0, items)
+        case .struct where !value.pointee.isNull:
+            guard case .struct(let fields) = value.pointee.content else { return }
             out.append(0x0B, 0xD0)
             serializeFields(fields)
             out.append(0x0E)
-        case .string:
-            if readsSmallStrings, let bits = SmallStringBits.at(UnsafeRawPointer(value) + Self.contentOffset) {
-                appendSmall(0x80, bits)
+        case .string where !value.pointee.isNull:
+            if readsStringsInPlace, let text = StringInPlace.at(UnsafeRawPointer(value) + Self.contentOffset) {
+                scalar(0x80, text)
             } else if case .string(let text) = value.pointee.content {
                 out.append(0x0B, 0x80)
                 appendEscaped(text)
                 out.append(0x0E)
             }
-        case .symbol:
-            if readsSmallStrings {
+        case .symbol where !value.pointee.isNull:
+            if readsStringsInPlace {
                 serializeSymbol(at: (UnsafeRawPointer(value) + Self.contentOffset).assumingMemoryBound(to: IonSymbol.self))
             } else if case .symbol(let symbol) = value.pointee.content {
                 serializeSymbol(symbol)
@@ -74,19 +76,33 @@ struct IonHashSerializer<Function: IonHashFunction> {
         }
     }
 
+    private func serializeSequence(_ tq: UInt8, _ items: [IonValue]) {
+        out.append(0x0B, tq)
+        items.withUnsafeBufferPointer { items in
+            guard let base = items.baseAddress else { return }
+            for i in items.indices { serialize(at: base + i) }
+        }
+        out.append(0x0E)
+    }
+
     /// A symbol where it lies: a field's name, or a symbol value's payload.
     private func serializeSymbol(at symbol: UnsafePointer<IonSymbol>) {
-        if readsSmallStrings, let bits = SmallStringBits.at(UnsafeRawPointer(symbol) + SmallStringBits.textOffset) {
-            appendSmall(0x70, bits)
+        if readsStringsInPlace, let text = StringInPlace.at(UnsafeRawPointer(symbol) + StringInPlace.textOffset) {
+            scalar(0x70, text)
         } else {
             serializeSymbol(symbol.pointee)
         }
     }
 
-    /// `0x0B tq escape(bytes) 0x0E` for a small string's bytes.
+    /// `0x0B tq escape(bytes) 0x0E` for a string's bytes where they lie.
     @inline(__always)
-    private func appendSmall(_ tq: UInt8, _ bits: SmallStringBits) {
-        out.appendUninitialized(upTo: 34) { tally_ion_hash_append_small_scalar(tq, bits.low, bits.high, bits.count, $0) }
+    private func scalar(_ tq: UInt8, _ text: StringInPlace) {
+        switch text {
+        case .small(let low, let high, let count):
+            out.appendUninitialized(upTo: 34) { tally_ion_hash_append_small_scalar(tq, low, high, count, $0) }
+        case .large(let bytes):
+            scalar(tq, bytes: bytes)
+        }
     }
 
     /// Where a value's content lies in it: an enum's payload lies at its start.
