@@ -138,4 +138,28 @@ final class IonHashFastPathTests: XCTestCase {
         let long = String(repeating: "\u{0E}x", count: 20)
         XCTAssertEqual(serialized(.string(long), inPlace: true), [0x0B, 0x80] + Array(repeating: [0x0C, 0x0E, 0x78], count: 20).flatMap { $0 } + [0x0E])
     }
+
+    /// Timestamps written as one word (offset and fields a byte each, the year
+    /// two) against each field written on its own: every precision, offsets
+    /// unknown, zero, within and past an hour, years past two bytes and under
+    /// one, local times that cross a day, a month or a year in UTC.
+    func testTimestampsWrittenAsOneWordAgreeWithFieldByField() {
+        var rng = SplitMix64Random(seed: 0x7135)
+        let precisions: [IonTimestamp.Precision] = [.year, .month, .day, .minute, .second]
+        let offsets: [Int?] = [nil, 0, 1, -1, 63, -63, 64, -64, 330, -600, 1439, -1439]
+        for round in 0..<20_000 {
+            let year = [1, 127, 128, 1999, 2024, 9999][Int(rng.next() % 6)]
+            let fraction: IonDecimal? = rng.next() % 3 == 0 ? nil
+                : IonDecimal(coefficient: IonInt(Int(rng.next() % 1_000_000)), exponent: -Int(rng.next() % 7))
+            let t = IonTimestamp(year: year, month: 1 + Int(rng.next() % 12), day: 1 + Int(rng.next() % 28),
+                                 hour: Int(rng.next() % 24), minute: Int(rng.next() % 60), second: Int(rng.next() % 60),
+                                 fraction: fraction, offsetMinutes: offsets[Int(rng.next() % UInt64(offsets.count))],
+                                 precision: precisions[Int(rng.next() % 5)])
+            var fast: [UInt8] = []
+            var plain: [UInt8] = []
+            HashRepresentation.timestamp(t, to: &fast)
+            HashRepresentation.timestampFieldByField(t, to: &plain)
+            XCTAssertEqual(fast, plain, "round \(round): \(t)")
+        }
+    }
 }

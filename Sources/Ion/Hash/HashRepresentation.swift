@@ -98,6 +98,26 @@ enum HashRepresentation {
     }
 
     static func timestamp<Out: HashBytes>(_ t: IonTimestamp, to out: inout Out) {
+        // Most ledger timestamps: to the second or finer, a known offset under an hour,
+        // a four-digit year: the offset and the six fields are one byte each (the year
+        // two), written as one word.
+        if t.precision >= .second, let offset = t.offsetMinutes, (-63...63).contains(offset) {
+            let utc = t.utcFields
+            if (128..<16384).contains(utc.year), (utc.month | utc.day | utc.hour | utc.minute | t.second) & ~0x7F == 0 {
+                var word = UInt64(offset < 0 ? 0xC0 | -offset : 0x80 | offset) << 56
+                word |= UInt64(utc.year >> 7) << 48 | UInt64(0x80 | utc.year & 0x7F) << 40
+                word |= UInt64(0x80 | utc.month) << 32 | UInt64(0x80 | utc.day) << 24
+                word |= UInt64(0x80 | utc.hour) << 16 | UInt64(0x80 | utc.minute) << 8 | UInt64(0x80 | t.second)
+                out.appendBigEndian(word, count: 8)
+                appendFraction(of: t, to: &out)
+                return
+            }
+        }
+        timestampFieldByField(t, to: &out)
+    }
+
+    /// Each field a VarUInt of its own (the offset a VarInt), as the format defines them.
+    static func timestampFieldByField<Out: HashBytes>(_ t: IonTimestamp, to out: inout Out) {
         if let offset = t.offsetMinutes {
             appendVarInt(offset, to: &out)
         } else {
@@ -114,6 +134,10 @@ enum HashRepresentation {
         appendVarUInt(UInt64(utc.minute), to: &out)
         guard t.precision >= .second else { return }
         appendVarUInt(UInt64(t.second), to: &out)
+        appendFraction(of: t, to: &out)
+    }
+
+    private static func appendFraction<Out: HashBytes>(of t: IonTimestamp, to out: inout Out) {
         // A zero fraction with a non-negative exponent adds no precision.
         if let fraction = t.fraction, fraction.exponent < 0 {
             appendVarInt(fraction.exponent, to: &out)
