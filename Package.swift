@@ -36,7 +36,8 @@ let package = Package(
         // C shims of static inline functions Swift inlines, as C targets rather than system
         // libraries so that SwiftPM rebuilds their importers when a header changes: glibc's heap
         // statistics (the tests that check memory estimates), CRC-32C with SSE4.2, Ion Hash's
-        // escaping with SSE2 (CIonHash also compiles its SHA-256 lanes, SHA256Lanes.c).
+        // escaping with SSE2 (CIonHash also compiles its SHA-256 lanes, SHA256Lanes.c, and the
+        // sorting and escaping of a struct's digests, WideEscaping.c).
         .target(name: "CHeapStats"),
         .target(name: "CCRC32C"),
         .target(name: "CIonHash"),
