@@ -1,12 +1,12 @@
-// Ion Hash's escaping without a branch on the bytes, on AVX-512 VBMI2
-// (Ice Lake and later, Zen 4 and later), and a struct's field digests sorted
-// and escaped in one call.
+// A struct's SHA-256 field digests sorted and escaped in one call, each digest
+// escaped without a branch on its bytes on AVX-512 VBMI2 (Ice Lake and later,
+// Zen 4 and later).
 //
-// Thirty-two bytes at a time: each byte is spread to the odd byte of a pair
-// whose even byte is 0x0C (one `vpermb`), and `vpcompressb` keeps the 0x0C
-// only before a marker. Field digests are random bytes, so one in three holds
-// a marker; the SSE2 path of CIonHash.h then goes byte by byte, and a
-// struct's escaping was most of what `endFields` spent besides SHA-256.
+// Each of a digest's 32 bytes is spread to the odd byte of a pair whose even
+// byte is 0x0C (one `vpermb`), and `vpcompressb` keeps the 0x0C only before a
+// marker. Digests are random bytes, so one in three holds a marker; the SSE2
+// path of CIonHash.h then goes byte by byte, and escaping was most of what
+// `endFields` spent besides SHA-256.
 #include "CIonHash.h"
 
 #include <stdlib.h>
@@ -33,8 +33,8 @@ static int compare_digests(const void *x, const void *y) {
 
 /// Sixteen digests or fewer, placed by rank: each one's place is the count of
 /// keys below its own, without a branch on the keys (an insertion sort's
-/// comparisons of random digests are mispredicted one time in two). Returns 0,
-/// having placed nothing for certain, when two keys are equal.
+/// comparisons of random digests are mispredicted one time in two). Returns 0
+/// when two keys are equal: then `order` is not the order.
 static inline int place_by_rank(const uint8_t *digests, size_t count, const uint8_t **order) {
     uint64_t keys[16];
     for (size_t i = 0; i < count; i++) keys[i] = key_of(digests + 32 * i);
@@ -67,7 +67,8 @@ static void insertion_sort(const uint8_t *digests, size_t count, const uint8_t *
     }
 }
 
-void tally_ion_hash_sort_digests(const uint8_t *digests, size_t count, const uint8_t **order) {
+/// `order` (room for `count`) pointed at the digests, sorted as unsigned byte strings.
+static void sort_digests(const uint8_t *digests, size_t count, const uint8_t **order) {
     if (count > 16) {
         for (size_t i = 0; i < count; i++) order[i] = digests + 32 * i;
         qsort(order, count, sizeof *order, compare_digests);
@@ -81,7 +82,7 @@ void tally_ion_hash_sort_digests(const uint8_t *digests, size_t count, const uin
 static const uint8_t **sorted(const uint8_t *digests, size_t count, const uint8_t **small) {
     const uint8_t **order = count <= 16 ? small : malloc(count * sizeof *order);
     if (!order) abort();
-    tally_ion_hash_sort_digests(digests, count, order);
+    sort_digests(digests, count, order);
     return order;
 }
 

@@ -179,9 +179,6 @@ int tally_ion_hash_wide_escaping_available(void);
 /// Whether tally_ion_hash_append_sorted_digests escapes with AVX-512.
 int tally_ion_hash_sorted_digests_are_wide(void);
 
-/// `order` (room for `count`) pointed at the `count` 32-byte digests laid end
-/// to end at `digests`, sorted as unsigned byte strings.
-void tally_ion_hash_sort_digests(const uint8_t *digests, size_t count, const uint8_t **order);
 /// The `count` 32-byte digests at `digests` sorted, escaped and laid end to end
 /// at `out` (room for 64 × count): a struct's bytes between its markers.
 /// Returns how many bytes it wrote.
