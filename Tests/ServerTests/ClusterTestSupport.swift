@@ -47,20 +47,6 @@ func clusterTempDir(_ tag: String) -> String {
     return dir
 }
 
-/// A port that was free a moment ago on 127.0.0.1.
-func clusterFreePort() -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var addr = sockaddr_in()
-    addr.sin_family = sa_family_t(AF_INET)
-    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-    addr.sin_port = 0
-    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
-    _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
-    return Int(UInt16(bigEndian: addr.sin_port))
-}
-
 /// Certificates made with the openssl CLI, once per process: `ca`, `node1`…`node4`
 /// (CN and SAN = node id, IP 127.0.0.1), and `rogue3` (CN node3) from `rogue-ca`.
 struct ClusterCerts: Sendable {
@@ -298,7 +284,7 @@ final class ClusterHarness {
         base = clusterTempDir(tag)
         names = (1...count).map { "node\($0)" }
         var p: [String: Int] = [:]
-        for n in names { p[n] = clusterFreePort() }
+        for n in names { p[n] = LoopbackTestPort.next() }
         ports = p
         options.tickInterval = .milliseconds(50)
         options.electionTicks = 10

@@ -44,7 +44,7 @@ final class MetricsPrometheusServerTests: XCTestCase {
             """
         let configURL = dir.appendingPathComponent("prometheus.yml")
         try config.write(to: configURL, atomically: true, encoding: .utf8)
-        let webPort = metricsFreePort()
+        let webPort = LoopbackTestPort.next()
         let p = Process()
         p.executableURL = URL(fileURLWithPath: prometheus)
         p.arguments = [
