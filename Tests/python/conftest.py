@@ -46,7 +46,12 @@ def free_port():
     import random
     import socket
     low, high = ephemeral_port_range()
-    first, last = (10000, low - 1) if low > 11000 else (high + 1, 65535)
+    if low > 11000:
+        first, last = 10000, low - 1
+    elif high < 64535:
+        first, last = high + 1, 65535
+    else:  # no room outside the ephemeral range: a port the kernel gives, as before
+        return kernel_port()
     for _ in range(1000):
         port = random.randint(first, last)
         if port in _ports_handed_out:
@@ -59,6 +64,14 @@ def free_port():
         _ports_handed_out.add(port)
         return port
     raise RuntimeError("no fresh loopback port after 1000 tries")
+
+
+def kernel_port():
+    """A loopback port from `bind(0)`: free now, but inside the ephemeral range."""
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def wait_for_port(port, proc, timeout=30.0):

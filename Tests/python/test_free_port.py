@@ -35,3 +35,12 @@ def test_a_port_someone_listens_on_is_skipped(monkeypatch):
         assert port in (busy.getsockname()[1] - 1, busy.getsockname()[1] - 2)
     finally:
         busy.close()
+
+
+def test_without_room_outside_the_ephemeral_range_the_kernel_gives_one(monkeypatch):
+    import conftest
+    monkeypatch.setattr(conftest, "ephemeral_port_range", lambda: (1024, 65535))
+    port = conftest.free_port()
+    assert 1024 <= port <= 65535
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", port))
