@@ -20,7 +20,7 @@ struct IonHashSerializer<Function: IonHashFunction> {
     /// Whether strings are read where they lie (`StringInPlace`).
     private let readsStringsInPlace: Bool
 
-    init(function: Function, readsStringsInPlace: Bool = StringInPlace.layoutHolds) {
+    init(function: Function, readsStringsInPlace: Bool = true) {
         self.function = function
         self.readsStringsInPlace = readsStringsInPlace && StringInPlace.layoutHolds
     }
@@ -195,7 +195,8 @@ struct IonHashSerializer<Function: IonHashFunction> {
         let first = starts[mark.start]
         digests.truncate(to: 0)
         var ends: [Int] = []   // where each digest ends, for digests of varying length only
-        if let length = function.digestLength {
+        let length = function.digestLength
+        if let length {
             out.reserve(ionHashReadAhead)
             digests.appendUninitialized(upTo: n * length) { at in
                 starts.withUnsafeBuffer(from: mark.start) { function.writeDigests(ofEach: out.bytes(), startingAt: $0, to: at) }
@@ -210,21 +211,21 @@ struct IonHashSerializer<Function: IonHashFunction> {
         out.truncate(to: first)
         starts.truncate(to: mark.start)
         let all = digests.bytes()
-        if function.digestLength == 32, let base = all.baseAddress {   // SHA-256's: sorted and escaped in C
-            out.appendUninitialized(upTo: 64 * n) {
+        if length == SHA256.byteCount, let base = all.baseAddress {   // SHA-256's: sorted and escaped in C
+            out.appendUninitialized(upTo: 2 * all.count) {
                 tally_ion_hash_append_sorted_digests(base.assumingMemoryBound(to: UInt8.self), n, $0)
             }
             return
         }
+        // Digests of other lengths (the identity function's are the fields' serializations).
         if n == 1 {
             appendEscaped(all)
             return
         }
-        let length = ends.isEmpty ? all.count / n : 0   // one division, not one a field
         withUnsafeTemporaryAllocation(of: SortEntry.self, capacity: n) { entries in
             var start = 0
             for i in 0..<n {
-                let end = ends.isEmpty ? start + length : ends[i]
+                let end = length.map { start + $0 } ?? ends[i]
                 entries.initializeElement(at: i, to: SortEntry(UnsafeRawBufferPointer(rebasing: all[start..<end])))
                 start = end
             }
